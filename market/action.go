@@ -1,0 +1,150 @@
+package market
+
+import (
+	"fmt"
+	"math"
+)
+
+// Action is what one participant did to a participant on the other side.
+// The zero value is not a valid action.
+type Action uint8
+
+const (
+	// Impression: the target was shown to the actor (in a list the library
+	// or the host produced). It is the negative evidence of "shown but
+	// passed over".
+	Impression Action = iota + 1
+	// View: the actor opened the target's profile.
+	View
+	// Favourite: the actor saved the target.
+	Favourite
+	// Chat: the actor started a conversation with the target.
+	Chat
+	// Apply: a seeker applied to a job (or a recruiter invited a seeker).
+	Apply
+	// Reply: the actor answered a contact (chat or application) from the target.
+	Reply
+	// Reject: the actor declined the target explicitly.
+	Reject
+	// Hire: the recruiter hired the seeker, or the seeker accepted the offer.
+	Hire
+
+	numActions = int(Hire) + 1
+)
+
+var actionNames = [numActions]string{"", "impression", "view", "favourite", "chat", "apply", "reply", "reject", "hire"}
+
+// Actions lists every valid action in order.
+func Actions() []Action {
+	return []Action{Impression, View, Favourite, Chat, Apply, Reply, Reject, Hire}
+}
+
+// String returns the action's lower-case name, or "Action(n)" if invalid.
+func (a Action) String() string {
+	if a.Valid() {
+		return actionNames[a]
+	}
+	return fmt.Sprintf("Action(%d)", uint8(a))
+}
+
+// Valid reports whether a is one of the defined actions.
+func (a Action) Valid() bool { return a >= Impression && a <= Hire }
+
+// Contact reports whether a is an attempt to reach the target that the
+// target may answer (Chat or Apply).
+func (a Action) Contact() bool { return a == Chat || a == Apply }
+
+// ParseAction parses an action name ("view", "favorite" is accepted too).
+func ParseAction(s string) (Action, error) {
+	for a := Impression; a <= Hire; a++ {
+		if actionNames[a] == s {
+			return a, nil
+		}
+	}
+	if s == "favorite" {
+		return Favourite, nil
+	}
+	return 0, fmt.Errorf("market: %w %q", ErrUnknownAction, s)
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (a Action) MarshalText() ([]byte, error) {
+	if !a.Valid() {
+		return nil, fmt.Errorf("market: %w %d", ErrUnknownAction, uint8(a))
+	}
+	return []byte(a.String()), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (a *Action) UnmarshalText(b []byte) error {
+	v, err := ParseAction(string(b))
+	if err != nil {
+		return err
+	}
+	*a = v
+	return nil
+}
+
+// ActionWeights says how much interest each action expresses. Hosts tune
+// them in their Config; the zero value weighs every action 0, so start from
+// [DefaultActionWeights]. Negative weights are allowed (Reject).
+type ActionWeights struct {
+	Impression float64 `json:"impression"`
+	View       float64 `json:"view"`
+	Favourite  float64 `json:"favourite"`
+	Chat       float64 `json:"chat"`
+	Apply      float64 `json:"apply"`
+	Reply      float64 `json:"reply"`
+	Reject     float64 `json:"reject"`
+	Hire       float64 `json:"hire"`
+}
+
+// DefaultActionWeights returns the weights used when a host sets none:
+// impression 0 < view 1 < favourite 2 < chat 3 = apply 3 < reply 4 < hire 5,
+// and reject −2.
+func DefaultActionWeights() ActionWeights {
+	return ActionWeights{Impression: 0, View: 1, Favourite: 2, Chat: 3, Apply: 3, Reply: 4, Reject: -2, Hire: 5}
+}
+
+// Of returns the weight of a; 0 for an invalid action.
+func (w ActionWeights) Of(a Action) float64 {
+	switch a {
+	case Impression:
+		return w.Impression
+	case View:
+		return w.View
+	case Favourite:
+		return w.Favourite
+	case Chat:
+		return w.Chat
+	case Apply:
+		return w.Apply
+	case Reply:
+		return w.Reply
+	case Reject:
+		return w.Reject
+	case Hire:
+		return w.Hire
+	}
+	return 0
+}
+
+// Table returns the weights as an array indexed by Action, for hot loops.
+func (w ActionWeights) Table() [9]float64 {
+	var t [9]float64
+	for _, a := range Actions() {
+		t[a] = w.Of(a)
+	}
+	return t
+}
+
+// Validate reports a NaN or infinite weight as a *FieldError (Record "config").
+func (w ActionWeights) Validate() error {
+	for _, a := range Actions() {
+		v := w.Of(a)
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return &FieldError{Record: "config", ID: "ActionWeights", Field: a.String(), Value: fmt.Sprint(v), Err: ErrNaN}
+		}
+	}
+	return nil
+}

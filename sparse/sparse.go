@@ -1,0 +1,199 @@
+// Package sparse is the sparse feature vector that text produces and rank
+// learns from: sorted uint32 indices with float64 values.
+//
+// It is its own package, depending on the standard library only, so that
+// text (content vectors) and rank (logistic regression) share one type
+// without either importing the other.
+//
+// # Invariants
+//
+// A valid Vector has len(Idx) == len(Val), Idx strictly increasing (sorted,
+// no duplicates) and finite values. Functions that take vectors assume
+// validity; [Vector.Check] verifies it and [FromMap] and [Builder] produce it.
+package sparse
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Vector is a sparse vector. The zero value is the empty vector.
+type Vector struct {
+	Idx []uint32
+	Val []float64
+}
+
+// ErrInvalid is wrapped by the errors of Check.
+var ErrInvalid = errors.New("sparse: invalid vector")
+
+// Len returns the number of stored entries.
+func (v Vector) Len() int { return len(v.Idx) }
+
+// Check verifies the invariants and returns an error naming the first
+// violation.
+func (v Vector) Check() error {
+	if len(v.Idx) != len(v.Val) {
+		return fmt.Errorf("%w: %d indices, %d values", ErrInvalid, len(v.Idx), len(v.Val))
+	}
+	for i, x := range v.Val {
+		if i > 0 && v.Idx[i] <= v.Idx[i-1] {
+			return fmt.Errorf("%w: index %d at position %d not above %d", ErrInvalid, v.Idx[i], i, v.Idx[i-1])
+		}
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Errorf("%w: value %v at index %d", ErrInvalid, x, v.Idx[i])
+		}
+	}
+	return nil
+}
+
+// Clone returns a deep copy of v.
+func (v Vector) Clone() Vector {
+	return Vector{Idx: slices.Clone(v.Idx), Val: slices.Clone(v.Val)}
+}
+
+// Get returns the value at index i (0 when absent).
+func (v Vector) Get(i uint32) float64 {
+	if k, ok := slices.BinarySearch(v.Idx, i); ok {
+		return v.Val[k]
+	}
+	return 0
+}
+
+// Dot returns the inner product of two sparse vectors by merging them.
+func Dot(a, b Vector) float64 {
+	var s float64
+	i, j := 0, 0
+	for i < len(a.Idx) && j < len(b.Idx) {
+		switch {
+		case a.Idx[i] < b.Idx[j]:
+			i++
+		case a.Idx[i] > b.Idx[j]:
+			j++
+		default:
+			s += a.Val[i] * b.Val[j]
+			i++
+			j++
+		}
+	}
+	return s
+}
+
+// DotDense returns the inner product of v with a dense weight vector w.
+// Indices beyond len(w) contribute 0.
+func DotDense(v Vector, w []float64) float64 {
+	var s float64
+	for k, i := range v.Idx {
+		if int(i) < len(w) {
+			s += v.Val[k] * w[i]
+		}
+	}
+	return s
+}
+
+// Norm returns the Euclidean norm of v.
+func (v Vector) Norm() float64 {
+	var s float64
+	for _, x := range v.Val {
+		s += x * x
+	}
+	return math.Sqrt(s)
+}
+
+// Cosine returns the cosine similarity of a and b. It is defined as 0 when
+// either vector is zero (where the formula would be 0/0).
+func Cosine(a, b Vector) float64 {
+	na, nb := a.Norm(), b.Norm()
+	if na == 0 || nb == 0 {
+		return 0
+	}
+	c := Dot(a, b) / (na * nb)
+	return max(-1, min(1, c))
+}
+
+// Scale multiplies every value of v by f in place.
+func (v Vector) Scale(f float64) {
+	for i := range v.Val {
+		v.Val[i] *= f
+	}
+}
+
+// Normalize scales v in place to unit Euclidean norm; a zero vector is left
+// unchanged.
+func (v Vector) Normalize() {
+	if n := v.Norm(); n > 0 {
+		v.Scale(1 / n)
+	}
+}
+
+// AddTo returns dst set to a + f·b, reusing dst's storage. Entries that
+// become exactly zero are kept, so the pattern is the union of a and b.
+func AddTo(dst Vector, a Vector, f float64, b Vector) Vector {
+	dst.Idx, dst.Val = dst.Idx[:0], dst.Val[:0]
+	i, j := 0, 0
+	for i < len(a.Idx) || j < len(b.Idx) {
+		switch {
+		case j == len(b.Idx) || (i < len(a.Idx) && a.Idx[i] < b.Idx[j]):
+			dst.Idx, dst.Val = append(dst.Idx, a.Idx[i]), append(dst.Val, a.Val[i])
+			i++
+		case i == len(a.Idx) || b.Idx[j] < a.Idx[i]:
+			dst.Idx, dst.Val = append(dst.Idx, b.Idx[j]), append(dst.Val, f*b.Val[j])
+			j++
+		default:
+			dst.Idx, dst.Val = append(dst.Idx, a.Idx[i]), append(dst.Val, a.Val[i]+f*b.Val[j])
+			i++
+			j++
+		}
+	}
+	return dst
+}
+
+// FromMap builds a vector from index → value, dropping zeros.
+func FromMap(m map[uint32]float64) Vector {
+	var b Builder
+	for i, x := range m {
+		b.Add(i, x)
+	}
+	return b.Vector(Vector{})
+}
+
+// Builder accumulates (index, value) pairs in any order, with repeats, and
+// turns them into a valid Vector whose values at repeated indices are
+// summed. The zero Builder is ready to use; Reset reuses its storage.
+type Builder struct {
+	pairs []pair
+}
+
+type pair struct {
+	i uint32
+	x float64
+}
+
+// Add adds x at index i.
+func (b *Builder) Add(i uint32, x float64) { b.pairs = append(b.pairs, pair{i, x}) }
+
+// Len returns the number of pairs added since the last Reset.
+func (b *Builder) Len() int { return len(b.pairs) }
+
+// Reset forgets every pair, keeping the storage.
+func (b *Builder) Reset() { b.pairs = b.pairs[:0] }
+
+// Vector writes the accumulated vector into dst (reusing its storage) and
+// returns it. Sums that are exactly zero are dropped. The Builder keeps its
+// pairs until Reset.
+func (b *Builder) Vector(dst Vector) Vector {
+	slices.SortFunc(b.pairs, func(p, q pair) int { return cmp.Compare(p.i, q.i) })
+	dst.Idx, dst.Val = dst.Idx[:0], dst.Val[:0]
+	for k := 0; k < len(b.pairs); {
+		i, s := b.pairs[k].i, 0.0
+		for ; k < len(b.pairs) && b.pairs[k].i == i; k++ {
+			s += b.pairs[k].x
+		}
+		if s != 0 {
+			dst.Idx, dst.Val = append(dst.Idx, i), append(dst.Val, s)
+		}
+	}
+	return dst
+}
