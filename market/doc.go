@@ -30,5 +30,27 @@
 // ways ("15k-30k", "20-40K·16薪", "面议", "3-5年", "经验不限", "本科",
 // "南京·雨花台区·南京南站"). The Parse functions turn those raw fields into
 // the typed values of a [Profile] and return a *[ParseError] for what cannot
-// be read.
+// be read:
+//
+//	ParseSalary       "20-40K·16薪" → Salary{Min: 20000, Max: 40000, Months: 16}; "面议" → Negotiable
+//	ParseExperience   "3-5年" → Range{3, 5}; "10年以上" → Range{Min: 10}; "经验不限" → Range{}
+//	ParseEducation    "本科及以上" → EducationBachelor
+//	ParseLocation     "南京·雨花台区·南京南站" → Location{南京, 雨花台区, 南京南站}
+//	ParseCompanyInfo  "互联网,已上市,10000人以上" → industry, stage, Headcount
+//
+// FormatSalary, FormatExperience and Location.String write the canonical
+// forms that the parsers read back to the same value.
+//
+// # Posting files
+//
+// [ReadPostings] reads a whole file of crawled postings in one of the
+// [PostingFormat]s of the real data (lagou 2017/2019, boss 2019/2024,
+// zhaopin 2020) into recruiter-side profiles, and returns a [PostingReport]:
+// rows read, parsed, rejected by [RejectReason], duplicates. A bad row is
+// counted, never fatal. [LoadPostingFile] picks the format from the file
+// name ([PostingFormatOf]); [LoadPostingDir] reads a directory of them with
+// one [PostingDedup], so that a posting crawled twice ([DuplicateKey]: same
+// company, normalised title, city and salary) is returned once.
+//
+//	ps, reports, err := market.LoadPostingDir("../shared/data/jobs-zh")
 package market

@@ -14,13 +14,13 @@ import (
 type Education uint8
 
 const (
-	EducationAny        Education = iota // not stated / 学历不限
-	EducationPrimary                     // 小学, 初中 and below
-	EducationSecondary                   // 高中, 中专, 中技, 职高
-	EducationAssociate                   // 大专 (junior college)
-	EducationBachelor                    // 本科
-	EducationMaster                      // 硕士, MBA
-	EducationDoctorate                   // 博士
+	EducationAny       Education = iota // not stated / 学历不限
+	EducationPrimary                    // 小学, 初中 and below
+	EducationSecondary                  // 高中, 中专, 中技, 职高
+	EducationAssociate                  // 大专 (junior college)
+	EducationBachelor                   // 本科
+	EducationMaster                     // 硕士, MBA
+	EducationDoctorate                  // 博士
 
 	maxEducation = EducationDoctorate
 )
@@ -81,7 +81,11 @@ func (r Range) Contains(x float64) bool {
 // Salary is a monthly pay range in yuan (CNY) and the number of monthly
 // salaries paid per year (13薪, 16薪). Months == 0 means the usual 12.
 // Negotiable (面议) means the posting states no figure; Min and Max are then 0.
+// Max == 0 with Min > 0 is an open range ("15k以上"); Min == 0 with Max > 0
+// is "up to Max" ("2k以下"). The zero Salary is unknown.
 // On a seeker, Salary is the expected pay; on a posting, the offered pay.
+// [ParseSalary] reads the raw forms of postings and [FormatSalary] writes
+// the canonical one.
 type Salary struct {
 	Min        float64 `json:"min"`
 	Max        float64 `json:"max"`
@@ -101,8 +105,14 @@ func (s Salary) Annual() (lo, hi float64) {
 	return s.Min * float64(m), s.Max * float64(m)
 }
 
-// Mid returns the midpoint of the monthly range.
-func (s Salary) Mid() float64 { return (s.Min + s.Max) / 2 }
+// Mid returns the midpoint of the monthly range; for an open range
+// (Max == 0) it returns Min.
+func (s Salary) Mid() float64 {
+	if s.Max == 0 {
+		return s.Min
+	}
+	return (s.Min + s.Max) / 2
+}
 
 // Profile is one participant of the market: a job seeker (their résumé) or a
 // recruiter (one job posting). Fields mean the participant's own attributes
