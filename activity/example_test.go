@@ -1,0 +1,44 @@
+package activity_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/twowayrec/twoway/activity"
+	"github.com/twowayrec/twoway/market"
+)
+
+func Example() {
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC) // a Monday
+	tr, err := activity.New(activity.Config{Clock: func() time.Time { return now }})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	const seeker, job = 0, 1
+	for _, e := range []activity.Event{
+		{Actor: seeker, Target: job, Action: market.View, Time: now.Add(-3 * time.Hour)},
+		{Actor: seeker, Target: job, Action: market.Apply, Time: now.Add(-2 * time.Hour)},
+		{Actor: job, Target: seeker, Action: market.Reply, Time: now.Add(-time.Hour)},
+	} {
+		if err := tr.Record(ctx, e); err != nil {
+			panic(err)
+		}
+	}
+	var f activity.Features
+	if err := tr.FeaturesNow(ctx, seeker, &f); err != nil {
+		panic(err)
+	}
+	fmt.Printf("actions today %.0f, view→contact %.1f, replies received %.0f, working-hours share %.1f\n",
+		f.Count(0, activity.Actions), f.ViewToContact(0), f.Count(0, activity.RepliesReceived), f.WorkHoursShare())
+	var g activity.Features
+	if err := tr.FeaturesNow(ctx, job, &g); err != nil {
+		panic(err)
+	}
+	fmt.Printf("job: contacts received %.0f, reply rate %.1f, hours since active %.0f\n",
+		g.Count(0, activity.ContactsReceived), g.ReplyRate(), g.DaysSinceActive*24)
+	// Output:
+	// actions today 2, view→contact 1.0, replies received 1, working-hours share 1.0
+	// job: contacts received 1, reply rate 1.0, hours since active 1
+}
