@@ -399,12 +399,7 @@ func (g *generator) session(recs []rec, a uint32, day int, load []float64, end i
 	}
 	const hourMS = int64(time.Hour / time.Millisecond)
 	t := int64(day)*24*hourMS + int64(hour*float64(hourMS))
-	th := pa.threshold
-	contactP := 0.5
-	if urgent {
-		th -= urgentRelax
-		contactP = 0.9
-	}
+	th := m.ThresholdOn(a, day)
 	other := 1 - (int(m.Side(a)) - 1)
 	k := max(1, c.Impressions+rng.IntN(5)-2)
 	for range k {
@@ -415,15 +410,15 @@ func (g *generator) session(recs []rec, a uint32, day int, load []float64, end i
 		t += 2000 + rng.Int64N(20000)
 		recs = append(recs, rec{t, a, b, market.Impression})
 		u := m.Affinity(a, b)
-		if rng.Float64() >= logistic(3*(u-th+0.2)) {
+		if rng.Float64() >= ViewChance(u, th) {
 			continue
 		}
 		t += 5000 + rng.Int64N(60000)
 		recs = append(recs, rec{t, a, b, market.View})
-		if rng.Float64() < 0.4*logistic(3*(u-th)) {
+		if rng.Float64() < FavouriteChance(u, th) {
 			recs = append(recs, rec{t + 3000, a, b, market.Favourite})
 		}
-		if u <= th || rng.Float64() >= contactP {
+		if rng.Float64() >= ContactChance(u, th, urgent) {
 			continue
 		}
 		if _, done := g.contacted[Pair{a, b}]; done {
@@ -443,7 +438,7 @@ func (g *generator) session(recs []rec, a uint32, day int, load []float64, end i
 			continue
 		}
 		if m.AcceptsOn(b, a, day) {
-			if rng.Float64() < pb.replyRate*min(1, pb.capacity/load[b]) {
+			if rng.Float64() < ReplyChance(pb.replyRate, pb.capacity, load[b]) {
 				recs = append(recs, rec{replyAt, b, a, market.Reply})
 				// Both keen: an offer now and then, a few days later.
 				if u > th+0.8 && m.Affinity(b, a) > pb.threshold+0.8 && rng.Float64() < 0.1 {
@@ -498,3 +493,33 @@ func (g *generator) candidate(s int, pa *person, day int) (uint32, bool) {
 }
 
 func logistic(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+
+// ViewChance is the probability that a participant whose threshold is th
+// opens a candidate of affinity u that it was shown: logistic(3·(u − th + 0.2)).
+func ViewChance(u, th float64) float64 { return logistic(3 * (u - th + 0.2)) }
+
+// FavouriteChance is the probability that a viewed candidate is also
+// saved: 0.4·logistic(3·(u − th)).
+func FavouriteChance(u, th float64) float64 { return 0.4 * logistic(3*(u-th)) }
+
+// ContactChance is the probability that a viewed candidate is contacted
+// (Chat or Apply): 0 unless u > th, then 0.5, or 0.9 while urgent.
+func ContactChance(u, th float64, urgent bool) float64 {
+	switch {
+	case u <= th:
+		return 0
+	case urgent:
+		return 0.9
+	}
+	return 0.5
+}
+
+// ReplyChance is the probability that a participant who accepts a contact
+// answers it: rate · min(1, capacity/load), load counting the contacts it
+// has received recently (this one included).
+func ReplyChance(rate, capacity, load float64) float64 {
+	if load <= capacity {
+		return rate
+	}
+	return rate * capacity / load
+}

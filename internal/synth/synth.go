@@ -273,8 +273,9 @@ func (m *Market) UrgentOn(ix uint32, day int) bool {
 // Urgent reports whether ix is urgent at time t.
 func (m *Market) Urgent(ix uint32, t time.Time) bool { return m.UrgentOn(ix, m.Day(t)) }
 
-// urgentRelax is how much an urgent participant lowers the threshold.
-const urgentRelax = 0.6
+// UrgentRelax is how much an urgent participant lowers its acceptance
+// threshold.
+const UrgentRelax = 0.6
 
 // Affinity returns how much a likes b (a latent utility; a and b on
 // opposite sides). It is deterministic: the same pair always gets the same
@@ -334,13 +335,20 @@ func (m *Market) Threshold(ix uint32) float64 { return m.people[ix].threshold }
 // or contact b) when a is not urgent: Affinity(a, b) > Threshold(a).
 func (m *Market) Accepts(a, b uint32) bool { return m.Affinity(a, b) > m.people[a].threshold }
 
-// AcceptsOn is Accepts with a's urgency on day taken into account.
-func (m *Market) AcceptsOn(a, b uint32, day int) bool {
-	th := m.people[a].threshold
-	if m.UrgentOn(a, day) {
-		th -= urgentRelax
+// ThresholdOn returns ix's acceptance threshold on day: Threshold, less
+// UrgentRelax if ix is urgent that day.
+func (m *Market) ThresholdOn(ix uint32, day int) float64 {
+	th := m.people[ix].threshold
+	if m.UrgentOn(ix, day) {
+		th -= UrgentRelax
 	}
-	return m.Affinity(a, b) > th
+	return th
+}
+
+// AcceptsOn is Accepts with a's urgency on day taken into account:
+// Affinity(a, b) > ThresholdOn(a, day).
+func (m *Market) AcceptsOn(a, b uint32, day int) bool {
+	return m.Affinity(a, b) > m.ThresholdOn(a, day)
 }
 
 // Mutual reports whether a and b would accept each other (both not urgent):

@@ -241,7 +241,7 @@ func TestUrgency(t *testing.T) {
 // received far more contacts than its capacity.
 func TestReplyFallsWithLoad(t *testing.T) {
 	c := Small()
-	c.Seekers, c.Jobs, c.Events = 5000, 100, 200_000
+	c.Seekers, c.Jobs, c.Events = 8000, 80, 300_000
 	m, err := Generate(c)
 	require.NoError(t, err)
 	type key struct{ a, b uint32 }
