@@ -1,0 +1,371 @@
+package recall
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/kelindar/bitmap"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/twowayrec/twoway/market"
+)
+
+var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func fixedClock() time.Time { return t0 }
+
+// randomEvents returns events from actors [0, actors) to targets
+// [actors, actors+targets) with random actions and times.
+func randomEvents(seed uint64, actors, targets, n int) []Event {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	acts := market.Actions()
+	evs := make([]Event, n)
+	for k := range evs {
+		evs[k] = Event{
+			Actor:  uint32(rng.IntN(actors)),
+			Target: uint32(actors + rng.IntN(targets)),
+			Action: acts[rng.IntN(len(acts))],
+			Time:   t0.Add(-time.Duration(rng.IntN(30*24)) * time.Hour),
+		}
+	}
+	return evs
+}
+
+// denseR computes the interest matrix by its definition.
+func denseR(evs []Event, half time.Duration, dim int) [][]float64 {
+	w := market.DefaultActionWeights()
+	r := make([][]float64, dim)
+	for i := range r {
+		r[i] = make([]float64, dim)
+	}
+	for _, e := range evs {
+		f := 1.0
+		if half > 0 {
+			f = math.Pow(2, -float64(t0.Sub(e.Time))/float64(half))
+		}
+		r[e.Actor][e.Target] += w.Of(e.Action) * f
+	}
+	for u := range r {
+		for i := range r[u] {
+			if r[u][i] <= 0 {
+				r[u][i] = 0
+			}
+		}
+	}
+	return r
+}
+
+func fitted(t *testing.T, evs []Event, half time.Duration) *Interest {
+	t.Helper()
+	x, err := NewInterest(InterestConfig{HalfLife: half, Clock: fixedClock})
+	require.NoError(t, err)
+	require.NoError(t, x.Fit(context.Background(), slices.Values(evs)))
+	return x
+}
+
+// bruteTop returns the nonzero similarities of row i in table order.
+func bruteTop(sims []float64, self int) []Neighbour {
+	var out []Neighbour
+	for j, s := range sims {
+		if j != self && s > 0 {
+			out = append(out, Neighbour{uint32(j), s})
+		}
+	}
+	slices.SortFunc(out, func(a, b Neighbour) int {
+		if a.Similarity != b.Similarity {
+			if a.Similarity > b.Similarity {
+				return -1
+			}
+			return 1
+		}
+		return int(a.Index) - int(b.Index)
+	})
+	return out
+}
+
+func assertNeighbours(t *testing.T, want, got []Neighbour, what string) {
+	t.Helper()
+	require.Lenf(t, got, len(want), "%s", what)
+	for k := range want {
+		// Similarities are stored as float32; equal scores may swap order
+		// by rounding, so compare the similarity at each rank and the set.
+		assert.InDeltaf(t, want[k].Similarity, got[k].Similarity, 1e-6*max(1, want[k].Similarity), "%s rank %d", what, k)
+	}
+	ws, gs := map[uint32]float64{}, map[uint32]float64{}
+	for k := range want {
+		ws[want[k].Index], gs[got[k].Index] = want[k].Similarity, got[k].Similarity
+	}
+	for j, s := range ws {
+		assert.InDeltaf(t, s, gs[j], 1e-6*max(1, s), "%s neighbour %d", what, j)
+	}
+}
+
+func TestItemCFEqualsBruteForce(t *testing.T) {
+	const actors, targets = 40, 25
+	dim := actors + targets
+	for _, seed := range []uint64{1, 2, 3} {
+		evs := randomEvents(seed, actors, targets, 400)
+		x := fitted(t, evs, 7*24*time.Hour)
+		r := denseR(evs, 7*24*time.Hour, dim)
+		cf, err := NewItemCF(x, CFConfig{Neighbours: dim, Workers: 2})
+		require.NoError(t, err)
+		require.NoError(t, cf.Fit(context.Background()))
+		deg := func(u int) (d int) {
+			for _, v := range r[u] {
+				if v > 0 {
+					d++
+				}
+			}
+			return d
+		}
+		norm := make([]float64, dim)
+		for i := range dim {
+			for u := range dim {
+				norm[i] += r[u][i] * r[u][i]
+			}
+			norm[i] = math.Sqrt(norm[i])
+		}
+		for i := actors; i < dim; i++ {
+			sims := make([]float64, dim)
+			for j := actors; j < dim; j++ {
+				var num float64
+				for u := range actors {
+					if r[u][i] > 0 && r[u][j] > 0 {
+						num += r[u][i] * r[u][j] / math.Log(1+float64(deg(u)))
+					}
+				}
+				if num > 0 {
+					sims[j] = num / (norm[i] * norm[j])
+				}
+			}
+			assertNeighbours(t, bruteTop(sims, i), cf.Neighbours(uint32(i)), "item-CF")
+		}
+	}
+}
+
+func TestUserCFEqualsBruteForce(t *testing.T) {
+	const actors, targets = 30, 40
+	dim := actors + targets
+	for _, seed := range []uint64{4, 5} {
+		evs := randomEvents(seed, actors, targets, 300)
+		x := fitted(t, evs, 0)
+		r := denseR(evs, 0, dim)
+		cf, err := NewUserCF(x, CFConfig{Neighbours: dim, Workers: 2})
+		require.NoError(t, err)
+		require.NoError(t, cf.Fit(context.Background()))
+		colDeg := make([]int, dim)
+		norm := make([]float64, dim)
+		for u := range dim {
+			for i := range dim {
+				if r[u][i] > 0 {
+					colDeg[i]++
+				}
+				norm[u] += r[u][i] * r[u][i]
+			}
+			norm[u] = math.Sqrt(norm[u])
+		}
+		for u := range actors {
+			sims := make([]float64, dim)
+			for v := range actors {
+				var num float64
+				for i := range dim {
+					if r[u][i] > 0 && r[v][i] > 0 {
+						num += r[u][i] * r[v][i] / math.Log(1+float64(colDeg[i]))
+					}
+				}
+				if num > 0 {
+					sims[v] = num / (norm[u] * norm[v])
+				}
+			}
+			assertNeighbours(t, bruteTop(sims, u), cf.Neighbours(uint32(u)), "user-CF")
+		}
+	}
+}
+
+// TestSwingFormula checks Swing on a hand-made graph, computed by hand.
+//
+// Actors 0, 1, 2; targets 10, 11, 12.
+//
+//	I(0) = {10, 11, 12}, I(1) = {10, 11}, I(2) = {10, 11, 12}
+//
+// Pairs over U(10) ∩ U(11) = {0,1,2}: {0,1} overlap |{10,11}| = 2,
+// {0,2} overlap 3, {1,2} overlap 2. With Alpha = 1, Beta = 0:
+//
+//	sim(10, 11) = 1/(1+2) + 1/(1+3) + 1/(1+2) = 11/12
+//	sim(10, 12) = pairs over {0, 2}: 1/(1+3) = 1/4
+//	sim(11, 12) = 1/4
+//
+// With Beta = 0.5, w(0) = w(2) = 1/√3, w(1) = 1/√2:
+//
+//	sim(10, 11) = (1/√6)/3 + (1/3)/4 + (1/√6)/3
+func TestSwingFormula(t *testing.T) {
+	var evs []Event
+	for u, items := range [][]uint32{{10, 11, 12}, {10, 11}, {10, 11, 12}} {
+		for _, i := range items {
+			evs = append(evs, Event{Actor: uint32(u), Target: i, Action: market.View, Time: t0})
+		}
+	}
+	x := fitted(t, evs, 0)
+	for _, tc := range []struct {
+		beta           float64
+		s1011, s1012   float64
+		neighboursOf12 int
+	}{
+		{0, 11.0 / 12, 1.0 / 4, 2},
+		{0.5, 2/math.Sqrt(6)/3 + 1.0/12, 1.0 / 3 / 4, 2},
+	} {
+		sw, err := NewSwing(x, SwingConfig{Beta: tc.beta})
+		require.NoError(t, err)
+		require.NoError(t, sw.Fit(context.Background()))
+		n10 := sw.Neighbours(10)
+		require.Len(t, n10, 2)
+		assert.Equal(t, uint32(11), n10[0].Index)
+		assert.InDelta(t, tc.s1011, n10[0].Similarity, 1e-6)
+		assert.Equal(t, uint32(12), n10[1].Index)
+		assert.InDelta(t, tc.s1012, n10[1].Similarity, 1e-6)
+		n12 := sw.Neighbours(12)
+		require.Len(t, n12, tc.neighboursOf12)
+		assert.InDelta(t, tc.s1012, n12[0].Similarity, 1e-6)
+		assert.InDelta(t, tc.s1012, n12[1].Similarity, 1e-6)
+		assert.Equal(t, []uint32{10, 11}, []uint32{n12[0].Index, n12[1].Index}, "ties by index")
+	}
+}
+
+// TestSwingEqualsFormulaRandom checks Swing against its formula computed
+// naively on a random graph.
+func TestSwingEqualsFormulaRandom(t *testing.T) {
+	const actors, targets = 25, 15
+	dim := actors + targets
+	evs := randomEvents(9, actors, targets, 200)
+	x := fitted(t, evs, 0)
+	r := denseR(evs, 0, dim)
+	sw, err := NewSwing(x, SwingConfig{CFConfig: CFConfig{Neighbours: dim}, Alpha: 0.5, Beta: 0.3})
+	require.NoError(t, err)
+	require.NoError(t, sw.Fit(context.Background()))
+	items := func(u int) (s []int) {
+		for i, v := range r[u] {
+			if v > 0 {
+				s = append(s, i)
+			}
+		}
+		return s
+	}
+	for i := actors; i < dim; i++ {
+		sims := make([]float64, dim)
+		for j := actors; j < dim; j++ {
+			if j == i {
+				continue
+			}
+			for u := range actors {
+				for v := u + 1; v < actors; v++ {
+					if r[u][i] > 0 && r[v][i] > 0 && r[u][j] > 0 && r[v][j] > 0 {
+						common := 0
+						for _, k := range items(u) {
+							if r[v][k] > 0 {
+								common++
+							}
+						}
+						wu := math.Pow(float64(len(items(u))), -0.3)
+						wv := math.Pow(float64(len(items(v))), -0.3)
+						sims[j] += wu * wv / (0.5 + float64(common))
+					}
+				}
+			}
+		}
+		assertNeighbours(t, bruteTop(sims, i), sw.Neighbours(uint32(i)), "swing")
+	}
+}
+
+func allowAll(n int) bitmap.Bitmap {
+	var b bitmap.Bitmap
+	for i := range n {
+		b.Set(uint32(i))
+	}
+	return b
+}
+
+// TestItemCFRecallScore checks Recall's score against its formula.
+func TestItemCFRecallScore(t *testing.T) {
+	const actors, targets = 20, 15
+	evs := randomEvents(11, actors, targets, 150)
+	x := fitted(t, evs, 0)
+	cf, err := NewItemCF(x, CFConfig{})
+	require.NoError(t, err)
+	require.NoError(t, cf.Fit(context.Background()))
+	u := uint32(3)
+	want := map[uint32]float64{}
+	for _, h := range x.History(u, nil) {
+		for _, n := range cf.Neighbours(h.Index) {
+			want[n.Index] += h.Weight * n.Similarity
+		}
+	}
+	got, err := cf.Recall(context.Background(), Request{Requester: u, Side: market.Seeker, K: 100, Allowed: allowAll(actors + targets)}, nil)
+	require.NoError(t, err)
+	require.Len(t, got, len(want))
+	for _, c := range got {
+		assert.InDelta(t, want[c.Index], c.Score, 1e-9)
+	}
+}
+
+// TestIncremental: a recorded event changes the requester's next recall
+// without a Fit, for every CF recaller.
+func TestIncremental(t *testing.T) {
+	// Actors 0..2 all attended to targets 10 and 11; actor 5 is new.
+	var evs []Event
+	for u := range uint32(3) {
+		evs = append(evs, Event{u, 10, market.Chat, t0}, Event{u, 11, market.Chat, t0})
+	}
+	evs = append(evs, Event{0, 12, market.View, t0})
+	x := fitted(t, evs, 0)
+	item, _ := NewItemCF(x, CFConfig{})
+	user, _ := NewUserCF(x, CFConfig{})
+	swing, _ := NewSwing(x, SwingConfig{})
+	for _, r := range []interface{ Fit(context.Context) error }{item, user, swing} {
+		require.NoError(t, r.Fit(context.Background()))
+	}
+	req := Request{Requester: 5, Side: market.Seeker, K: 10, Allowed: allowAll(20)}
+	req.Allowed.Remove(10) // already seen
+	for name, r := range map[string]Recaller{"itemcf": item, "usercf": user, "swing": swing} {
+		got, err := r.Recall(context.Background(), req, nil)
+		require.NoError(t, err)
+		assert.Empty(t, got, name)
+	}
+	require.NoError(t, x.Record(Event{5, 10, market.Favourite, t0.Add(time.Minute)}))
+	assert.Equal(t, 1, x.Pending())
+	for name, r := range map[string]Recaller{"itemcf": item, "usercf": user, "swing": swing} {
+		got, err := r.Recall(context.Background(), req, nil)
+		require.NoError(t, err)
+		require.NotEmpty(t, got, name)
+		assert.Equal(t, uint32(11), got[0].Index, name)
+	}
+	// A Fit over the log that includes the event empties the overlay.
+	require.NoError(t, x.Fit(context.Background(), slices.Values(append(evs, Event{5, 10, market.Favourite, t0.Add(time.Minute)}))))
+	assert.Equal(t, 0, x.Pending())
+	assert.Equal(t, []Entry{{10, 2}}, x.History(5, nil))
+}
+
+func TestInterestRejectsBadEvents(t *testing.T) {
+	x, err := NewInterest(InterestConfig{})
+	require.NoError(t, err)
+	var fe *market.FieldError
+	for _, e := range []Event{
+		{Actor: 1, Target: 1, Action: market.View, Time: t0},
+		{Actor: 1, Target: 2, Action: 0, Time: t0},
+		{Actor: 1, Target: 2, Action: market.View},
+	} {
+		require.ErrorAs(t, x.Record(e), &fe)
+		require.ErrorAs(t, x.Fit(context.Background(), slices.Values([]Event{e})), &fe)
+	}
+	assert.Equal(t, 0, x.Pending())
+	_, err = NewInterest(InterestConfig{HalfLife: -1})
+	require.ErrorIs(t, err, ErrConfig)
+	_, err = NewItemCF(x, CFConfig{Neighbours: -1})
+	require.ErrorIs(t, err, ErrConfig)
+	require.ErrorContains(t, err, "Neighbours")
+	_, err = NewSwing(x, SwingConfig{Alpha: math.NaN()})
+	require.ErrorContains(t, err, "Alpha")
+}

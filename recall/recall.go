@@ -1,0 +1,173 @@
+package recall
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"math"
+	"slices"
+
+	"github.com/kelindar/bitmap"
+	"github.com/twowayrec/twoway/market"
+)
+
+// Request asks for the candidates of one requester. Participants are the
+// global dense indices of one [market.Dict] that spans both sides.
+type Request struct {
+	// Requester is the index of the participant asking.
+	Requester uint32
+	// Side is the requester's side; candidates come from Side.Other().
+	Side market.Side
+	// K is the number of candidates wanted. K <= 0 asks for nothing.
+	K int
+	// Allowed is the set of participants that may be returned: every hard
+	// filter already applied (other side, not self, active, city, seen,
+	// blocked, over-exposed). Build it with [Population.Mask]. A recaller
+	// returns only members of Allowed and looks past filtered candidates, so
+	// that K come back when K allowed candidates exist in its source. A nil
+	// Allowed allows nothing.
+	Allowed bitmap.Bitmap
+}
+
+// Hit is one source's opinion of a candidate: which source found it, at
+// which 0-based rank and with which score in that source's own scale.
+type Hit struct {
+	Source string  `json:"source"`
+	Rank   int     `json:"rank"`
+	Score  float64 `json:"score"`
+}
+
+// Candidate is one recalled participant.
+type Candidate struct {
+	// Index is the candidate's global index.
+	Index uint32 `json:"index"`
+	// Score is the recaller's score: higher is better. Scores of different
+	// recallers are on different scales; a [Merger] puts them on one.
+	Score float64 `json:"score"`
+	// Hits lists the sources that found the candidate, in the order of the
+	// merger's sources. Single recallers leave it nil; a [Merger] fills it.
+	Hits []Hit `json:"hits,omitempty"`
+}
+
+// Recaller finds candidates for one requester.
+//
+// Recall appends at most req.K candidates to dst and returns the extended
+// slice, like append. The contract every implementation keeps (and
+// recalltest.Run checks):
+//
+//   - Every appended candidate is in req.Allowed, is not req.Requester, and
+//     appears once.
+//   - Appended candidates are ordered by Score descending, ties by Index
+//     ascending; scores are finite. Ranking is deterministic: the same state
+//     and request give the same slice.
+//   - Filtering happens before truncation: if the recaller's source has at
+//     least K allowed candidates, K are returned.
+//   - dst[:len(dst)] is never modified. Recall keeps no reference to dst,
+//     to the returned slice or to req.Allowed after it returns; the caller
+//     owns all of them (and may reuse Allowed for the next request).
+//   - Zero results with a nil error is a normal answer (nothing known
+//     about the requester, everything filtered).
+//   - If ctx is done before or during the call, Recall returns dst
+//     unchanged-or-extended and ctx.Err(); callers discard the result.
+//   - An error for a request that names an index the recaller does not know
+//     is not allowed: an unknown requester has no history and gets zero
+//     results.
+//
+// Implementations are safe for concurrent use, including concurrently with
+// their own Record, Fit and Upsert methods.
+type Recaller interface {
+	Recall(ctx context.Context, req Request, dst []Candidate) ([]Candidate, error)
+}
+
+// RecallerFunc adapts an ordinary function to the Recaller interface. The
+// function must keep the Recaller contract itself.
+type RecallerFunc func(ctx context.Context, req Request, dst []Candidate) ([]Candidate, error)
+
+// Recall calls f(ctx, req, dst).
+func (f RecallerFunc) Recall(ctx context.Context, req Request, dst []Candidate) ([]Candidate, error) {
+	return f(ctx, req, dst)
+}
+
+// Errors of the package.
+var (
+	// ErrConfig is wrapped by every configuration error; the message names
+	// the field.
+	ErrConfig = errors.New("recall: invalid config")
+	// ErrUnknown is wrapped when an event or profile names an index the
+	// caller has not registered.
+	ErrUnknown = errors.New("recall: unknown participant")
+)
+
+// compareCandidates orders by score descending, then index ascending.
+func compareCandidates(a, b Candidate) int {
+	if c := cmp.Compare(b.Score, a.Score); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Index, b.Index)
+}
+
+// sortCandidates sorts c in the Recaller order.
+func sortCandidates(c []Candidate) { slices.SortFunc(c, compareCandidates) }
+
+// topK keeps the best k candidates of a growing set with a bounded min-heap
+// on (score, -index): the root is the worst kept candidate. It avoids
+// sorting every scored candidate.
+type topK struct {
+	k int
+	h []Candidate
+}
+
+// worse reports whether a ranks after b in the Recaller order.
+func worse(a, b Candidate) bool {
+	if a.Score != b.Score {
+		return a.Score < b.Score
+	}
+	return a.Index > b.Index
+}
+
+func (t *topK) reset(k int) { t.k, t.h = k, t.h[:0] }
+
+// push offers a candidate; NaN scores are ignored.
+func (t *topK) push(c Candidate) {
+	if t.k <= 0 || math.IsNaN(c.Score) {
+		return
+	}
+	if len(t.h) < t.k {
+		t.h = append(t.h, c)
+		for i := len(t.h) - 1; i > 0; {
+			p := (i - 1) / 2
+			if !worse(t.h[i], t.h[p]) {
+				break
+			}
+			t.h[i], t.h[p] = t.h[p], t.h[i]
+			i = p
+		}
+		return
+	}
+	if !worse(t.h[0], c) {
+		return
+	}
+	t.h[0] = c
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(t.h) && worse(t.h[l], t.h[m]) {
+			m = l
+		}
+		if r < len(t.h) && worse(t.h[r], t.h[m]) {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		t.h[i], t.h[m] = t.h[m], t.h[i]
+		i = m
+	}
+}
+
+// appendSorted appends the kept candidates to dst in Recaller order.
+func (t *topK) appendSorted(dst []Candidate) []Candidate {
+	n := len(dst)
+	dst = append(dst, t.h...)
+	sortCandidates(dst[n:])
+	return dst
+}
