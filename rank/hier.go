@@ -1,0 +1,367 @@
+package rank
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/twowayrec/twoway/sparse"
+)
+
+// HierarchicalConfig sets up [FitHierarchical]. The zero value is valid.
+//
+// # Model and prior
+//
+// The score of a row x of entity e (a user, a job) is
+//
+//	z = o + g(x) + b_e + β_e·x,   g(x) = b + w·x   (the global model)
+//
+// The global model is fitted by [Fit] with Config Global on every row. Each
+// entity's correction (b_e, β_e) is then the MAP estimate under the prior
+// (b_e, β_e) ~ N(0, I/λ), from the entity's own rows only, with the global
+// score held fixed as an offset:
+//
+//	minimise  Σ_{i ∈ e} s_i ℓ(y_i, o_i + g(x_i) + b_e + β_e·x_i) + (λ/2)(b_e² + ‖β_e‖²)
+//
+// The data term is a sum (not a mean), so the prior weighs the same
+// against 1 row or 1,000: an entity with few rows stays close to the
+// global model and one with many rows gets its own. For the intercept
+// alone, with Fisher information I ≈ p(1−p) per row, the correction is
+// about n·I/(n·I + λ) of the entity's own maximum-likelihood correction:
+// with λ = 1 and p ≈ 0.3, 5 rows keep half of it and 50 rows 91%.
+// Only features that occur in the entity's rows can get a correction
+// (the others have no data and the prior keeps them at 0), so each
+// correction is sparse and costs memory in proportion to its rows.
+//
+// This is the random-effect part of GLMix (Zhang et al., KDD 2016). With
+// Passes > 1 the global model is refitted with the corrections as offsets
+// and the corrections refitted again (coordinate descent, "backfitting").
+type HierarchicalConfig struct {
+	// Global configures the global model's fit. Its zero value is
+	// documented on Config.
+	Global Config `json:"global"`
+	// Lambda is the prior precision λ of every correction (> 0). Zero: 1.
+	Lambda float64 `json:"lambda"`
+	// MinRows is the fewest rows an entity needs to get a correction.
+	// Zero: 1.
+	MinRows int `json:"min_rows"`
+	// Passes is the number of global/entity rounds. Zero: 1.
+	Passes int `json:"passes"`
+	// Workers bounds the goroutines that fit entities in parallel (each
+	// entity is fitted on one goroutine). Zero: GOMAXPROCS. The result
+	// does not depend on it.
+	Workers int `json:"workers"`
+	// EntityMaxIterations bounds L-BFGS iterations per entity. Zero: 100.
+	EntityMaxIterations int `json:"entity_max_iterations"`
+	// EntityTolerance is the gradient tolerance per entity. Zero: 1e-6.
+	EntityTolerance float64 `json:"entity_tolerance"`
+}
+
+func (c HierarchicalConfig) withDefaults() HierarchicalConfig {
+	if c.Lambda == 0 {
+		c.Lambda = 1
+	}
+	if c.MinRows == 0 {
+		c.MinRows = 1
+	}
+	if c.Passes == 0 {
+		c.Passes = 1
+	}
+	if c.Workers == 0 {
+		c.Workers = runtime.GOMAXPROCS(0)
+	}
+	if c.EntityMaxIterations == 0 {
+		c.EntityMaxIterations = 100
+	}
+	if c.EntityTolerance == 0 {
+		c.EntityTolerance = 1e-6
+	}
+	return c
+}
+
+// Validate returns an error naming the first invalid field.
+func (c HierarchicalConfig) Validate() error {
+	if err := c.Global.Validate(); err != nil {
+		return fmt.Errorf("rank: HierarchicalConfig.Global: %w", err)
+	}
+	switch {
+	case !(c.Lambda >= 0) || math.IsInf(c.Lambda, 0):
+		return fmt.Errorf("rank: HierarchicalConfig.Lambda = %v: want a finite value > 0", c.Lambda)
+	case c.MinRows < 0:
+		return fmt.Errorf("rank: HierarchicalConfig.MinRows = %d: want >= 0", c.MinRows)
+	case c.Passes < 0:
+		return fmt.Errorf("rank: HierarchicalConfig.Passes = %d: want >= 0", c.Passes)
+	case c.Workers < 0:
+		return fmt.Errorf("rank: HierarchicalConfig.Workers = %d: want >= 0", c.Workers)
+	case c.EntityMaxIterations < 0:
+		return fmt.Errorf("rank: HierarchicalConfig.EntityMaxIterations = %d: want >= 0", c.EntityMaxIterations)
+	case !(c.EntityTolerance >= 0) || math.IsInf(c.EntityTolerance, 0):
+		return fmt.Errorf("rank: HierarchicalConfig.EntityTolerance = %v: want a finite value >= 0", c.EntityTolerance)
+	}
+	return nil
+}
+
+// Correction is one entity's learned correction to the global model. It
+// is an immutable value: do not modify its slices.
+type Correction struct {
+	Bias    float64
+	Weights sparse.Vector // over the global feature indices
+	Rows    int           // rows it was fitted on
+}
+
+// Score returns b_e + β_e·x.
+func (c *Correction) Score(x sparse.Vector) float64 { return c.Bias + sparse.Dot(c.Weights, x) }
+
+// Hierarchical is a global model plus per-entity corrections (see
+// [HierarchicalConfig]). The global model is immutable; the table of
+// corrections is guarded by a lock so that [Hierarchical.UpdateEntity]
+// can replace one entity's correction while others predict. All methods
+// are safe for concurrent use.
+type Hierarchical struct {
+	cfg    HierarchicalConfig
+	global *Model
+	mu     sync.RWMutex
+	corr   map[uint32]*Correction
+}
+
+// Global returns the global model.
+func (h *Hierarchical) Global() *Model { return h.global }
+
+// Correction returns entity e's correction, or nil when it has none (a new
+// or rare entity: it is scored by the global model alone).
+func (h *Hierarchical) Correction(e uint32) *Correction {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.corr[e]
+}
+
+// Entities returns the entities that have a correction, ascending.
+func (h *Hierarchical) Entities() []uint32 {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	es := make([]uint32, 0, len(h.corr))
+	for e := range h.corr {
+		es = append(es, e)
+	}
+	slices.Sort(es)
+	return es
+}
+
+// Score returns the log-odds of x for entity e: global score plus e's
+// correction (if any).
+func (h *Hierarchical) Score(e uint32, x sparse.Vector) float64 {
+	z := h.global.Score(x)
+	if c := h.Correction(e); c != nil {
+		z += c.Score(x)
+	}
+	return z
+}
+
+// Predict returns the probability σ(Score(e, x)).
+func (h *Hierarchical) Predict(e uint32, x sparse.Vector) float64 { return Sigmoid(h.Score(e, x)) }
+
+// FitHierarchical fits the global model on every row of d and then one
+// correction per entity, entity[i] being the entity of row i. Entities are
+// fitted in parallel (HierarchicalConfig.Workers) and the result is
+// deterministic. Errors are those of [Fit], or name the bad field.
+func FitHierarchical(ctx context.Context, cfg HierarchicalConfig, d *Dataset, entity []uint32) (*Hierarchical, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	c := cfg.withDefaults()
+	if err := d.Check(); err != nil {
+		return nil, err
+	}
+	if len(entity) != d.Len() {
+		return nil, fmt.Errorf("rank: FitHierarchical: %d entities for %d rows", len(entity), d.Len())
+	}
+	groups := groupRows(entity)
+	dim := c.Global.Dim
+	if m := d.maxIndex(); dim == 0 {
+		dim = m
+	} else if m > dim {
+		return nil, fmt.Errorf("rank: dataset uses feature index %d but HierarchicalConfig.Global.Dim = %d", m-1, dim)
+	}
+	h := &Hierarchical{cfg: c, corr: make(map[uint32]*Correction)}
+	var x []float64 // global parameters, warm start across passes
+	globalData := *d
+	for pass := range c.Passes {
+		if pass > 0 {
+			// Refit the global model around the corrections.
+			off := make([]float64, d.Len())
+			for i := range off {
+				off[i] = d.offset(i)
+				if cr := h.corr[entity[i]]; cr != nil {
+					off[i] += cr.Score(d.Row(i))
+				}
+			}
+			globalData.Offset = off
+		}
+		gc := c.Global
+		gc.Dim = dim
+		var err error
+		x, err = minimize(ctx, gc.withDefaults(), &globalData, dim, x)
+		if err != nil {
+			return nil, err
+		}
+		h.global = &Model{w: slices.Clone(x[:dim]), bias: x[dim]}
+		corrs, err := fitEntities(ctx, c, h.global, d, groups)
+		if err != nil {
+			return nil, err
+		}
+		h.corr = corrs
+	}
+	return h, nil
+}
+
+// group is the rows of one entity.
+type group struct {
+	entity uint32
+	rows   []int
+}
+
+func groupRows(entity []uint32) []group {
+	order := make([]int, len(entity))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(entity[a], entity[b]) })
+	var gs []group
+	for k := 0; k < len(order); {
+		e := k
+		for e < len(order) && entity[order[e]] == entity[order[k]] {
+			e++
+		}
+		gs = append(gs, group{entity: entity[order[k]], rows: order[k:e]})
+		k = e
+	}
+	return gs
+}
+
+func fitEntities(ctx context.Context, c HierarchicalConfig, global *Model, d *Dataset, groups []group) (map[uint32]*Correction, error) {
+	out := make([]*Correction, len(groups))
+	errs := make([]error, len(groups))
+	next := make(chan int, len(groups))
+	for g := range groups {
+		next <- g
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range max(1, min(c.Workers, len(groups))) {
+		wg.Go(func() {
+			for g := range next {
+				if len(groups[g].rows) < c.MinRows {
+					continue
+				}
+				if err := ctx.Err(); err != nil {
+					errs[g] = fmt.Errorf("rank: fit entities: %w", err)
+					continue
+				}
+				out[g], errs[g] = fitCorrection(ctx, c, global, d, groups[g].rows)
+				if errs[g] != nil {
+					errs[g] = fmt.Errorf("rank: entity %d: %w", groups[g].entity, errs[g])
+				}
+			}
+		})
+	}
+	wg.Wait()
+	m := make(map[uint32]*Correction, len(groups))
+	for g, cr := range out {
+		if errs[g] != nil {
+			return nil, errs[g]
+		}
+		if cr != nil {
+			m[groups[g].entity] = cr
+		}
+	}
+	return m, nil
+}
+
+// fitCorrection fits one entity's correction from rows of d with the
+// global score as offset, in a compact local feature space: local index
+// 0 is the correction's intercept (a constant feature), 1… the features
+// that occur in the rows.
+func fitCorrection(ctx context.Context, c HierarchicalConfig, global *Model, d *Dataset, rows []int) (*Correction, error) {
+	var feats []uint32
+	for _, i := range rows {
+		feats = append(feats, d.Row(i).Idx...)
+	}
+	slices.Sort(feats)
+	feats = slices.Compact(feats)
+	local := &Dataset{}
+	var W float64
+	idx := make([]uint32, 0, 16)
+	val := make([]float64, 0, 16)
+	for _, i := range rows {
+		x := d.Row(i)
+		idx, val = append(idx[:0], 0), append(val[:0], 1)
+		for k, j := range x.Idx {
+			p, _ := slices.BinarySearch(feats, j)
+			idx = append(idx, uint32(p+1))
+			val = append(val, x.Val[k])
+		}
+		off := d.offset(i) + global.Score(x)
+		if err := local.AddOffset(sparse.Vector{Idx: idx, Val: val}, d.Label[i], d.Weight[i], off); err != nil {
+			return nil, err
+		}
+		W += d.Weight[i]
+	}
+	if W == 0 {
+		return nil, nil
+	}
+	// Config's objective is a weighted mean, so λ/W there is λ here.
+	lc := Config{
+		L2: c.Lambda / W, NoIntercept: true, Dim: len(feats) + 1,
+		MaxIterations: c.EntityMaxIterations, Tolerance: c.EntityTolerance / W, Workers: 1,
+	}
+	x, err := minimize(ctx, lc.withDefaults(), local, len(feats)+1, nil)
+	if err != nil {
+		return nil, err
+	}
+	cr := &Correction{Bias: x[0], Rows: len(rows)}
+	for k, j := range feats {
+		if v := x[k+1]; v != 0 {
+			cr.Weights.Idx = append(cr.Weights.Idx, j)
+			cr.Weights.Val = append(cr.Weights.Val, v)
+		}
+	}
+	return cr, nil
+}
+
+// UpdateEntity refits entity e's correction from its rows in d (all of
+// them: the correction is replaced, not nudged) against the current global
+// model, without touching any other entity, and swaps it in. Rows in d are
+// the entity's whole history; fewer than MinRows rows (or zero total
+// weight) remove its correction. Predictions running meanwhile see either
+// the old or the new correction.
+func (h *Hierarchical) UpdateEntity(ctx context.Context, e uint32, d *Dataset) error {
+	var cr *Correction
+	if d.Len() >= h.cfg.MinRows && d.Len() > 0 {
+		if err := d.Check(); err != nil {
+			return err
+		}
+		if m := d.maxIndex(); m > h.global.Dim() {
+			return fmt.Errorf("rank: entity %d: feature index %d beyond the global model's Dim %d", e, m-1, h.global.Dim())
+		}
+		rows := make([]int, d.Len())
+		for i := range rows {
+			rows[i] = i
+		}
+		var err error
+		if cr, err = fitCorrection(ctx, h.cfg, h.global, d, rows); err != nil {
+			return fmt.Errorf("rank: entity %d: %w", e, err)
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if cr == nil {
+		delete(h.corr, e)
+	} else {
+		h.corr[e] = cr
+	}
+	return nil
+}
