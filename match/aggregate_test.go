@@ -1,0 +1,83 @@
+package match_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/twowayrec/twoway/match"
+)
+
+func TestAggregators(t *testing.T) {
+	nan := math.NaN()
+	cases := []struct {
+		name string
+		agg  match.Aggregator
+		p    match.Pair
+		want float64
+	}{
+		{"one-way", match.OneWay, match.NoUrgency(0.8, 0.1), 0.8},
+		{"mean", match.Mean, match.NoUrgency(0.8, 0.2), 0.5},
+		{"urgency-weighted without urgencies is the mean", match.UrgencyWeighted, match.NoUrgency(0.8, 0.2), 0.5},
+		{"urgency-weighted with equal urgencies is the mean", match.UrgencyWeighted, match.Pair{Forward: 0.8, Backward: 0.2, RequesterUrgency: 0.9, CandidateUrgency: 0.9}, 0.5},
+		{"urgency-weighted, one unknown urgency is 1/2", match.UrgencyWeighted, match.Pair{Forward: 0.8, Backward: 0.2, RequesterUrgency: 0.5, CandidateUrgency: nan}, 0.5},
+		// (0.9·0.8 + 0.1·0.2) / 1.0 = 0.74
+		{"urgency-weighted leans to the urgent side", match.UrgencyWeighted, match.Pair{Forward: 0.8, Backward: 0.2, RequesterUrgency: 0.9, CandidateUrgency: 0.1}, 0.74},
+		// (0.2·0.8 + 0.6·0.2) / 0.8 = 0.35
+		{"urgency-weighted, candidate urgent", match.UrgencyWeighted, match.Pair{Forward: 0.8, Backward: 0.2, RequesterUrgency: 0.2, CandidateUrgency: 0.6}, 0.35},
+		{"urgency-weighted, both urgencies zero", match.UrgencyWeighted, match.Pair{Forward: 0.8, Backward: 0.2}, 0.5},
+		{"harmonic", match.Harmonic, match.NoUrgency(0.8, 0.2), 2 * 0.8 * 0.2 / 1.0},
+		{"harmonic of zeros", match.Harmonic, match.NoUrgency(0, 0), 0},
+		{"geometric", match.Geometric, match.NoUrgency(0.8, 0.2), 0.4},
+		{"product", match.Product, match.NoUrgency(0.8, 0.2), 0.16},
+		{"minimum", match.Minimum, match.NoUrgency(0.8, 0.2), 0.2},
+		{"NaN one-way counts as 0", match.Mean, match.NoUrgency(nan, 0.6), 0.3},
+		{"out of range is clamped", match.Product, match.NoUrgency(1.5, -0.5), 0},
+		{"out of range is clamped above", match.Minimum, match.NoUrgency(1.5, 2), 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			assert.InDelta(t, c.want, c.agg(c.p), 1e-12)
+		})
+	}
+}
+
+// Every aggregator stays in [0, 1] and is monotone in each one-way match.
+func TestAggregatorsRangeAndMonotone(t *testing.T) {
+	grid := []float64{math.NaN(), -1, 0, 0.1, 0.3, 0.5, 0.7, 0.9, 1, 2}
+	urg := []float64{math.NaN(), 0, 0.3, 1}
+	for _, a := range match.Aggregators() {
+		for _, ua := range urg {
+			for _, ub := range urg {
+				for i, f := range grid {
+					for _, b := range grid {
+						p := match.Pair{Forward: f, Backward: b, RequesterUrgency: ua, CandidateUrgency: ub}
+						s := a.Aggregate(p)
+						require.Truef(t, s >= 0 && s <= 1, "%s(%+v) = %v", a.Name, p, s)
+						if i > 0 {
+							lower := p
+							lower.Forward = grid[i-1]
+							require.LessOrEqualf(t, a.Aggregate(lower), s+1e-15, "%s not monotone at %+v", a.Name, p)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestAggregatorByName(t *testing.T) {
+	for _, a := range match.Aggregators() {
+		got, err := match.AggregatorByName(a.Name)
+		require.NoError(t, err)
+		assert.InDelta(t, a.Aggregate(match.NoUrgency(0.7, 0.4)), got(match.NoUrgency(0.7, 0.4)), 0)
+	}
+	def, err := match.AggregatorByName("")
+	require.NoError(t, err)
+	assert.InDelta(t, match.UrgencyWeighted(match.Pair{Forward: 0.9, Backward: 0.1, RequesterUrgency: 1}), def(match.Pair{Forward: 0.9, Backward: 0.1, RequesterUrgency: 1}), 0)
+	_, err = match.AggregatorByName("median")
+	require.ErrorIs(t, err, match.ErrUnknownAggregator)
+	assert.Contains(t, err.Error(), `"median"`)
+}

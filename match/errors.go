@@ -1,0 +1,18 @@
+package match
+
+import "errors"
+
+// Errors of this package. Errors about a record or a Config field wrap one
+// of them and name the record or field.
+var (
+	// ErrUnknownAggregator: an aggregator name that [AggregatorByName]
+	// does not know.
+	ErrUnknownAggregator = errors.New("match: unknown aggregator")
+	// ErrConfig: a Config field out of range.
+	ErrConfig = errors.New("match: invalid config")
+	// ErrContent: a participant's content that cannot be used (a bad
+	// vector, an invalid side).
+	ErrContent = errors.New("match: invalid content")
+	// ErrNoSamples: nothing to learn an interest model from.
+	ErrNoSamples = errors.New("match: no training samples")
+)

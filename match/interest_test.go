@@ -1,0 +1,201 @@
+package match_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/twowayrec/twoway/internal/synth"
+	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/match"
+	"github.com/twowayrec/twoway/rank"
+)
+
+// On a synthetic market (simulated), the interest models rank held-out
+// pairs by the latent ground truth in both directions, and the two-way
+// aggregators rank mutual acceptance better than one-way.
+func TestInterestLearnsSyntheticPreferences(t *testing.T) {
+	f := newSynthFixture(t, synth.Small())
+	im := fitSynth(t, f, match.InterestConfig{})
+	pairs := f.heldOutPairs(6000)
+	require.Greater(t, len(pairs), 3000)
+	var fwd, bwd []float64
+	var sAcc, jAcc, mutual []bool
+	for _, p := range pairs {
+		s, j := p[0], p[1]
+		fwd = append(fwd, im.OneWay(s, j))
+		bwd = append(bwd, im.OneWay(j, s))
+		sAcc = append(sAcc, f.m.Accepts(s, j))
+		jAcc = append(jAcc, f.m.Accepts(j, s))
+		mutual = append(mutual, f.m.Mutual(s, j))
+	}
+	seekerAUC, jobAUC := rank.AUC(fwd, sAcc), rank.AUC(bwd, jAcc)
+	t.Logf("simulated (synth.Small): one-way AUC of acceptance on %d held-out pairs: seekers %.3f, jobs %.3f", len(pairs), seekerAUC, jobAUC)
+	assert.Greater(t, seekerAUC, 0.7)
+	assert.Greater(t, jobAUC, 0.7)
+	oneWay := rank.AUC(fwd, mutual)
+	for _, a := range match.Aggregators()[1:] {
+		sc := make([]float64, len(fwd))
+		for i := range fwd {
+			sc[i] = a.Aggregate(match.NoUrgency(fwd[i], bwd[i]))
+		}
+		auc := rank.AUC(sc, mutual)
+		t.Logf("simulated: AUC of mutual acceptance, %s %.3f vs one-way %.3f", a.Name, auc, oneWay)
+		assert.Greater(t, auc, oneWay, a.Name)
+	}
+}
+
+// The fit is the same whatever the number of workers, and OneWayBatch
+// agrees with OneWay.
+func TestInterestDeterministicAndBatch(t *testing.T) {
+	f := newSynthFixture(t, synth.Small())
+	one := fitSynth(t, f, match.InterestConfig{Workers: 1})
+	two := fitSynth(t, f, match.InterestConfig{Workers: 2})
+	lo, hi := f.m.Jobs()
+	var cands []uint32
+	for j := lo; j < hi; j++ {
+		cands = append(cands, j)
+	}
+	var buf match.Buffer
+	var dst []float64
+	for _, s := range []uint32{0, 1, 17, 123} {
+		dst = one.OneWayBatch(dst, &buf, s, cands)
+		for i, j := range cands {
+			require.Equal(t, one.OneWay(s, j), two.OneWay(s, j), "seeker %d job %d", s, j)
+			require.InDelta(t, one.OneWay(s, j), dst[i], 1e-12)
+		}
+	}
+	// the job side too
+	seekers := []uint32{0, 1, 2, 3, 250}
+	dst = one.OneWayBatch(dst, &buf, lo, seekers)
+	for i, s := range seekers {
+		require.InDelta(t, one.OneWay(lo, s), dst[i], 1e-12)
+	}
+}
+
+// Heavy users get a correction of their own, users without samples fall
+// back to the global model, and Update changes one user only, in a copy.
+func TestInterestHierarchyAndUpdate(t *testing.T) {
+	f := newSynthFixture(t, synth.Small())
+	im := fitSynth(t, f, match.InterestConfig{})
+	perUser := map[uint32]int{}
+	for _, s := range f.samples {
+		perUser[s.User]++
+	}
+	var heavy uint32
+	for u, n := range perUser {
+		if n > perUser[heavy] || (n == perUser[heavy] && u < heavy) {
+			heavy = u
+		}
+	}
+	has, n := im.HasCorrection(heavy)
+	require.True(t, has)
+	assert.Equal(t, perUser[heavy], n)
+
+	// a participant index with no samples at all uses the side's model
+	newcomer := uint32(len(f.m.Profiles)) // beyond every sample
+	require.NoError(t, f.cat.Set(newcomer, match.ContentOf(&f.m.Profiles[0], f.mustContent(t, 0).Vector)))
+	has, _ = im.HasCorrection(newcomer)
+	assert.False(t, has)
+	lo, _ := f.m.Jobs()
+	g := im.Global(market.Seeker)
+	require.NotNil(t, g)
+
+	// Update the newcomer: they now attend to job lo and pass over lo+1..lo+4.
+	var mine []match.Sample
+	mine = append(mine, match.Sample{User: newcomer, Target: lo, Attended: true, Weight: 3})
+	for j := lo + 1; j < lo+5; j++ {
+		mine = append(mine, match.Sample{User: newcomer, Target: j, Weight: 1})
+	}
+	before := im.OneWay(newcomer, lo)
+	other := im.OneWay(heavy, lo)
+	up, err := im.Update(context.Background(), newcomer, mine)
+	require.NoError(t, err)
+	has, n = up.HasCorrection(newcomer)
+	assert.True(t, has)
+	assert.Equal(t, 5, n)
+	assert.Greater(t, up.OneWay(newcomer, lo), before, "the attended job scores higher after the update")
+	assert.Greater(t, up.OneWay(newcomer, lo), up.OneWay(newcomer, lo+1))
+	assert.Equal(t, before, im.OneWay(newcomer, lo), "the original model is unchanged")
+	assert.Equal(t, other, up.OneWay(heavy, lo), "other users are unchanged")
+
+	// too few samples remove the correction
+	down, err := up.Update(context.Background(), newcomer, mine[:1])
+	require.NoError(t, err)
+	has, _ = down.HasCorrection(newcomer)
+	assert.False(t, has)
+
+	_, err = im.Update(context.Background(), newcomer, []match.Sample{{User: 1, Target: lo, Weight: 1}})
+	require.ErrorIs(t, err, match.ErrContent)
+}
+
+func (f *synthFixture) mustContent(t *testing.T, ix uint32) match.Content {
+	c, ok := f.cat.Content(ix)
+	require.True(t, ok)
+	return c
+}
+
+func TestFitInterestErrors(t *testing.T) {
+	f := newSynthFixture(t, synth.Small())
+	ctx := context.Background()
+	_, err := match.FitInterest(ctx, match.InterestConfig{}, f.cat, nil)
+	require.ErrorIs(t, err, match.ErrNoSamples)
+
+	_, err = match.FitInterest(ctx, match.InterestConfig{UserPrior: -1}, f.cat, f.samples)
+	require.ErrorIs(t, err, match.ErrConfig)
+	assert.Contains(t, err.Error(), "UserPrior")
+
+	_, err = match.FitInterest(ctx, match.InterestConfig{Workers: -2}, f.cat, f.samples)
+	require.ErrorIs(t, err, match.ErrConfig)
+	assert.Contains(t, err.Error(), "Workers")
+
+	bad := append([]match.Sample{{User: 1 << 30, Target: 0, Weight: 1}}, f.samples...)
+	_, err = match.FitInterest(ctx, match.InterestConfig{}, f.cat, bad)
+	require.ErrorIs(t, err, match.ErrContent)
+	assert.Contains(t, err.Error(), "sample 0")
+
+	bad = append([]match.Sample{{User: 0, Target: 400, Weight: math.NaN()}}, f.samples...)
+	_, err = match.FitInterest(ctx, match.InterestConfig{}, f.cat, bad)
+	require.ErrorIs(t, err, match.ErrContent)
+	assert.Contains(t, err.Error(), "Weight")
+
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = match.FitInterest(cctx, match.InterestConfig{}, f.cat, f.samples)
+	require.True(t, errors.Is(err, context.Canceled), "got %v", err)
+}
+
+// Scoring, explaining and updating run at the same time (run with -race).
+func TestInterestConcurrentUse(t *testing.T) {
+	f := newSynthFixture(t, synth.Small())
+	im := fitSynth(t, f, match.InterestConfig{})
+	lo, hi := f.m.Jobs()
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			var buf match.Buffer
+			var dst []float64
+			cands := []uint32{lo, lo + 1, hi - 1}
+			for s := uint32(w); s < 60; s += 4 {
+				dst = im.OneWayBatch(dst, &buf, s, cands)
+				_ = im.Explain(match.Aggregators()[3], s, lo, 0.5, 0.5, 3)
+				if s%8 == 0 {
+					_, err := im.Update(context.Background(), s, []match.Sample{{User: s, Target: lo, Attended: true, Weight: 1}, {User: s, Target: lo + 1, Weight: 1}, {User: s, Target: lo + 2, Weight: 1}})
+					assert.NoError(t, err)
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for j := lo; j < lo+20; j++ {
+			c, _ := f.cat.Content(j)
+			assert.NoError(t, f.cat.Set(j, c))
+		}
+	})
+	wg.Wait()
+}

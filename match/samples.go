@@ -1,0 +1,191 @@
+package match
+
+import (
+	"cmp"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/twowayrec/twoway/market"
+)
+
+// Interaction is a market.Event in index form: Actor did Action to Target
+// (global market.Dict indices).
+type Interaction struct {
+	Actor  uint32        `json:"actor"`
+	Target uint32        `json:"target"`
+	Action market.Action `json:"action"`
+}
+
+// Sample is one training row of an interest model: how much User attended
+// to Target (Attended, with sample weight Weight > 0).
+type Sample struct {
+	User     uint32  `json:"user"`
+	Target   uint32  `json:"target"`
+	Attended bool    `json:"attended"`
+	Weight   float64 `json:"weight"`
+}
+
+// SampleConfig says how interactions become samples.
+type SampleConfig struct {
+	// Weights is the interest each action expresses. Zero (every weight
+	// 0): market.DefaultActionWeights().
+	Weights market.ActionWeights `json:"weights"`
+	// PassedOverWeight is the sample weight of a negative from an
+	// impression the user did not act on. Zero: 1.
+	PassedOverWeight float64 `json:"passed_over_weight"`
+	// SampledNegatives is how many negatives to draw, uniformly from the
+	// other side, per positive of a user who has no recorded impressions
+	// (and so no passed-over profiles). Zero: 4. Negative: none.
+	SampledNegatives int `json:"sampled_negatives"`
+	// Seed seeds the negative sampling (PCG, one stream per user, so the
+	// result does not depend on the order of users). Zero is a valid seed.
+	Seed uint64 `json:"seed"`
+}
+
+func (c SampleConfig) withDefaults() SampleConfig {
+	if c.Weights == (market.ActionWeights{}) {
+		c.Weights = market.DefaultActionWeights()
+	}
+	if c.PassedOverWeight == 0 {
+		c.PassedOverWeight = 1
+	}
+	if c.SampledNegatives == 0 {
+		c.SampledNegatives = 4
+	}
+	return c
+}
+
+// Validate returns an error naming the first invalid field.
+func (c SampleConfig) Validate() error {
+	if err := c.Weights.Validate(); err != nil {
+		return fmt.Errorf("%w: SampleConfig.Weights: %w", ErrConfig, err)
+	}
+	if !(c.PassedOverWeight >= 0) || c.PassedOverWeight > 1e9 {
+		return fmt.Errorf("%w: SampleConfig.PassedOverWeight = %v: want a finite value >= 0", ErrConfig, c.PassedOverWeight)
+	}
+	return nil
+}
+
+// Samples turns interactions into interest-model samples.
+//
+// For every (actor, target) pair: if the actor took any action of positive
+// weight on the target, the pair is a positive sample weighted by the
+// largest such weight (a chat outweighs a view); otherwise, if the actor
+// rejected the target (negative weight), a negative weighted by |weight|;
+// otherwise, if the target was only shown to the actor (an impression), a
+// negative "passed over" weighted by PassedOverWeight. A user with
+// positives but not a single negative gets SampledNegatives negatives per
+// positive drawn from others (the participants of the other side, as
+// candidates(side of the user) lists them), skipping those the user
+// interacted with. side gives a participant's side.
+//
+// The result is sorted by (User, Target, Attended) and is the same for the
+// same inputs and Seed.
+func Samples(cfg SampleConfig, events []Interaction, side func(uint32) market.Side, others func(market.Side) []uint32) ([]Sample, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	c := cfg.withDefaults()
+	w := c.Weights.Table()
+	ev := slices.Clone(events)
+	slices.SortFunc(ev, func(a, b Interaction) int {
+		if r := cmp.Compare(a.Actor, b.Actor); r != 0 {
+			return r
+		}
+		return cmp.Compare(a.Target, b.Target)
+	})
+	var out []Sample
+	var touched []uint32
+	for lo := 0; lo < len(ev); {
+		user := ev[lo].Actor
+		hi := lo
+		for hi < len(ev) && ev[hi].Actor == user {
+			hi++
+		}
+		first := len(out)
+		positives, negatives := 0, 0
+		touched = touched[:0]
+		for p := lo; p < hi; {
+			target := ev[p].Target
+			best, worst, shown := 0.0, 0.0, false
+			for ; p < hi && ev[p].Target == target; p++ {
+				a := ev[p].Action
+				if !a.Valid() {
+					continue
+				}
+				x := w[a]
+				if a == market.Impression && x <= 0 {
+					shown = true
+					continue
+				}
+				best, worst = max(best, x), min(worst, x)
+			}
+			touched = append(touched, target)
+			switch {
+			case best > 0:
+				out = append(out, Sample{User: user, Target: target, Attended: true, Weight: best})
+				positives++
+			case worst < 0:
+				out = append(out, Sample{User: user, Target: target, Weight: -worst})
+				negatives++
+			case shown && c.PassedOverWeight > 0:
+				out = append(out, Sample{User: user, Target: target, Weight: c.PassedOverWeight})
+				negatives++
+			}
+		}
+		if positives > 0 && negatives == 0 && c.SampledNegatives > 0 && others != nil && side != nil {
+			pool := others(side(user))
+			out = appendSampledNegatives(out, user, touched, pool, positives*c.SampledNegatives, c.Seed)
+			slices.SortFunc(out[first:], compareSamples)
+		}
+		lo = hi
+	}
+	return out, nil
+}
+
+// appendSampledNegatives draws up to n distinct participants of pool not in
+// touched (sorted) and appends them as negatives of weight 1.
+func appendSampledNegatives(out []Sample, user uint32, touched, pool []uint32, n int, seed uint64) []Sample {
+	if len(pool) == 0 {
+		return out
+	}
+	rng := rand.New(rand.NewPCG(seed, uint64(user)))
+	start := len(out)
+	for tries := 0; len(out)-start < n && tries < 4*n+16; tries++ {
+		t := pool[rng.IntN(len(pool))]
+		if t == user {
+			continue
+		}
+		if _, hit := slices.BinarySearch(touched, t); hit {
+			continue
+		}
+		dup := false
+		for _, s := range out[start:] {
+			if s.Target == t {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, Sample{User: user, Target: t, Weight: 1})
+		}
+	}
+	return out
+}
+
+func compareSamples(a, b Sample) int {
+	if r := cmp.Compare(a.User, b.User); r != 0 {
+		return r
+	}
+	if r := cmp.Compare(a.Target, b.Target); r != 0 {
+		return r
+	}
+	switch {
+	case a.Attended == b.Attended:
+		return 0
+	case a.Attended:
+		return 1
+	}
+	return -1
+}
