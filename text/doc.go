@@ -3,4 +3,38 @@
 // and tag normalisation, TF-IDF/BM25 weighting, encoders for the structured
 // fields of market.Profile, association-rule tag expansion, and a bleve
 // analyzer that tokenises exactly like the vectors do.
+//
+// # Tokenisation
+//
+// A [Tokenizer] cuts runs of Chinese ideographs with gse's dictionary
+// (shortest path, no HMM; the dictionary is loaded once per process, on
+// first use, and never modified) and everything else with rules that keep
+// programming terms whole: C++, C#, .NET, Node.js, Vue3, K8s, 3.5. It folds
+// full-width forms and case, skips HTML tags and entities, drops list
+// markers (1、 ① (3)) and punctuation, and removes Chinese and English stop
+// words. [DefaultTokenizer] is shared by all callers.
+//
+// # Vocabulary
+//
+// A [Vocabulary] maps the spellings of a skill to one canonical term
+// (golang, Go语言 → go; k8s → kubernetes; SpringBoot, Spring Boot → spring
+// boot; ML → 机器学习). The tokenizer joins adjacent pieces the vocabulary
+// knows into one term, so multi-word skills stay whole. [DefaultVocabulary]
+// is generated from the skill labels of real postings (skills.tsv, by
+// internal/cmd/genskills) plus a hand-written alias table; hosts extend it
+// with [Vocabulary.Extend].
+//
+// # Weighting and content vectors
+//
+// [FitWeighting] fits TF-IDF or BM25 on a corpus of term lists;
+// [Weighting.Vectorize] writes a document's vector into a caller's buffer
+// without allocating. [NewEncoder] fits an [Encoder] that turns a whole
+// market.Profile into one sparse content vector with host-set [Weights];
+// every index has a name ([Encoder.Feature]: "skill: java", "city: 北京").
+//
+// # Association rules
+//
+// [MineRules] mines rules A ⇒ B (Apriori; support, confidence and lift
+// thresholds in [RuleConfig]) from the co-occurrence of tags and skills,
+// and [Rules.Expand] adds a profile's implied tags weighted by confidence.
 package text

@@ -1,0 +1,524 @@
+package text
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/sparse"
+)
+
+// FeatureKind says which field of a profile a content feature comes from.
+type FeatureKind uint8
+
+const (
+	KindText       FeatureKind = iota // a weighted term of Profile.Text
+	KindTitle                         // a term of Profile.Title
+	KindSkill                         // a canonical skill, declared or found in Title/Text
+	KindTag                           // a tag, declared or added by association rules
+	KindCity                          // Profile.City
+	KindDistrict                      // Profile.District
+	KindIndustry                      // one industry of Profile.Industry
+	KindEducation                     // an education level (see Encoder)
+	KindExperience                    // a band of years of experience
+	KindSalary                        // a band of monthly salary
+	KindAttribute                     // a host attribute of Profile.Attributes
+	numKinds
+)
+
+var kindNames = [...]string{"text", "title", "skill", "tag", "city", "district", "industry", "education", "experience", "salary", "attribute"}
+
+// String returns the kind's name ("skill", "city").
+func (k FeatureKind) String() string {
+	if k < numKinds {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("FeatureKind(%d)", uint8(k))
+}
+
+// Feature names one dimension of the content vectors.
+type Feature struct {
+	Kind  FeatureKind `json:"kind"`
+	Value string      `json:"value"` // "java", "北京", ">=bachelor", "3-5", "8000-12000", "age"
+}
+
+// String returns "kind: value" ("skill: java", "city: 北京").
+func (f Feature) String() string { return f.Kind.String() + ": " + f.Value }
+
+// Weights are the host-set importance of each field in a content vector.
+// Each field's block is scaled to unit length and multiplied by its weight,
+// so the dot product of two content vectors is the weighted sum of the
+// fields' cosines. A zero weight leaves the field out; if every weight is
+// zero, [DefaultWeights] apply.
+type Weights struct {
+	Text       float64 `json:"text"`
+	Title      float64 `json:"title"`
+	Skills     float64 `json:"skills"`
+	Tags       float64 `json:"tags"`
+	City       float64 `json:"city"`
+	District   float64 `json:"district"`
+	Industry   float64 `json:"industry"`
+	Education  float64 `json:"education"`
+	Experience float64 `json:"experience"`
+	Salary     float64 `json:"salary"`
+	Attributes float64 `json:"attributes"`
+}
+
+// DefaultWeights returns the weights used when none are set.
+func DefaultWeights() Weights {
+	return Weights{Text: 1, Title: 1, Skills: 1.5, Tags: 0.5, City: 1, District: 0.25, Industry: 0.5,
+		Education: 0.5, Experience: 0.5, Salary: 0.5, Attributes: 0.5}
+}
+
+func (w Weights) of(k FeatureKind) float64 {
+	switch k {
+	case KindText:
+		return w.Text
+	case KindTitle:
+		return w.Title
+	case KindSkill:
+		return w.Skills
+	case KindTag:
+		return w.Tags
+	case KindCity:
+		return w.City
+	case KindDistrict:
+		return w.District
+	case KindIndustry:
+		return w.Industry
+	case KindEducation:
+		return w.Education
+	case KindExperience:
+		return w.Experience
+	case KindSalary:
+		return w.Salary
+	case KindAttribute:
+		return w.Attributes
+	}
+	return 0
+}
+
+// EncoderConfig configures [NewEncoder].
+type EncoderConfig struct {
+	// Weights of the fields. All zero (the zero value) means
+	// DefaultWeights(). Negative or non-finite weights are errors.
+	Weights Weights `json:"weights"`
+	// Weighting configures the TF-IDF/BM25 weighting of Profile.Text. The
+	// zero value is TF-IDF over every term.
+	Weighting WeightingConfig `json:"weighting"`
+	// MinCount drops categorical values (cities, industries, skills, tags,
+	// title terms) seen on fewer profiles at fit time. Zero means 1.
+	MinCount int `json:"min_count,omitempty"`
+	// AttributeScale divides each host attribute before encoding (age 30
+	// with scale 10 becomes 3). A missing name means scale 1.
+	AttributeScale map[string]float64 `json:"attribute_scale,omitempty"`
+	// Tokenizer splits Title and Text. Nil means DefaultTokenizer().
+	Tokenizer *Tokenizer `json:"-"`
+	// Rules expand each profile's tags and skills with the consequents of
+	// association rules, weighted by confidence. Nil: no expansion.
+	Rules *Rules `json:"-"`
+}
+
+// Bands of years of experience and of monthly salary (CNY) that the
+// experience and salary features cover. A band is [lo, next lo).
+var (
+	experienceBands = []float64{0, 1, 3, 5, 10}
+	salaryBands     = []float64{0, 3000, 5000, 8000, 12000, 18000, 25000, 35000, 50000}
+)
+
+// Encoder turns a profile into one content feature vector: weighted text
+// terms, title terms, canonical skills, tags (expanded by association
+// rules), city, district, industry, education, experience and salary
+// bands, and host attributes. It is fitted on a set of profiles (which
+// fixes the feature dictionary and the text weighting) and is then
+// immutable and safe for concurrent use.
+//
+// # Feature space
+//
+// Indices are laid out as: education levels, experience bands, salary
+// bands, then every categorical feature (attribute, city, district,
+// industry, skill, tag, title term) sorted by kind and value, then the
+// terms of the text weighting in its order. [Encoder.Feature] names any
+// index ({Kind: KindSkill, Value: "java"} prints as "skill: java"),
+// [Encoder.Index] finds one. Values not seen at fit time are dropped.
+//
+// # Two-sided fields
+//
+// Education, experience and salary are encoded so that the dot product of
+// a seeker's and a posting's vectors measures fit:
+//   - Education: a seeker has every level up to their own
+//     (">=associate", ">=bachelor" for a bachelor), a posting only its
+//     minimum, so the product is 1 exactly when the seeker meets it.
+//   - Experience and salary: a range spreads unit mass over the bands it
+//     overlaps, in proportion to the overlap (an open range, equally over
+//     the bands above its minimum), so overlapping ranges give a positive
+//     product and disjoint ones 0. Unknown ranges add nothing.
+type Encoder struct {
+	cfg       EncoderConfig
+	w         Weights
+	tok       *Tokenizer
+	text      *Weighting
+	features  []Feature
+	index     map[Feature]uint32
+	textStart uint32
+	builders  sync.Pool // *encodeScratch
+}
+
+type encodeScratch struct {
+	b     sparse.Builder
+	terms []string
+	tv    sparse.Vector
+	seen  map[uint32]float64
+}
+
+// NewEncoder fits an encoder on profiles.
+func NewEncoder(profiles []market.Profile, cfg EncoderConfig) (*Encoder, error) {
+	w := cfg.Weights
+	if w == (Weights{}) {
+		w = DefaultWeights()
+	}
+	for k := range numKinds {
+		if x := w.of(k); !(x >= 0) || math.IsInf(x, 0) {
+			return nil, &ConfigError{Field: "EncoderConfig.Weights." + k.String(), Value: x, Reason: "must be finite and >= 0"}
+		}
+	}
+	if cfg.MinCount < 0 {
+		return nil, &ConfigError{Field: "EncoderConfig.MinCount", Value: cfg.MinCount, Reason: "must be >= 0"}
+	}
+	for name, s := range cfg.AttributeScale {
+		if !(s > 0) || math.IsInf(s, 0) {
+			return nil, &ConfigError{Field: "EncoderConfig.AttributeScale[" + name + "]", Value: s, Reason: "must be finite and > 0"}
+		}
+	}
+	minCount := max(cfg.MinCount, 1)
+	e := &Encoder{cfg: cfg, w: w, tok: cfg.Tokenizer, index: map[Feature]uint32{}}
+	if e.tok == nil {
+		e.tok = DefaultTokenizer()
+	}
+	e.builders.New = func() any { return &encodeScratch{seen: map[uint32]float64{}} }
+	for lvl := market.EducationPrimary; lvl.Valid(); lvl++ {
+		e.add(Feature{KindEducation, ">=" + lvl.String()})
+	}
+	for i := range experienceBands {
+		e.add(Feature{KindExperience, bandName(experienceBands, i)})
+	}
+	for i := range salaryBands {
+		e.add(Feature{KindSalary, bandName(salaryBands, i)})
+	}
+	counts := map[Feature]int{}
+	docs := make([][]string, 0, len(profiles))
+	for i := range profiles {
+		p := &profiles[i]
+		seen := map[Feature]bool{}
+		e.categorical(p, func(f Feature, _ float64) {
+			if !seen[f] {
+				seen[f] = true
+				counts[f]++
+			}
+		})
+		docs = append(docs, e.tok.Terms(p.Text))
+	}
+	var cat []Feature
+	for f, c := range counts {
+		if c >= minCount || f.Kind == KindAttribute {
+			cat = append(cat, f)
+		}
+	}
+	slices.SortFunc(cat, func(a, b Feature) int { return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Value, b.Value)) })
+	for _, f := range cat {
+		e.add(f)
+	}
+	var err error
+	if e.text, err = FitWeighting(docs, cfg.Weighting); err != nil {
+		return nil, err
+	}
+	e.textStart = uint32(len(e.features))
+	return e, nil
+}
+
+func (e *Encoder) add(f Feature) {
+	e.index[f] = uint32(len(e.features))
+	e.features = append(e.features, f)
+}
+
+func bandName(b []float64, i int) string {
+	if i+1 < len(b) {
+		return fmt.Sprintf("%g-%g", b[i], b[i+1])
+	}
+	return fmt.Sprintf("%g+", b[i])
+}
+
+// Len returns the dimension of the content vectors.
+func (e *Encoder) Len() int { return len(e.features) + e.text.Len() }
+
+// Feature returns the name of index i. It panics if i >= Len().
+func (e *Encoder) Feature(i uint32) Feature {
+	if i >= e.textStart {
+		return Feature{KindText, e.text.Term(i - e.textStart)}
+	}
+	return e.features[i]
+}
+
+// Index returns the index of f and whether the encoder knows it.
+func (e *Encoder) Index(f Feature) (uint32, bool) {
+	if f.Kind == KindText {
+		i, ok := e.text.Index(f.Value)
+		return i + e.textStart, ok
+	}
+	i, ok := e.index[f]
+	return i, ok
+}
+
+// Weighting returns the fitted weighting of Profile.Text.
+func (e *Encoder) Weighting() *Weighting { return e.text }
+
+// Tokenizer returns the tokenizer the encoder splits text with.
+func (e *Encoder) Tokenizer() *Tokenizer { return e.tok }
+
+// Weights returns the field weights in use.
+func (e *Encoder) Weights() Weights { return e.w }
+
+// Encode writes the content vector of p into dst, reusing its storage,
+// and returns it.
+func (e *Encoder) Encode(dst sparse.Vector, p *market.Profile) sparse.Vector {
+	sc := e.builders.Get().(*encodeScratch)
+	defer e.builders.Put(sc)
+	sc.b.Reset()
+	// Categorical blocks: collect per kind, then scale each to unit length.
+	var sq [numKinds]float64
+	clear(sc.seen)
+	e.categorical(p, func(f Feature, x float64) {
+		i, ok := e.index[f]
+		if !ok {
+			return
+		}
+		if old, dup := sc.seen[i]; dup {
+			if x <= old {
+				return
+			}
+			sq[f.Kind] -= old * old
+		}
+		sc.seen[i] = x
+		sq[f.Kind] += x * x
+	})
+	for i, x := range sc.seen { // order does not matter: the Builder sorts
+		k := e.features[i].Kind
+		sc.b.Add(i, x*e.w.of(k)/math.Sqrt(sq[k]))
+	}
+	e.education(p, func(f Feature, x float64) { sc.b.Add(e.index[f], x*e.w.Education) })
+	e.bands(KindExperience, experienceBands, p.Experience.Min, p.Experience.Max, p.Experience.Bounded(), &sc.b)
+	if p.Salary.Known() {
+		hi := p.Salary.Max
+		e.bands(KindSalary, salaryBands, p.Salary.Min, hi, hi > 0, &sc.b)
+	}
+	if e.w.Text > 0 && p.Text != "" {
+		sc.terms = e.tok.AppendTerms(sc.terms[:0], p.Text)
+		sc.tv = e.text.Vectorize(sc.tv, sc.terms)
+		var n float64
+		for _, x := range sc.tv.Val {
+			n += x * x
+		}
+		if n > 0 {
+			n = math.Sqrt(n)
+			for k, i := range sc.tv.Idx {
+				sc.b.Add(e.textStart+i, sc.tv.Val[k]*e.w.Text/n)
+			}
+		}
+	}
+	clear(sc.terms)
+	return sc.b.Vector(dst)
+}
+
+// categorical calls f for every categorical feature of p with its raw
+// value (before block scaling).
+func (e *Encoder) categorical(p *market.Profile, f func(Feature, float64)) {
+	if e.w.City > 0 && p.City != "" {
+		f(Feature{KindCity, Clean(p.City)}, 1)
+	}
+	if e.w.District > 0 && p.District != "" {
+		f(Feature{KindDistrict, Clean(p.District)}, 1)
+	}
+	if e.w.Industry > 0 {
+		for _, ind := range splitList(p.Industry) {
+			f(Feature{KindIndustry, ind}, 1)
+		}
+	}
+	if e.w.Attributes > 0 {
+		for name, x := range p.Attributes {
+			if s, ok := e.cfg.AttributeScale[name]; ok {
+				x /= s
+			}
+			if x != 0 && !math.IsNaN(x) && !math.IsInf(x, 0) {
+				f(Feature{KindAttribute, name}, x)
+			}
+		}
+	}
+	vocab := e.tok.Vocabulary()
+	var skills []string
+	if e.w.Skills > 0 || e.w.Tags > 0 {
+		for _, s := range p.Skills {
+			if c := vocab.Normalize(s); c != "" {
+				skills = append(skills, c)
+				f(Feature{KindSkill, c}, 1)
+			}
+		}
+	}
+	if e.w.Title > 0 || e.w.Skills > 0 {
+		for _, tk := range e.tok.AppendTokens(nil, p.Title) {
+			if e.w.Title > 0 {
+				f(Feature{KindTitle, tk.Term}, 1)
+			}
+			if tk.Skill && e.w.Skills > 0 {
+				skills = append(skills, tk.Term)
+				f(Feature{KindSkill, tk.Term}, 1)
+			}
+		}
+	}
+	if e.w.Skills > 0 && p.Text != "" {
+		for _, s := range e.tok.Skills(p.Text) {
+			skills = append(skills, s)
+			f(Feature{KindSkill, s}, 1)
+		}
+	}
+	if e.w.Tags > 0 {
+		var tags []string
+		for _, t := range p.Tags {
+			if c := vocab.Normalize(t); c != "" {
+				tags = append(tags, c)
+				f(Feature{KindTag, c}, 1)
+			}
+		}
+		if e.cfg.Rules != nil {
+			for _, x := range e.cfg.Rules.Expand(append(tags, skills...)) {
+				f(Feature{KindTag, x.Item}, x.Weight)
+			}
+		}
+	}
+}
+
+// education calls f with the education features of p (see Encoder).
+func (e *Encoder) education(p *market.Profile, f func(Feature, float64)) {
+	if e.w.Education == 0 || p.Education == market.EducationAny || !p.Education.Valid() {
+		return
+	}
+	if p.Side == market.Recruiter {
+		f(Feature{KindEducation, ">=" + p.Education.String()}, 1)
+		return
+	}
+	n := float64(p.Education - market.EducationAny)
+	for lvl := market.EducationPrimary; lvl <= p.Education; lvl++ {
+		f(Feature{KindEducation, ">=" + lvl.String()}, 1/math.Sqrt(n))
+	}
+}
+
+// bands spreads unit mass of the range [lo, hi] (open above when !bounded)
+// over the bands, scaled to unit length times the kind's weight.
+func (e *Encoder) bands(kind FeatureKind, bands []float64, lo, hi float64, bounded bool, b *sparse.Builder) {
+	w := e.w.of(kind)
+	if w == 0 || (lo == 0 && !bounded) {
+		return
+	}
+	mass := bandMass(bands, lo, hi, bounded)
+	var sq float64
+	for _, m := range mass {
+		sq += m * m
+	}
+	if sq == 0 {
+		return
+	}
+	n := math.Sqrt(sq)
+	for i, m := range mass {
+		if m > 0 {
+			b.Add(e.index[Feature{kind, bandName(bands, i)}], m*w/n)
+		}
+	}
+}
+
+// bandMass returns how much of [lo, hi] falls in each band; a point range
+// puts all its mass in its band, an open range spreads it equally over the
+// bands from lo's upward.
+func bandMass(bands []float64, lo, hi float64, bounded bool) []float64 {
+	mass := make([]float64, len(bands))
+	bandOf := func(x float64) int {
+		i, _ := slices.BinarySearch(bands, x)
+		if i == len(bands) || bands[i] > x {
+			i--
+		}
+		return max(i, 0)
+	}
+	switch {
+	case !bounded:
+		first := bandOf(lo)
+		for i := first; i < len(bands); i++ {
+			mass[i] = 1 / float64(len(bands)-first)
+		}
+	case hi <= lo:
+		mass[bandOf(lo)] = 1
+	default:
+		for i := range bands {
+			top := math.Inf(1)
+			if i+1 < len(bands) {
+				top = bands[i+1]
+			}
+			if ov := math.Min(hi, top) - math.Max(lo, bands[i]); ov > 0 {
+				mass[i] = ov / (hi - lo)
+			}
+		}
+	}
+	return mass
+}
+
+// splitList splits a list field ("移动互联网,金融", "电商/零售") into cleaned
+// items.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(",，/、;；|", r) }) {
+		if c := Clean(p); c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// ExperienceOverlap returns how well two experience ranges agree, in [0, 1]:
+// the length of their intersection over the length of the shorter (so a
+// seeker's point inside a posting's range gives 1). Unknown ranges (the
+// zero Range) give 0. Open ranges ({Min: 10}) extend to infinity.
+func ExperienceOverlap(a, b market.Range) float64 {
+	if a == (market.Range{}) || b == (market.Range{}) {
+		return 0
+	}
+	return intervalOverlap(a.Min, a.Max, a.Bounded(), b.Min, b.Max, b.Bounded())
+}
+
+// SalaryOverlap returns how well two monthly salary ranges agree, in
+// [0, 1], as ExperienceOverlap does. Negotiable or unknown salaries give 0.
+func SalaryOverlap(a, b market.Salary) float64 {
+	if !a.Known() || !b.Known() {
+		return 0
+	}
+	return intervalOverlap(a.Min, a.Max, a.Max > 0, b.Min, b.Max, b.Max > 0)
+}
+
+func intervalOverlap(alo, ahi float64, ab bool, blo, bhi float64, bb bool) float64 {
+	if !ab {
+		ahi = math.Inf(1)
+	}
+	if !bb {
+		bhi = math.Inf(1)
+	}
+	ahi, bhi = max(ahi, alo), max(bhi, blo)
+	lo, hi := max(alo, blo), min(ahi, bhi)
+	if hi < lo {
+		return 0
+	}
+	shorter := min(ahi-alo, bhi-blo)
+	if shorter == 0 || math.IsInf(shorter, 1) {
+		return 1
+	}
+	return math.Min(1, (hi-lo)/shorter)
+}
