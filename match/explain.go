@@ -96,7 +96,7 @@ func (m *Interest) Explain(agg NamedAggregator, a, b uint32, ua, ub float64, top
 func (m *Interest) direction(a, b uint32, top int) Direction {
 	d := Direction{Requester: a, Candidate: b, Side: m.feat.Side(a), Match: m.OneWay(a, b)}
 	d.Personal, _ = m.HasCorrection(a)
-	x, w, _, ok := m.contributions(a, b)
+	x, w, ok := m.contributions(a, b)
 	if !ok {
 		return d
 	}

@@ -503,7 +503,7 @@ func TestSpeedDatingTwoWay(t *testing.T) {
 		samples := m.samples()
 		im, err := match.FitInterest(ctx, match.InterestConfig{}, m, samples)
 		require.NoError(t, err)
-		global, err := match.FitInterest(ctx, match.InterestConfig{MinUserSamples: math.MaxInt32}, m, samples)
+		global, err := match.FitInterest(ctx, match.InterestConfig{Model: rank.HierarchicalConfig{MinRows: math.MaxInt32}}, m, samples)
 		require.NoError(t, err)
 		qs := evaluate(m, im)
 		for i, c := range contenders {
