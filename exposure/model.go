@@ -1,0 +1,305 @@
+package exposure
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/twowayrec/twoway/activity"
+	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/rank"
+	"github.com/twowayrec/twoway/sparse"
+)
+
+// Contact is one contact (Chat or Apply) a participant received, labelled
+// for the default saturation label.
+type Contact struct {
+	Recipient, Sender uint32
+	At                time.Time
+	// Unanswered: the recipient sent the sender no Reply within
+	// Config.AnswerWithin of the contact.
+	Unanswered bool
+}
+
+// Labels returns the default training labels at cutoff: every contact
+// received in (cutoff, cutoff+Window], labelled Unanswered when the
+// recipient sent the sender no Reply in [At, At+AnswerWithin]. The
+// probability of that label given the recipient's features at cutoff is
+// the saturation: the chance that one more contact is wasted. Contacts are
+// returned in time order (ties by recipient, sender). It returns an error
+// wrapping ErrConfig for an invalid cfg.
+func Labels(events []activity.Event, cutoff time.Time, cfg Config) ([]Contact, error) {
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	end := cutoff.Add(c.Window)
+	replies := make(map[uint64][]time.Time)
+	var out []Contact
+	for i := range events {
+		e := &events[i]
+		switch {
+		case e.Action == market.Reply && e.Time.After(cutoff):
+			k := uint64(e.Actor)<<32 | uint64(e.Target)
+			replies[k] = append(replies[k], e.Time)
+		case e.Action.Contact() && e.Time.After(cutoff) && !e.Time.After(end):
+			out = append(out, Contact{Recipient: e.Target, Sender: e.Actor, At: e.Time})
+		}
+	}
+	for _, rs := range replies {
+		slices.SortFunc(rs, time.Time.Compare)
+	}
+	for i := range out {
+		ct := &out[i]
+		rs := replies[uint64(ct.Recipient)<<32|uint64(ct.Sender)]
+		j := sort.Search(len(rs), func(j int) bool { return !rs[j].Before(ct.At) })
+		ct.Unanswered = j == len(rs) || rs[j].Sub(ct.At) > c.AnswerWithin
+	}
+	slices.SortFunc(out, func(a, b Contact) int {
+		if x := a.At.Compare(b.At); x != 0 {
+			return x
+		}
+		if x := cmp.Compare(a.Recipient, b.Recipient); x != 0 {
+			return x
+		}
+		return cmp.Compare(a.Sender, b.Sender)
+	})
+	return out, nil
+}
+
+// Example is one training row: the recipient's features at a cut-off and
+// whether the contact received after it went unanswered.
+type Example struct {
+	Features   *activity.Features // read during Fit, not retained
+	Unanswered bool
+}
+
+// Examples pairs each contact with its recipient's features (features by
+// participant index, at the contacts' cut-off). It returns an error naming
+// the first contact whose recipient has no features.
+func Examples(features []activity.Features, contacts []Contact) ([]Example, error) {
+	out := make([]Example, len(contacts))
+	for i, c := range contacts {
+		if int(c.Recipient) >= len(features) {
+			return nil, fmt.Errorf("exposure: contact %d (%d→%d): no features for recipient %d", i, c.Sender, c.Recipient, c.Recipient)
+		}
+		out[i] = Example{Features: &features[c.Recipient], Unanswered: c.Unanswered}
+	}
+	return out, nil
+}
+
+// Training is the input of [Fit].
+type Training struct {
+	// Names names the entries of activity.Features.Vector
+	// (activity.Tracker.VectorNames).
+	Names []string
+	// Examples are the labelled rows; several cut-offs may be mixed.
+	Examples []Example
+}
+
+// ErrNoData is returned by Fit when there is nothing to learn from.
+var ErrNoData = errors.New("exposure: no labelled contacts of both kinds")
+
+// Model is a fitted saturation model: a logistic regression on the
+// standardised behaviour-feature vector of the recipient,
+//
+//	raw(x) = σ(b + Σ_j w_j (x_j − μ_j)/σ_j)
+//	saturation = w·raw + (1 − w)·prior,   w = n/(n + MinHistory)
+//
+// where n is the participant's [History]: so a participant who has
+// received few contacts gets about the prior. A Model is immutable and safe for concurrent use;
+// refresh by fitting a new one and swapping an atomic.Pointer.
+type Model struct {
+	names      []string
+	mean       []float64
+	scale      []float64 // 1/σ_j, 0 for a constant feature
+	w          []float64
+	bias       float64
+	prior      float64
+	minHistory float64
+}
+
+// Fit trains a saturation model on t. It returns ErrNoData without rows of
+// both labels, an error naming the field for a bad cfg, and an error naming
+// the example that is malformed.
+func Fit(ctx context.Context, cfg Config, t Training) (*Model, error) {
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if len(t.Examples) == 0 {
+		return nil, ErrNoData
+	}
+	rows := make([][]float64, len(t.Examples))
+	labels := make([]float64, len(t.Examples))
+	var pos float64
+	for i, ex := range t.Examples {
+		if ex.Features == nil {
+			return nil, fmt.Errorf("exposure: example %d: nil features", i)
+		}
+		rows[i] = ex.Features.Vector(make([]float64, 0, ex.Features.VectorLen()))
+		if len(rows[i]) != len(t.Names) {
+			return nil, fmt.Errorf("exposure: example %d: %d features but %d names", i, len(rows[i]), len(t.Names))
+		}
+		if ex.Unanswered {
+			labels[i] = 1
+			pos++
+		}
+	}
+	if pos == 0 || pos == float64(len(rows)) {
+		return nil, ErrNoData
+	}
+	m := &Model{names: slices.Clone(t.Names), minHistory: c.MinHistory, prior: c.Prior}
+	if m.prior == 0 {
+		m.prior = lowHistoryRate(t.Examples, c.MinHistory, pos/float64(len(rows)))
+	}
+	m.mean, m.scale = standardise(rows)
+	var d rank.Dataset
+	idx := make([]uint32, len(t.Names))
+	for j := range idx {
+		idx[j] = uint32(j)
+	}
+	for i, r := range rows {
+		if err := d.Add(sparse.Vector{Idx: idx, Val: r}, labels[i], 1); err != nil {
+			return nil, fmt.Errorf("exposure: example %d: %w", i, err)
+		}
+	}
+	lr, err := rank.Fit(ctx, rank.Config{L2: c.L2, Dim: len(t.Names)}, &d)
+	if err != nil {
+		return nil, fmt.Errorf("exposure: fit: %w", err)
+	}
+	m.w, m.bias = lr.Weights(), lr.Bias()
+	return m, nil
+}
+
+// standardise rewrites rows in place to (x−μ)/σ per column and returns μ
+// and 1/σ (0 for a constant column, which then contributes nothing).
+func standardise(rows [][]float64) (mean, scale []float64) {
+	d := len(rows[0])
+	mean, scale = make([]float64, d), make([]float64, d)
+	n := float64(len(rows))
+	for _, r := range rows {
+		for j, x := range r {
+			mean[j] += x
+		}
+	}
+	for j := range mean {
+		mean[j] /= n
+	}
+	for _, r := range rows {
+		for j, x := range r {
+			scale[j] += (x - mean[j]) * (x - mean[j])
+		}
+	}
+	for j := range scale {
+		sd := math.Sqrt(scale[j] / n)
+		scale[j] = 0
+		if sd > 1e-12 {
+			scale[j] = 1 / sd
+		}
+	}
+	for _, r := range rows {
+		for j := range r {
+			r[j] = (r[j] - mean[j]) * scale[j]
+		}
+	}
+	return mean, scale
+}
+
+// Names returns the names of the features the model reads.
+func (m *Model) Names() []string { return slices.Clone(m.names) }
+
+// Prior returns the saturation given to a participant without history.
+func (m *Model) Prior() float64 { return m.prior }
+
+// Coefficient is one feature's weight in standardised units.
+type Coefficient struct {
+	Name   string
+	Weight float64
+}
+
+// Coefficients returns the weights, largest magnitude first (ties by
+// name).
+func (m *Model) Coefficients() []Coefficient {
+	out := make([]Coefficient, len(m.w))
+	for j, w := range m.w {
+		out[j] = Coefficient{m.names[j], w}
+	}
+	slices.SortFunc(out, func(a, b Coefficient) int {
+		if c := cmp.Compare(math.Abs(b.Weight), math.Abs(a.Weight)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Name, b.Name)
+	})
+	return out
+}
+
+// RawVector returns σ(b + w·standardised(x)) for a vector laid out as
+// activity.Features.Vector, without the prior. It panics if len(x) differs
+// from the model's dimension.
+func (m *Model) RawVector(x []float64) float64 {
+	if len(x) != len(m.w) {
+		panic(fmt.Sprintf("exposure: Model.RawVector: %d features, model has %d", len(x), len(m.w)))
+	}
+	z := m.bias
+	for j, v := range x {
+		z += m.w[j] * (v - m.mean[j]) * m.scale[j]
+	}
+	return rank.Sigmoid(z)
+}
+
+// Saturation returns the participant's saturation in [0,1], shrunk toward
+// the prior when few contacts were received (see [Model]). It does not
+// allocate.
+func (m *Model) Saturation(f *activity.Features) float64 {
+	var buf [128]float64
+	x := f.Vector(buf[:0])
+	raw := m.RawVector(x)
+	if m.minHistory == 0 {
+		return raw
+	}
+	n := History(f)
+	w := n / (n + m.minHistory)
+	return w*raw + (1-w)*m.prior
+}
+
+// SaturationAll writes the saturation of fs[i] to dst[i]. It panics if
+// the lengths differ.
+func (m *Model) SaturationAll(fs []activity.Features, dst []float64) {
+	if len(fs) != len(dst) {
+		panic(fmt.Sprintf("exposure: SaturationAll: %d features, %d outputs", len(fs), len(dst)))
+	}
+	for i := range fs {
+		dst[i] = m.Saturation(&fs[i])
+	}
+}
+
+// History is the amount of history the prior's shrinkage weighs: the
+// contacts the participant received in the longest activity window.
+func History(f *activity.Features) float64 {
+	return f.Count(f.Longest(), activity.ContactsReceived)
+}
+
+// lowHistoryRate returns the share of unanswered among the examples whose
+// History is below minHistory, or overall when there are fewer than 30 of
+// them.
+func lowHistoryRate(exs []Example, minHistory, overall float64) float64 {
+	var n, pos float64
+	for _, ex := range exs {
+		if History(ex.Features) < minHistory {
+			n++
+			if ex.Unanswered {
+				pos++
+			}
+		}
+	}
+	if n < 30 {
+		return overall
+	}
+	return min(max(pos/n, 1e-3), 1-1e-3)
+}
