@@ -64,6 +64,35 @@ func (f PostingFormat) String() string {
 // Valid reports whether f is one of the defined formats.
 func (f PostingFormat) Valid() bool { return f >= Lagou2017 && f <= Zhilian2020 }
 
+// ParsePostingFormat parses a format's short name ("boss2024").
+func ParsePostingFormat(s string) (PostingFormat, error) {
+	for f := Lagou2017; f <= Zhilian2020; f++ {
+		if postingFormatNames[f] == s {
+			return f, nil
+		}
+	}
+	return 0, fmt.Errorf("%w %q", ErrUnknownFormat, s)
+}
+
+// MarshalText implements encoding.TextMarshaler, so that reports and
+// configs write the short name.
+func (f PostingFormat) MarshalText() ([]byte, error) {
+	if !f.Valid() {
+		return nil, fmt.Errorf("%w %d", ErrUnknownFormat, uint8(f))
+	}
+	return []byte(f.String()), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (f *PostingFormat) UnmarshalText(b []byte) error {
+	v, err := ParsePostingFormat(string(b))
+	if err != nil {
+		return err
+	}
+	*f = v
+	return nil
+}
+
 // CrawlDate returns the date used as Registered for postings of format f
 // when the file does not give one: 1 January of the year in the file name,
 // 00:00 China Standard Time (the files state only the year of the crawl).

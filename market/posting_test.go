@@ -1,6 +1,7 @@
 package market_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -313,6 +314,20 @@ func TestPostingFormatOf(t *testing.T) {
 	assert.Equal(t, "PostingFormat(0)", market.PostingFormat(0).String())
 	assert.True(t, market.PostingFormat(0).CrawlDate().IsZero())
 	assert.Equal(t, "boss2024", market.Boss2024.String())
+	for f := market.Lagou2017; f <= market.Zhilian2020; f++ {
+		b, err := f.MarshalText()
+		require.NoError(t, err)
+		var back market.PostingFormat
+		require.NoError(t, back.UnmarshalText(b))
+		assert.Equal(t, f, back)
+	}
+	_, err = market.PostingFormat(9).MarshalText()
+	assert.ErrorIs(t, err, market.ErrUnknownFormat)
+	_, err = market.ParsePostingFormat("monster2030")
+	assert.ErrorIs(t, err, market.ErrUnknownFormat)
+	b, err := json.Marshal(market.PostingConfig{Format: market.Lagou2019})
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"format":"lagou2019"`)
 }
 
 func TestPostingDedup(t *testing.T) {
