@@ -178,12 +178,27 @@ func TestRealPostingsFields(t *testing.T) {
 	})
 }
 
-// TestLoadPostingDir checks that duplicates are found across files.
+// TestLoadPostingDir checks that duplicates are found across files, and
+// logs the per-file parse table (go test -run TestLoadPostingDir -v).
 func TestLoadPostingDir(t *testing.T) {
 	path := realdata.Require(t, "jobs-zh/boss_2019_java.csv")
 	all, reps, err := market.LoadPostingDir(filepath.Dir(path))
 	require.NoError(t, err)
 	require.Len(t, reps, len(postingFiles))
+	var table strings.Builder
+	table.WriteString("\n| file | format | rows | parsed | rejected by reason | duplicates (within + across files) | 面议 | coverage |\n|---|---|---:|---:|---|---:|---:|---:|\n")
+	for _, r := range reps {
+		var rej []string
+		for _, reason := range r.Reasons() {
+			rej = append(rej, fmt.Sprintf("%s: %d", reason, r.Rejected[reason]))
+		}
+		if len(rej) == 0 {
+			rej = []string{"none"}
+		}
+		fmt.Fprintf(&table, "| %s | %s | %d | %d | %s | %d (%d + %d) | %d | %.2f%% |\n", r.Source, r.Format, r.Rows, r.Parsed,
+			strings.Join(rej, ", "), r.Duplicates, r.Duplicates-r.DuplicatesAcross, r.DuplicatesAcross, r.Negotiable, 100*r.Coverage())
+	}
+	t.Log(table.String())
 	total, dups, across := 0, 0, 0
 	for i, r := range reps {
 		assert.Equal(t, strings.TrimSuffix(postingFiles[i], filepath.Ext(postingFiles[i])), r.Source)
