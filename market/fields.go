@@ -136,8 +136,8 @@ func (l Location) String() string {
 
 // ParseLocation reads a location field: "南京·雨花台区·南京南站" (boss),
 // "北京-海淀区" (zhaopin), "上海" and returns up to three parts: city,
-// district, business zone. The separators "·", "-", "/" and spaces are
-// accepted, a trailing "市" on the city is dropped ("北京市" → "北京"), and
+// district, business zone. The separators "·", "-" and "/" are accepted
+// (spaces around parts are trimmed, spaces inside kept), a trailing "市" on the city is dropped ("北京市" → "北京"), and
 // an empty field returns the zero Location and no error. More than three
 // parts, or an empty part between separators, return a *ParseError with
 // Field "location".
@@ -147,14 +147,20 @@ func ParseLocation(s string) (Location, error) {
 		return Location{}, nil
 	}
 	// foldPosting lower-cases Latin letters; keep the original spelling of
-	// place names by splitting the trimmed original in the same places.
-	parts := strings.FieldsFunc(strings.TrimSpace(s), func(r rune) bool {
+	// place names by splitting the trimmed original. Spaces are not
+	// separators ("Hong Kong"); they are trimmed around parts.
+	var parts []string
+	for _, p := range strings.FieldsFunc(s, func(r rune) bool {
 		switch r {
-		case '·', '•', '・', '-', '－', '/', '／', ' ', '\u3000', '\t':
+		case '·', '•', '・', '-', '－', '/', '／':
 			return true
 		}
 		return false
-	})
+	}) {
+		if p = strings.TrimSpace(strings.ReplaceAll(p, "\u3000", " ")); p != "" {
+			parts = append(parts, p)
+		}
+	}
 	if len(parts) == 0 {
 		return Location{}, &ParseError{Field: "location", Input: s, Msg: "no place name"}
 	}

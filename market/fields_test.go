@@ -217,7 +217,8 @@ func TestParseLocation(t *testing.T) {
 		{"上海", market.Location{City: "上海"}},
 		{"北京市", market.Location{City: "北京"}},
 		{" 南京 · 江宁区 ", market.Location{City: "南京", District: "江宁区"}},
-		{"Hong Kong", market.Location{City: "Hong", District: "Kong"}},
+		{"Hong Kong", market.Location{City: "Hong Kong"}},
+		{"San Francisco - SoMa", market.Location{City: "San Francisco", District: "SoMa"}},
 		{"", market.Location{}},
 	} {
 		got, err := market.ParseLocation(tc.in)

@@ -339,7 +339,6 @@ func (rd *postingReader) readCSV(r io.Reader) error {
 	cr := csv.NewReader(bufio.NewReader(r))
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
-	cr.ReuseRecord = false
 	header, err := cr.Read()
 	if err != nil {
 		return fmt.Errorf("market: postings %s: reading header: %w", rd.cfg.Source, err)
