@@ -289,6 +289,12 @@ func (h *Hierarchical) WriteTo(w io.Writer) (int64, error) {
 	e := newEncoder(w)
 	e.header(magicHierarchical)
 	e.f64(h.cfg.Lambda)
+	e.f64(h.cfg.InterceptLambda)
+	intercept := uint16(0)
+	if h.cfg.InterceptOnly {
+		intercept = 1
+	}
+	e.u16(intercept)
 	e.u32(uint32(h.cfg.MinRows))
 	e.u32(uint32(h.cfg.EntityMaxIterations))
 	e.f64(h.cfg.EntityTolerance)
@@ -323,12 +329,20 @@ func (h *Hierarchical) ReadFrom(r io.Reader) (int64, error) {
 	d.header(magicHierarchical)
 	var c HierarchicalConfig
 	c.Lambda = d.finite("lambda")
+	c.InterceptLambda = d.finite("intercept lambda")
+	switch d.u16() {
+	case 0:
+	case 1:
+		c.InterceptOnly = true
+	default:
+		d.fail("intercept-only flag not 0 or 1")
+	}
 	c.MinRows = int(d.u32())
 	c.EntityMaxIterations = int(d.u32())
 	c.EntityTolerance = d.finite("entity tolerance")
-	if d.err == nil && (c.Lambda <= 0 || c.EntityTolerance < 0 || c.MinRows > math.MaxInt32 || c.EntityMaxIterations > math.MaxInt32) {
-		d.fail("settings lambda=%v min_rows=%d entity_max_iterations=%d entity_tolerance=%v out of range",
-			c.Lambda, c.MinRows, c.EntityMaxIterations, c.EntityTolerance)
+	if d.err == nil && (c.Lambda <= 0 || c.InterceptLambda <= 0 || c.EntityTolerance < 0 || c.MinRows > math.MaxInt32 || c.EntityMaxIterations > math.MaxInt32) {
+		d.fail("settings lambda=%v intercept_lambda=%v min_rows=%d entity_max_iterations=%d entity_tolerance=%v out of range",
+			c.Lambda, c.InterceptLambda, c.MinRows, c.EntityMaxIterations, c.EntityTolerance)
 	}
 	parts := d.modelBody()
 	n := d.u32()

@@ -22,10 +22,16 @@ import (
 //
 // The global model is fitted by [Fit] with Config Global on every row. Each
 // entity's correction (b_e, β_e) is then the MAP estimate under the prior
-// (b_e, β_e) ~ N(0, I/λ), from the entity's own rows only, with the global
-// score held fixed as an offset:
+// b_e ~ N(0, 1/λ_b), β_e ~ N(0, I/λ), from the entity's own rows only,
+// with the global score held fixed as an offset:
 //
-//	minimise  Σ_{i ∈ e} s_i ℓ(y_i, o_i + g(x_i) + b_e + β_e·x_i) + (λ/2)(b_e² + ‖β_e‖²)
+//	minimise  Σ_{i ∈ e} s_i ℓ(y_i, o_i + g(x_i) + b_e + β_e·x_i) + (λ_b/2) b_e² + (λ/2) ‖β_e‖²
+//
+// λ is Lambda and λ_b InterceptLambda. The entity intercept b_e captures
+// how generous the entity is overall (it moves every score of the entity
+// alike, so it changes calibration and AUC across entities but not the
+// entity's own ranking); β_e captures personal taste and needs more rows.
+// InterceptOnly drops β_e.
 //
 // The data term is a sum (not a mean), so the prior weighs the same
 // against 1 row or 1,000: an entity with few rows stays close to the
@@ -46,6 +52,12 @@ type HierarchicalConfig struct {
 	Global Config `json:"global"`
 	// Lambda is the prior precision λ of every correction (> 0). Zero: 1.
 	Lambda float64 `json:"lambda"`
+	// InterceptLambda is the prior precision λ_b of each entity's
+	// intercept (> 0). Zero: Lambda.
+	InterceptLambda float64 `json:"intercept_lambda"`
+	// InterceptOnly restricts corrections to the intercept b_e. Zero
+	// (false): intercept and feature weights.
+	InterceptOnly bool `json:"intercept_only"`
 	// MinRows is the fewest rows an entity needs to get a correction.
 	// Zero: 1.
 	MinRows int `json:"min_rows"`
@@ -64,6 +76,9 @@ type HierarchicalConfig struct {
 func (c HierarchicalConfig) withDefaults() HierarchicalConfig {
 	if c.Lambda == 0 {
 		c.Lambda = 1
+	}
+	if c.InterceptLambda == 0 {
+		c.InterceptLambda = c.Lambda
 	}
 	if c.MinRows == 0 {
 		c.MinRows = 1
@@ -91,6 +106,8 @@ func (c HierarchicalConfig) Validate() error {
 	switch {
 	case !(c.Lambda >= 0) || math.IsInf(c.Lambda, 0):
 		return fmt.Errorf("rank: HierarchicalConfig.Lambda = %v: want a finite value > 0", c.Lambda)
+	case !(c.InterceptLambda >= 0) || math.IsInf(c.InterceptLambda, 0):
+		return fmt.Errorf("rank: HierarchicalConfig.InterceptLambda = %v: want a finite value > 0", c.InterceptLambda)
 	case c.MinRows < 0:
 		return fmt.Errorf("rank: HierarchicalConfig.MinRows = %d: want >= 0", c.MinRows)
 	case c.Passes < 0:
@@ -287,8 +304,10 @@ func fitEntities(ctx context.Context, c HierarchicalConfig, global *Model, d *Da
 // that occur in the rows.
 func fitCorrection(ctx context.Context, c HierarchicalConfig, global *Model, d *Dataset, rows []int) (*Correction, error) {
 	var feats []uint32
-	for _, i := range rows {
-		feats = append(feats, d.Row(i).Idx...)
+	if !c.InterceptOnly {
+		for _, i := range rows {
+			feats = append(feats, d.Row(i).Idx...)
+		}
 	}
 	slices.Sort(feats)
 	feats = slices.Compact(feats)
@@ -296,13 +315,19 @@ func fitCorrection(ctx context.Context, c HierarchicalConfig, global *Model, d *
 	var W float64
 	idx := make([]uint32, 0, 16)
 	val := make([]float64, 0, 16)
+	// One uniform penalty λ on the local parameters θ; the intercept's
+	// own precision λ_b comes from giving its constant feature the value
+	// c = √(λ/λ_b), so that b_e = c·θ₀ and (λ/2)θ₀² = (λ_b/2)b_e².
+	scale := math.Sqrt(c.Lambda / c.InterceptLambda)
 	for _, i := range rows {
 		x := d.Row(i)
-		idx, val = append(idx[:0], 0), append(val[:0], 1)
-		for k, j := range x.Idx {
-			p, _ := slices.BinarySearch(feats, j)
-			idx = append(idx, uint32(p+1))
-			val = append(val, x.Val[k])
+		idx, val = append(idx[:0], 0), append(val[:0], scale)
+		if !c.InterceptOnly {
+			for k, j := range x.Idx {
+				p, _ := slices.BinarySearch(feats, j)
+				idx = append(idx, uint32(p+1))
+				val = append(val, x.Val[k])
+			}
 		}
 		off := d.offset(i) + global.Score(x)
 		if err := local.AddOffset(sparse.Vector{Idx: idx, Val: val}, d.Label[i], d.Weight[i], off); err != nil {
@@ -322,7 +347,7 @@ func fitCorrection(ctx context.Context, c HierarchicalConfig, global *Model, d *
 	if err != nil {
 		return nil, err
 	}
-	cr := &Correction{Bias: x[0], Rows: len(rows)}
+	cr := &Correction{Bias: scale * x[0], Rows: len(rows)}
 	for k, j := range feats {
 		if v := x[k+1]; v != 0 {
 			cr.Weights.Idx = append(cr.Weights.Idx, j)

@@ -2,6 +2,7 @@ package rank
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -73,36 +74,51 @@ func TestHierarchicalHelpsWithPersonalEffects(t *testing.T) {
 }
 
 // TestCorrectionIsMAP checks that each correction satisfies the
-// stationarity condition of the documented objective:
+// stationarity conditions of the documented objective:
 //
-//	Σ_i s_i (σ(z_i) − y_i) x̃_i + λ θ = 0,  x̃ = (1, x)
+//	Σ_i s_i (σ(z_i) − y_i) + λ_b b_e = 0,   Σ_i s_i (σ(z_i) − y_i) x_i + λ β_e = 0
 func TestCorrectionIsMAP(t *testing.T) {
 	d, ent := entityProblem(8, 20, 30)
-	const lambda = 2.5
-	h, err := FitHierarchical(context.Background(), HierarchicalConfig{Lambda: lambda, EntityTolerance: 1e-9}, d, ent)
-	require.NoError(t, err)
-	grads := map[uint32]map[int64]float64{} // entity → feature (−1 = intercept) → gradient
-	for i := range d.Len() {
-		e := ent[i]
-		if grads[e] == nil {
-			grads[e] = map[int64]float64{}
-		}
-		r := d.Weight[i] * (h.Predict(e, d.Row(i)) - d.Label[i])
-		grads[e][-1] += r
-		x := d.Row(i)
-		for k, j := range x.Idx {
-			grads[e][int64(j)] += r * x.Val[k]
-		}
-	}
-	for e, g := range grads {
-		c := h.Correction(e)
-		require.NotNil(t, c)
-		assert.InDelta(t, 0, g[-1]+lambda*c.Bias, 1e-6, "entity %d intercept", e)
-		for j, gj := range g {
-			if j >= 0 {
-				assert.InDelta(t, 0, gj+lambda*c.Weights.Get(uint32(j)), 1e-6, "entity %d feature %d", e, j)
+	for _, tc := range []struct {
+		lambda, interceptLambda float64
+		interceptOnly           bool
+	}{{2.5, 0, false}, {2.5, 0.4, false}, {7, 30, false}, {1, 3, true}} {
+		t.Run(fmt.Sprintf("λ=%g λb=%g only=%v", tc.lambda, tc.interceptLambda, tc.interceptOnly), func(t *testing.T) {
+			h, err := FitHierarchical(context.Background(), HierarchicalConfig{
+				Lambda: tc.lambda, InterceptLambda: tc.interceptLambda, InterceptOnly: tc.interceptOnly, EntityTolerance: 1e-9}, d, ent)
+			require.NoError(t, err)
+			lb := tc.interceptLambda
+			if lb == 0 {
+				lb = tc.lambda
 			}
-		}
+			grads := map[uint32]map[int64]float64{} // entity → feature (−1 = intercept) → gradient
+			for i := range d.Len() {
+				e := ent[i]
+				if grads[e] == nil {
+					grads[e] = map[int64]float64{}
+				}
+				r := d.Weight[i] * (h.Predict(e, d.Row(i)) - d.Label[i])
+				grads[e][-1] += r
+				x := d.Row(i)
+				for k, j := range x.Idx {
+					grads[e][int64(j)] += r * x.Val[k]
+				}
+			}
+			for e, g := range grads {
+				c := h.Correction(e)
+				require.NotNil(t, c)
+				assert.InDelta(t, 0, g[-1]+lb*c.Bias, 1e-6, "entity %d intercept", e)
+				if tc.interceptOnly {
+					assert.Zero(t, c.Weights.Len())
+					continue
+				}
+				for j, gj := range g {
+					if j >= 0 {
+						assert.InDelta(t, 0, gj+tc.lambda*c.Weights.Get(uint32(j)), 1e-6, "entity %d feature %d", e, j)
+					}
+				}
+			}
+		})
 	}
 }
 

@@ -20,25 +20,32 @@ func AUC(scores []float64, labels []bool) float64 {
 	if len(scores) != len(labels) {
 		panic("rank: AUC: slice lengths do not match")
 	}
-	order := make([]int, len(scores))
-	for i := range order {
-		order[i] = i
+	rows := make([]scored, len(scores))
+	for i, s := range scores {
+		rows[i] = scored{s, labels[i]}
 	}
-	return auc(scores, labels, order)
+	return auc(rows)
 }
 
-// auc computes AUC over the rows in order (which it reorders).
-func auc(scores []float64, labels []bool, order []int) float64 {
-	slices.SortFunc(order, func(a, b int) int { return cmpScore(scores[a], scores[b]) })
+// scored is one (score, label) row; sorting these directly is several
+// times faster than sorting indices into two slices.
+type scored struct {
+	score float64
+	pos   bool
+}
+
+// auc computes the AUC of rows (which it sorts).
+func auc(rows []scored) float64 {
+	slices.SortFunc(rows, func(a, b scored) int { return cmp.Compare(a.score, b.score) })
 	var pos, neg, rankSum float64
-	for k := 0; k < len(order); {
+	for k := 0; k < len(rows); {
 		e := k
-		for e < len(order) && cmpScore(scores[order[e]], scores[order[k]]) == 0 {
+		for e < len(rows) && cmp.Compare(rows[e].score, rows[k].score) == 0 {
 			e++
 		}
 		mid := float64(k+1+e) / 2 // mean of ranks k+1 … e
-		for _, i := range order[k:e] {
-			if labels[i] {
+		for _, r := range rows[k:e] {
+			if r.pos {
 				pos++
 				rankSum += mid
 			} else {
@@ -52,9 +59,6 @@ func auc(scores []float64, labels []bool, order []int) float64 {
 	}
 	return (rankSum - pos*(pos+1)/2) / (pos * neg)
 }
-
-// cmpScore orders scores ascending with NaN lowest.
-func cmpScore(a, b float64) int { return cmp.Compare(a, b) }
 
 // GAUC returns the group AUC: the AUC computed within each group (for
 // example each user's own impressions) and averaged with every group
@@ -83,12 +87,17 @@ func gaucWeighted(groups []uint32, scores []float64, labels []bool, bySamples bo
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(groups[a], groups[b]) })
 	var sum, wsum float64
 	n := 0
+	var rows []scored
 	for k := 0; k < len(order); {
 		e := k
 		for e < len(order) && groups[order[e]] == groups[order[k]] {
 			e++
 		}
-		if a := auc(scores, labels, order[k:e]); !math.IsNaN(a) {
+		rows = rows[:0]
+		for _, i := range order[k:e] {
+			rows = append(rows, scored{scores[i], labels[i]})
+		}
+		if a := auc(rows); !math.IsNaN(a) {
 			w := 1.0
 			if bySamples {
 				w = float64(e - k)
