@@ -3,21 +3,60 @@
 // sparse vectors, hierarchical global + per-entity models, feature
 // encoders, and the ranking metrics.
 //
-// # Logistic regression
+// # Data
 //
-// Training rows live in a [Dataset] (compressed sparse rows with labels,
-// sample weights and optional offsets). [Fit] trains a [Model] with L-BFGS
-// (gonum optimize) on the objective documented on [Config]: weighted mean
-// log-loss, L2 and optional smoothed L1, unpenalised intercept. A [Model]
-// is immutable and safe for concurrent use; [Model.Predict] returns the
-// calibrated probability σ(b + w·x) without allocating.
+// Training rows live in a [Dataset]: compressed sparse rows (feature
+// vectors of type [sparse.Vector]) with a label in [0,1], a sample weight
+// and an optional fixed offset per row. Named features become vectors
+// through a [Hasher] (feature hashing, fixed size, no state) or a
+// [Dictionary] (exact, grows while training, frozen for serving).
+//
+// # Batch logistic regression
+//
+// [Fit] minimises the weighted mean log-loss plus L2 and optional
+// (smoothed) L1 penalties with L-BFGS from gonum/optimize; the objective
+// is written out on [Config]. It honours context cancellation, reports
+// each iteration to Config.Progress, evaluates the objective on several
+// goroutines, and is bit-for-bit deterministic whatever the number of
+// workers. Its coefficients match an independent Newton/IRLS solver
+// (gonum/mat) to 1e-6 (see fit_test.go).
+//
+// A fitted [Model] is immutable and safe for concurrent use;
+// [Model.Predict] returns σ(b + w·x) and does not allocate. [Model.WriteTo]
+// and [Model.ReadFrom] (io.WriterTo / io.ReaderFrom) use a versioned
+// binary format with a CRC-32: a truncated, damaged or foreign stream is
+// an error wrapping [ErrCorrupt] or [ErrVersion], never a panic.
+//
+// # Online logistic regression
+//
+// [FTRL] is FTRL-proximal with per-coordinate learning rates, for
+// updating a model from each event as it arrives: [FTRL.Update] does not
+// allocate, L1 gives exact zeros, and [FTRL.Model] snapshots an immutable
+// [Model].
+//
+// # Hierarchical models
+//
+// [FitHierarchical] fits a global model and, per entity (a user, a job), a
+// correction learned from the entity's own rows with the global score as a
+// fixed offset, under a Gaussian prior that shrinks it toward the global
+// model the fewer rows the entity has (the prior is written out on
+// [HierarchicalConfig]); entities are fitted in parallel.
+// [Hierarchical.UpdateEntity] refits one entity online without touching
+// the others.
 //
 // # Metrics
 //
-// [AUC] (ties count one half), [GAUC] (per-group AUC, groups with one
-// class skipped), [LogLoss], and per-query ranking metrics [PrecisionAt],
-// [RecallAt], [HitAt], [NDCGAt], [AveragePrecisionAt], [ReciprocalRank],
-// averaged over queries with [Mean] (MAP, MRR, hit rate). Every ranking
-// metric is the exact expectation over random orders of tied scores, and
-// every metric documents its value on empty and degenerate input.
+// [AUC] (ties count one half), [GAUC] and [GAUCBySamples] (per-group AUC,
+// groups with one class skipped), [LogLoss], and per-query ranking
+// metrics [PrecisionAt], [RecallAt], [HitAt], [NDCGAt],
+// [AveragePrecisionAt], [ReciprocalRank], averaged over queries with
+// [Mean] (MAP, MRR, hit rate). Every ranking metric is the exact
+// expectation over random orders of tied scores, and every metric
+// documents its value on empty and degenerate input.
+//
+// # Concurrency
+//
+// Models and Hashers are immutable values. FTRL, Dictionary and the
+// correction table of Hierarchical are guarded by locks. Dataset is a
+// plain value: build it on one goroutine.
 package rank
