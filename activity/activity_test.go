@@ -394,3 +394,56 @@ func TestFeaturesNowUsesClock(t *testing.T) {
 	require.NoError(t, tr.FeaturesNow(context.Background(), 1, &f))
 	assert.InDelta(t, 0.25, f.DaysSinceActive, 1e-12)
 }
+
+func TestLn1p(t *testing.T) {
+	for _, x := range []float64{0, 1e-9, 1e-3, 0.3, 0.5, 1, 1.5, 2, 3, 7.5, 100, 12345.678, 1e9, 1e200} {
+		want := math.Log1p(x)
+		assert.InDelta(t, want, ln1p(x), max(1e-11*want, 1e-15), "x = %v", x)
+	}
+	assert.Zero(t, ln1p(0))
+	assert.True(t, math.IsNaN(ln1p(-1.5)))
+	assert.True(t, math.IsNaN(ln1p(math.NaN())))
+	assert.True(t, math.IsInf(ln1p(math.Inf(1)), 1))
+}
+
+func FuzzLn1p(f *testing.F) {
+	f.Add(0.5)
+	f.Add(1e6)
+	f.Fuzz(func(t *testing.T, x float64) {
+		if !(x >= 0) || math.IsInf(x, 0) {
+			return
+		}
+		want := math.Log1p(x)
+		got := ln1p(x)
+		if math.Abs(got-want) > 1e-10*math.Max(want, 1e-300) && math.Abs(got-want) > 1e-15 {
+			t.Fatalf("ln1p(%v) = %v, want %v", x, got, want)
+		}
+	})
+}
+
+func TestTable(t *testing.T) {
+	tab := NewTable(3, 0.25)
+	assert.Equal(t, 3, tab.Len())
+	assert.Equal(t, 0.25, tab.Default())
+	assert.Equal(t, 0.25, tab.Get(1))
+	assert.Equal(t, 0.25, tab.Get(100))
+	tab.Set(1, 0.5)
+	tab.Set(5000, 0.75) // grows
+	assert.GreaterOrEqual(t, tab.Len(), 5001)
+	dst := make([]float64, 4)
+	tab.GetAll([]uint32{0, 1, 5000, 4999}, dst)
+	assert.Equal(t, []float64{0.25, 0.5, 0.75, 0.25}, dst)
+	assert.Panics(t, func() { tab.GetAll([]uint32{1}, dst) })
+
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 5000 {
+				tab.Set(uint32(g*5000+i), float64(i))
+				_ = tab.Get(uint32(i))
+			}
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, 4999.0, tab.Get(3*5000+4999))
+}

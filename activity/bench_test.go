@@ -45,12 +45,14 @@ func BenchmarkRecord(b *testing.B) {
 	}
 	b.ReportAllocs()
 	i := 0
+	start := cpuTime()
 	for b.Loop() {
 		if err := tr.Record(ctx, evs[i&(n-1)]); err != nil {
 			b.Fatal(err)
 		}
 		i++
 	}
+	reportCPU(b, start)
 	b.StopTimer()
 	// Check: the last event's target saw it counted.
 	e := evs[(i-1)&(n-1)]
@@ -85,12 +87,14 @@ func BenchmarkFeatures(b *testing.B) {
 	b.ReportAllocs()
 	var f Features
 	u := uint32(0)
+	start := cpuTime()
 	for b.Loop() {
 		if err := tr.Features(ctx, u%1200, monday, &f); err != nil {
 			b.Fatal(err)
 		}
 		u++
 	}
+	reportCPU(b, start)
 	if f.NumWindows != 3 || !f.Active {
 		b.Fatalf("features not filled: %+v", f)
 	}

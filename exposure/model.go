@@ -118,8 +118,10 @@ type Model struct {
 	names      []string
 	mean       []float64
 	scale      []float64 // 1/σ_j, 0 for a constant feature
-	w          []float64
+	w          []float64 // on standardised features
 	bias       float64
+	wRaw       []float64 // w_j/σ_j, on raw features
+	biasRaw    float64   // b − Σ_j w_j μ_j/σ_j
 	prior      float64
 	minHistory float64
 }
@@ -174,6 +176,13 @@ func Fit(ctx context.Context, cfg Config, t Training) (*Model, error) {
 		return nil, fmt.Errorf("exposure: fit: %w", err)
 	}
 	m.w, m.bias = lr.Weights(), lr.Bias()
+	// Fold the standardisation into the weights for scoring:
+	// z = b + Σ w_j (x_j − μ_j)/σ_j = (b − Σ w'_j μ_j) + Σ w'_j x_j.
+	m.wRaw, m.biasRaw = make([]float64, len(m.w)), m.bias
+	for j, w := range m.w {
+		m.wRaw[j] = w * m.scale[j]
+		m.biasRaw -= m.wRaw[j] * m.mean[j]
+	}
 	return m, nil
 }
 
@@ -246,9 +255,10 @@ func (m *Model) RawVector(x []float64) float64 {
 	if len(x) != len(m.w) {
 		panic(fmt.Sprintf("exposure: Model.RawVector: %d features, model has %d", len(x), len(m.w)))
 	}
-	z := m.bias
+	z := m.biasRaw
+	w := m.wRaw[:len(x)]
 	for j, v := range x {
-		z += m.w[j] * (v - m.mean[j]) * m.scale[j]
+		z += w[j] * v
 	}
 	return rank.Sigmoid(z)
 }
@@ -302,4 +312,34 @@ func lowHistoryRate(exs []Example, minHistory, overall float64) float64 {
 		return overall
 	}
 	return min(max(pos/n, 1e-3), 1-1e-3)
+}
+
+// Table returns a serving table (see activity.Table) holding the
+// saturation of every participant in fs, by index, with the prior for
+// everyone else.
+func (m *Model) Table(fs []activity.Features) *activity.Table {
+	t := activity.NewTable(len(fs), m.prior)
+	for i := range fs {
+		t.Set(uint32(i), m.Saturation(&fs[i]))
+	}
+	return t
+}
+
+// Refresh recomputes the saturation of users at now from tr's real-time
+// counters on top of their last batch features (batch[u]'s log-only
+// features; batch may be nil or short) and stores it in t. Call it for the
+// participants an event touched, or periodically.
+func (m *Model) Refresh(ctx context.Context, tr *activity.Tracker, batch []activity.Features, users []uint32, now time.Time, t *activity.Table) error {
+	var f activity.Features
+	for _, u := range users {
+		f = activity.Features{}
+		if int(u) < len(batch) {
+			f = batch[u]
+		}
+		if err := tr.Features(ctx, u, now, &f); err != nil {
+			return err
+		}
+		t.Set(u, m.Saturation(&f))
+	}
+	return nil
 }
