@@ -3,6 +3,8 @@ package insight
 import (
 	"errors"
 	"fmt"
+
+	"github.com/twowayrec/twoway/text"
 )
 
 // Config tunes a [Market]. The zero value is ready to use: every field
@@ -39,6 +41,11 @@ type Config struct {
 	// the same job crawled twice). The zero value drops the repeats, so
 	// that a job posted ten times does not count ten times.
 	KeepDuplicates bool `json:"keep_duplicates,omitempty"`
+
+	// Vocabulary maps spellings of skills and tags to canonical terms, so
+	// that "SpringBoot" and "Spring Boot" count as one skill. nil means
+	// [text.DefaultVocabulary].
+	Vocabulary *text.Vocabulary `json:"-"`
 }
 
 // ErrConfig is wrapped by every error [New] returns for a bad Config.
@@ -60,6 +67,9 @@ func (c Config) withDefaults() (Config, error) {
 		return bad("MinShare", c.MinShare)
 	case c.MaxItems < 0:
 		return bad("MaxItems", c.MaxItems)
+	}
+	if c.Vocabulary == nil {
+		c.Vocabulary = text.DefaultVocabulary()
 	}
 	if c.K == 0 {
 		c.K = 5

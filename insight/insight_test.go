@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/text"
 )
 
 var registered = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -53,7 +54,7 @@ func TestConfigValidation(t *testing.T) {
 	}
 	m, err := New(Config{}, nil, nil)
 	require.NoError(t, err)
-	assert.Equal(t, Config{K: 5, Shrinkage: 5, MinGroup: 10, MinShare: 0.05, MaxItems: 20}, m.cfg)
+	assert.Equal(t, Config{K: 5, Shrinkage: 5, MinGroup: 10, MinShare: 0.05, MaxItems: 20, Vocabulary: text.DefaultVocabulary()}, m.cfg)
 }
 
 func TestNewRejectsInvalidProfile(t *testing.T) {
@@ -264,6 +265,8 @@ func TestRequirements(t *testing.T) {
 	r, err := m.Requirements(RequirementsQuery{Title: "数据分析师", City: "北京"})
 	require.NoError(t, err)
 	assert.Equal(t, Scope{Title: "数据分析师", TitleKey: "数据分析师", Titles: "exact", City: "北京", Postings: 15}, r.Scope)
+	assert.Equal(t, 15, r.WithSkills)
+	assert.Equal(t, 15, r.WithTags)
 	require.Len(t, r.Skills, 4)
 	assert.Equal(t, Frequency{Name: "Python", Count: 15, Share: 1}, r.Skills[0])
 	assert.Equal(t, Frequency{Name: "SQL", Count: 15, Share: 1}, r.Skills[1])
@@ -274,6 +277,12 @@ func TestRequirements(t *testing.T) {
 	assert.Equal(t, []Frequency{{Name: "五险一金", Count: 15, Share: 1}}, r.Tags)
 	assert.Equal(t, 15, r.Pay.Count)
 	assert.InDelta(t, 15000, r.Pay.P50, 1e-9)
+	// Hive and Tableau meet in postings 0 and 12; SQL, Python and 五险一金
+	// are in every posting (lift 1), so no rule involves them.
+	require.Len(t, r.Rules, 2)
+	assert.Equal(t, text.Rule{Antecedent: []string{"Tableau"}, Consequent: "Hive", Count: 2, Support: 2.0 / 15, Confidence: 0.5, Lift: 1.5}, r.Rules[0])
+	assert.Equal(t, []string{"Hive"}, r.Rules[1].Antecedent)
+	assert.InDelta(t, 0.4, r.Rules[1].Confidence, 1e-12)
 
 	// Level narrows when enough postings remain, else widens and says so.
 	r, err = m.Requirements(RequirementsQuery{Title: "数据分析师", City: "北京", Level: market.Range{Min: 3, Max: 5}})
@@ -291,6 +300,8 @@ func TestRequirements(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, r.Scope.CityWidened)
 	assert.Equal(t, 7, r.Scope.Postings)
+	assert.Zero(t, r.WithTags)
+	assert.Empty(t, r.Tags, "no posting lists tags: no shares")
 	assert.Equal(t, "Java", r.Skills[0].Name)
 }
 
@@ -325,6 +336,7 @@ func TestSkillGap(t *testing.T) {
 	me := person("s1", "数据分析师", "北京", "sql", "Excel")
 	g, err := m.SkillGap(GapQuery{Seeker: &me, Title: "数据分析师", City: "北京"})
 	require.NoError(t, err)
+	assert.Equal(t, 15, g.WithSkills)
 	require.Len(t, g.Missing, 3)
 	assert.Equal(t, "Python", g.Missing[0].Skill, "asked by every posting")
 	assert.Equal(t, "Hive", g.Missing[1].Skill, "pays a premium")

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/text"
 )
 
 // Errors of the queries. Each query wraps them with the offending input, so
@@ -36,6 +37,7 @@ type Market struct {
 	byCity  map[string][]int32     // city → postings
 	salary  map[groupKey][]float64 // ascending 12-month-equivalent pay per group
 	chain   []salaryLevel          // salary groups, narrowest first
+	vocab   *text.Vocabulary
 
 	titleNames nameCounter // title key → most frequent spelling
 	skillNames nameCounter // skill key → most frequent spelling
@@ -102,6 +104,7 @@ func build(cfg Config, profiles []market.Profile, events []market.Event, chain [
 		salary:  map[groupKey][]float64{},
 		went:    map[int32][]int32{},
 		chain:   chain,
+		vocab:   cfg.Vocabulary,
 	}
 	seen := map[string]bool{}
 	postingOf := map[string]int32{}
@@ -120,8 +123,8 @@ func build(cfg Config, profiles []market.Profile, events []market.Event, chain [
 			}
 			seen[k] = true
 			q := posting{p: &p, title: TitleKey(p.Title), exp: expBand(p.Experience), pay: math.NaN()}
-			q.skills = m.skillNames.keys(p.Skills)
-			q.tags = m.tagNames.keys(p.Tags)
+			q.skills = m.skillNames.keys(p.Skills, m.skillKey)
+			q.tags = m.tagNames.keys(p.Tags, m.skillKey)
 			if p.Salary.Known() {
 				months := p.Salary.Months
 				if months == 0 {
@@ -145,7 +148,7 @@ func build(cfg Config, profiles []market.Profile, events []market.Event, chain [
 			}
 		case market.Seeker:
 			seekerOf[p.ID] = int32(len(m.seekers))
-			m.seekers = append(m.seekers, seeker{p: &p, title: TitleKey(p.Title), skills: m.skillNames.keys(p.Skills)})
+			m.seekers = append(m.seekers, seeker{p: &p, title: TitleKey(p.Title), skills: m.skillNames.keys(p.Skills, m.skillKey)})
 		}
 	}
 	for _, s := range m.salary {
@@ -167,6 +170,11 @@ func build(cfg Config, profiles []market.Profile, events []market.Event, chain [
 	}
 	return m, nil
 }
+
+// skillKey returns the comparison key of a skill or tag: its canonical term
+// in the vocabulary ("SpringBoot" and "Spring Boot" → "spring boot"), or its
+// cleaned form when the vocabulary does not know it.
+func (m *Market) skillKey(s string) string { return m.vocab.Normalize(s) }
 
 // Stats reports what the Market holds.
 func (m *Market) Stats() Stats {
@@ -216,11 +224,11 @@ func (c *nameCounter) add(key, spelling string) {
 	(*c)[key][spelling]++
 }
 
-// keys returns the sorted distinct skill keys of raw, recording spellings.
-func (c *nameCounter) keys(raw []string) []string {
+// keys returns the sorted distinct keys of raw, recording spellings.
+func (c *nameCounter) keys(raw []string, key func(string) string) []string {
 	out := make([]string, 0, len(raw))
 	for _, r := range raw {
-		k := skillKey(r)
+		k := key(r)
 		if k == "" {
 			continue
 		}

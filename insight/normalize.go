@@ -88,17 +88,6 @@ func TitleKey(title string) string {
 	return s
 }
 
-// skillKey returns the comparison key of a skill or tag: lower-cased,
-// full-width folded, without spaces ("Spring Boot" and "springboot" meet).
-func skillKey(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return -1
-		}
-		return r
-	}, fold(strings.TrimSpace(s)))
-}
-
 // bigrams returns the set of rune bigrams of s (s itself when it has one rune).
 func bigrams(s string) map[string]bool {
 	rs := []rune(s)

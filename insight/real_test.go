@@ -74,7 +74,7 @@ func TestRealSalaryLeaveOneOut(t *testing.T) {
 // formatRequirements writes a JD-assistant answer for a log.
 func formatRequirements(r Requirements) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "scope %+v\n", r.Scope)
+	fmt.Fprintf(&b, "scope %+v; %d list skills, %d list tags\n", r.Scope, r.WithSkills, r.WithTags)
 	list := func(name string, fs []Frequency) {
 		parts := make([]string, 0, len(fs))
 		for _, f := range fs {
@@ -88,8 +88,7 @@ func formatRequirements(r Requirements) string {
 	list("education", r.Education)
 	fmt.Fprintf(&b, "pay (%d priced): P25 %.0f  P50 %.0f  P75 %.0f\n", r.Pay.Count, r.Pay.P25, r.Pay.P50, r.Pay.P75)
 	for _, rule := range r.Rules {
-		fmt.Fprintf(&b, "rule %s ⇒ %s (support %.2f, confidence %.2f, lift %.2f)\n",
-			strings.Join(rule.If, ", "), rule.Then, rule.Support, rule.Confidence, rule.Lift)
+		fmt.Fprintf(&b, "rule %v\n", rule)
 	}
 	return b.String()
 }

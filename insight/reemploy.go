@@ -84,7 +84,7 @@ func (m *Market) Reemployment(b Background) (Reemployment, error) {
 		}
 	}
 	var names nameCounter
-	skills := names.keys(b.Skills)
+	skills := names.keys(b.Skills, m.skillKey)
 	switch {
 	case len(keys) == 0 && len(skills) == 0:
 		return out, fmt.Errorf("%w: no past title or skill", ErrEmptyQuery)

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/text"
 )
 
 // RequirementsQuery asks what postings for a title ask for.
@@ -25,8 +26,14 @@ type Requirements struct {
 	// LevelWidened reports that fewer than Config.MinGroup comparable
 	// postings were at the level asked for, so every level is counted.
 	LevelWidened bool `json:"level_widened,omitempty"`
+	// WithSkills and WithTags are the postings that list any skill or tag:
+	// a posting without the field says nothing about skills (several
+	// crawls have no skill column), so skill and tag shares are of these.
+	WithSkills int `json:"with_skills"`
+	WithTags   int `json:"with_tags"`
 	// Skills and Tags list those asked for by at least Config.MinShare of
-	// the postings, at most Config.MaxItems each.
+	// the postings listing skills (tags) and by at least two postings, at
+	// most Config.MaxItems each.
 	Skills []Frequency `json:"skills"`
 	Tags   []Frequency `json:"tags"`
 	// Experience and Education list every required experience range ("3-5年")
@@ -37,9 +44,10 @@ type Requirements struct {
 	// midpoints (Count: postings with a stated salary).
 	Pay SalaryGroup `json:"pay"`
 	// Rules are association rules among the skills and tags of these
-	// postings ("Hadoop, Spark ⇒ Hive"): what a posting asking for the
-	// left side usually asks for as well.
-	Rules []Rule `json:"rules,omitempty"`
+	// postings ("Hadoop + Spark ⇒ Hive"), mined by [text.MineRules]: what a
+	// posting asking for the antecedent usually asks for as well. Items are
+	// shown in their most frequent spelling.
+	Rules []text.Rule `json:"rules,omitempty"`
 }
 
 // Requirements answers the job-description assistant's question: for a
@@ -73,6 +81,12 @@ func (m *Market) Requirements(q RequirementsQuery) (Requirements, error) {
 	var pays []float64
 	for _, i := range ids {
 		p := &m.postings[i]
+		if len(p.skills) > 0 {
+			out.WithSkills++
+		}
+		if len(p.tags) > 0 {
+			out.WithTags++
+		}
 		for _, s := range p.skills {
 			skills[s]++
 		}
@@ -86,15 +100,17 @@ func (m *Market) Requirements(q RequirementsQuery) (Requirements, error) {
 		}
 	}
 	n := len(ids)
-	out.Skills = frequencies(skills, n, m.cfg.MaxItems, m.cfg.MinShare, m.skillNames.name)
-	out.Tags = frequencies(tags, n, m.cfg.MaxItems, m.cfg.MinShare, m.tagNames.name)
+	out.Skills = frequencies(skills, out.WithSkills, m.cfg.MaxItems, 2, m.cfg.MinShare, m.skillNames.name)
+	out.Tags = frequencies(tags, out.WithTags, m.cfg.MaxItems, 2, m.cfg.MinShare, m.tagNames.name)
 	same := func(s string) string { return s }
-	out.Experience = frequencies(exp, n, math.MaxInt, 0, same)
-	out.Education = frequencies(edu, n, math.MaxInt, 0, same)
+	out.Experience = frequencies(exp, n, math.MaxInt, 0, 0, same)
+	out.Education = frequencies(edu, n, math.MaxInt, 0, 0, same)
 	slices.Sort(pays)
 	out.Pay = SalaryGroup{Scope: scopeName(sc), Count: len(pays),
 		P25: finite(quantile(pays, 0.25, -1)), P50: finite(quantile(pays, 0.5, -1)), P75: finite(quantile(pays, 0.75, -1)), Weight: 1}
-	out.Rules = m.rules(ids)
+	if out.Rules, err = m.rules(ids); err != nil {
+		return out, err
+	}
 	return out, nil
 }
 

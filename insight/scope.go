@@ -135,16 +135,19 @@ func (m *Market) closestTitles(key string, n int) []string {
 type Frequency struct {
 	Name  string  `json:"name"`
 	Count int     `json:"count"`
-	Share float64 `json:"share"` // Count / Scope.Postings
+	Share float64 `json:"share"` // Count over the postings that state the field
 }
 
 // frequencies turns counts over total postings into a ranked list of at most
-// limit entries with share ≥ minShare, named by name.
-func frequencies(counts map[string]int, total, limit int, minShare float64, name func(string) string) []Frequency {
+// limit entries with share ≥ minShare and count ≥ minCount, named by name.
+func frequencies(counts map[string]int, total, limit, minCount int, minShare float64, name func(string) string) []Frequency {
 	var out []Frequency
+	if total == 0 {
+		return nil
+	}
 	for _, c := range topCounts(counts) {
 		share := float64(c.n) / float64(total)
-		if share < minShare || len(out) == limit {
+		if share < minShare || c.n < minCount || len(out) == limit {
 			break
 		}
 		out = append(out, Frequency{Name: name(c.key), Count: c.n, Share: share})

@@ -41,10 +41,11 @@ type GapQuery struct {
 // SkillNeed is one skill of a target, with how much it matters.
 type SkillNeed struct {
 	Skill string `json:"skill"`
-	// Share is the share of comparable postings asking for the skill.
+	// Share is the share of comparable postings asking for the skill,
+	// among those that list skills.
 	Share float64 `json:"share"`
 	// Premium is the relative pay premium of comparable postings asking for
-	// the skill over those not asking for it (P50 with / P50 without − 1);
+	// the skill over those listing skills but not this one (P50 with / P50 without − 1);
 	// 0 unless both sides have at least 5 postings stating a salary.
 	Premium float64 `json:"premium"`
 	// Gain is how much the seeker's one-way match rises with the skill
@@ -61,9 +62,11 @@ type SkillNeed struct {
 
 // SkillGap is the answer to a [GapQuery].
 type SkillGap struct {
-	// Scope is the comparable postings the shares and premiums come from.
-	// Its Postings is 0 for a Job whose title no posting shares.
-	Scope Scope `json:"scope"`
+	// Scope is the comparable postings; shares and premiums come from
+	// WithSkills of them, those that list skills. Postings is 0 for a Job
+	// whose title no posting shares.
+	Scope      Scope `json:"scope"`
+	WithSkills int   `json:"with_skills"`
 	// Missing are the target's skills the seeker lacks, most important
 	// first; Have those the seeker has, most important first.
 	Missing []SkillNeed `json:"missing"`
@@ -107,6 +110,9 @@ func (m *Market) SkillGap(q GapQuery) (SkillGap, error) {
 	}
 	out.Scope = sc
 
+	// Only postings that list skills say anything about skills.
+	ids = slices.DeleteFunc(slices.Clone(ids), func(i int32) bool { return len(m.postings[i].skills) == 0 })
+	out.WithSkills = len(ids)
 	counts := map[string]int{}
 	for _, i := range ids {
 		for _, s := range m.postings[i].skills {
@@ -123,7 +129,7 @@ func (m *Market) SkillGap(q GapQuery) (SkillGap, error) {
 	var target []string
 	if q.Job != nil {
 		var names nameCounter
-		target = names.keys(q.Job.Skills)
+		target = names.keys(q.Job.Skills, m.skillKey)
 	} else {
 		for _, f := range topCounts(counts) {
 			if share(f.key) < m.cfg.MinShare || len(target) == m.cfg.MaxItems {
@@ -134,13 +140,13 @@ func (m *Market) SkillGap(q GapQuery) (SkillGap, error) {
 	}
 	var names nameCounter
 	have := map[string]bool{}
-	for _, k := range names.keys(q.Seeker.Skills) {
+	for _, k := range names.keys(q.Seeker.Skills, m.skillKey) {
 		have[k] = true
 	}
 	name := func(k string) string {
 		if q.Job != nil {
 			for _, s := range q.Job.Skills {
-				if skillKey(s) == k {
+				if m.skillKey(s) == k {
 					return s
 				}
 			}
