@@ -22,9 +22,13 @@ type Population struct {
 	active bitmap.Bitmap
 	city   map[string]bitmap.Bitmap
 	member []member // by index; zero when unknown
-	// fresh holds every known participant sorted newest first (ties by
-	// index), for Fresh recall.
-	fresh []freshEntry
+	// fresh holds known participants sorted newest first (ties by index),
+	// for Fresh recall; pending holds those added since, unsorted, merged
+	// into fresh on the next Fresh request (so that a bulk load is
+	// O(n log n), not O(n²)).
+	fresh   []freshEntry
+	pending []freshEntry
+	count   int
 }
 
 type member struct {
@@ -72,9 +76,8 @@ func (p *Population) Upsert(ix uint32, prof *market.Profile) error {
 		b.Set(ix)
 		p.city[m.city] = b
 	}
-	e := freshEntry{m.registered, ix}
-	at, _ := slices.BinarySearchFunc(p.fresh, e, compareFresh)
-	p.fresh = slices.Insert(p.fresh, at, e)
+	p.pending = append(p.pending, freshEntry{m.registered, ix})
+	p.count++
 	return nil
 }
 
@@ -98,10 +101,14 @@ func (p *Population) removeLocked(ix uint32) {
 		b.Remove(ix)
 		p.city[m.city] = b
 	}
-	if at, ok := slices.BinarySearchFunc(p.fresh, freshEntry{m.registered, ix}, compareFresh); ok {
+	e := freshEntry{m.registered, ix}
+	if at, ok := slices.BinarySearchFunc(p.fresh, e, compareFresh); ok {
 		p.fresh = slices.Delete(p.fresh, at, at+1)
+	} else if at := slices.Index(p.pending, e); at >= 0 {
+		p.pending = slices.Delete(p.pending, at, at+1)
 	}
 	p.member[ix] = member{}
+	p.count--
 }
 
 // Side returns the side of participant ix, 0 when unknown.
@@ -128,7 +135,7 @@ func (p *Population) Registered(ix uint32) time.Time {
 func (p *Population) Len() int {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	return len(p.fresh)
+	return p.count
 }
 
 // Filter describes the hard filters of one request. The zero Filter keeps
@@ -190,6 +197,27 @@ func (p *Population) Mask(dst bitmap.Bitmap, f Filter) (bitmap.Bitmap, error) {
 // newest first, until yield returns false.
 func (p *Population) newest(s market.Side, yield func(ix uint32, registered int64) bool) {
 	p.mu.RLock()
+	if len(p.pending) > 0 {
+		p.mu.RUnlock()
+		p.mu.Lock()
+		if len(p.pending) > 0 {
+			slices.SortFunc(p.pending, compareFresh)
+			merged := make([]freshEntry, 0, len(p.fresh)+len(p.pending))
+			i, j := 0, 0
+			for i < len(p.fresh) || j < len(p.pending) {
+				if j == len(p.pending) || (i < len(p.fresh) && compareFresh(p.fresh[i], p.pending[j]) < 0) {
+					merged = append(merged, p.fresh[i])
+					i++
+				} else {
+					merged = append(merged, p.pending[j])
+					j++
+				}
+			}
+			p.fresh, p.pending = merged, p.pending[:0]
+		}
+		p.mu.Unlock()
+		p.mu.RLock()
+	}
 	defer p.mu.RUnlock()
 	for _, e := range p.fresh {
 		if p.member[e.ix].side == s && !yield(e.ix, e.registered) {
