@@ -447,3 +447,32 @@ func TestTable(t *testing.T) {
 	wg.Wait()
 	assert.Equal(t, 4999.0, tab.Get(3*5000+4999))
 }
+
+func TestCheckStoreMemory(t *testing.T) {
+	require.NoError(t, CheckStore(context.Background(), NewMemory(8)))
+}
+
+// lossy drops every other add: CheckStore must notice.
+type lossy struct {
+	*Memory
+	mu sync.Mutex
+	n  int
+}
+
+func (l *lossy) Add(ctx context.Context, user uint32, bucket int64, set CounterSet, at int64) error {
+	l.mu.Lock()
+	l.n++
+	skip := l.n%2 == 0
+	l.mu.Unlock()
+	if skip {
+		return nil
+	}
+	return l.Memory.Add(ctx, user, bucket, set, at)
+}
+
+func TestCheckStoreCatchesLoss(t *testing.T) {
+	err := CheckStore(context.Background(), &lossy{Memory: NewMemory(8)})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "CheckStore")
+	assert.Error(t, CheckStore(context.Background(), failingStore{}))
+}

@@ -23,7 +23,8 @@
 //
 // so that it spans exactly k buckets' worth of time, assuming events spread
 // evenly within the oldest bucket (the sliding-window-counter estimate).
-// Events newer than now are not counted.
+// Buckets after now's are not read; [Tracker.Batch] also ignores events
+// after now within now's bucket.
 //
 // # Real-time store
 //
@@ -32,7 +33,30 @@
 // index-based keys and context/error returns, so that a host can keep them in
 // Redis and share them between processes. [Memory] is the in-memory default;
 // through it [Tracker.Record] costs two short critical sections and no
-// allocation.
+// allocation. [CheckStore] checks another implementation against the
+// contract. A Redis store maps Add to one pipelined INCR per counter of the
+// set on a key such as "tw:act:{user}:{bucket}:{counter}" with an EXPIRE of
+// Config.Buckets() buckets, plus a ZADD GT of the last-activity time, and
+// Read to one MGET.
+//
+// # Serving
+//
+// Reading features and scoring a model costs a few hundred nanoseconds per
+// participant. For ranking many candidates per request, keep the derived
+// value (urgency, saturation) in a [Table], refreshed for the participants
+// an event touched or periodically, and read the candidates from it.
+//
+// # Features
+//
+// [Features] holds, per window, the counts of every [Counter]: actions,
+// views, favourites, contacts (Chat or Apply) and replies made, actions in
+// working hours, and views, favourites, contacts, replies and impressions
+// received; derived ratios (view→contact, view→favourite, working-hours
+// share, reply rate, trend against the own baseline); recency (days since
+// the last action and since registration); and, from the log only,
+// sessions, session length, actions per session, hour-of-week entropy,
+// answered contacts and answer latency. [Features.Vector] flattens them
+// for a linear model and [Tracker.VectorNames] names the entries.
 //
 // # Duplicates and order
 //

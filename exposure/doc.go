@@ -1,4 +1,51 @@
-// Package exposure estimates how close each participant is to being flooded
-// with contacts they cannot answer (exposure saturation, in [0,1]) and keeps
-// the ledger of impressions the library itself has handed out.
+// Package exposure estimates how close each participant is to being
+// flooded with contacts they cannot answer (exposure saturation, in [0,1])
+// and keeps the ledger of impressions the library itself has handed out
+// (patent 1.3.10–1.3.13 and 2.2.2).
+//
+// # Saturation model
+//
+// The features are the recipient's activity.Features: inbound views,
+// favourites and contacts received per window, replies made and the
+// answered share and latency of received contacts, and their own
+// activity. The default label, [Labels], makes one row per contact
+// received in the Config.Window (24 h) after a cut-off, positive when the
+// recipient sent the sender no Reply within Config.AnswerWithin (72 h):
+// the model's output is the probability that one more contact is wasted.
+// [Fit] trains a logistic regression (package rank) on standardised
+// features; [Model.Saturation] shrinks it toward a prior for participants
+// who have received few contacts ([History]):
+//
+//	saturation = w·σ(b + Σ_j w_j (x_j − μ_j)/σ_j) + (1 − w)·prior,   w = n/(n + MinHistory)
+//
+// Models are immutable; refresh by fitting a new one and swapping an
+// atomic.Pointer. [Model.Table] and [Model.Refresh] keep every
+// participant's saturation in an activity.Table for serving.
+//
+// # Ledger and controller
+//
+// The [Ledger] counts impressions per candidate as exponentially decaying
+// counters (half-life Config.HalfLife). The [Controller] combines a
+// candidate's saturation s with its ledger load L:
+//
+//	budget B = Capacity · (1 − s)^Gamma
+//	excluded ⇔ s ≥ MaxSaturation or L ≥ B
+//	penalty  = 1 − (1 − s)(1 − min(1, L/B))     (1 when excluded)
+//
+// so the impression threshold shrinks as saturation grows, and the
+// saturation threshold, 1 − (L/Capacity)^(1/Gamma), falls as the library
+// shows the candidate more. [Controller.Exclusions] fills a
+// kelindar/bitmap for recall; [Controller.Penalties] gives per-candidate
+// penalties for ranking; [Controller.Served] records what was shown. All
+// are safe under concurrent requests and events.
+//
+// # Measured
+//
+// On the simulated market (internal/synth seed 1: 5,000 seekers, 1,000
+// jobs, 400,000 events over 30 days; cut-offs on days 15, 17, …, 25; the
+// contacts of 80% of the recipients for training), the model's AUC at
+// predicting unanswered contacts of the held-out recipients is 0.740
+// against 0.701 for the best single raw feature chosen on the training rows
+// (the real-time reply rate); see TestSimulatedSaturationAUC. These
+// figures are simulated.
 package exposure
