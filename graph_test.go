@@ -23,11 +23,13 @@ var allowed = map[string][]string{
 	"text":     {"market", "sparse"},
 	"rank":     {"market", "sparse"},
 	"recall":   {"market", "sparse", "text"},
-	"match":    {"market", "sparse", "text", "rank"},
-	"urgency":  {"market", "sparse", "rank", "activity"},
-	"exposure": {"market", "sparse", "rank", "activity"},
-	"fusion":   {"market", "sparse", "rank", "activity", "text", "recall", "match", "urgency", "exposure"},
-	"insight":  {"market", "sparse", "text", "rank"},
+	// recalltest is recall's conformance kit (like testing/fstest).
+	"recall/recalltest": {"market", "recall"},
+	"match":             {"market", "sparse", "text", "rank"},
+	"urgency":           {"market", "sparse", "rank", "activity"},
+	"exposure":          {"market", "sparse", "rank", "activity"},
+	"fusion":            {"market", "sparse", "rank", "activity", "text", "recall", "match", "urgency", "exposure"},
+	"insight":           {"market", "sparse", "text", "rank"},
 }
 
 // external lists third-party import-path prefixes and the only packages that

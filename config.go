@@ -1,0 +1,184 @@
+package twoway
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"log/slog"
+	"time"
+
+	"github.com/twowayrec/twoway/activity"
+	"github.com/twowayrec/twoway/exposure"
+	"github.com/twowayrec/twoway/fusion"
+	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/match"
+	"github.com/twowayrec/twoway/recall"
+	"github.com/twowayrec/twoway/text"
+	"github.com/twowayrec/twoway/urgency"
+)
+
+// ProfileSource streams the host's profiles for Fit. A host that keeps its
+// profiles in a database implements it over a cursor; errors end the Fit.
+type ProfileSource interface {
+	Profiles(ctx context.Context) iter.Seq2[market.Profile, error]
+}
+
+// ProfileSourceFunc adapts a function to ProfileSource.
+type ProfileSourceFunc func(ctx context.Context) iter.Seq2[market.Profile, error]
+
+// Profiles calls f(ctx).
+func (f ProfileSourceFunc) Profiles(ctx context.Context) iter.Seq2[market.Profile, error] {
+	return f(ctx)
+}
+
+// EventSource streams the host's behaviour log for Fit, in any order.
+type EventSource interface {
+	Events(ctx context.Context) iter.Seq2[market.Event, error]
+}
+
+// EventSourceFunc adapts a function to EventSource.
+type EventSourceFunc func(ctx context.Context) iter.Seq2[market.Event, error]
+
+// Events calls f(ctx).
+func (f EventSourceFunc) Events(ctx context.Context) iter.Seq2[market.Event, error] { return f(ctx) }
+
+// Progress reports one stage of a Fit.
+type Progress struct {
+	Stage   string        // "profiles", "events", "text", "recall", "match", "urgency", "exposure", "swap"
+	Done    bool          // the stage finished (false: it started)
+	Elapsed time.Duration // since the Fit started
+}
+
+// RecallConfig configures the recall stage of the Engine.
+type RecallConfig struct {
+	// HalfLife of the interest matrix's time decay. Zero: 30 days.
+	HalfLife time.Duration `json:"half_life"`
+	// ItemCF, UserCF, Swing configure the collaborative recallers.
+	ItemCF recall.CFConfig    `json:"item_cf"`
+	UserCF recall.CFConfig    `json:"user_cf"`
+	Swing  recall.SwingConfig `json:"swing"`
+	// Content is how many candidates the content recallers (inverted
+	// index, fresh) return. Zero: 200.
+	Content int `json:"content"`
+	// Collaborative is how many candidates the collaborative recallers
+	// (item-CF, user-CF, Swing, hot) return, merged by reciprocal-rank
+	// fusion. Zero: 200.
+	Collaborative int `json:"collaborative"`
+	// IndexPath, when set, keeps the inverted index on disk there.
+	// Empty: in memory.
+	IndexPath string `json:"index_path,omitempty"`
+}
+
+// Config configures an Engine. Every field's zero value is documented and
+// sensible, so the zero Config gives a working in-memory Engine.
+type Config struct {
+	// Profiles, when set, is read by Fit: the host's full set of profiles.
+	// Nil: Fit uses the profiles given to Upsert.
+	Profiles ProfileSource `json:"-"`
+	// Events, when set, is read by Fit: the host's behaviour log. Nil: the
+	// Engine keeps every event given to Record and Fit uses them.
+	Events EventSource `json:"-"`
+	// Realtime keeps the real-time behaviour counters (DESIGN.md §3). Set a
+	// shared store (Redis, …) to run several Engines on one state. Nil: in
+	// memory.
+	Realtime activity.Store `json:"-"`
+
+	// Clock gives "now". Nil: time.Now.
+	Clock func() time.Time `json:"-"`
+	// Seed seeds every random choice (negative sampling). Zero is a seed.
+	Seed uint64 `json:"seed"`
+	// Logger receives Fit's progress and skipped records. Nil: silent.
+	Logger *slog.Logger `json:"-"`
+	// OnProgress, when set, is called at the start and end of each Fit stage.
+	OnProgress func(Progress) `json:"-"`
+
+	// ActionWeights is how much interest each action shows. Nil:
+	// market.DefaultActionWeights().
+	ActionWeights *market.ActionWeights `json:"action_weights,omitempty"`
+	// Aggregator names the two-way aggregator (match.Aggregators): "" is
+	// "urgency-weighted", the patent's.
+	Aggregator string `json:"aggregator"`
+	// Reasons is how many reasons per direction explanations keep. Zero: 3.
+	Reasons int `json:"reasons"`
+	// ExclusionRefresh is how often the recall-time exclusion bitmap of
+	// over-exposed candidates is rebuilt. Zero: one minute.
+	ExclusionRefresh time.Duration `json:"exclusion_refresh"`
+
+	Text     text.EncoderConfig   `json:"text"`
+	Rules    text.RuleConfig      `json:"rules"`
+	Recall   RecallConfig         `json:"recall"`
+	Samples  match.SampleConfig   `json:"samples"`
+	Interest match.InterestConfig `json:"interest"`
+	Activity activity.Config      `json:"activity"`
+	Urgency  urgency.Config       `json:"urgency"`
+	Exposure exposure.Config      `json:"exposure"`
+	Fusion   fusion.Config        `json:"fusion"`
+}
+
+func (c *Config) defaults() error {
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.ActionWeights == nil {
+		w := market.DefaultActionWeights()
+		c.ActionWeights = &w
+	}
+	if err := c.ActionWeights.Validate(); err != nil {
+		return fmt.Errorf("%w: ActionWeights: %w", ErrConfig, err)
+	}
+	if c.Reasons == 0 {
+		c.Reasons = 3
+	}
+	if c.Reasons < 0 {
+		return fmt.Errorf("%w: Reasons: negative (%d)", ErrConfig, c.Reasons)
+	}
+	if c.ExclusionRefresh == 0 {
+		c.ExclusionRefresh = time.Minute
+	}
+	if c.ExclusionRefresh < 0 {
+		return fmt.Errorf("%w: ExclusionRefresh: negative", ErrConfig)
+	}
+	if c.Recall.HalfLife == 0 {
+		c.Recall.HalfLife = 30 * 24 * time.Hour
+	}
+	if c.Recall.Content == 0 {
+		c.Recall.Content = 200
+	}
+	if c.Recall.Collaborative == 0 {
+		c.Recall.Collaborative = 200
+	}
+	if c.Recall.Content < 0 || c.Recall.Collaborative < 0 || c.Recall.HalfLife < 0 {
+		return fmt.Errorf("%w: Recall: negative size or half-life", ErrConfig)
+	}
+	if c.Realtime != nil && c.Activity.Store != nil {
+		return fmt.Errorf("%w: Realtime and Activity.Store are both set; set Realtime", ErrConfig)
+	}
+	if c.Realtime != nil {
+		c.Activity.Store = c.Realtime
+	}
+	if c.Activity.Clock == nil {
+		c.Activity.Clock = c.Clock
+	}
+	if c.Exposure.Clock == nil {
+		c.Exposure.Clock = c.Clock
+	}
+	if c.Samples.Weights == (market.ActionWeights{}) {
+		c.Samples.Weights = *c.ActionWeights
+	}
+	if c.Samples.Seed == 0 {
+		c.Samples.Seed = c.Seed
+	}
+	if err := c.Samples.Validate(); err != nil {
+		return fmt.Errorf("%w: Samples: %w", ErrConfig, err)
+	}
+	if err := c.Interest.Validate(); err != nil {
+		return fmt.Errorf("%w: Interest: %w", ErrConfig, err)
+	}
+	if _, err := match.AggregatorByName(c.Aggregator); err != nil {
+		return fmt.Errorf("%w: Aggregator: %w", ErrConfig, err)
+	}
+	return nil
+}

@@ -1,0 +1,295 @@
+package twoway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kelindar/bitmap"
+
+	"github.com/twowayrec/twoway/activity"
+	"github.com/twowayrec/twoway/exposure"
+	"github.com/twowayrec/twoway/fusion"
+	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/match"
+	"github.com/twowayrec/twoway/recall"
+)
+
+// Engine is two-way recommendation end to end: it holds the market's
+// profiles, takes behaviour events in real time, refits its models on
+// demand, and answers "whom should this person see next?" for anyone on
+// either side. It is safe for concurrent use: Recommend, Record, Upsert and
+// Fit may all run at once.
+//
+// # State
+//
+// The fitted state (content vectors, association rules, CF neighbours,
+// interest, urgency and saturation models) is one immutable value built by
+// Fit and swapped in atomically: a request sees the old state or the new one,
+// never half of each. The real-time state (behaviour counters, exposure
+// ledger, interest-matrix overlay, already-seen sets) is updated by Record
+// and Recommend at once, so the very next request sees it.
+//
+// # Before the first Fit
+//
+// Recommend answers from cold-start recall: fresh profiles of the other side
+// and, once events arrive, the most attended ones, ranked by recall score
+// (no two-way scores yet: Recommendation.Fitted is false).
+type Engine struct {
+	cfg     Config
+	agg     match.NamedAggregator
+	policy  *fusion.Policy
+	tracker *activity.Tracker
+	control *exposure.Controller
+	pop     recall.Population
+	fresh   *recall.Fresh
+
+	dict market.Dict
+
+	mu       sync.RWMutex
+	profiles []market.Profile // by index; ID "" for an index not (yet) holding a profile
+	removed  []bool
+	log      []event                // retained behaviour log (Config.Events == nil)
+	acts     map[uint32][]match.Interaction // each actor's interactions, for online interest updates
+	seen     map[uint32][]uint32    // targets each actor acted on (not impressions)
+	blocked  map[uint32][]uint32    // participants each one rejected or was rejected by
+	dirty    map[uint32]bool        // actors whose interest correction is stale
+	fitting  bool
+	during   []event  // events recorded while a Fit runs, replayed into its state
+	upserted []uint32 // profiles upserted while a Fit runs
+
+	fitMu sync.Mutex
+	state atomic.Pointer[state]
+
+	exclMu sync.Mutex
+	excl   atomic.Pointer[exclusions]
+}
+
+type event struct {
+	actor, target uint32
+	action        market.Action
+	at            int64 // unix nanoseconds
+}
+
+func (e event) time() time.Time { return time.Unix(0, e.at).UTC() }
+
+type exclusions struct {
+	bm bitmap.Bitmap
+	at time.Time
+}
+
+// New returns an Engine for cfg, or an error wrapping ErrConfig naming the
+// bad field. It does no I/O and starts no goroutines.
+func New(cfg Config) (*Engine, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	agg, _ := match.AggregatorByName(cfg.Aggregator)
+	e := &Engine{
+		cfg:     cfg,
+		agg:     match.NamedAggregator{Name: aggName(cfg.Aggregator), Aggregate: agg},
+		acts:    make(map[uint32][]match.Interaction),
+		seen:    make(map[uint32][]uint32),
+		blocked: make(map[uint32][]uint32),
+		dirty:   make(map[uint32]bool),
+	}
+	var err error
+	if e.policy, err = fusion.New(cfg.Fusion); err != nil {
+		return nil, fmt.Errorf("%w: Fusion: %w", ErrConfig, err)
+	}
+	if e.tracker, err = activity.New(cfg.Activity); err != nil {
+		return nil, fmt.Errorf("%w: Activity: %w", ErrConfig, err)
+	}
+	if e.control, err = exposure.New(cfg.Exposure); err != nil {
+		return nil, fmt.Errorf("%w: Exposure: %w", ErrConfig, err)
+	}
+	if e.fresh, err = recall.NewFresh(&e.pop, recall.FreshConfig{Clock: cfg.Clock}); err != nil {
+		return nil, fmt.Errorf("%w: Recall: %w", ErrConfig, err)
+	}
+	st, err := e.emptyState(cfg.Clock())
+	if err != nil {
+		return nil, err
+	}
+	e.state.Store(st)
+	return e, nil
+}
+
+func aggName(n string) string {
+	if n == "" {
+		return "urgency-weighted"
+	}
+	return n
+}
+
+// Config returns the Engine's configuration with defaults filled in.
+func (e *Engine) Config() Config { return e.cfg }
+
+// Upsert adds profiles or replaces them (matched by ID). The batch is
+// validated first: one invalid profile (a *market.FieldError inside a
+// *BatchError naming its position) and nothing of the batch is stored. A
+// profile may not change side.
+func (e *Engine) Upsert(ctx context.Context, profiles ...market.Profile) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for i := range profiles {
+		p := &profiles[i]
+		if err := p.Validate(); err != nil {
+			return &BatchError{Index: i, Err: err}
+		}
+		if ix, ok := e.dict.Lookup(p.ID); ok {
+			e.mu.RLock()
+			old := e.profiles[ix].Side
+			e.mu.RUnlock()
+			if old != 0 && old != p.Side {
+				return &BatchError{Index: i, Err: &market.FieldError{Record: "profile", ID: p.ID, Field: "Side",
+					Value: p.Side.String(), Err: fmt.Errorf("%w: it was %s", ErrWrongSide, old)}}
+			}
+		}
+		for j := range i {
+			if profiles[j].ID == p.ID && profiles[j].Side != p.Side {
+				return &BatchError{Index: i, Err: &market.FieldError{Record: "profile", ID: p.ID, Field: "Side",
+					Value: p.Side.String(), Err: ErrWrongSide}}
+			}
+		}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	st := e.state.Load()
+	for i := range profiles {
+		p := profiles[i]
+		p.Skills, p.Tags = slices.Clone(p.Skills), slices.Clone(p.Tags)
+		ix, err := e.dict.Index(p.ID)
+		if err != nil { // validated above; cannot happen
+			return &BatchError{Index: i, Err: err}
+		}
+		for int(ix) >= len(e.profiles) {
+			e.profiles = append(e.profiles, market.Profile{})
+			e.removed = append(e.removed, false)
+		}
+		e.profiles[ix], e.removed[ix] = p, false
+		if err := e.pop.Upsert(ix, &p); err != nil {
+			return &BatchError{Index: i, Err: err}
+		}
+		e.tracker.Register(ix, p.Registered)
+		st.setContent(ix, &p)
+		if e.fitting {
+			e.upserted = append(e.upserted, ix)
+		}
+	}
+	return nil
+}
+
+// Remove removes the profiles with these IDs: they are no longer
+// recommended and cannot ask for recommendations. Their index is kept (it is
+// never reused) and their events stay in the log. Unknown IDs are an error
+// naming the first one; nothing is removed then.
+func (e *Engine) Remove(ctx context.Context, ids ...string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ixs := make([]uint32, len(ids))
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i, id := range ids {
+		ix, ok := e.dict.Lookup(id)
+		if !ok || int(ix) >= len(e.profiles) || e.profiles[ix].ID == "" {
+			return &BatchError{Index: i, Err: &market.FieldError{Record: "profile", ID: id, Field: "ID", Value: id, Err: market.ErrUnknownID}}
+		}
+		ixs[i] = ix
+	}
+	for _, ix := range ixs {
+		e.removed[ix] = true
+		e.pop.Remove(ix)
+	}
+	return nil
+}
+
+// Record takes behaviour events in real time. The batch is validated first
+// (fields, known participants on opposite sides): one invalid event and
+// none of the batch is stored (the error is a *BatchError naming its
+// position). Valid events update at once the behaviour counters, the
+// interest-matrix overlay (collaborative recall), the already-seen and
+// blocked sets, the recent-match statistics of urgency, and mark the actor's
+// interest model for an online update before its next request.
+//
+// The behaviour counters live in Config.Realtime; when that store fails
+// (a network error), Record returns the error after the events are in the
+// log: the counters of the failed events are missing until the next Fit,
+// but nothing else is lost.
+func (e *Engine) Record(ctx context.Context, events ...market.Event) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	batch := make([]event, len(events))
+	e.mu.RLock()
+	side := func(id string) (market.Side, bool) {
+		ix, ok := e.dict.Lookup(id)
+		if !ok || int(ix) >= len(e.profiles) || e.profiles[ix].ID == "" {
+			return 0, false
+		}
+		return e.profiles[ix].Side, true
+	}
+	for i := range events {
+		ev := &events[i]
+		if err := market.ValidateEventSides(ev, side); err != nil {
+			e.mu.RUnlock()
+			return &BatchError{Index: i, Err: err}
+		}
+		a, _ := e.dict.Lookup(ev.Actor)
+		t, _ := e.dict.Lookup(ev.Target)
+		batch[i] = event{actor: a, target: t, action: ev.Action, at: ev.Time.UnixNano()}
+	}
+	e.mu.RUnlock()
+
+	e.mu.Lock()
+	st := e.state.Load()
+	for _, ev := range batch {
+		e.remember(ev)
+		if e.cfg.Events == nil {
+			e.log = append(e.log, ev)
+		}
+		if e.fitting {
+			e.during = append(e.during, ev)
+		}
+		st.record(ev)
+	}
+	e.mu.Unlock()
+
+	var errs []error
+	for i, ev := range batch {
+		err := e.tracker.Record(ctx, activity.Event{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: ev.time()})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("event %d: real-time store: %w", i, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// remember updates the per-participant sets from one event and marks the
+// actor's interest model stale. e.mu is held. Impressions are negative
+// evidence for the interest model ("shown but passed over") but do not make
+// the target "seen": it may be shown again.
+func (e *Engine) remember(ev event) {
+	addSets(e.acts, e.seen, e.blocked, ev)
+	e.dirty[ev.actor] = true
+}
+
+// lookup returns the index and a copy of the profile of id, whether it is
+// known, and whether it was removed.
+func (e *Engine) lookup(id string) (ix uint32, p market.Profile, known, removed bool) {
+	ix, ok := e.dict.Lookup(id)
+	if !ok {
+		return 0, market.Profile{}, false, false
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if int(ix) >= len(e.profiles) || e.profiles[ix].ID == "" {
+		return 0, market.Profile{}, false, false
+	}
+	return ix, e.profiles[ix], true, e.removed[ix]
+}

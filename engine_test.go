@@ -1,0 +1,337 @@
+package twoway
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/twowayrec/twoway/internal/synth"
+	"github.com/twowayrec/twoway/market"
+)
+
+// smallMarket is synth.Small(): 300 seekers, 100 jobs, 20,000 events over
+// 14 simulated days (synthetic data).
+func smallMarket(t testing.TB) *synth.Market {
+	t.Helper()
+	m, err := synth.Generate(synth.Small())
+	require.NoError(t, err)
+	return m
+}
+
+// endOf returns a clock fixed just after the market's last event.
+func endOf(m *synth.Market) func() time.Time {
+	at := m.Events[len(m.Events)-1].Time.Add(time.Hour)
+	return func() time.Time { return at }
+}
+
+func newEngine(t testing.TB, m *synth.Market, fit bool) *Engine {
+	t.Helper()
+	e, err := New(Config{Clock: endOf(m), Seed: 7})
+	require.NoError(t, err)
+	ctx := context.Background()
+	require.NoError(t, e.Upsert(ctx, m.Profiles...))
+	require.NoError(t, e.Record(ctx, m.Events...))
+	if fit {
+		require.NoError(t, e.Fit(ctx))
+	}
+	return e
+}
+
+func checkResponse(t *testing.T, e *Engine, m *synth.Market, resp *Response, n int) {
+	t.Helper()
+	ix, _ := m.Dict.Lookup(resp.Requester)
+	require.Len(t, resp.Results, n)
+	seen := map[string]bool{}
+	for i, r := range resp.Results {
+		cx, ok := m.Dict.Lookup(r.ID)
+		require.True(t, ok, r.ID)
+		assert.Equal(t, resp.Side.Other(), m.Profiles[cx].Side, "%s is on the other side", r.ID)
+		assert.NotEqual(t, resp.Requester, r.ID)
+		assert.False(t, seen[r.ID], "duplicate %s", r.ID)
+		seen[r.ID] = true
+		assert.NotEmpty(t, r.Sources, "result %d has sources", i)
+		if i > 0 {
+			assert.GreaterOrEqual(t, resp.Results[i-1].Score, r.Score, "sorted by score")
+		}
+		if resp.Fitted {
+			for _, v := range []float64{r.TwoWay, r.Forward, r.Backward} {
+				assert.True(t, v >= 0 && v <= 1, "match in [0,1]: %v", v)
+			}
+		}
+	}
+	// Nothing the requester already acted on comes back.
+	for k, p := range m.Pairs {
+		if p.Actor == ix && m.Events[k].Action != market.Impression {
+			id, _ := m.Dict.ID(p.Target)
+			assert.False(t, seen[id], "%s was already seen by %s", id, resp.Requester)
+		}
+	}
+}
+
+func TestEngineEndToEnd(t *testing.T) {
+	m := smallMarket(t)
+	e := newEngine(t, m, true)
+	ctx := context.Background()
+	for _, id := range []string{m.Profiles[0].ID, m.Profiles[m.NumSeekers].ID} {
+		resp, err := e.Recommend(ctx, Request{ID: id, N: 10, Explain: true, DryRun: true})
+		require.NoError(t, err)
+		assert.True(t, resp.Fitted)
+		checkResponse(t, e, m, resp, 10)
+		for _, r := range resp.Results {
+			require.NotNil(t, r.Explanation)
+			assert.InDelta(t, r.TwoWay, r.Explanation.TwoWay, 1e-9, "explanation agrees with the score")
+		}
+	}
+}
+
+func TestEngineBeatsRandomOnMutualMatches(t *testing.T) {
+	// Simulated: synth.Small's ground truth says which pairs would both
+	// accept. The Engine's top 10 must hold more of them than chance.
+	m := smallMarket(t)
+	e := newEngine(t, m, true)
+	ctx := context.Background()
+	hits, shown, base := 0, 0, 0.0
+	for ix := 0; ix < m.NumSeekers; ix += 3 {
+		resp, err := e.Recommend(ctx, Request{ID: m.Profiles[ix].ID, N: 10, DryRun: true})
+		require.NoError(t, err)
+		for _, r := range resp.Results {
+			cx, _ := m.Dict.Lookup(r.ID)
+			if m.Mutual(uint32(ix), cx) {
+				hits++
+			}
+			shown++
+		}
+		base += float64(len(m.MutualFor(uint32(ix)))) / float64(m.NumJobs)
+	}
+	rate := float64(hits) / float64(shown)
+	chance := base / float64((m.NumSeekers+2)/3)
+	t.Logf("simulated (synth.Small): mutual-match precision@10 %.3f vs chance %.3f (%d shown)", rate, chance, shown)
+	assert.Greater(t, rate, 1.5*chance)
+}
+
+func TestRecommendBeforeFitIsColdStart(t *testing.T) {
+	m := smallMarket(t)
+	e := newEngine(t, m, false)
+	resp, err := e.Recommend(context.Background(), Request{ID: m.Profiles[1].ID, N: 5, DryRun: true})
+	require.NoError(t, err)
+	assert.False(t, resp.Fitted)
+	checkResponse(t, e, m, resp, 5)
+	assert.True(t, math.IsNaN(resp.Results[0].TwoWay))
+	_, err = e.Explain(context.Background(), m.Profiles[1].ID, resp.Results[0].ID)
+	assert.ErrorIs(t, err, ErrNotFitted)
+}
+
+func TestRecommendErrors(t *testing.T) {
+	m := smallMarket(t)
+	e := newEngine(t, m, true)
+	ctx := context.Background()
+	_, err := e.Recommend(ctx, Request{ID: "nobody"})
+	assert.ErrorIs(t, err, ErrUnknownRequester)
+	_, err = e.Recommend(ctx, Request{ID: m.Profiles[0].ID, Side: market.Recruiter})
+	assert.ErrorIs(t, err, ErrWrongSide)
+	require.NoError(t, e.Remove(ctx, m.Profiles[2].ID))
+	_, err = e.Recommend(ctx, Request{ID: m.Profiles[2].ID})
+	assert.ErrorIs(t, err, ErrInactive)
+	_, err = e.Recommend(ctx, Request{ID: m.Profiles[0].ID, Aggregator: "nope"})
+	assert.Error(t, err)
+	assert.Error(t, e.Remove(ctx, "nobody"))
+
+	empty, err := New(Config{})
+	require.NoError(t, err)
+	p := m.Profiles[0]
+	require.NoError(t, empty.Upsert(ctx, p))
+	_, err = empty.Recommend(ctx, Request{ID: p.ID})
+	assert.ErrorIs(t, err, ErrEmptyMarket)
+	require.NoError(t, empty.Fit(ctx), "a one-sided market fits (content only)")
+	_, err = empty.Recommend(ctx, Request{ID: p.ID})
+	assert.ErrorIs(t, err, ErrEmptyMarket)
+	none, err := New(Config{})
+	require.NoError(t, err)
+	assert.ErrorIs(t, none.Fit(ctx), ErrEmptyMarket, "nothing to fit")
+}
+
+func TestRecordBatchIsAllOrNothing(t *testing.T) {
+	m := smallMarket(t)
+	e := newEngine(t, m, false)
+	ctx := context.Background()
+	seeker, job := m.Profiles[0].ID, m.Profiles[m.NumSeekers].ID
+	at := endOf(m)()
+	before := len(e.log)
+	err := e.Record(ctx,
+		market.Event{Actor: seeker, Target: job, Action: market.View, Time: at},
+		market.Event{Actor: seeker, Target: m.Profiles[1].ID, Action: market.Chat, Time: at}, // same side
+	)
+	var be *BatchError
+	require.ErrorAs(t, err, &be)
+	assert.Equal(t, 1, be.Index)
+	assert.ErrorIs(t, err, market.ErrSameSide)
+	assert.Len(t, e.log, before, "nothing of the batch was stored")
+	err = e.Record(ctx, market.Event{Actor: seeker, Target: "ghost", Action: market.View, Time: at})
+	assert.ErrorIs(t, err, market.ErrUnknownID)
+	err = e.Record(ctx, market.Event{Actor: seeker, Target: job, Action: market.View})
+	assert.ErrorIs(t, err, market.ErrZeroTime)
+
+	bad := m.Profiles[0]
+	bad.ID = "x"
+	bad.Salary.Min = math.NaN()
+	err = e.Upsert(ctx, m.Profiles[3], bad)
+	assert.ErrorIs(t, err, market.ErrNaN)
+	assert.ErrorContains(t, err, `profile "x": field Salary.Min`)
+	_, _, known, _ := e.lookup("x")
+	assert.False(t, known)
+	flip := m.Profiles[0]
+	flip.Side = market.Recruiter
+	assert.ErrorIs(t, e.Upsert(ctx, flip), ErrWrongSide)
+}
+
+func TestRecordChangesNextRecommendation(t *testing.T) {
+	m := smallMarket(t)
+	e := newEngine(t, m, true)
+	ctx := context.Background()
+	seeker := m.Profiles[5].ID
+	first, err := e.Recommend(ctx, Request{ID: seeker, N: 5, DryRun: true})
+	require.NoError(t, err)
+	top := first.Results[0].ID
+	require.NoError(t, e.Record(ctx, market.Event{Actor: seeker, Target: top, Action: market.Chat, Time: endOf(m)()}))
+	second, err := e.Recommend(ctx, Request{ID: seeker, N: 5, DryRun: true})
+	require.NoError(t, err)
+	for _, r := range second.Results {
+		assert.NotEqual(t, top, r.ID, "a contacted job is not recommended again")
+	}
+	// A rejection blocks the pair both ways.
+	job := first.Results[1].ID
+	require.NoError(t, e.Record(ctx, market.Event{Actor: job, Target: seeker, Action: market.Reject, Time: endOf(m)()}))
+	third, err := e.Recommend(ctx, Request{ID: seeker, N: 5, DryRun: true})
+	require.NoError(t, err)
+	for _, r := range third.Results {
+		assert.NotEqual(t, job, r.ID)
+	}
+}
+
+func TestExposureLedgerSpreadsRecommendations(t *testing.T) {
+	m := smallMarket(t)
+	e := newEngine(t, m, true)
+	ctx := context.Background()
+	count := map[string]int{}
+	for ix := range m.NumSeekers {
+		resp, err := e.Recommend(ctx, Request{ID: m.Profiles[ix].ID, N: 10})
+		require.NoError(t, err)
+		for _, r := range resp.Results {
+			count[r.ID]++
+		}
+	}
+	capacity := e.control.Config().Capacity
+	for id, c := range count {
+		assert.LessOrEqual(t, float64(c), capacity+10, "%s shown %d times, beyond the ledger's budget", id, c)
+	}
+}
+
+func TestSaveLoadIdentical(t *testing.T) {
+	m := smallMarket(t)
+	e := newEngine(t, m, true)
+	ctx := context.Background()
+	var buf bytes.Buffer
+	require.NoError(t, e.Save(&buf))
+	snap := buf.Bytes()
+
+	f, err := New(Config{Clock: endOf(m), Seed: 7})
+	require.NoError(t, err)
+	require.NoError(t, f.Load(ctx, bytes.NewReader(snap)))
+	for _, ix := range []int{0, 17, m.NumSeekers, m.NumSeekers + 9} {
+		req := Request{ID: m.Profiles[ix].ID, N: 10, DryRun: true, Explain: true}
+		a, err := e.Recommend(ctx, req)
+		require.NoError(t, err)
+		b, err := f.Recommend(ctx, req)
+		require.NoError(t, err)
+		require.Equal(t, len(a.Results), len(b.Results))
+		for i := range a.Results {
+			assert.Equal(t, a.Results[i].ID, b.Results[i].ID)
+			assert.Equal(t, a.Results[i].Score, b.Results[i].Score)
+		}
+	}
+
+	// Damage anywhere is an error, never a panic, and leaves the Engine as it was.
+	for _, cut := range []int{0, 5, len(snap) / 2, len(snap) - 1} {
+		assert.ErrorIs(t, f.Load(ctx, bytes.NewReader(snap[:cut])), ErrCorruptSnapshot, "cut at %d", cut)
+	}
+	flipped := bytes.Clone(snap)
+	flipped[len(flipped)/2] ^= 0x40
+	assert.ErrorIs(t, f.Load(ctx, bytes.NewReader(flipped)), ErrCorruptSnapshot)
+	_, err = f.Recommend(ctx, Request{ID: m.Profiles[0].ID, DryRun: true})
+	assert.NoError(t, err)
+}
+
+func FuzzLoad(f *testing.F) {
+	m, err := synth.Generate(synth.Config{Seed: 3, Seekers: 6, Jobs: 4, Events: 60, Days: 3})
+	require.NoError(f, err)
+	e := newEngine(f, m, false)
+	var buf bytes.Buffer
+	require.NoError(f, e.Save(&buf))
+	f.Add(buf.Bytes())
+	f.Add([]byte(snapMagic))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		g, err := New(Config{Clock: endOf(m)})
+		require.NoError(t, err)
+		if err := g.Load(context.Background(), bytes.NewReader(data)); err != nil {
+			if !errors.Is(err, ErrCorruptSnapshot) && !errors.Is(err, ErrEmptyMarket) {
+				t.Fatalf("unexpected error kind: %v", err)
+			}
+		}
+	})
+}
+
+func TestConcurrentRecommendRecordFit(t *testing.T) {
+	m := smallMarket(t)
+	e := newEngine(t, m, true)
+	ctx := context.Background()
+	now := endOf(m)()
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := range 3 {
+		wg.Go(func() {
+			for i := range 40 {
+				ix := (g*97 + i*31) % len(m.Profiles)
+				resp, err := e.Recommend(ctx, Request{ID: m.Profiles[ix].ID, N: 5})
+				if err != nil {
+					errs <- err
+					return
+				}
+				for _, r := range resp.Results {
+					cx, _ := m.Dict.Lookup(r.ID)
+					if m.Profiles[cx].Side == m.Profiles[ix].Side {
+						errs <- errors.New("same-side result under concurrency")
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for i := range 200 {
+			s, j := m.Profiles[i%m.NumSeekers].ID, m.Profiles[m.NumSeekers+i%m.NumJobs].ID
+			if err := e.Record(ctx, market.Event{Actor: s, Target: j, Action: market.View, Time: now}); err != nil {
+				errs <- err
+				return
+			}
+		}
+	})
+	wg.Go(func() {
+		if err := e.Fit(ctx); err != nil {
+			errs <- err
+		}
+	})
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	// Every event recorded during the Fit is in the new state's log.
+	assert.Equal(t, len(m.Events)+200, len(e.log))
+}

@@ -1,0 +1,45 @@
+package twoway
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/twowayrec/twoway/match"
+	"github.com/twowayrec/twoway/urgency"
+)
+
+// ErrNotFitted: Explain needs the interest models of a Fit.
+var ErrNotFitted = fmt.Errorf("twoway: not fitted yet (call Fit)")
+
+// Explain explains the two-way match of a requester and a candidate (IDs on
+// opposite sides), with each side's reasons in words and as data, under
+// Config.Aggregator and both sides' current urgencies.
+func (e *Engine) Explain(ctx context.Context, requester, candidate string) (*match.Explanation, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	a, pa, ok, _ := e.lookup(requester)
+	if !ok {
+		return nil, unknownID(requester)
+	}
+	b, pb, ok, _ := e.lookup(candidate)
+	if !ok {
+		return nil, unknownID(candidate)
+	}
+	if pa.Side == pb.Side {
+		return nil, fmt.Errorf("%w: %q and %q are both %ss", ErrWrongSide, requester, candidate, pa.Side)
+	}
+	st := e.state.Load()
+	if st.interest == nil {
+		return nil, ErrNotFitted
+	}
+	if err := e.refreshInterest(ctx, st, a); err != nil {
+		return nil, err
+	}
+	now := e.cfg.Clock()
+	var in urgency.Input
+	ua := e.urgencyOf(ctx, st, a, now, &in)
+	ub := e.urgencyOf(ctx, st, b, now, &in)
+	x := st.interest.Explain(e.agg, a, b, ua, ub, e.cfg.Reasons)
+	return &x, nil
+}

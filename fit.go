@@ -1,0 +1,358 @@
+package twoway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/twowayrec/twoway/activity"
+	"github.com/twowayrec/twoway/exposure"
+	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/match"
+	"github.com/twowayrec/twoway/recall"
+	"github.com/twowayrec/twoway/text"
+	"github.com/twowayrec/twoway/urgency"
+)
+
+// Fit rebuilds the fitted state from all profiles and events: content
+// vectors and association rules, the interest matrix and CF neighbours, the
+// interest models of both sides, and the urgency and saturation models. It
+// reads Config.Profiles and Config.Events when set, else what Upsert and
+// Record gave. The new state is swapped in atomically at the end; Recommend,
+// Record and Upsert keep working during the Fit, and the events and profiles
+// they bring meanwhile are carried into the new state. One Fit runs at a
+// time; a second waits. On error (or ctx done) the previous state stays.
+//
+// A model with nothing to learn from yet (no events, no mutual chats) is
+// left out and its documented fallback applies: one-way matches from the
+// content only, urgency unknown, saturation 0.
+func (e *Engine) Fit(ctx context.Context) error {
+	e.fitMu.Lock()
+	defer e.fitMu.Unlock()
+	return e.fit(ctx, e.cfg.Clock())
+}
+
+func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
+	start := time.Now()
+	stage := func(name string, done bool) {
+		if e.cfg.OnProgress != nil {
+			e.cfg.OnProgress(Progress{Stage: name, Done: done, Elapsed: time.Since(start)})
+		}
+		if done {
+			e.cfg.Logger.Info("twoway: fit", "stage", name, "elapsed", time.Since(start))
+		}
+	}
+
+	stage("profiles", false)
+	if e.cfg.Profiles != nil {
+		var batch []market.Profile
+		for p, err := range e.cfg.Profiles.Profiles(ctx) {
+			if err != nil {
+				return fmt.Errorf("twoway: fit: profile source: %w", err)
+			}
+			batch = append(batch, p)
+		}
+		if err := e.Upsert(ctx, batch...); err != nil {
+			return fmt.Errorf("twoway: fit: profile source: %w", err)
+		}
+	}
+	e.mu.Lock()
+	e.fitting, e.during, e.upserted = true, nil, nil
+	profiles := slices.Clone(e.profiles)
+	removed := slices.Clone(e.removed)
+	var log []event
+	if e.cfg.Events == nil {
+		log = slices.Clone(e.log)
+	}
+	e.mu.Unlock()
+	defer func() {
+		if err != nil {
+			e.mu.Lock()
+			e.fitting, e.during, e.upserted = false, nil, nil
+			e.mu.Unlock()
+		}
+	}()
+	stage("profiles", true)
+
+	if e.cfg.Events != nil {
+		stage("events", false)
+		if log, err = e.readEvents(ctx, profiles); err != nil {
+			return err
+		}
+		stage("events", true)
+	}
+
+	st := &state{at: at, fitted: true}
+	n := len(profiles)
+	sideOf := func(ix uint32) market.Side {
+		if int(ix) < n {
+			return profiles[ix].Side
+		}
+		return 0
+	}
+
+	stage("text", false)
+	var active []market.Profile
+	var transactions [][]string
+	voc := text.DefaultVocabulary()
+	if e.cfg.Text.Tokenizer != nil {
+		voc = e.cfg.Text.Tokenizer.Vocabulary()
+	}
+	for i, p := range profiles {
+		if p.ID == "" || removed[i] {
+			continue
+		}
+		active = append(active, p)
+		var items []string
+		for _, s := range slices.Concat(p.Skills, p.Tags) {
+			if t := voc.Normalize(s); t != "" {
+				items = append(items, t)
+			}
+		}
+		slices.Sort(items)
+		if items = slices.Compact(items); len(items) > 0 {
+			transactions = append(transactions, items)
+		}
+	}
+	if len(active) == 0 {
+		return fmt.Errorf("twoway: fit: %w: no active profile", ErrEmptyMarket)
+	}
+	if st.rules, err = text.MineRules(transactions, e.cfg.Rules); err != nil {
+		return fmt.Errorf("%w: Rules: %w", ErrConfig, err)
+	}
+	tc := e.cfg.Text
+	if tc.Rules == nil {
+		tc.Rules = st.rules
+	}
+	if st.encoder, err = text.NewEncoder(active, tc); err != nil {
+		return fmt.Errorf("%w: Text: %w", ErrConfig, err)
+	}
+	st.catalog = match.NewCatalog(match.CatalogConfig{FeatureName: match.FeatureNames(st.encoder)})
+	for i := range profiles {
+		if profiles[i].ID != "" {
+			st.setContent(uint32(i), &profiles[i])
+		}
+	}
+	stage("text", true)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+
+	stage("recall", false)
+	if st.matrix, err = e.newMatrix(at); err != nil {
+		return err
+	}
+	if err := st.matrix.Fit(ctx, func(yield func(recall.Event) bool) {
+		for _, ev := range log {
+			if !yield(recall.Event{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: ev.time()}) {
+				return
+			}
+		}
+	}); err != nil {
+		return fmt.Errorf("twoway: fit: interest matrix: %w", err)
+	}
+	if err := e.newRecall(st); err != nil {
+		return err
+	}
+	for _, f := range []func(context.Context) error{st.itemCF.Fit, st.userCF.Fit, st.swing.Fit} {
+		if err := f(ctx); err != nil {
+			return fmt.Errorf("twoway: fit: collaborative recall: %w", err)
+		}
+	}
+	st.hot.Refresh()
+	stage("recall", true)
+
+	stage("match", false)
+	interactions := make([]match.Interaction, len(log))
+	for i, ev := range log {
+		interactions[i] = match.Interaction{Actor: ev.actor, Target: ev.target, Action: ev.action}
+	}
+	others := othersBySide(profiles, removed)
+	samples, err := match.Samples(e.cfg.Samples, interactions, sideOf, func(s market.Side) []uint32 { return others[s] })
+	if err != nil {
+		return fmt.Errorf("twoway: fit: interest samples: %w", err)
+	}
+	st.interest, err = match.FitInterest(ctx, e.cfg.Interest, st.catalog, samples)
+	if errors.Is(err, match.ErrNoSamples) {
+		st.interest, err = nil, nil
+	}
+	if err != nil {
+		return fmt.Errorf("twoway: fit: interest models: %w", err)
+	}
+	stage("match", true)
+
+	stage("urgency", false)
+	aevents := make([]activity.Event, len(log))
+	for i, ev := range log {
+		aevents[i] = activity.Event{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: ev.time()}
+	}
+	slices.SortStableFunc(aevents, func(a, b activity.Event) int { return a.Time.Compare(b.Time) })
+	if st.features, err = e.tracker.Batch(aevents, at, n); err != nil {
+		return fmt.Errorf("twoway: fit: behaviour features: %w", err)
+	}
+	uc := e.cfg.Urgency
+	if st.interest != nil {
+		uc.OneWay = st.interest.OneWay
+	}
+	if st.recent, err = urgency.NewRecent(uc); err != nil {
+		return fmt.Errorf("%w: Urgency: %w", ErrConfig, err)
+	}
+	for _, ev := range aevents {
+		st.recent.Record(ev)
+	}
+	if st.urgency, err = e.fitUrgency(ctx, uc, aevents, at, n); err != nil {
+		return err
+	}
+	stage("urgency", true)
+
+	stage("exposure", false)
+	if st.saturation, err = e.fitSaturation(ctx, aevents, at, n); err != nil {
+		return err
+	}
+	st.satTable = make([]float64, len(st.features))
+	if st.saturation != nil {
+		st.saturation.SaturationAll(st.features, st.satTable)
+	}
+	stage("exposure", true)
+
+	stage("swap", false)
+	acts, seen, blocked := sets(log)
+	e.mu.Lock()
+	for _, ev := range e.during {
+		st.record(ev)
+		addSets(acts, seen, blocked, ev)
+	}
+	for _, ix := range e.upserted {
+		st.setContent(ix, &e.profiles[ix])
+	}
+	dirty := make(map[uint32]bool)
+	for _, ev := range e.during {
+		dirty[ev.actor] = true
+	}
+	e.acts, e.seen, e.blocked, e.dirty = acts, seen, blocked, dirty
+	e.fitting, e.during, e.upserted = false, nil, nil
+	e.state.Store(st)
+	e.mu.Unlock()
+	e.excl.Store(nil)
+	stage("swap", true)
+	return nil
+}
+
+// readEvents reads Config.Events, keeping the events between known
+// participants on opposite sides. An invalid event is an error naming it;
+// events naming unknown or same-side participants are skipped and counted
+// in the log (a host's log outlives deleted profiles).
+func (e *Engine) readEvents(ctx context.Context, profiles []market.Profile) ([]event, error) {
+	var log []event
+	skipped := 0
+	i := 0
+	for ev, err := range e.cfg.Events.Events(ctx) {
+		if err != nil {
+			return nil, fmt.Errorf("twoway: fit: event source: %w", err)
+		}
+		if err := ev.Validate(); err != nil {
+			return nil, fmt.Errorf("twoway: fit: event source: event %d: %w", i, err)
+		}
+		i++
+		a, okA := e.dict.Lookup(ev.Actor)
+		t, okT := e.dict.Lookup(ev.Target)
+		if !okA || !okT || int(a) >= len(profiles) || int(t) >= len(profiles) || profiles[a].Side == profiles[t].Side {
+			skipped++
+			continue
+		}
+		log = append(log, event{actor: a, target: t, action: ev.Action, at: ev.Time.UnixNano()})
+	}
+	if skipped > 0 {
+		e.cfg.Logger.Warn("twoway: fit: skipped events between unknown or same-side participants", "skipped", skipped, "kept", len(log))
+	}
+	return log, nil
+}
+
+func (e *Engine) fitUrgency(ctx context.Context, uc urgency.Config, aevents []activity.Event, at time.Time, n int) (*urgency.Model, error) {
+	horizon := uc.Horizon
+	if horizon == 0 {
+		horizon = 7 * 24 * time.Hour
+	}
+	cutoff := at.Add(-horizon)
+	labels, err := urgency.Labels(aevents, cutoff, uc, n)
+	if err != nil {
+		return nil, fmt.Errorf("twoway: fit: urgency labels: %w", err)
+	}
+	inputs, err := urgency.Inputs(e.tracker, uc, aevents, cutoff, n)
+	if err != nil {
+		return nil, fmt.Errorf("twoway: fit: urgency inputs: %w", err)
+	}
+	m, err := urgency.Fit(ctx, uc, urgency.Training{
+		Names:  urgency.VectorNames(e.tracker.VectorNames()),
+		Inputs: inputs,
+		Labels: labels,
+	})
+	if errors.Is(err, urgency.ErrNoData) {
+		e.cfg.Logger.Info("twoway: fit: urgency model left out: no labelled users of both kinds")
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("twoway: fit: urgency model: %w", err)
+	}
+	return m, nil
+}
+
+func (e *Engine) fitSaturation(ctx context.Context, aevents []activity.Event, at time.Time, n int) (*exposure.Model, error) {
+	ec := e.control.Config()
+	cutoff := at.Add(-(ec.Window + ec.AnswerWithin))
+	contacts, err := exposure.Labels(aevents, cutoff, ec)
+	if err != nil {
+		return nil, fmt.Errorf("twoway: fit: saturation labels: %w", err)
+	}
+	feats, err := e.tracker.Batch(aevents, cutoff, n)
+	if err != nil {
+		return nil, fmt.Errorf("twoway: fit: saturation features: %w", err)
+	}
+	examples, err := exposure.Examples(feats, contacts)
+	if err != nil {
+		return nil, fmt.Errorf("twoway: fit: saturation examples: %w", err)
+	}
+	m, err := exposure.Fit(ctx, ec, exposure.Training{Names: e.tracker.VectorNames(), Examples: examples})
+	if errors.Is(err, exposure.ErrNoData) {
+		e.cfg.Logger.Info("twoway: fit: saturation model left out: no labelled contacts of both kinds")
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("twoway: fit: saturation model: %w", err)
+	}
+	return m, nil
+}
+
+// othersBySide lists the active participants of each side, by index.
+func othersBySide(profiles []market.Profile, removed []bool) map[market.Side][]uint32 {
+	out := map[market.Side][]uint32{}
+	for i, p := range profiles {
+		if p.ID != "" && !removed[i] && !p.Inactive {
+			out[p.Side] = append(out[p.Side], uint32(i))
+		}
+	}
+	return out
+}
+
+// sets builds the per-participant interaction, seen and blocked sets of a log.
+func sets(log []event) (acts map[uint32][]match.Interaction, seen, blocked map[uint32][]uint32) {
+	acts, seen, blocked = map[uint32][]match.Interaction{}, map[uint32][]uint32{}, map[uint32][]uint32{}
+	for _, ev := range log {
+		addSets(acts, seen, blocked, ev)
+	}
+	return acts, seen, blocked
+}
+
+func addSets(acts map[uint32][]match.Interaction, seen, blocked map[uint32][]uint32, ev event) {
+	acts[ev.actor] = append(acts[ev.actor], match.Interaction{Actor: ev.actor, Target: ev.target, Action: ev.action})
+	if ev.action == market.Impression {
+		return
+	}
+	if ev.action == market.Reject {
+		blocked[ev.actor] = append(blocked[ev.actor], ev.target)
+		blocked[ev.target] = append(blocked[ev.target], ev.actor)
+	}
+	seen[ev.actor] = append(seen[ev.actor], ev.target)
+}

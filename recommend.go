@@ -1,0 +1,358 @@
+package twoway
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/kelindar/bitmap"
+
+	"github.com/twowayrec/twoway/activity"
+	"github.com/twowayrec/twoway/fusion"
+	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/match"
+	"github.com/twowayrec/twoway/recall"
+	"github.com/twowayrec/twoway/urgency"
+)
+
+// Request asks for recommendations for one participant.
+type Request struct {
+	// ID is the requester's profile ID. Required.
+	ID string `json:"id"`
+	// Side, when set, must be the requester's side (ErrWrongSide otherwise):
+	// a host's guard against asking with a job's ID on a seeker's screen.
+	Side market.Side `json:"side,omitempty"`
+	// N is how many recommendations to return. Zero: 10.
+	N int `json:"n,omitempty"`
+	// Cities, when set, keeps candidates in these cities only.
+	Cities []string `json:"cities,omitempty"`
+	// Explain adds each result's explanation (both directions' reasons).
+	Explain bool `json:"explain,omitempty"`
+	// Aggregator overrides Config.Aggregator for this request.
+	Aggregator string `json:"aggregator,omitempty"`
+	// DryRun leaves the exposure ledger alone: the results are not counted
+	// as shown (for evaluation and previews).
+	DryRun bool `json:"dry_run,omitempty"`
+}
+
+// Recommendation is one recommended participant of the other side.
+type Recommendation struct {
+	ID    string  `json:"id"`
+	Score float64 `json:"score"` // fusion's ranking score
+	// TwoWay is the two-way match, Forward the requester's one-way match
+	// for the candidate, Backward the candidate's for the requester. NaN
+	// (JSON null) before the first Fit.
+	TwoWay   float64 `json:"two_way"`
+	Forward  float64 `json:"forward"`
+	Backward float64 `json:"backward"`
+	// Urgency and Saturation of the candidate (NaN: unknown), Activity in
+	// [0,1]: 2^(−days since the candidate's last action / 3).
+	Urgency    float64 `json:"urgency"`
+	Saturation float64 `json:"saturation"`
+	Activity   float64 `json:"activity"`
+	// Sources are the recallers that found the candidate, with their scores.
+	Sources []fusion.Source `json:"sources"`
+	// Parts decompose Score by feature (fusion.Policy.Rank).
+	Parts map[string]float64 `json:"parts,omitempty"`
+	// Explanation is set when the Request asked for it and the Engine is fitted.
+	Explanation *match.Explanation `json:"explanation,omitempty"`
+}
+
+// Response is the answer to a Request.
+type Response struct {
+	Requester string           `json:"requester"`
+	Side      market.Side      `json:"side"`
+	Urgency   float64          `json:"urgency"` // the requester's (NaN: unknown)
+	Fitted    bool             `json:"fitted"`  // false before the first Fit: cold-start answers
+	Results   []Recommendation `json:"results"`
+}
+
+// activityHalfLife sets Recommendation.Activity.
+const activityHalfLife = 3.0 // days
+
+// Recommend answers "whom should this person see next?" for the requester
+// of req, on either side: recall from the content index, collaborative and
+// strategy recallers under the hard filters (other side, active, not seen,
+// not blocked, not over-exposed), two-way scores with each side's urgency,
+// exposure penalties, and fusion's select → filter → rank. Unless
+// req.DryRun, the results are counted in the exposure ledger.
+//
+// Errors: ErrUnknownRequester, ErrInactive, ErrWrongSide, ErrEmptyMarket
+// (the other side has no active profile). Zero results with a nil error
+// means every candidate was filtered out (all seen, say).
+func (e *Engine) Recommend(ctx context.Context, req Request) (*Response, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ix, prof, known, removed := e.lookup(req.ID)
+	switch {
+	case !known:
+		return nil, unknownID(req.ID)
+	case removed || prof.Inactive:
+		return nil, fmt.Errorf("%w: %q", ErrInactive, req.ID)
+	case req.Side != 0 && req.Side != prof.Side:
+		return nil, fmt.Errorf("%w: %q is a %s, the request says %s", ErrWrongSide, req.ID, prof.Side, req.Side)
+	}
+	agg := e.agg
+	if req.Aggregator != "" {
+		f, err := match.AggregatorByName(req.Aggregator)
+		if err != nil {
+			return nil, err
+		}
+		agg = match.NamedAggregator{Name: req.Aggregator, Aggregate: f}
+	}
+	n := req.N
+	if n <= 0 {
+		n = 10
+	}
+	now := e.cfg.Clock()
+	st := e.state.Load()
+	if err := e.refreshInterest(ctx, st, ix); err != nil {
+		return nil, err
+	}
+
+	allowed, err := e.allowed(st, ix, prof.Side, req.Cities, now)
+	if err != nil {
+		return nil, err
+	}
+	resp := &Response{Requester: req.ID, Side: prof.Side, Fitted: st.fitted, Urgency: math.NaN()}
+	if allowed.Count() == 0 {
+		return resp, nil
+	}
+
+	// Recall.
+	rreq := recall.Request{Requester: ix, Side: prof.Side, K: e.cfg.Recall.Content, Allowed: allowed}
+	content, err := e.fresh.Recall(ctx, rreq, nil)
+	if err != nil {
+		return nil, fmt.Errorf("twoway: recall: fresh: %w", err)
+	}
+	contentCands := toCandidates(content, fusion.Strategy, "fresh")
+	rreq.K = e.cfg.Recall.Collaborative
+	collab, err := st.collab.Recall(ctx, rreq, nil)
+	if err != nil {
+		return nil, fmt.Errorf("twoway: recall: %w", err)
+	}
+	collabCands := toMerged(collab)
+
+	// Scores.
+	var in urgency.Input
+	reqUrg := e.urgencyOf(ctx, st, ix, now, &in)
+	resp.Urgency = reqUrg
+	pool := e.policy.Select(fusion.Requester{Urgency: nanTo0(reqUrg), Registered: prof.Registered}, now, contentCands, collabCands)
+	if err := e.score(ctx, st, agg, ix, reqUrg, now, pool); err != nil {
+		return nil, err
+	}
+	ranked := e.policy.Rank(fusion.Requester{Urgency: nanTo0(reqUrg), Registered: prof.Registered}, now, pool, n, nil)
+
+	served := make([]uint32, len(ranked))
+	resp.Results = make([]Recommendation, len(ranked))
+	for i, r := range ranked {
+		served[i] = r.Index
+		id, _ := e.dict.ID(r.Index)
+		rec := Recommendation{
+			ID: id, Score: r.Score, TwoWay: r.TwoWay, Forward: r.Forward, Backward: r.Backward,
+			Urgency: r.Urgency, Saturation: r.Saturation, Activity: r.Activity,
+			Sources: r.Sources, Parts: r.Parts,
+		}
+		if !st.fitted {
+			rec.TwoWay, rec.Forward, rec.Backward = math.NaN(), math.NaN(), math.NaN()
+		}
+		if req.Explain && st.interest != nil {
+			x := st.interest.Explain(agg, ix, r.Index, reqUrg, r.Urgency, e.cfg.Reasons)
+			rec.Explanation = &x
+		}
+		resp.Results[i] = rec
+	}
+	if !req.DryRun {
+		e.control.Served(served)
+	}
+	return resp, nil
+}
+
+// allowed builds the request's hard-filter bitmap.
+func (e *Engine) allowed(st *state, ix uint32, side market.Side, cities []string, now time.Time) (bitmap.Bitmap, error) {
+	var seen, blocked bitmap.Bitmap
+	e.mu.RLock()
+	for _, t := range e.seen[ix] {
+		seen.Set(t)
+	}
+	for _, t := range e.blocked[ix] {
+		blocked.Set(t)
+	}
+	e.mu.RUnlock()
+	allowed, err := e.pop.Mask(nil, recall.Filter{
+		Requester: ix, Side: side, ActiveOnly: true, Cities: cities,
+		Seen: seen, Blocked: blocked, Exclude: e.exclusions(st, now),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if allowed.Count() == 0 {
+		all, err := e.pop.Mask(nil, recall.Filter{Requester: ix, Side: side, ActiveOnly: true})
+		if err != nil {
+			return nil, err
+		}
+		if all.Count() == 0 {
+			return nil, fmt.Errorf("%w: no active %s", ErrEmptyMarket, side.Other())
+		}
+	}
+	return allowed, nil
+}
+
+// exclusions returns the recall-time exclusion bitmap of over-exposed
+// candidates, rebuilt at most every Config.ExclusionRefresh. The fusion
+// stage judges every recalled candidate against the live ledger as well,
+// so the bitmap's lag only costs recall slots.
+func (e *Engine) exclusions(st *state, now time.Time) bitmap.Bitmap {
+	if x := e.excl.Load(); x != nil && now.Sub(x.at) < e.cfg.ExclusionRefresh {
+		return x.bm
+	}
+	e.exclMu.Lock()
+	defer e.exclMu.Unlock()
+	if x := e.excl.Load(); x != nil && now.Sub(x.at) < e.cfg.ExclusionRefresh {
+		return x.bm
+	}
+	x := &exclusions{at: now}
+	e.control.Exclusions(st.satTable, now, &x.bm)
+	e.excl.Store(x)
+	return x.bm
+}
+
+// urgencyOf returns ix's urgency now (NaN without a fitted model), filling
+// in with its behaviour features.
+func (e *Engine) urgencyOf(ctx context.Context, st *state, ix uint32, now time.Time, in *urgency.Input) float64 {
+	*in = urgency.Input{}
+	if int(ix) < len(st.features) {
+		in.Activity = st.features[ix] // log-only fields from the Fit
+	}
+	if err := urgency.Live(ctx, e.tracker, st.recent, ix, now, in); err != nil {
+		e.cfg.Logger.Warn("twoway: real-time features unavailable", "participant", ix, "err", err)
+		return math.NaN()
+	}
+	if st.urgency == nil {
+		return math.NaN()
+	}
+	return st.urgency.Urgency(in)
+}
+
+// score fills the match, urgency, activity, saturation and exposure fields
+// of the pool's candidates.
+func (e *Engine) score(ctx context.Context, st *state, agg match.NamedAggregator, ix uint32, reqUrg float64, now time.Time, pool []fusion.Candidate) error {
+	idx := make([]uint32, len(pool))
+	for i := range pool {
+		idx[i] = pool[i].Index
+	}
+	var forward []float64
+	if st.interest != nil {
+		var buf match.Buffer
+		forward = st.interest.OneWayBatch(nil, &buf, ix, idx)
+	}
+	sats := make([]float64, len(pool))
+	var in urgency.Input
+	e.mu.RLock()
+	for i := range pool {
+		c := &pool[i]
+		if int(c.Index) < len(e.profiles) {
+			c.Company = e.profiles[c.Index].Company
+			c.Registered = e.profiles[c.Index].Registered
+		}
+	}
+	e.mu.RUnlock()
+	for i := range pool {
+		c := &pool[i]
+		c.Urgency = e.urgencyOf(ctx, st, c.Index, now, &in)
+		c.Activity = activityScore(&in.Activity)
+		if st.saturation != nil {
+			c.Saturation = st.saturation.Saturation(&in.Activity)
+		}
+		sats[i] = c.Saturation
+		if forward != nil {
+			c.Forward = forward[i]
+			c.Backward = st.interest.OneWay(c.Index, ix)
+			c.TwoWay = agg.Aggregate(match.Pair{Forward: c.Forward, Backward: c.Backward, RequesterUrgency: reqUrg, CandidateUrgency: c.Urgency})
+		} else {
+			// Before the first Fit: the recall order stands in for the match.
+			c.TwoWay = 1 / (1 + float64(i))
+		}
+	}
+	pens := make([]float64, len(pool))
+	var excluded bitmap.Bitmap
+	e.control.Penalties(idx, sats, now, pens, &excluded)
+	for i := range pool {
+		pool[i].Penalty = pens[i]
+		pool[i].Excluded = excluded.Contains(pool[i].Index)
+	}
+	return ctx.Err()
+}
+
+// activityScore maps recency of the last action to [0,1].
+func activityScore(f *activity.Features) float64 {
+	if !f.Active {
+		return 0
+	}
+	return math.Exp2(-f.DaysSinceActive / activityHalfLife)
+}
+
+// refreshInterest applies the online update of ix's interest model when
+// events arrived since its last update.
+func (e *Engine) refreshInterest(ctx context.Context, st *state, ix uint32) error {
+	if st.interest == nil {
+		return nil
+	}
+	e.mu.Lock()
+	if !e.dirty[ix] {
+		e.mu.Unlock()
+		return nil
+	}
+	delete(e.dirty, ix)
+	acts := slices.Clone(e.acts[ix])
+	profiles := e.profiles
+	others := othersBySide(profiles, e.removed)
+	e.mu.Unlock()
+	side := func(i uint32) market.Side {
+		if int(i) < len(profiles) {
+			return profiles[i].Side
+		}
+		return 0
+	}
+	samples, err := match.Samples(e.cfg.Samples, acts, side, func(s market.Side) []uint32 { return others[s] })
+	if err != nil {
+		return fmt.Errorf("twoway: online interest update: %w", err)
+	}
+	if err := st.interest.Update(ctx, ix, samples); err != nil {
+		return fmt.Errorf("twoway: online interest update: %w", err)
+	}
+	return nil
+}
+
+func toCandidates(cs []recall.Candidate, kind fusion.Kind, source string) []fusion.Candidate {
+	out := make([]fusion.Candidate, len(cs))
+	for i, c := range cs {
+		out[i] = fusion.Candidate{Index: c.Index, Kind: kind, Sources: []fusion.Source{{Name: source, Score: c.Score}}}
+	}
+	return out
+}
+
+func toMerged(cs []recall.Candidate) []fusion.Candidate {
+	out := make([]fusion.Candidate, len(cs))
+	for i, c := range cs {
+		fc := fusion.Candidate{Index: c.Index, Kind: fusion.Collaborative}
+		for _, h := range c.Hits {
+			fc.Sources = append(fc.Sources, fusion.Source{Name: h.Source, Score: h.Score})
+			if h.Source == "hot" && len(c.Hits) == 1 {
+				fc.Kind = fusion.Strategy
+			}
+		}
+		out[i] = fc
+	}
+	return out
+}
+
+func nanTo0(x float64) float64 {
+	if math.IsNaN(x) {
+		return 0
+	}
+	return x
+}

@@ -1,0 +1,115 @@
+package twoway
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/twowayrec/twoway/activity"
+	"github.com/twowayrec/twoway/exposure"
+	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/match"
+	"github.com/twowayrec/twoway/recall"
+	"github.com/twowayrec/twoway/text"
+	"github.com/twowayrec/twoway/urgency"
+)
+
+// state is what one Fit built. Its models are immutable; the recall
+// objects and the catalog take real-time updates through their own
+// concurrency-safe methods (Record, Set), which is how Record and Upsert
+// reach the state that requests read.
+type state struct {
+	at     time.Time // the Fit's reference time; zero before the first Fit
+	fitted bool
+
+	encoder  *text.Encoder
+	rules    *text.Rules
+	catalog  *match.Catalog
+	interest *match.Interest // nil: no samples yet
+
+	matrix *recall.Interest
+	itemCF *recall.ItemCF
+	swing  *recall.ItemCF
+	userCF *recall.UserCF
+	hot    *recall.Hot
+	collab *recall.Merger // item-CF, user-CF, Swing, hot by reciprocal-rank fusion
+
+	urgency    *urgency.Model  // nil: every urgency is unknown
+	recent     *urgency.Recent // recent one-way match statistics
+	saturation *exposure.Model // nil: every saturation is 0
+	features   []activity.Features
+	satTable   []float64
+}
+
+// newRecall builds the recall objects of a state over matrix.
+func (e *Engine) newRecall(st *state) error {
+	var err error
+	rc := e.cfg.Recall
+	if st.itemCF, err = recall.NewItemCF(st.matrix, rc.ItemCF); err != nil {
+		return fmt.Errorf("%w: Recall.ItemCF: %w", ErrConfig, err)
+	}
+	if st.userCF, err = recall.NewUserCF(st.matrix, rc.UserCF); err != nil {
+		return fmt.Errorf("%w: Recall.UserCF: %w", ErrConfig, err)
+	}
+	if st.swing, err = recall.NewSwing(st.matrix, rc.Swing); err != nil {
+		return fmt.Errorf("%w: Recall.Swing: %w", ErrConfig, err)
+	}
+	st.hot = recall.NewHot(st.matrix)
+	st.collab, err = recall.NewMerger(recall.MergeConfig{
+		Method: recall.RRF,
+		Sources: []recall.Source{
+			{Name: "item-cf", Recaller: st.itemCF},
+			{Name: "user-cf", Recaller: st.userCF},
+			{Name: "swing", Recaller: st.swing},
+			{Name: "hot", Recaller: st.hot, Weight: 0.5},
+		},
+	})
+	return err
+}
+
+func (e *Engine) newMatrix(at time.Time) (*recall.Interest, error) {
+	m, err := recall.NewInterest(recall.InterestConfig{
+		Weights:  e.cfg.ActionWeights,
+		HalfLife: e.cfg.Recall.HalfLife,
+		Clock:    func() time.Time { return at },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: Recall: %w", ErrConfig, err)
+	}
+	return m, nil
+}
+
+// emptyState is the state before the first Fit: an empty interest matrix
+// that takes events in real time (so hot and CF histories work at once) and
+// no models.
+func (e *Engine) emptyState(now time.Time) (*state, error) {
+	st := &state{}
+	var err error
+	if st.matrix, err = e.newMatrix(now); err != nil {
+		return nil, err
+	}
+	if err := e.newRecall(st); err != nil {
+		return nil, err
+	}
+	if st.recent, err = urgency.NewRecent(e.cfg.Urgency); err != nil {
+		return nil, fmt.Errorf("%w: Urgency: %w", ErrConfig, err)
+	}
+	return st, nil
+}
+
+// setContent computes and stores the content of profile p (index ix) with
+// the state's encoder; before the first Fit there is none.
+func (st *state) setContent(ix uint32, p *market.Profile) {
+	if st.catalog == nil {
+		return
+	}
+	// Content of a valid profile is always valid.
+	_ = st.catalog.Set(ix, match.ContentFromText(st.encoder, st.rules, p))
+}
+
+// record applies one event to the state's real-time parts.
+func (st *state) record(ev event) {
+	t := ev.time()
+	// The event was validated by Record; the matrix cannot reject it.
+	_ = st.matrix.Record(recall.Event{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: t})
+	st.recent.Record(activity.Event{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: t})
+}
