@@ -53,11 +53,11 @@ type Engine struct {
 	mu       sync.RWMutex
 	profiles []market.Profile // by index; ID "" for an index not (yet) holding a profile
 	removed  []bool
-	log      []event                // retained behaviour log (Config.Events == nil)
+	log      []event                        // retained behaviour log (Config.Events == nil)
 	acts     map[uint32][]match.Interaction // each actor's interactions, for online interest updates
-	seen     map[uint32][]uint32    // targets each actor acted on (not impressions)
-	blocked  map[uint32][]uint32    // participants each one rejected or was rejected by
-	dirty    map[uint32]bool        // actors whose interest correction is stale
+	seen     map[uint32][]uint32            // targets each actor acted on (not impressions)
+	blocked  map[uint32][]uint32            // participants each one rejected or was rejected by
+	dirty    map[uint32]bool                // actors whose interest correction is stale
 	fitting  bool
 	during   []event  // events recorded while a Fit runs, replayed into its state
 	upserted []uint32 // profiles upserted while a Fit runs
