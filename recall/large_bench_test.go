@@ -287,7 +287,9 @@ func BenchmarkRecallLarge(b *testing.B) {
 			}
 			slices.Sort(lat)
 			slices.Sort(cpu)
-			pct := func(d []time.Duration, q int) float64 { return float64(d[min(len(d)-1, len(d)*q/100)].Nanoseconds()) / 1e3 }
+			pct := func(d []time.Duration, q int) float64 {
+				return float64(d[min(len(d)-1, len(d)*q/100)].Nanoseconds()) / 1e3
+			}
 			b.ReportMetric(pct(lat, 50), "p50-µs")
 			b.ReportMetric(pct(lat, 99), "p99-µs")
 			b.ReportMetric(pct(cpu, 50), "cpu-p50-µs")
