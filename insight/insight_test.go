@@ -475,12 +475,15 @@ func TestKAnonymity(t *testing.T) {
 
 	r, err := m.Reemployment(Background{Titles: []string{"数据分析师"}})
 	require.NoError(t, err)
-	assert.Equal(t, []Destination{{Company: "数据公司0", Industry: "移动互联网,金融", People: Headcount{N: 5}}}, r.Destinations)
-	assert.Zero(t, r.Suppressed)
+	assert.Equal(t, WentTo{
+		Companies:  []Destination{{Name: "数据公司0", People: Headcount{N: 5}}},
+		Industries: []Destination{{Name: "移动互联网", People: Headcount{N: 5}}, {Name: "金融", People: Headcount{N: 5}}},
+	}, r.WentTo)
 	r, err = m.Reemployment(Background{Titles: []string{"Java开发工程师"}})
 	require.NoError(t, err)
-	assert.Empty(t, r.Destinations, "4 people are fewer than k")
-	assert.Equal(t, 1, r.Suppressed)
+	assert.Empty(t, r.WentTo.Companies, "4 people are fewer than k")
+	assert.Empty(t, r.WentTo.Industries)
+	assert.Equal(t, 2, r.WentTo.Suppressed, "one company, one industry")
 
 	// k = 1 disables suppression.
 	m1, err := New(Config{K: 1}, ps, events)

@@ -45,9 +45,10 @@ type Market struct {
 
 	// went[i] lists, for posting i, the seekers who were hired there or
 	// applied there (from events), by seeker index.
-	went       map[int32][]int32
-	duplicates int
-	negotiable int
+	went         map[int32][]int32
+	duplicates   int
+	negotiable   int
+	negotiableAt map[[2]string]int // (title key, city) → postings without a salary
 }
 
 // posting is a recruiter profile prepared for the queries.
@@ -98,13 +99,14 @@ func build(cfg Config, profiles []market.Profile, events []market.Event, chain [
 		return nil, err
 	}
 	m := &Market{
-		cfg:     cfg,
-		byTitle: map[string][]int32{},
-		byCity:  map[string][]int32{},
-		salary:  map[groupKey][]float64{},
-		went:    map[int32][]int32{},
-		chain:   chain,
-		vocab:   cfg.Vocabulary,
+		cfg:          cfg,
+		byTitle:      map[string][]int32{},
+		byCity:       map[string][]int32{},
+		salary:       map[groupKey][]float64{},
+		went:         map[int32][]int32{},
+		chain:        chain,
+		negotiableAt: map[[2]string]int{},
+		vocab:        cfg.Vocabulary,
 	}
 	seen := map[string]bool{}
 	postingOf := map[string]int32{}
@@ -133,6 +135,7 @@ func build(cfg Config, profiles []market.Profile, events []market.Event, chain [
 				q.pay = p.Salary.Mid() * float64(months) / 12
 			} else {
 				m.negotiable++
+				m.negotiableAt[[2]string{q.title, p.City}]++
 			}
 			id := int32(len(m.postings))
 			postingOf[p.ID] = id

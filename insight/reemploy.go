@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/twowayrec/twoway/market"
 )
 
 // Background is a person's working past, for [Market.Reemployment].
@@ -32,12 +34,23 @@ type Employer struct {
 	Titles []string `json:"titles"`
 }
 
-// Destination is a company where seekers wanting a comparable title applied
-// or were hired, counted in people (k-anonymous).
+// Destination is a company or industry where seekers wanting a comparable
+// title applied or were hired, counted in people (k-anonymous).
 type Destination struct {
-	Company  string    `json:"company"`
-	Industry string    `json:"industry,omitempty"`
-	People   Headcount `json:"people"`
+	Name   string    `json:"name"`
+	People Headcount `json:"people"`
+}
+
+// WentTo is where seekers went, from the market's Apply and Hire events.
+type WentTo struct {
+	// Companies and Industries are those where at least Config.K seekers
+	// wanting a comparable title (the same title key as a past title)
+	// applied or were hired, most people first, at most Config.MaxItems.
+	Companies  []Destination `json:"companies,omitempty"`
+	Industries []Destination `json:"industries,omitempty"`
+	// Suppressed is the number of companies and industries left out
+	// because fewer than K such people went there.
+	Suppressed int `json:"suppressed,omitempty"`
 }
 
 // Reemployment is where a background is valued.
@@ -48,12 +61,9 @@ type Reemployment struct {
 	// their postings, at most Config.MaxItems each.
 	Companies  []Employer `json:"companies"`
 	Industries []Employer `json:"industries"`
-	// Destinations are companies where at least Config.K seekers wanting a
-	// comparable title applied or were hired (from the market's events),
-	// most people first. Suppressed is the number of companies left out
-	// because fewer than K such people went there.
-	Destinations []Destination `json:"destinations,omitempty"`
-	Suppressed   int           `json:"suppressed,omitempty"`
+	// WentTo is where people who want such work applied or were hired;
+	// every figure is over at least Config.K people.
+	WentTo WentTo `json:"went_to"`
 }
 
 // minRelevance is the least relevance of a posting to count.
@@ -177,48 +187,52 @@ func (m *Market) Reemployment(b Background) (Reemployment, error) {
 	}
 	out.Companies = rank(companies)
 	out.Industries = rank(industries)
-	out.Destinations, out.Suppressed = m.destinations(keys)
+	var sc, si int
+	out.WentTo.Companies, sc = m.destinations(keys, func(p *market.Profile) []string {
+		if p.Company == "" {
+			return nil
+		}
+		return []string{p.Company}
+	})
+	out.WentTo.Industries, si = m.destinations(keys, func(p *market.Profile) []string { return splitList(p.Industry) })
+	out.WentTo.Suppressed = sc + si
 	return out, nil
 }
 
-// destinations counts, per company, the distinct seekers whose wanted title
-// key equals one of keys and who applied to or were hired by one of its
-// postings; companies with fewer than K such seekers are suppressed.
-func (m *Market) destinations(keys []string) ([]Destination, int) {
+// destinations counts, per company and per industry (group returns a
+// posting's groups), the distinct seekers whose wanted title key equals
+// one of keys and who applied to or were hired by a posting of the group;
+// groups with fewer than K such seekers are suppressed and counted.
+func (m *Market) destinations(keys []string, group func(p *market.Profile) []string) ([]Destination, int) {
 	people := map[string]map[int32]bool{}
-	industry := map[string]string{}
 	for j, seekers := range m.went {
 		p := m.postings[j].p
-		if p.Company == "" {
-			continue
-		}
 		for _, s := range seekers {
 			if !slices.Contains(keys, m.seekers[s].title) {
 				continue
 			}
-			if people[p.Company] == nil {
-				people[p.Company] = map[int32]bool{}
-			}
-			people[p.Company][s] = true
-			if cur, ok := industry[p.Company]; !ok || p.Industry < cur {
-				industry[p.Company] = p.Industry
+			for _, g := range group(p) {
+				if people[g] == nil {
+					people[g] = map[int32]bool{}
+				}
+				people[g][s] = true
 			}
 		}
 	}
 	var out []Destination
 	suppressed := 0
-	for c, set := range people {
+	for g, set := range people {
 		if !m.shown(len(set)) {
 			suppressed++
 			continue
 		}
-		out = append(out, Destination{Company: c, Industry: industry[c], People: m.headcount(len(set))})
+		out = append(out, Destination{Name: g, People: m.headcount(len(set))})
 	}
 	slices.SortFunc(out, func(a, b Destination) int {
 		if c := cmp.Compare(b.People.N, a.People.N); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.Company, b.Company)
+		return cmp.Compare(a.Name, b.Name)
 	})
 	return out[:min(len(out), m.cfg.MaxItems)], suppressed
 }

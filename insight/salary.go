@@ -144,11 +144,7 @@ func (m *Market) SuggestSalary(draft *market.Profile) (SalarySuggestion, error) 
 	}
 	title := TitleKey(draft.Title)
 	s := m.suggest(title, draft.City, expBand(draft.Experience), draft.Education, draft.Salary.Months, math.NaN())
-	for _, i := range m.byTitle[title] {
-		if p := m.postings[i]; p.p.City == draft.City && math.IsNaN(p.pay) {
-			s.Negotiable++
-		}
-	}
+	s.Negotiable = m.negotiableAt[[2]string{title, draft.City}]
 	return s, nil
 }
 
