@@ -1,8 +1,11 @@
 package exposure
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"math"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -290,4 +293,69 @@ func TestConcurrentServeAndJudge(t *testing.T) {
 		total += c.Ledger().Load(i, t0)
 	}
 	assert.InDelta(t, 4*500*20, total, 1e-6)
+}
+
+func TestModelRoundTrip(t *testing.T) {
+	m, feats, _ := fitToy(t, Config{})
+	var buf bytes.Buffer
+	n, err := m.WriteTo(&buf)
+	require.NoError(t, err)
+	assert.Equal(t, int64(buf.Len()), n)
+	got, err := ReadModel(bytes.NewReader(buf.Bytes()))
+	require.NoError(t, err)
+	for r := range feats {
+		assert.Equal(t, m.Saturation(&feats[r]), got.Saturation(&feats[r]), "recipient %d", r)
+	}
+	for _, bad := range []string{
+		``, `{`, `{"format":"twoway/urgency","version":1}`,
+		`{"format":"twoway/exposure","version":9}`,
+		`{"format":"twoway/exposure","version":1,"names":["a"],"mean":[0],"scale":[1],"weights":[1],"bias":0,"prior":1,"min_history":0}`,
+		`{"format":"twoway/exposure","version":1,"names":["a"],"mean":[0],"scale":[1,2],"weights":[1],"bias":0,"prior":0.5,"min_history":0}`,
+		`{"format":"twoway/exposure","version":1,"names":["a"],"mean":[1e308],"scale":[1e308],"weights":[1e308],"bias":0,"prior":0.5,"min_history":0}`,
+	} {
+		_, err := ReadModel(strings.NewReader(bad))
+		assert.ErrorIs(t, err, ErrCorrupt, bad)
+	}
+}
+
+func FuzzReadModel(f *testing.F) {
+	f.Add([]byte(`{"format":"twoway/exposure","version":1,"names":["a"],"mean":[0],"scale":[1],"weights":[1],"bias":0,"prior":0.5,"min_history":0}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := ReadModel(bytes.NewReader(data))
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error %v does not wrap ErrCorrupt", err)
+			}
+			return
+		}
+		if s := m.RawVector(make([]float64, len(m.Names()))); !(s >= 0 && s <= 1) {
+			t.Fatalf("raw score %v outside [0,1]", s)
+		}
+		var buf bytes.Buffer
+		if _, err := m.WriteTo(&buf); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ReadModel(&buf); err != nil {
+			t.Fatalf("re-reading a written model: %v", err)
+		}
+	})
+}
+
+func TestTableAndRefresh(t *testing.T) {
+	m, feats, _ := fitToy(t, Config{})
+	tab := m.Table(feats)
+	assert.Equal(t, m.Saturation(&feats[12]), tab.Get(12))
+	assert.Equal(t, m.Prior(), tab.Get(1<<20))
+
+	tr, err := activity.New(activity.Config{})
+	require.NoError(t, err)
+	for k := range uint32(30) {
+		e := activity.Event{Actor: 500 + k, Target: 3, Action: market.Chat, Time: t0.Add(-time.Duration(k+1) * time.Minute)}
+		require.NoError(t, tr.Record(context.Background(), e))
+	}
+	require.NoError(t, m.Refresh(context.Background(), tr, feats, []uint32{3}, t0, tab))
+	f := feats[3]
+	require.NoError(t, tr.Features(context.Background(), 3, t0, &f))
+	assert.Equal(t, m.Saturation(&f), tab.Get(3))
+	assert.NotEqual(t, m.Saturation(&feats[3]), tab.Get(3), "30 new unanswered contacts change the saturation")
 }

@@ -110,15 +110,21 @@ func Fit(ctx context.Context, cfg Config, t Training) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("urgency: fit: %w", err)
 	}
-	m.w, m.bias = lr.Weights(), lr.Bias()
-	// Fold the standardisation into the weights for scoring:
-	// z = b + Σ w_j (x_j − μ_j)/σ_j = (b − Σ w'_j μ_j) + Σ w'_j x_j.
-	m.wRaw, m.biasRaw = make([]float64, len(m.w)), m.bias
-	for j, w := range m.w {
-		m.wRaw[j] = w * m.scale[j]
-		m.biasRaw -= m.wRaw[j] * m.mean[j]
+	return newModel(m.names, m.mean, m.scale, lr.Weights(), lr.Bias(), m.prior, m.minHistory), nil
+}
+
+// newModel assembles a model and folds the standardisation into the
+// weights for scoring:
+//
+//	z = b + Σ w_j (x_j − μ_j)/σ_j = (b − Σ w'_j μ_j) + Σ w'_j x_j,   w'_j = w_j/σ_j
+func newModel(names []string, mean, scale, w []float64, bias, prior, minHistory float64) *Model {
+	m := &Model{names: names, mean: mean, scale: scale, w: w, bias: bias, prior: prior, minHistory: minHistory}
+	m.wRaw, m.biasRaw = make([]float64, len(w)), bias
+	for j, wj := range w {
+		m.wRaw[j] = wj * scale[j]
+		m.biasRaw -= m.wRaw[j] * mean[j]
 	}
-	return m, nil
+	return m
 }
 
 // standardise rewrites rows in place to (x−μ)/σ per column and returns μ

@@ -1,8 +1,11 @@
 package urgency
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"math"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -225,4 +228,96 @@ func TestRecentConcurrent(t *testing.T) {
 		assert.InDelta(t, 1, st.Mean, 1e-12)
 		assert.Zero(t, st.Variance)
 	}
+}
+
+func TestModelRoundTrip(t *testing.T) {
+	ins, labels, names := toy(t)
+	m, err := Fit(context.Background(), Config{}, Training{Names: names, Inputs: ins, Labels: labels})
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	n, err := m.WriteTo(&buf)
+	require.NoError(t, err)
+	assert.Equal(t, int64(buf.Len()), n)
+	got, err := ReadModel(bytes.NewReader(buf.Bytes()))
+	require.NoError(t, err)
+	for u := range ins {
+		assert.Equal(t, m.Urgency(&ins[u]), got.Urgency(&ins[u]), "user %d", u)
+	}
+	assert.Equal(t, m.Coefficients(), got.Coefficients())
+
+	for _, bad := range []string{
+		``, `{`, `[]`, `{"format":"twoway/exposure","version":1}`,
+		`{"format":"twoway/urgency","version":2}`,
+		`{"format":"twoway/urgency","version":1,"names":["a"],"mean":[0],"scale":[1],"weights":[1],"bias":0,"prior":0,"min_history":0}`,
+		`{"format":"twoway/urgency","version":1,"names":["a","b"],"mean":[0],"scale":[1],"weights":[1],"bias":0,"prior":0.5,"min_history":0}`,
+		`{"format":"twoway/urgency","version":1,"names":["a"],"mean":[0],"scale":[1],"weights":[1],"bias":0,"prior":0.5,"min_history":0,"extra":1}`,
+	} {
+		_, err := ReadModel(strings.NewReader(bad))
+		assert.ErrorIs(t, err, ErrCorrupt, bad)
+	}
+}
+
+func FuzzReadModel(f *testing.F) {
+	f.Add([]byte(`{"format":"twoway/urgency","version":1,"names":["a"],"mean":[0],"scale":[1],"weights":[1],"bias":0,"prior":0.5,"min_history":0}`))
+	f.Add([]byte(`{"format":"twoway/urgency","version":1,"names":["a"],"mean":[1e308],"scale":[1e308],"weights":[1e308],"bias":-1e308,"prior":0.5,"min_history":1e308}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := ReadModel(bytes.NewReader(data))
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error %v does not wrap ErrCorrupt", err)
+			}
+			return
+		}
+		x := make([]float64, len(m.Names()))
+		if s := m.RawVector(x); !(s >= 0 && s <= 1) {
+			t.Fatalf("raw score %v outside [0,1]", s)
+		}
+		var buf bytes.Buffer
+		if _, err := m.WriteTo(&buf); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ReadModel(&buf); err != nil {
+			t.Fatalf("re-reading a written model: %v", err)
+		}
+	})
+}
+
+func TestTableAndRefresh(t *testing.T) {
+	ins, labels, names := toy(t)
+	m, err := Fit(context.Background(), Config{}, Training{Names: names, Inputs: ins, Labels: labels})
+	require.NoError(t, err)
+	tab := m.Table(ins)
+	assert.Equal(t, m.Urgency(&ins[3]), tab.Get(3))
+	assert.Equal(t, m.Prior(), tab.Get(100000))
+
+	// After live events, Refresh moves participant 25 from its batch score
+	// to its live one.
+	tr, err := activity.New(activity.Config{})
+	require.NoError(t, err)
+	for i := range 12 {
+		require.NoError(t, tr.Record(context.Background(), ev(25, 100+uint32(i), market.View, -time.Duration(i+1)*time.Minute)))
+	}
+	require.NoError(t, m.Refresh(context.Background(), tr, nil, ins, []uint32{25, 5000}, t0, tab))
+	var live Input
+	live.Activity = ins[25].Activity
+	require.NoError(t, Live(context.Background(), tr, nil, 25, t0, &live))
+	assert.Equal(t, m.Urgency(&live), tab.Get(25))
+	assert.NotEqual(t, m.Urgency(&ins[25]), tab.Get(25))
+	assert.InDelta(t, m.Prior(), tab.Get(5000), 1e-12, "no history: the prior")
+	assert.ErrorIs(t, m.Refresh(context.Background(), failing(t), nil, nil, []uint32{1}, t0, tab), errDown)
+}
+
+var errDown = errors.New("store down")
+
+type downStore struct{}
+
+func (downStore) Add(context.Context, uint32, int64, activity.CounterSet, int64) error {
+	return errDown
+}
+func (downStore) Read(context.Context, uint32, int64, []uint32) (int64, error) { return 0, errDown }
+
+func failing(t *testing.T) *activity.Tracker {
+	tr, err := activity.New(activity.Config{Store: downStore{}})
+	require.NoError(t, err)
+	return tr
 }
