@@ -38,6 +38,7 @@ type UnknownTitleError struct {
 	Closest []string
 }
 
+// Error names the title and the closest known titles.
 func (e *UnknownTitleError) Error() string {
 	if len(e.Closest) == 0 {
 		return fmt.Sprintf("insight: no posting with a title comparable to %q", e.Title)
