@@ -1,0 +1,233 @@
+package contender
+
+import (
+	"cmp"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/twowayrec/twoway/benchmarks/sim"
+	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/rank"
+)
+
+// ScoreFunc scores candidates for requester a, writing one score per
+// candidate into dst[:0] (higher is better) and returning it.
+type ScoreFunc func(a uint32, cands []uint32, dst []float64) []float64
+
+// Ranked is a recommender that scores every registered participant of the
+// other side that the requester has not contacted yet and shows the top K
+// (ties by index). It keeps its own Board. With Exposure set it multiplies
+// scores by 1 − Board.Saturation (exposure control).
+type Ranked struct {
+	Name     string
+	Exposure bool
+	Board    *Board
+	score    ScoreFunc
+	w        *sim.World
+	pool     [3][]uint32 // registered participants per side, for poolRound
+	poolRnd  int
+	cands    []uint32
+	scores   []float64
+	order    []int
+	out      []uint32
+}
+
+// NewRanked returns a Ranked recommender named name over w with its own
+// board, scoring with the function that mk builds from that board.
+func NewRanked(name string, w *sim.World, exposure bool, mk func(*Board) ScoreFunc) *Ranked {
+	bd := NewBoard(w)
+	return &Ranked{Name: name, Exposure: exposure, Board: bd, score: mk(bd), w: w, poolRnd: -1}
+}
+
+// Score scores cands for a (without exposure control): the sim.Scorer
+// used by offline evaluation.
+func (r *Ranked) Score(a uint32, cands []uint32, dst []float64) []float64 {
+	return r.score(a, cands, dst)
+}
+
+// Observe implements sim.Learner.
+func (r *Ranked) Observe(round int, events []sim.Interaction) { r.Board.Observe(round, events) }
+
+// Recommend implements sim.Recommender.
+func (r *Ranked) Recommend(req sim.Request) []uint32 {
+	if r.poolRnd != req.Round {
+		r.poolRnd = req.Round
+		for _, s := range []market.Side{market.Seeker, market.Recruiter} {
+			r.pool[s] = r.pool[s][:0]
+		}
+		for i := range r.w.Market.Profiles {
+			ix := uint32(i)
+			if r.w.Registered(ix, req.Round) {
+				s := r.w.Market.Side(ix)
+				r.pool[s] = append(r.pool[s], ix)
+			}
+		}
+	}
+	a := req.User
+	r.cands = r.cands[:0]
+	for _, c := range r.pool[r.w.Market.Side(a).Other()] {
+		if !r.Board.Contacted(a, c) {
+			r.cands = append(r.cands, c)
+		}
+	}
+	r.scores = r.score(a, r.cands, r.scores)
+	if r.Exposure {
+		for i, c := range r.cands {
+			r.scores[i] *= 1 - r.Board.Saturation(c)
+		}
+	}
+	r.out = TopK(r.out, r.cands, r.scores, req.K, &r.order)
+	for _, c := range r.out {
+		r.Board.Shown(c)
+	}
+	return r.out
+}
+
+// TopK appends to dst[:0] the k candidates with the highest scores, best
+// first; ties go to the lower index and NaN scores count as −Inf. order is
+// scratch space. It selects with a size-k heap: O(n log k).
+func TopK(dst []uint32, cands []uint32, scores []float64, k int, order *[]int) []uint32 {
+	key := func(i int) float64 {
+		if math.IsNaN(scores[i]) {
+			return math.Inf(-1)
+		}
+		return scores[i]
+	}
+	// worse reports whether candidate i ranks below candidate j.
+	worse := func(i, j int) bool {
+		if c := cmp.Compare(key(i), key(j)); c != 0 {
+			return c < 0
+		}
+		return cands[i] > cands[j]
+	}
+	h := (*order)[:0]
+	down := func(i int) {
+		for {
+			l := 2*i + 1
+			if l >= len(h) {
+				return
+			}
+			if r := l + 1; r < len(h) && worse(h[r], h[l]) {
+				l = r
+			}
+			if !worse(h[l], h[i]) {
+				return
+			}
+			h[i], h[l] = h[l], h[i]
+			i = l
+		}
+	}
+	for i := range cands {
+		switch {
+		case len(h) < k:
+			h = append(h, i)
+			for j := len(h) - 1; j > 0; {
+				p := (j - 1) / 2
+				if !worse(h[j], h[p]) {
+					break
+				}
+				h[j], h[p] = h[p], h[j]
+				j = p
+			}
+		case k > 0 && worse(h[0], i):
+			h[0] = i
+			down(0)
+		}
+	}
+	slices.SortFunc(h, func(x, y int) int {
+		if worse(y, x) {
+			return -1
+		}
+		if worse(x, y) {
+			return 1
+		}
+		return 0
+	})
+	*order = h
+	dst = dst[:0]
+	for _, i := range h {
+		dst = append(dst, cands[i])
+	}
+	return dst
+}
+
+// Random scores candidates uniformly at random (seeded).
+func Random(seed uint64) func(*Board) ScoreFunc {
+	return func(*Board) ScoreFunc {
+		rng := rand.New(rand.NewPCG(seed, 0xc0ffee))
+		return func(_ uint32, cands []uint32, dst []float64) []float64 {
+			dst = dst[:0]
+			for range cands {
+				dst = append(dst, rng.Float64())
+			}
+			return dst
+		}
+	}
+}
+
+// Popular scores a candidate by the interest it has received (views,
+// favourites, contacts), as observed so far.
+func Popular() func(*Board) ScoreFunc {
+	return func(bd *Board) ScoreFunc {
+		return func(_ uint32, cands []uint32, dst []float64) []float64 {
+			dst = dst[:0]
+			for _, c := range cands {
+				dst = append(dst, bd.Interest[c])
+			}
+			return dst
+		}
+	}
+}
+
+// Content scores a candidate by the cosine of the content vectors (skills,
+// city, title, industry) of requester and candidate.
+func Content(f *Features) func(*Board) ScoreFunc {
+	return func(*Board) ScoreFunc {
+		return func(a uint32, cands []uint32, dst []float64) []float64 {
+			dst = dst[:0]
+			for _, c := range cands {
+				dst = append(dst, f.Content(a, c))
+			}
+			return dst
+		}
+	}
+}
+
+// TwoWay scores a candidate with agg over the two one-way matches of the
+// fitted models and the board's urgency estimates.
+func TwoWay(f *Features, m *Models, agg func(Pair) float64) func(*Board) ScoreFunc {
+	return func(bd *Board) ScoreFunc {
+		var w [3][2][]float64 // [side][forward, backward] weights
+		var b [3][2]float64
+		for _, s := range []market.Side{market.Seeker, market.Recruiter} {
+			w[s][0], b[s][0] = m.Forward[s].Weights(), m.Forward[s].Bias()
+			w[s][1], b[s][1] = m.Backward[s].Weights(), m.Backward[s].Bias()
+		}
+		x := make([]float64, 0, NumPair+3)
+		return func(a uint32, cands []uint32, dst []float64) []float64 {
+			dst = dst[:0]
+			sa := f.w.Market.Side(a)
+			wf, bf := w[sa][0], b[sa][0]
+			wb, bb := w[sa.Other()][1], b[sa.Other()][1]
+			ua := bd.Urgency(a)
+			aboutA := f.about(make([]float64, 0, 3), bd, a)
+			for _, c := range cands {
+				x = f.shared(x[:0], a, c)
+				x = f.about(x, bd, c)
+				zf, zb := bf, bb
+				for i, v := range x[:numShared] {
+					zf += wf[i] * v
+					zb += wb[i] * v
+				}
+				for i, v := range x[numShared:] {
+					zf += wf[numShared+i] * v
+					zb += wb[numShared+i] * aboutA[i]
+				}
+				p := Pair{Forward: rank.Sigmoid(zf), Backward: rank.Sigmoid(zb), RequesterUrgency: ua, CandidateUrgency: bd.Urgency(c)}
+				dst = append(dst, agg(p))
+			}
+			return dst
+		}
+	}
+}
