@@ -30,9 +30,10 @@ type Token struct {
 type TokenizerConfig struct {
 	// Search selects gse's search mode for Chinese: a long word is
 	// followed by the shorter dictionary words inside it (中华人民共和国 →
-	// 中华, 华人, 人民, 共和, 共和国, 中华人民共和国), which suits an
-	// inverted index. False (the zero value): precise mode, one
-	// segmentation, which suits content vectors.
+	// 中华, 华人, 人民, 共和, 共和国, 中华人民共和国), and a vocabulary term
+	// made of known parts is followed by them (python爬虫 → python, 爬虫),
+	// which suits an inverted index. False (the zero value): precise mode,
+	// one segmentation, which suits content vectors.
 	Search bool `json:"search,omitempty"`
 	// KeepStopWords keeps Chinese and English stop words (的, 和, the, and).
 	// False (the zero value): they are removed. Vocabulary terms are never
@@ -136,7 +137,7 @@ func (t *Tokenizer) Terms(s string) []string {
 
 // AppendTerms appends the terms of s to dst and returns it.
 func (t *Tokenizer) AppendTerms(dst []string, s string) []string {
-	t.each(s, func(tok Token) { dst = append(dst, tok.Term) })
+	t.each(s, false, func(tok Token) { dst = append(dst, tok.Term) })
 	return dst
 }
 
@@ -148,15 +149,17 @@ func (t *Tokenizer) Tokens(s string) []Token {
 // AppendTokens appends the tokens of s to dst and returns it. Offsets are
 // into s.
 func (t *Tokenizer) AppendTokens(dst []Token, s string) []Token {
-	t.each(s, func(tok Token) { dst = append(dst, tok) })
+	t.each(s, false, func(tok Token) { dst = append(dst, tok) })
 	return dst
 }
 
 // Skills returns the distinct canonical vocabulary terms found in s, in
-// order of first occurrence.
+// order of first occurrence: the dictionary matches of skill extraction.
+// A term made of several known pieces ("python爬虫") also yields the
+// pieces ("python", "爬虫").
 func (t *Tokenizer) Skills(s string) []string {
 	var out []string
-	t.each(s, func(tok Token) {
+	t.each(s, true, func(tok Token) {
 		if tok.Skill && !containsString(out, tok.Term) {
 			out = append(out, tok.Term)
 		}
@@ -173,11 +176,13 @@ func containsString(l []string, s string) bool {
 	return false
 }
 
-// each tokenises s and calls emit for every token in order.
-func (t *Tokenizer) each(s string, emit func(Token)) {
+// each tokenises s and calls emit for every token in order. With parts
+// set, a term the vocabulary assembled from several pieces ("python爬虫")
+// is followed by the vocabulary terms among its pieces ("python", "爬虫").
+func (t *Tokenizer) each(s string, parts bool, emit func(Token)) {
 	sc := t.scratch.Get().(*tokScratch)
 	sc.raw = t.split(sc, sc.raw[:0], s)
-	t.normalise(sc, s, emit)
+	t.normalise(sc, s, parts || t.search, emit)
 	clear(sc.raw) // drop references to s
 	sc.raw = sc.raw[:0]
 	t.scratch.Put(sc)
@@ -185,32 +190,95 @@ func (t *Tokenizer) each(s string, emit func(Token)) {
 
 // normalise joins the raw pieces the vocabulary knows, maps them to
 // canonical terms, drops stop words and emits the rest.
-func (t *Tokenizer) normalise(sc *tokScratch, s string, emit func(Token)) {
+func (t *Tokenizer) normalise(sc *tokScratch, s string, parts bool, emit func(Token)) {
 	raw := sc.raw
 	for i := 0; i < len(raw); {
-		best, bestEntry := -1, int32(0)
-		sc.key = appendFolded(sc.key[:0], raw[i].term)
-		for k := i; ; {
-			if e, ok := t.vocab.lookupKey(sc.key); ok {
-				best, bestEntry = k, e
+		best, entry := t.match(sc, s, i, len(raw))
+		if best < 0 {
+			if _, stop := t.stop[raw[i].term]; !stop {
+				emit(Token{Term: raw[i].term, Start: raw[i].start, End: raw[i].end})
 			}
-			if raw[k].sub || k+1 >= len(raw) || raw[k+1].sub || k+1-i >= t.maxPhrase || len(sc.key) >= t.vocab.maxKey ||
-				!t.vocab.isPrefix(sc.key) || raw[k+1].start < raw[k].end || !joinable(s[raw[k].end:raw[k+1].start]) {
-				break
+			if parts {
+				t.hanParts(sc, s, raw[i].start, raw[i].end, emit)
 			}
-			k++
-			sc.key = appendFolded(sc.key, raw[k].term)
-		}
-		if best >= 0 {
-			emit(Token{Term: t.vocab.entries[bestEntry].Canonical, Start: raw[i].start, End: raw[best].end, Skill: true})
-			i = best + 1
+			i++
 			continue
 		}
-		if _, stop := t.stop[raw[i].term]; !stop {
-			emit(Token{Term: raw[i].term, Start: raw[i].start, End: raw[i].end})
+		emit(Token{Term: t.vocab.entries[entry].Canonical, Start: raw[i].start, End: raw[best].end, Skill: true})
+		if parts && best > i {
+			for j := i; j <= best; {
+				limit := best + 1
+				if j == i {
+					limit = best // not the whole span again
+				}
+				b, e := t.match(sc, s, j, limit)
+				if b < 0 {
+					j++
+					continue
+				}
+				emit(Token{Term: t.vocab.entries[e].Canonical, Start: raw[j].start, End: raw[b].end, Skill: true})
+				j = b + 1
+			}
 		}
-		i++
+		if parts {
+			t.hanParts(sc, s, raw[i].start, raw[best].end, emit)
+		}
+		i = best + 1
 	}
+}
+
+// hanParts emits the vocabulary terms inside the Chinese text s[a:b] that
+// do not span all of it: 大数据分析 yields 数据分析, 全栈工程师 yields 全栈.
+// Only windows of two or more ideographs are tried.
+func (t *Tokenizer) hanParts(sc *tokScratch, s string, a, b int, emit func(Token)) {
+	if b-a < 9 { // fewer than three ideographs
+		return
+	}
+	for i := a; i < b; {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !isHan(r) {
+			i += n
+			continue
+		}
+		sc.key = sc.key[:0]
+		for j := i; j < b; {
+			r2, n2 := utf8.DecodeRuneInString(s[j:])
+			if !isHan(r2) {
+				break
+			}
+			sc.key = append(sc.key, s[j:j+n2]...)
+			j += n2
+			if j-i >= 6 && !(i == a && j == b) {
+				if e, ok := t.vocab.lookupKey(sc.key); ok {
+					emit(Token{Term: t.vocab.entries[e].Canonical, Start: i, End: j, Skill: true})
+				}
+			}
+			if !t.vocab.isPrefix(sc.key) {
+				break
+			}
+		}
+		i += n
+	}
+}
+
+// match finds the longest run of pieces raw[i..best] (best < limit) whose
+// joined fold key the vocabulary knows. It returns best = -1 when none.
+func (t *Tokenizer) match(sc *tokScratch, s string, i, limit int) (best int, entry int32) {
+	raw := sc.raw
+	best = -1
+	sc.key = appendFolded(sc.key[:0], raw[i].term)
+	for k := i; k < limit; {
+		if e, ok := t.vocab.lookupKey(sc.key); ok {
+			best, entry = k, e
+		}
+		if raw[k].sub || k+1 >= limit || raw[k+1].sub || k+1-i >= t.maxPhrase || len(sc.key) >= t.vocab.maxKey ||
+			!t.vocab.isPrefix(sc.key) || raw[k+1].start < raw[k].end || !joinable(s[raw[k].end:raw[k+1].start]) {
+			break
+		}
+		k++
+		sc.key = appendFolded(sc.key, raw[k].term)
+	}
+	return best, entry
 }
 
 // joinable reports whether the text between two pieces lets the vocabulary

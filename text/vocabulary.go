@@ -197,3 +197,19 @@ func (v *Vocabulary) Entries() []Entry {
 	}
 	return out
 }
+
+// SplitLabels splits a field that lists several labels ("C/C++",
+// "Java,Spring", "数据挖掘\n数据分析", "HTML、CSS") at slashes, commas,
+// enumeration commas, semicolons, vertical bars and line breaks, and
+// returns the non-empty trimmed parts in order.
+func SplitLabels(field string) []string {
+	var out []string
+	for _, p := range strings.FieldsFunc(field, func(r rune) bool {
+		return strings.ContainsRune("/／,，、;；|\n\r\t", r)
+	}) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
