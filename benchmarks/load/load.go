@@ -1,0 +1,92 @@
+// Package load reads the data the evaluation suite runs on: the real data
+// in the shared data directory (speed dating, Chinese job postings, the
+// recruiters' reply rates they imply) and, for users' own data, profiles
+// and events from CSV or JSON lines.
+//
+// Real data is located with internal/realdata ($TWOWAY_DATA, or
+// shared/data beside the repository); a missing file is an error that
+// names the file and says where it was looked for.
+package load
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/twowayrec/twoway/internal/realdata"
+	"github.com/twowayrec/twoway/internal/speeddating"
+	"github.com/twowayrec/twoway/market"
+)
+
+// ErrMissing is wrapped by the error for a real-data file that is absent.
+var ErrMissing = errors.New("load: real data not found")
+
+// Path returns the path of rel in the data directory dir, or, when dir is
+// empty, in the directory internal/realdata finds. A missing file is an
+// error wrapping ErrMissing that says how to provide it.
+func Path(dir, rel string) (string, error) {
+	if dir == "" {
+		p, ok := realdata.Path(rel)
+		if !ok {
+			return "", fmt.Errorf("%w: %s (put the shared data beside the repository as shared/data, or set $%s)", ErrMissing, rel, realdata.EnvVar)
+		}
+		return p, nil
+	}
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	if _, err := filepathStat(p); err != nil {
+		return "", fmt.Errorf("%w: %s in %s", ErrMissing, rel, dir)
+	}
+	return p, nil
+}
+
+// SpeedDating reads speeddating/speed_dating_waves01-14.csv.
+func SpeedDating(dir string) (*speeddating.Table, error) {
+	p, err := Path(dir, speeddating.File)
+	if err != nil {
+		return nil, err
+	}
+	return speeddating.Open(p)
+}
+
+// PostingsDir is the directory of the Chinese job postings.
+const PostingsDir = "jobs-zh"
+
+// Postings reads every posting file of jobs-zh as recruiter profiles
+// (market.LoadPostingDir: duplicates across crawls dropped), with one
+// parsing report per file.
+func Postings(dir string) ([]market.Profile, []market.PostingReport, error) {
+	p, err := Path(dir, PostingsDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	return market.LoadPostingDir(p)
+}
+
+// ReplyRatesFile is the posting file whose resumeProcessRate column gives
+// the recruiters' reply rates.
+const ReplyRatesFile = "jobs-zh/lagou_2019_data_analyst.csv"
+
+// ReplyRates returns the real distribution of recruiters' reply rates:
+// resumeProcessRate/100 of every posting of lagou_2019_data_analyst.csv
+// (the share of applications the employer processes), duplicates
+// included, in file order.
+func ReplyRates(dir string) ([]float64, error) {
+	p, err := Path(dir, ReplyRatesFile)
+	if err != nil {
+		return nil, err
+	}
+	ps, _, err := market.LoadPostingFile(p, market.PostingConfig{KeepDuplicates: true})
+	if err != nil {
+		return nil, err
+	}
+	var out []float64
+	for i := range ps {
+		if v, ok := ps[i].Attributes["resume_process_rate"]; ok && v >= 0 && v <= 1 {
+			out = append(out, v)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("load: %s: no resumeProcessRate values", ReplyRatesFile)
+	}
+	return out, nil
+}
