@@ -15,7 +15,9 @@ func aggs() []Aggregator {
 	var out []Aggregator
 	for _, a := range contender.Aggregators() {
 		f := a.Aggregate
-		out = append(out, Aggregator{a.Name, func(x, y float64) float64 { return f(contender.Pair{Forward: x, Backward: y, RequesterUrgency: 0.5, CandidateUrgency: 0.5}) }})
+		out = append(out, Aggregator{a.Name, func(x, y float64) float64 {
+			return f(contender.Pair{Forward: x, Backward: y, RequesterUrgency: 0.5, CandidateUrgency: 0.5})
+		}})
 	}
 	return out
 }
