@@ -81,3 +81,31 @@ func TestAggregatorByName(t *testing.T) {
 	require.ErrorIs(t, err, match.ErrUnknownAggregator)
 	assert.Contains(t, err.Error(), `"median"`)
 }
+
+// Any float input, NaN and infinities included, gives every aggregator a
+// value in [0, 1], and UrgencyWeighted lies between the two one-way
+// matches (it is a convex combination).
+func FuzzAggregators(f *testing.F) {
+	f.Add(0.8, 0.2, 0.9, 0.1)
+	f.Add(math.NaN(), 1.0, math.Inf(1), -1.0)
+	f.Add(0.0, 0.0, 0.0, 0.0)
+	f.Fuzz(func(t *testing.T, fw, bw, ua, ub float64) {
+		p := match.Pair{Forward: fw, Backward: bw, RequesterUrgency: ua, CandidateUrgency: ub}
+		for _, a := range match.Aggregators() {
+			s := a.Aggregate(p)
+			if !(s >= 0 && s <= 1) {
+				t.Fatalf("%s(%+v) = %v", a.Name, p, s)
+			}
+		}
+		clamp := func(x float64) float64 {
+			if !(x > 0) {
+				return 0
+			}
+			return min(x, 1)
+		}
+		lo, hi := min(clamp(fw), clamp(bw)), max(clamp(fw), clamp(bw))
+		if s := match.UrgencyWeighted(p); s < lo-1e-15 || s > hi+1e-15 {
+			t.Fatalf("UrgencyWeighted(%+v) = %v outside [%v, %v]", p, s, lo, hi)
+		}
+	})
+}

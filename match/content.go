@@ -51,8 +51,15 @@ const (
 	// FeatureSharedSkills is the cosine of the two skill sets,
 	// |S_a ∩ S_b| / √(|S_a|·|S_b|), 0 when either is empty.
 	FeatureSharedSkills = iota
-	// FeatureSharedTags is the cosine of the two tag sets (expanded tags
-	// included).
+	// FeatureSharedTags counts the shared terms beyond the shared skills:
+	// with U the set of skills, tags and expanded tags of a participant
+	// and S its skills,
+	//
+	//	(|U_a ∩ U_b| − |S_a ∩ S_b|) / √(|U_a|·|U_b|)
+	//
+	// so shared tags count, and so do the overlaps that association-rule
+	// expansion creates (a seeker's "sql" inferred from "数据分析" meeting
+	// a job's "sql"), while two shared skills are not counted twice.
 	FeatureSharedTags
 	// FeatureSameCity is 1 when both cities are known and equal, else 0.
 	FeatureSameCity
@@ -110,8 +117,8 @@ type Catalog struct {
 type item struct {
 	c      Content
 	skills []uint32 // interned, sorted, unique
-	tags   []uint32
-	city   uint32 // 0 unknown
+	tags   []uint32 // skills, tags and expanded tags together
+	city   uint32   // 0 unknown
 }
 
 // NewCatalog returns an empty Catalog.
@@ -133,7 +140,7 @@ func (c *Catalog) Set(ix uint32, content Content) error {
 	defer c.mu.Unlock()
 	it := item{c: content}
 	it.skills = c.internSet(content.Skills)
-	it.tags = c.internSet(content.Tags)
+	it.tags = c.internSet(slices.Concat(content.Tags, content.Skills, content.Expanded))
 	if city := strings.TrimSpace(content.City); city != "" {
 		it.city = c.intern("city:" + city)
 	}
@@ -210,15 +217,17 @@ func (c *Catalog) Features(dst sparse.Vector, a, b uint32) sparse.Vector {
 	return c.features(dst, a, b)
 }
 
+// item returns participant ix's item, nil when it has none; c.mu held.
+func (c *Catalog) item(ix uint32) *item {
+	if int(ix) < len(c.items) {
+		return &c.items[ix]
+	}
+	return nil
+}
+
 // features is Features with c.mu held for reading.
 func (c *Catalog) features(dst sparse.Vector, a, b uint32) sparse.Vector {
-	var ia, ib *item
-	if int(a) < len(c.items) {
-		ia = &c.items[a]
-	}
-	if int(b) < len(c.items) {
-		ib = &c.items[b]
-	}
+	ia, ib := c.item(a), c.item(b)
 	var pf [NumPairFeatures]float64
 	pairFeatures(&pf, ia, ib)
 	dst.Idx, dst.Val = dst.Idx[:0], dst.Val[:0]
@@ -245,8 +254,17 @@ func pairFeatures(pf *[NumPairFeatures]float64, a, b *item) {
 	if b == nil {
 		b = &emptyItem
 	}
-	pf[FeatureSharedSkills] = setCosine(a.skills, b.skills)
-	pf[FeatureSharedTags] = setCosine(a.tags, b.tags)
+	*pf = [NumPairFeatures]float64{}
+	shared := 0
+	if len(a.skills) > 0 && len(b.skills) > 0 {
+		shared = intersectCount(a.skills, b.skills)
+		pf[FeatureSharedSkills] = float64(shared) / math.Sqrt(float64(len(a.skills))*float64(len(b.skills)))
+	}
+	if len(a.tags) > 0 && len(b.tags) > 0 {
+		if n := intersectCount(a.tags, b.tags) - shared; n > 0 {
+			pf[FeatureSharedTags] = float64(n) / math.Sqrt(float64(len(a.tags))*float64(len(b.tags)))
+		}
+	}
 	if a.city != 0 && a.city == b.city {
 		pf[FeatureSameCity] = 1
 	}
@@ -257,18 +275,6 @@ func pairFeatures(pf *[NumPairFeatures]float64, a, b *item) {
 	pf[FeatureSalaryFit] = SalaryFit(seeker.Salary, job.Salary)
 	pf[FeatureExperienceFit] = ExperienceFit(seeker.Experience, job.Experience)
 	pf[FeatureEducationFit] = EducationFit(seeker.Education, job.Education)
-}
-
-// setCosine returns |a ∩ b| / √(|a|·|b|) for sorted unique sets.
-func setCosine(a, b []uint32) float64 {
-	if len(a) == 0 || len(b) == 0 {
-		return 0
-	}
-	n := intersectCount(a, b)
-	if n == 0 {
-		return 0
-	}
-	return float64(n) / math.Sqrt(float64(len(a))*float64(len(b)))
 }
 
 func intersectCount(a, b []uint32) int {

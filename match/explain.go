@@ -67,8 +67,15 @@ type Direction struct {
 	Match     float64     `json:"match"`
 	// Personal says whether the requester's own correction was used
 	// (false: the side's global preference).
-	Personal bool     `json:"personal"`
+	Personal bool `json:"personal"`
+	// Base is the model's intercept (log-odds) for this requester: with
+	// every reason and concern kept, σ(Base + Σ contributions) = Match.
+	Base float64 `json:"base"`
+	// Reasons are the features that raised the match, largest
+	// contribution first; Concerns those that lowered it, most negative
+	// first. Ties are broken by kind, then terms.
 	Reasons  []Reason `json:"reasons"`
+	Concerns []Reason `json:"concerns,omitempty"`
 }
 
 // Explanation explains a two-way match: each direction's one-way match with
@@ -82,9 +89,8 @@ type Explanation struct {
 }
 
 // Explain explains the two-way match of requester a and candidate b under
-// agg, with urgencies ua and ub (NaN: unknown), keeping the top reasons of
-// each direction (largest |contribution| first, ties by kind and name;
-// top <= 0 keeps all). Words come from the Catalog when m's Featurizer is
+// agg, with urgencies ua and ub (NaN: unknown), keeping the top reasons and
+// the top concerns of each direction (top <= 0 keeps all). Words come from the Catalog when m's Featurizer is
 // one; other Featurizers give ReasonContent reasons named "feature j".
 func (m *Interest) Explain(agg NamedAggregator, a, b uint32, ua, ub float64, top int) Explanation {
 	f := m.direction(a, b, top)
@@ -96,10 +102,11 @@ func (m *Interest) Explain(agg NamedAggregator, a, b uint32, ua, ub float64, top
 func (m *Interest) direction(a, b uint32, top int) Direction {
 	d := Direction{Requester: a, Candidate: b, Side: m.feat.Side(a), Match: m.OneWay(a, b)}
 	d.Personal, _ = m.HasCorrection(a)
-	x, w, ok := m.contributions(a, b)
+	x, w, base, ok := m.contributions(a, b)
 	if !ok {
 		return d
 	}
+	d.Base = base
 	cat, _ := m.feat.(*Catalog)
 	var ca, cb Content
 	if cat != nil {
@@ -126,9 +133,13 @@ func (m *Interest) direction(a, b uint32, top int) Direction {
 			r.Terms = []string{name}
 			r.Text = name
 		}
-		d.Reasons = append(d.Reasons, r)
+		if r.Contribution > 0 {
+			d.Reasons = append(d.Reasons, r)
+		} else {
+			d.Concerns = append(d.Concerns, r)
+		}
 	}
-	slices.SortFunc(d.Reasons, func(p, q Reason) int {
+	byStrength := func(p, q Reason) int {
 		if c := cmp.Compare(math.Abs(q.Contribution), math.Abs(p.Contribution)); c != 0 {
 			return c
 		}
@@ -136,9 +147,12 @@ func (m *Interest) direction(a, b uint32, top int) Direction {
 			return c
 		}
 		return cmp.Compare(strings.Join(p.Terms, ","), strings.Join(q.Terms, ","))
-	})
-	if top > 0 && len(d.Reasons) > top {
-		d.Reasons = d.Reasons[:top]
+	}
+	slices.SortFunc(d.Reasons, byStrength)
+	slices.SortFunc(d.Concerns, byStrength)
+	if top > 0 {
+		d.Reasons = d.Reasons[:min(top, len(d.Reasons))]
+		d.Concerns = d.Concerns[:min(top, len(d.Concerns))]
 	}
 	return d
 }
@@ -158,13 +172,20 @@ func describePair(r *Reason, j int, s market.Side, a, b *Content) {
 		r.Text = fmt.Sprintf("%d shared skills: %s", len(r.Terms), strings.Join(r.Terms, ", "))
 	case FeatureSharedTags:
 		r.Kind = ReasonSharedTags
-		r.Terms = sharedTerms(a.Tags, b.Tags)
+		// shared terms beyond the shared skills (those have their own reason)
+		all := sharedTerms(slices.Concat(a.Tags, a.Skills, a.Expanded), slices.Concat(b.Tags, b.Skills, b.Expanded))
+		skills := sharedTerms(a.Skills, b.Skills)
+		for _, t := range all {
+			if !slices.Contains(skills, t) {
+				r.Terms = append(r.Terms, t)
+			}
+		}
 		for _, t := range r.Terms {
 			if slices.Contains(a.Expanded, t) || slices.Contains(b.Expanded, t) {
 				r.Expanded = append(r.Expanded, t)
 			}
 		}
-		r.Text = fmt.Sprintf("%d shared tags: %s", len(r.Terms), strings.Join(r.Terms, ", "))
+		r.Text = fmt.Sprintf("shared tags: %s", strings.Join(r.Terms, ", "))
 		if len(r.Expanded) > 0 {
 			r.Text += fmt.Sprintf(" (%s by tag expansion)", strings.Join(r.Expanded, ", "))
 		}

@@ -227,14 +227,17 @@ func (m *Interest) OneWay(a, b uint32) float64 {
 // Buffer is ready; a Buffer must not be used by two goroutines at once.
 type Buffer struct {
 	x sparse.Vector
-	w []float64
+	w []float64 // the requester's weights: global + correction, dense
 }
 
 // OneWayBatch writes requester a's one-way match for each candidate into
 // dst (grown if needed) and returns it; dst[i] is for candidates[i]. With a
-// reused Buffer and a dst of sufficient capacity it does not allocate. It
-// adds a's correction to the global weights once, so each candidate costs
-// one sparse feature build and one dense dot product.
+// reused Buffer and a dst of sufficient capacity it does not allocate.
+//
+// a's weights (the side's global weights plus a's correction) are laid out
+// densely once per call; with a [Catalog] the feature vectors are not even
+// built: each candidate costs its pair features and one pass over its
+// content vector.
 func (m *Interest) OneWayBatch(dst []float64, buf *Buffer, a uint32, candidates []uint32) []float64 {
 	dst = slices.Grow(dst[:0], len(candidates))[:len(candidates)]
 	h, c := m.correction(a)
@@ -245,15 +248,15 @@ func (m *Interest) OneWayBatch(dst []float64, buf *Buffer, a uint32, candidates 
 		return dst
 	}
 	g := h.Global()
-	dim := g.Dim()
 	bias := g.Bias()
+	size := max(g.Dim(), NumPairFeatures)
 	if c != nil {
 		bias += c.Bias
 		if n := c.Weights.Len(); n > 0 {
-			dim = max(dim, int(c.Weights.Idx[n-1])+1)
+			size = max(size, int(c.Weights.Idx[n-1])+1)
 		}
 	}
-	buf.w = slices.Grow(buf.w[:0], dim)[:dim]
+	buf.w = slices.Grow(buf.w[:0], size)[:size]
 	for j := range buf.w {
 		buf.w[j] = g.Weight(uint32(j))
 	}
@@ -262,18 +265,37 @@ func (m *Interest) OneWayBatch(dst []float64, buf *Buffer, a uint32, candidates 
 			buf.w[j] += c.Weights.Val[k]
 		}
 	}
+	w := buf.w
 	if cat, ok := m.feat.(*Catalog); ok {
 		cat.mu.RLock()
 		defer cat.mu.RUnlock()
+		ia := cat.item(a)
+		var pf [NumPairFeatures]float64
+		wp := w[:NumPairFeatures:NumPairFeatures]
+		wc := w[NumPairFeatures:] // content weights
 		for i, b := range candidates {
-			buf.x = cat.features(buf.x, a, b)
-			dst[i] = rank.Sigmoid(bias + sparse.DotDense(buf.x, buf.w))
+			ib := cat.item(b)
+			pairFeatures(&pf, ia, ib)
+			z := bias
+			for j, x := range pf {
+				z += x * wp[j]
+			}
+			if ib != nil {
+				v := ib.c.Vector
+				val := v.Val[:len(v.Idx)]
+				for k, j := range v.Idx {
+					if int(j) < len(wc) {
+						z += val[k] * wc[j]
+					}
+				}
+			}
+			dst[i] = rank.Sigmoid(z)
 		}
 		return dst
 	}
 	for i, b := range candidates {
 		buf.x = m.feat.Features(buf.x, a, b)
-		dst[i] = rank.Sigmoid(bias + sparse.DotDense(buf.x, buf.w))
+		dst[i] = rank.Sigmoid(bias + sparse.DotDense(buf.x, w))
 	}
 	return dst
 }
@@ -284,14 +306,19 @@ func (m *Interest) TwoWay(agg Aggregator, a, b uint32, ua, ub float64) float64 {
 	return agg(Pair{Forward: m.OneWay(a, b), Backward: m.OneWay(b, a), RequesterUrgency: ua, CandidateUrgency: ub})
 }
 
-// contributions returns, for a's view of b, the features x and the weight
-// each feature carries in a's model (global + correction).
-func (m *Interest) contributions(a, b uint32) (x sparse.Vector, w []float64, ok bool) {
+// contributions returns, for a's view of b, the features x, the weight
+// each feature carries in a's model (global + correction) and the
+// intercept.
+func (m *Interest) contributions(a, b uint32) (x sparse.Vector, w []float64, bias float64, ok bool) {
 	h, c := m.correction(a)
 	if h == nil {
-		return x, nil, false
+		return x, nil, 0, false
 	}
 	g := h.Global()
+	bias = g.Bias()
+	if c != nil {
+		bias += c.Bias
+	}
 	x = m.feat.Features(sparse.Vector{}, a, b)
 	w = make([]float64, x.Len())
 	for k, j := range x.Idx {
@@ -300,5 +327,5 @@ func (m *Interest) contributions(a, b uint32) (x sparse.Vector, w []float64, ok 
 			w[k] += c.Weights.Get(j)
 		}
 	}
-	return x, w, true
+	return x, w, bias, true
 }

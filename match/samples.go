@@ -69,12 +69,13 @@ func (c SampleConfig) Validate() error {
 
 // Samples turns interactions into interest-model samples.
 //
-// For every (actor, target) pair: if the actor took any action of positive
-// weight on the target, the pair is a positive sample weighted by the
-// largest such weight (a chat outweighs a view); otherwise, if the actor
-// rejected the target (negative weight), a negative weighted by |weight|;
-// otherwise, if the target was only shown to the actor (an impression), a
-// negative "passed over" weighted by PassedOverWeight. A user with
+// For every (actor, target) pair: if the actor took an action of negative
+// weight on the target (Reject), the pair is a negative sample weighted by
+// |weight|, whatever else happened (an explicit no after a view is a no);
+// otherwise, if the actor took any action of positive weight, a positive
+// weighted by the largest such weight (a chat outweighs a view); otherwise,
+// if the target was only shown to the actor (an impression), a negative
+// "passed over" weighted by PassedOverWeight. A user with
 // positives but not a single negative gets SampledNegatives negatives per
 // positive drawn from others (the participants of the other side, as
 // candidates(side of the user) lists them), skipping those the user
@@ -123,12 +124,12 @@ func Samples(cfg SampleConfig, events []Interaction, side func(uint32) market.Si
 			}
 			touched = append(touched, target)
 			switch {
-			case best > 0:
-				out = append(out, Sample{User: user, Target: target, Attended: true, Weight: best})
-				positives++
 			case worst < 0:
 				out = append(out, Sample{User: user, Target: target, Weight: -worst})
 				negatives++
+			case best > 0:
+				out = append(out, Sample{User: user, Target: target, Attended: true, Weight: best})
+				positives++
 			case shown && c.PassedOverWeight > 0:
 				out = append(out, Sample{User: user, Target: target, Weight: c.PassedOverWeight})
 				negatives++
