@@ -1,8 +1,11 @@
 package text
 
 import (
+	"strconv"
 	"testing"
+	"time"
 
+	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/sparse"
 )
 
@@ -79,4 +82,44 @@ func BenchmarkVectorize(b *testing.B) {
 			b.ReportMetric(float64(len(doc)), "terms/doc")
 		})
 	}
+}
+
+// zhilianProfiles turns the zhilian postings into recruiter profiles.
+func zhilianProfiles(tb testing.TB) []market.Profile {
+	posts := readZhilian(tb)
+	ps := make([]market.Profile, len(posts))
+	for i, p := range posts {
+		ps[i] = market.Profile{ID: strconv.Itoa(i), Side: market.Recruiter, Title: p.JobName, City: "北京",
+			Text: p.JobDetail, Skills: SplitLabels(p.JobSkills), Registered: time.Unix(0, 0)}
+	}
+	return ps
+}
+
+// BenchmarkEncode encodes every zhilian posting (title, text, skills,
+// city) into a reused buffer, one pass per iteration.
+func BenchmarkEncode(b *testing.B) {
+	ps := zhilianProfiles(b)
+	enc, err := NewEncoder(ps, EncoderConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var size int64
+	for _, p := range ps {
+		size += int64(len(p.Title) + len(p.Text))
+	}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	var buf sparse.Vector
+	nnz := 0
+	for b.Loop() {
+		nnz = 0
+		for i := range ps {
+			buf = enc.Encode(buf, &ps[i])
+			nnz += buf.Len()
+		}
+	}
+	if nnz == 0 {
+		b.Fatal("empty vectors")
+	}
+	b.ReportMetric(float64(nnz)/float64(len(ps)), "nnz/profile")
 }

@@ -169,10 +169,11 @@ type Encoder struct {
 }
 
 type encodeScratch struct {
-	b     sparse.Builder
-	terms []string
-	tv    sparse.Vector
-	seen  map[uint32]float64
+	b      sparse.Builder
+	terms  []string
+	skills []string
+	tv     sparse.Vector
+	seen   map[uint32]float64
 }
 
 // NewEncoder fits an encoder on profiles.
@@ -214,13 +215,14 @@ func NewEncoder(profiles []market.Profile, cfg EncoderConfig) (*Encoder, error) 
 	for i := range profiles {
 		p := &profiles[i]
 		seen := map[Feature]bool{}
-		e.categorical(p, func(f Feature, _ float64) {
+		terms, skills := e.tok.scan(p.Text, nil, nil)
+		e.categorical(p, skills, func(f Feature, _ float64) {
 			if !seen[f] {
 				seen[f] = true
 				counts[f]++
 			}
 		})
-		docs = append(docs, e.tok.Terms(p.Text))
+		docs = append(docs, terms)
 	}
 	var cat []Feature
 	for f, c := range counts {
@@ -291,7 +293,11 @@ func (e *Encoder) Encode(dst sparse.Vector, p *market.Profile) sparse.Vector {
 	// Categorical blocks: collect per kind, then scale each to unit length.
 	var sq [numKinds]float64
 	clear(sc.seen)
-	e.categorical(p, func(f Feature, x float64) {
+	sc.terms, sc.skills = sc.terms[:0], sc.skills[:0]
+	if p.Text != "" && (e.w.Text > 0 || e.w.Skills > 0 || e.w.Tags > 0) {
+		sc.terms, sc.skills = e.tok.scan(p.Text, sc.terms, sc.skills)
+	}
+	e.categorical(p, sc.skills, func(f Feature, x float64) {
 		i, ok := e.index[f]
 		if !ok {
 			return
@@ -315,8 +321,7 @@ func (e *Encoder) Encode(dst sparse.Vector, p *market.Profile) sparse.Vector {
 		hi := p.Salary.Max
 		e.bands(KindSalary, salaryBands, p.Salary.Min, hi, hi > 0, &sc.b)
 	}
-	if e.w.Text > 0 && p.Text != "" {
-		sc.terms = e.tok.AppendTerms(sc.terms[:0], p.Text)
+	if e.w.Text > 0 && len(sc.terms) > 0 {
 		sc.tv = e.text.Vectorize(sc.tv, sc.terms)
 		var n float64
 		for _, x := range sc.tv.Val {
@@ -330,12 +335,13 @@ func (e *Encoder) Encode(dst sparse.Vector, p *market.Profile) sparse.Vector {
 		}
 	}
 	clear(sc.terms)
+	clear(sc.skills)
 	return sc.b.Vector(dst)
 }
 
 // categorical calls f for every categorical feature of p with its raw
-// value (before block scaling).
-func (e *Encoder) categorical(p *market.Profile, f func(Feature, float64)) {
+// value (before block scaling); textSkills are the skills found in p.Text.
+func (e *Encoder) categorical(p *market.Profile, textSkills []string, f func(Feature, float64)) {
 	if e.w.City > 0 && p.City != "" {
 		f(Feature{KindCity, Clean(p.City)}, 1)
 	}
@@ -363,25 +369,33 @@ func (e *Encoder) categorical(p *market.Profile, f func(Feature, float64)) {
 		for _, s := range p.Skills {
 			if c := vocab.Normalize(s); c != "" {
 				skills = append(skills, c)
-				f(Feature{KindSkill, c}, 1)
+				if e.w.Skills > 0 {
+					f(Feature{KindSkill, c}, 1)
+				}
 			}
 		}
 	}
-	if e.w.Title > 0 || e.w.Skills > 0 {
-		for _, tk := range e.tok.AppendTokens(nil, p.Title) {
+	if p.Title != "" && (e.w.Title > 0 || e.w.Skills > 0 || e.w.Tags > 0) {
+		// Title skills are the title's own vocabulary terms, without the
+		// parts of compound terms that text skills include.
+		e.tok.each(p.Title, false, func(tk Token) {
 			if e.w.Title > 0 {
 				f(Feature{KindTitle, tk.Term}, 1)
 			}
-			if tk.Skill && e.w.Skills > 0 {
+			if tk.Skill {
 				skills = append(skills, tk.Term)
-				f(Feature{KindSkill, tk.Term}, 1)
+				if e.w.Skills > 0 {
+					f(Feature{KindSkill, tk.Term}, 1)
+				}
 			}
-		}
+		})
 	}
-	if e.w.Skills > 0 && p.Text != "" {
-		for _, s := range e.tok.Skills(p.Text) {
+	if e.w.Skills > 0 || e.w.Tags > 0 {
+		for _, s := range textSkills {
 			skills = append(skills, s)
-			f(Feature{KindSkill, s}, 1)
+			if e.w.Skills > 0 {
+				f(Feature{KindSkill, s}, 1)
+			}
 		}
 	}
 	if e.w.Tags > 0 {

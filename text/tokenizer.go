@@ -23,6 +23,8 @@ type Token struct {
 	End   int `json:"end"`
 	// Skill reports whether Term is a canonical term of the vocabulary.
 	Skill bool `json:"skill,omitempty"`
+
+	part bool // a known part of the previous term, emitted for skills and search
 }
 
 // TokenizerConfig configures a [Tokenizer]. The zero value is the default:
@@ -141,6 +143,20 @@ func (t *Tokenizer) AppendTerms(dst []string, s string) []string {
 	return dst
 }
 
+// scan tokenises s once and appends its terms (as AppendTerms) to terms
+// and its distinct skills (as Skills) to skills.
+func (t *Tokenizer) scan(s string, terms, skills []string) ([]string, []string) {
+	t.each(s, true, func(tok Token) {
+		if !tok.part || t.search {
+			terms = append(terms, tok.Term)
+		}
+		if tok.Skill && !containsString(skills, tok.Term) {
+			skills = append(skills, tok.Term)
+		}
+	})
+	return terms, skills
+}
+
 // Tokens returns the tokens of s in order.
 func (t *Tokenizer) Tokens(s string) []Token {
 	return t.AppendTokens(nil, s)
@@ -149,7 +165,10 @@ func (t *Tokenizer) Tokens(s string) []Token {
 // AppendTokens appends the tokens of s to dst and returns it. Offsets are
 // into s.
 func (t *Tokenizer) AppendTokens(dst []Token, s string) []Token {
-	t.each(s, false, func(tok Token) { dst = append(dst, tok) })
+	t.each(s, false, func(tok Token) {
+		tok.part = false
+		dst = append(dst, tok)
+	})
 	return dst
 }
 
@@ -216,7 +235,7 @@ func (t *Tokenizer) normalise(sc *tokScratch, s string, parts bool, emit func(To
 					j++
 					continue
 				}
-				emit(Token{Term: t.vocab.entries[e].Canonical, Start: raw[j].start, End: raw[b].end, Skill: true})
+				emit(Token{Term: t.vocab.entries[e].Canonical, Start: raw[j].start, End: raw[b].end, Skill: true, part: true})
 				j = b + 1
 			}
 		}
@@ -250,7 +269,7 @@ func (t *Tokenizer) hanParts(sc *tokScratch, s string, a, b int, emit func(Token
 			j += n2
 			if j-i >= 6 && !(i == a && j == b) {
 				if e, ok := t.vocab.lookupKey(sc.key); ok {
-					emit(Token{Term: t.vocab.entries[e].Canonical, Start: i, End: j, Skill: true})
+					emit(Token{Term: t.vocab.entries[e].Canonical, Start: i, End: j, Skill: true, part: true})
 				}
 			}
 			if !t.vocab.isPrefix(sc.key) {
