@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // Store is the real-time feature store: per participant and time bucket, a
@@ -40,8 +41,8 @@ type Store interface {
 // usable; call [NewMemory].
 type Memory struct {
 	n     int
-	mu    sync.RWMutex // guards the users slice header, not the rings
-	users []*ring
+	grow  sync.Mutex                             // serialises creating rings and growing
+	users atomic.Pointer[[]atomic.Pointer[ring]] // replaced when grown
 }
 
 type ring struct {
@@ -58,39 +59,44 @@ func NewMemory(n int) *Memory {
 	if n < 1 {
 		panic(fmt.Sprintf("activity: NewMemory(%d): need at least one bucket", n))
 	}
-	return &Memory{n: n}
+	m := &Memory{n: n}
+	m.users.Store(new([]atomic.Pointer[ring]))
+	return m
 }
 
 // Buckets returns how many buckets per participant m keeps.
 func (m *Memory) Buckets() int { return m.n }
 
 func (m *Memory) get(user uint32) *ring {
-	m.mu.RLock()
-	var r *ring
-	if int(user) < len(m.users) {
-		r = m.users[user]
+	users := *m.users.Load()
+	if int(user) < len(users) {
+		return users[user].Load()
 	}
-	m.mu.RUnlock()
-	return r
+	return nil
 }
 
 func (m *Memory) getOrCreate(user uint32) *ring {
 	if r := m.get(user); r != nil {
 		return r
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if int(user) >= len(m.users) {
-		size := max(int(user)+1, 2*len(m.users), 1024)
-		grown := make([]*ring, size)
-		copy(grown, m.users)
-		m.users = grown
+	m.grow.Lock()
+	defer m.grow.Unlock()
+	users := *m.users.Load()
+	if int(user) < len(users) {
+		if r := users[user].Load(); r != nil {
+			return r
+		}
+	} else {
+		// Rings are only created under m.grow, so the copy misses none.
+		grown := make([]atomic.Pointer[ring], max(int(user)+1, 2*len(users), 1024))
+		for i := range users {
+			grown[i].Store(users[i].Load())
+		}
+		m.users.Store(&grown)
+		users = grown
 	}
-	r := m.users[user]
-	if r == nil {
-		r = &ring{counts: make([]uint32, m.n*NumCounters)}
-		m.users[user] = r
-	}
+	r := &ring{counts: make([]uint32, m.n*NumCounters)}
+	users[user].Store(r)
 	return r
 }
 

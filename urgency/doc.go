@@ -43,6 +43,10 @@
 // jobs, 400,000 events over 30 days; cut-off day 21; 80/20 split of the
 // users), the model's AUC for the default label on held-out users is
 // 0.719 against 0.709 for the best single raw feature chosen on the
-// training users (views received over 30 days); see
+// training users (views received over 30 days). Without the match
+// statistics (with an observable content-overlap score standing in for
+// package match) the AUC is 0.718: on this market they add little. The
+// score's AUC for the simulator's latent "urgent" state on the last day
+// before the cut-off, which no feature observes, is 0.61. See
 // TestSimulatedUrgencyAUC. These figures are simulated.
 package urgency

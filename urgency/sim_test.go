@@ -139,6 +139,25 @@ func TestSimulatedUrgencyAUC(t *testing.T) {
 	for _, c := range model.Coefficients()[:6] {
 		t.Logf("  weight %-28s %+.3f", c.Name, c.Weight)
 	}
+	// The simulator's latent urgency on the cut-off day, which no feature
+	// sees directly: how well does the score find the truly urgent?
+	latent := make([]bool, len(test))
+	for i, u := range test {
+		latent[i] = m.UrgentOn(u, 20)
+	}
+	t.Logf("  AUC of the urgency score for the simulator's latent urgent state on day 20: %.4f", rank.AUC(teS, latent))
+
+	// Ablation: the same model without the match statistics.
+	plainIn, err := Inputs(tr, Config{}, evs, cutoff, n)
+	require.NoError(t, err)
+	plain, err := Fit(context.Background(), Config{}, Training{Names: names, Inputs: plainIn, Users: train, Labels: labels})
+	require.NoError(t, err)
+	plainS := make([]float64, len(test))
+	for i, u := range test {
+		plainS[i] = plain.Urgency(&plainIn[u])
+	}
+	t.Logf("  without the one-way match statistics: AUC %.4f", rank.AUC(plainS, teY))
+
 	assert.GreaterOrEqual(t, auc, base, "the model should beat the best single feature")
 	assert.Greater(t, auc, 0.5)
 	for _, s := range teS {
