@@ -24,6 +24,14 @@
 // internal/cmd/genskills) plus a hand-written alias table; hosts extend it
 // with [Vocabulary.Extend].
 //
+// # Skill extraction
+//
+// [Tokenizer.Skills] returns the dictionary matches of a text, including
+// the known parts of compound terms (python爬虫 → python, 爬虫; 大数据分析 →
+// 数据分析); [ExtractSkills] adds TF-IDF keywords for skills the vocabulary
+// does not know yet. [SplitLabels] splits label fields ("C/C++",
+// "Java,Spring") before [Vocabulary.Normalize].
+//
 // # Weighting and content vectors
 //
 // [FitWeighting] fits TF-IDF or BM25 on a corpus of term lists;
@@ -37,4 +45,20 @@
 // [MineRules] mines rules A ⇒ B (Apriori; support, confidence and lift
 // thresholds in [RuleConfig]) from the co-occurrence of tags and skills,
 // and [Rules.Expand] adds a profile's implied tags weighted by confidence.
+//
+// # Search
+//
+// [RegisterBleve] registers [BleveAnalyzer] ("twoway/text", precise mode:
+// the same terms as the content vectors) and [BleveSearchAnalyzer]
+// ("twoway/text-search", gse search mode plus compound parts) in bleve's
+// global registry, once per process; [NewBleveAnalyzer] wraps any
+// Tokenizer for a host's own registration.
+//
+// # Concurrency
+//
+// Tokenizers, vocabularies, weightings, encoders and rule sets are
+// immutable once built and safe for concurrent use. gse's dictionary and
+// the default vocabulary and tokenizer are built once per process, on
+// first use, and never modified; nothing here writes gse's package-global
+// state (its HMM model is never loaded).
 package text

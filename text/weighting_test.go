@@ -158,3 +158,25 @@ func TestBandMass(t *testing.T) {
 	m = bandMass(experienceBands, 12, 12, true)
 	assert.InDeltaSlice(t, []float64{0, 0, 0, 0, 1}, m, 1e-12)
 }
+
+func TestExtractSkills(t *testing.T) {
+	tk := DefaultTokenizer()
+	docs := [][]string{
+		tk.Terms("负责Python爬虫开发，熟悉Scrapy框架"),
+		tk.Terms("负责数据分析，熟悉SQL"),
+		tk.Terms("负责Java后端开发"),
+	}
+	w, err := FitWeighting(docs, WeightingConfig{})
+	require.NoError(t, err)
+	in := "负责Python爬虫开发，熟悉Scrapy框架，3年经验"
+	dict := ExtractSkills(tk, nil, in, 5)
+	assert.Equal(t, tk.Skills(in), dict)
+	assert.Contains(t, dict, "python")
+	got := ExtractSkills(tk, w, in, 2)
+	assert.Equal(t, dict, got[:len(dict)])
+	assert.Len(t, got, len(dict)+2)
+	for _, kw := range got[len(dict):] {
+		assert.NotContains(t, dict, kw)
+		assert.False(t, isNumber(kw))
+	}
+}
