@@ -1,0 +1,110 @@
+package report
+
+import (
+	"fmt"
+	"image/color"
+	"path/filepath"
+	"slices"
+
+	"github.com/twowayrec/twoway/benchmarks/metric"
+	"github.com/twowayrec/twoway/benchmarks/sim"
+	"github.com/twowayrec/twoway/market"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+)
+
+// plotted are the contenders drawn in the per-round and Lorenz plots (all
+// are in the tables); the others would make the plots unreadable.
+var plotted = []string{"random", "popularity", "content", "one-way", "one-way +exposure", "harmonic", "harmonic +exposure",
+	"product", "urgency-weighted", "urgency-weighted +exposure"}
+
+func (r *writer) plots(out string, w *sim.World, results []*sim.Result, off []sim.Offline) error {
+	// Matches per round.
+	p := plot.New()
+	p.Title.Text = "Mutual matches per round (simulated)"
+	p.X.Label.Text = "round"
+	p.Y.Label.Text = "mutual matches"
+	var lines []any
+	for _, res := range results {
+		if !slices.Contains(plotted, res.Name) {
+			continue
+		}
+		pts := make(plotter.XYs, len(res.Rounds))
+		for i, st := range res.Rounds {
+			pts[i] = plotter.XY{X: float64(i), Y: float64(st.Replies)}
+		}
+		lines = append(lines, res.Name, pts)
+	}
+	if err := plotutil.AddLinePoints(p, lines...); err != nil {
+		return err
+	}
+	p.Legend.Top = true
+	p.Legend.Left = true
+	if err := save(p, out, "matches_per_round.png"); err != nil {
+		return err
+	}
+	// Lorenz curves per side.
+	for _, sd := range []market.Side{market.Seeker, market.Recruiter} {
+		p := plot.New()
+		p.Title.Text = fmt.Sprintf("Exposure Lorenz curves, %s (simulated)", sideName(sd))
+		p.X.Label.Text = "share of participants (least exposed first)"
+		p.Y.Label.Text = "share of impressions"
+		diag := plotter.XYs{{X: 0, Y: 0}, {X: 1, Y: 1}}
+		l, err := plotter.NewLine(diag)
+		if err != nil {
+			return err
+		}
+		l.Color = color.Gray{Y: 160}
+		p.Add(l)
+		var lines []any
+		for _, res := range results {
+			if !slices.Contains(plotted, res.Name) {
+				continue
+			}
+			xs, ys := metric.Lorenz(w.ExposureOf(res, sd), 50)
+			pts := make(plotter.XYs, len(xs))
+			for i := range xs {
+				pts[i] = plotter.XY{X: xs[i], Y: ys[i]}
+			}
+			lines = append(lines, res.Name, pts)
+		}
+		if err := plotutil.AddLines(p, lines...); err != nil {
+			return err
+		}
+		p.Legend.Top = true
+		p.Legend.Left = true
+		if err := save(p, out, "lorenz_"+sideName(sd)+".png"); err != nil {
+			return err
+		}
+	}
+	// Recall at k per strategy.
+	for _, sd := range []market.Side{market.Seeker, market.Recruiter} {
+		p := plot.New()
+		p.Title.Text = fmt.Sprintf("Recall of mutual acceptances at k, %s (simulated)", sideName(sd))
+		p.X.Label.Text = "k"
+		p.Y.Label.Text = "recall"
+		var lines []any
+		for _, o := range off {
+			pts := make(plotter.XYs, len(o.Ks))
+			for i, k := range o.Ks {
+				pts[i] = plotter.XY{X: float64(k), Y: o.RecallAt[sd][i]}
+			}
+			lines = append(lines, o.Name, pts)
+		}
+		if err := plotutil.AddLinePoints(p, lines...); err != nil {
+			return err
+		}
+		p.Legend.Top = true
+		p.Legend.Left = true
+		if err := save(p, out, "recall_"+sideName(sd)+".png"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func save(p *plot.Plot, out, name string) error {
+	return p.Save(8*vg.Inch, 5*vg.Inch, filepath.Join(out, name))
+}

@@ -1,0 +1,53 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// small is a report small enough for a unit test.
+func small(seed uint64) Config {
+	return Config{Seed: seed, Seekers: 300, Jobs: 80, Rounds: 3, OfflineUsers: 20}
+}
+
+// TestDeterministic runs the whole suite twice with the same seed and
+// checks that every file (report.md and the PNG plots) is byte-identical,
+// and that another seed gives another report.
+func TestDeterministic(t *testing.T) {
+	ctx := context.Background()
+	a, b, c := t.TempDir(), t.TempDir(), t.TempDir()
+	var progress bytes.Buffer
+	require.NoError(t, Run(ctx, small(7), a, &progress))
+	require.NoError(t, Run(ctx, small(7), b, nil))
+	require.NoError(t, Run(ctx, small(8), c, nil))
+	assert.Contains(t, progress.String(), "simulated", "progress lines")
+	files, err := os.ReadDir(a)
+	require.NoError(t, err)
+	names := map[string]bool{}
+	for _, f := range files {
+		names[f.Name()] = true
+		x, err := os.ReadFile(filepath.Join(a, f.Name()))
+		require.NoError(t, err)
+		y, err := os.ReadFile(filepath.Join(b, f.Name()))
+		require.NoError(t, err)
+		assert.True(t, bytes.Equal(x, y), "%s differs between two runs with the same seed", f.Name())
+	}
+	for _, want := range []string{"report.md", "matches_per_round.png", "lorenz_seekers.png", "lorenz_jobs.png", "recall_seekers.png", "recall_jobs.png"} {
+		assert.True(t, names[want], "wrote %s", want)
+	}
+	x, _ := os.ReadFile(filepath.Join(a, "report.md"))
+	z, _ := os.ReadFile(filepath.Join(c, "report.md"))
+	assert.NotEqual(t, string(x), string(z), "another seed, another report")
+	md := string(x)
+	for _, want := range []string{"simulated", "Most mutual matches per round", "| harmonic +exposure |", "Gini seekers", "R@50"} {
+		assert.Contains(t, md, want)
+	}
+	assert.False(t, strings.Contains(md, "NaN"), "no NaN printed")
+}
