@@ -381,3 +381,74 @@ func ReadHierarchical(r io.Reader) (*Hierarchical, error) {
 	}
 	return h, nil
 }
+
+var magicDictionary = [8]byte{'T', 'W', 'R', 'A', 'N', 'K', 'D', 'C'}
+
+// maxNameLen bounds one feature name in a stored dictionary.
+const maxNameLen = 1 << 16
+
+// WriteTo writes the dictionary (its limit and its names in index order)
+// in the package's versioned binary format. It implements io.WriterTo.
+func (d *Dictionary) WriteTo(w io.Writer) (int64, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	e := newEncoder(w)
+	e.header(magicDictionary)
+	e.u32(uint32(d.limit))
+	e.u32(uint32(len(d.names)))
+	for _, name := range d.names {
+		e.u32(uint32(len(name)))
+		e.write([]byte(name))
+	}
+	return e.finish()
+}
+
+// ReadFrom replaces d with a dictionary read from r, as written by
+// WriteTo. It implements io.ReaderFrom; a truncated, damaged or foreign
+// stream gives an error wrapping [ErrCorrupt] (or [ErrVersion]) and leaves
+// d unchanged. [ReadDictionary] is the convenient form.
+func (d *Dictionary) ReadFrom(r io.Reader) (int64, error) {
+	dec := newDecoder(r)
+	dec.header(magicDictionary)
+	limit := dec.u32()
+	n := dec.u32()
+	if dec.err == nil && (limit == 0 || limit > MaxDim || n > limit) {
+		dec.fail("dictionary of %d names with limit %d", n, limit)
+	}
+	index := make(map[string]uint32)
+	var names []string
+	for k := 0; dec.err == nil && k < int(n); k++ {
+		size := dec.u32()
+		if dec.err == nil && size > maxNameLen {
+			dec.fail("feature name of %d bytes", size)
+		}
+		if dec.err != nil {
+			break
+		}
+		buf := make([]byte, size)
+		dec.read(buf)
+		name := string(buf)
+		if _, dup := index[name]; dup && dec.err == nil {
+			dec.fail("feature name %q twice", name)
+		}
+		index[name] = uint32(k)
+		names = append(names, name)
+	}
+	nr, err := dec.finish()
+	if err != nil {
+		return nr, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.index, d.names, d.limit = index, names, int(limit)
+	return nr, nil
+}
+
+// ReadDictionary reads a dictionary written by [Dictionary.WriteTo].
+func ReadDictionary(r io.Reader) (*Dictionary, error) {
+	d := &Dictionary{}
+	if _, err := d.ReadFrom(r); err != nil {
+		return nil, err
+	}
+	return d, nil
+}

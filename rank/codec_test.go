@@ -163,3 +163,51 @@ func FuzzReadHierarchical(f *testing.F) {
 		}
 	})
 }
+
+func TestDictionaryRoundTrip(t *testing.T) {
+	d, err := NewDictionary(10)
+	require.NoError(t, err)
+	for _, n := range []string{"city=杭州", "skill=Go", ""} {
+		_, err := d.Index(n)
+		require.NoError(t, err)
+	}
+	var buf bytes.Buffer
+	_, err = d.WriteTo(&buf)
+	require.NoError(t, err)
+	got, err := ReadDictionary(bytes.NewReader(buf.Bytes()))
+	require.NoError(t, err)
+	assert.Equal(t, d.Names(), got.Names())
+	i, ok := got.Lookup("skill=Go")
+	assert.True(t, ok)
+	assert.Equal(t, uint32(1), i)
+	good := buf.Bytes()
+	for cut := range len(good) {
+		_, err := ReadDictionary(bytes.NewReader(good[:cut]))
+		require.ErrorIs(t, err, ErrCorrupt)
+	}
+}
+
+func FuzzReadDictionary(f *testing.F) {
+	d, _ := NewDictionary(5)
+	_, _ = d.Index("a")
+	_, _ = d.Index("bb")
+	var buf bytes.Buffer
+	if _, err := d.WriteTo(&buf); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(buf.Bytes())
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := ReadDictionary(bytes.NewReader(data))
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrVersion) {
+				t.Fatalf("error %v wraps neither ErrCorrupt nor ErrVersion", err)
+			}
+			return
+		}
+		for i, n := range d.Names() {
+			if j, ok := d.Lookup(n); !ok || int(j) != i {
+				t.Fatalf("name %q at %d looks up as %d, %v", n, i, j, ok)
+			}
+		}
+	})
+}

@@ -114,10 +114,11 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// chunks is the fixed number of pieces the rows are cut into for parallel
-// evaluation; fixed so that the summation order never depends on the
-// machine.
-const chunks = 16
+// chunkCount returns how many pieces n rows are cut into for parallel
+// evaluation: up to 16, at least 256 rows each. It depends on n only, so
+// the summation order (and so the fitted bits) never depends on the
+// machine or the number of workers.
+func chunkCount(n int) int { return max(1, min(16, n/256)) }
 
 // objective evaluates f and ∇f of Config's objective over a dataset. The
 // parameter vector is [w_0 … w_{dim−1}, b].
@@ -148,7 +149,7 @@ func newObjective(d *Dataset, dim int, c Config) (*objective, error) {
 		return nil, fmt.Errorf("%w: the sample weights sum to %v", ErrEmpty, W)
 	}
 	n := d.Len()
-	k := min(chunks, n)
+	k := chunkCount(n)
 	o := &objective{
 		d: d, dim: dim, l2: c.L2, l1: c.L1, eps: c.L1Smoothing,
 		intercept: !c.NoIntercept, invW: 1 / W, workers: max(1, min(c.Workers, k)),

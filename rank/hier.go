@@ -137,7 +137,8 @@ func (c *Correction) Score(x sparse.Vector) float64 { return c.Bias + sparse.Dot
 // [HierarchicalConfig]). The global model is immutable; the table of
 // corrections is guarded by a lock so that [Hierarchical.UpdateEntity]
 // can replace one entity's correction while others predict. All methods
-// are safe for concurrent use.
+// are safe for concurrent use. Obtain one from [FitHierarchical] or
+// [ReadHierarchical]; the zero value has no global model and panics.
 type Hierarchical struct {
 	cfg    HierarchicalConfig
 	global *Model
