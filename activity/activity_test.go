@@ -30,8 +30,14 @@ func ev(actor, target uint32, a market.Action, t time.Time) Event {
 	return Event{Actor: actor, Target: target, Action: a, Time: t}
 }
 
+// newTracker returns a tracker for cfg; without a Clock, its clock stands
+// two months after monday, so that the hand-built logs are in the past
+// whatever the machine's date.
 func newTracker(t testing.TB, cfg Config) *Tracker {
 	t.Helper()
+	if cfg.Clock == nil {
+		cfg.Clock = func() time.Time { return monday.AddDate(0, 2, 0) }
+	}
 	tr, err := New(cfg)
 	require.NoError(t, err)
 	return tr
@@ -91,6 +97,16 @@ func TestRecordRejectsBadEvents(t *testing.T) {
 	assert.Equal(t, "1→1", fe.ID)
 	assert.ErrorIs(t, tr.Record(ctx, ev(1, 2, 0, at(0, "10:00"))), market.ErrUnknownAction)
 	assert.ErrorIs(t, tr.Record(ctx, ev(1, 2, market.View, time.Time{})), market.ErrZeroTime)
+	// An event stamped days ahead of the clock is refused: it would wipe
+	// the participant's ring.
+	clocked := newTracker(t, Config{Clock: func() time.Time { return at(0, "12:00") }})
+	record(t, clocked, ev(1, 2, market.View, at(0, "11:00")), ev(1, 2, market.View, at(1, "11:00")))
+	err = clocked.Record(ctx, ev(1, 2, market.View, at(3, "12:00")))
+	assert.ErrorIs(t, err, ErrFuture)
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, "Time", fe.Field)
+	f := features(t, clocked, 1, at(0, "12:00"))
+	assert.InDelta(t, 1, f.Count(0, Views), 1e-12)
 	_, err = tr.Batch([]Event{ev(1, 2, market.View, at(0, "10:00")), ev(3, 3, market.View, at(0, "10:00"))}, at(1, "00:00"), 0)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "batch event 1")

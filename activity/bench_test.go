@@ -33,7 +33,7 @@ func benchEvents(n, seekers, jobs int) []Event {
 func BenchmarkRecord(b *testing.B) {
 	const n = 1 << 16
 	evs := benchEvents(n, 100_000, 20_000)
-	tr, err := New(Config{})
+	tr, err := New(Config{Clock: func() time.Time { return monday }})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func BenchmarkRecord(b *testing.B) {
 func BenchmarkFeatures(b *testing.B) {
 	const n = 1 << 16
 	evs := benchEvents(n, 1000, 200)
-	tr, err := New(Config{})
+	tr, err := New(Config{Clock: func() time.Time { return monday }})
 	if err != nil {
 		b.Fatal(err)
 	}

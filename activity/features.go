@@ -92,7 +92,7 @@ func (f *Features) WorkHoursShare() float64 {
 func (f *Features) Trend() float64 {
 	l := f.Longest()
 	s := f.Counts[0][Actions] * f.WindowDays[l] / f.WindowDays[0]
-	return math.Log((1 + s) / (1 + f.Counts[l][Actions]))
+	return ln1p(s) - ln1p(f.Counts[l][Actions])
 }
 
 // ReplyRate returns Replies/ContactsReceived over the longest window,
@@ -119,6 +119,10 @@ func ratio(a, b float64) float64 {
 
 // numDerived is the number of entries Vector appends after the counts.
 const numDerived = 16
+
+// MaxVectorLen is the longest vector [Features.Vector] appends (with
+// MaxWindows windows).
+const MaxVectorLen = MaxWindows*NumCounters + numDerived
 
 // VectorLen returns the length of the vector [Features.Vector] appends.
 func (f *Features) VectorLen() int { return f.NumWindows*NumCounters + numDerived }

@@ -3,6 +3,7 @@ package activity
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -136,14 +137,25 @@ func (t *Tracker) sets(e *Event) (actor, target CounterSet) {
 	return actor, target
 }
 
+// ErrFuture is wrapped by the error Record returns for an event stamped
+// more than one Config.Bucket after Config.Clock().
+var ErrFuture = errors.New("activity: event time in the future")
+
 // Record counts one event in O(1): one [Store.Add] for the actor (with its
 // last-activity time, unless the action is Impression) and one for the
-// target. It returns an error for an invalid action, an actor equal to the
-// target or a zero time, and the store's error otherwise. With [Memory] it
+// target. It returns a *market.FieldError for an invalid action, an actor
+// equal to the target, a zero time or a time more than one bucket after
+// Config.Clock() (wrapping ErrFuture), and the store's error otherwise. With [Memory] it
 // does not allocate once both participants have been seen.
 func (t *Tracker) Record(ctx context.Context, e Event) error {
 	if err := e.check(); err != nil {
 		return err
+	}
+	if now := t.cfg.Clock(); e.Time.Sub(now) > t.cfg.Bucket {
+		// One event stamped far ahead would advance the participant's
+		// ring and wipe their real counts.
+		return &market.FieldError{Record: "event", ID: fmt.Sprintf("%d→%d", e.Actor, e.Target), Field: "Time",
+			Value: e.Time.Format(time.RFC3339), Err: ErrFuture}
 	}
 	b := t.bucket(e.Time)
 	actor, target := t.sets(&e)
@@ -264,6 +276,7 @@ func (t *Tracker) Batch(events []Event, now time.Time, n int) ([]Features, error
 
 	c := t.cfg
 	c.Store = NewMemory(t.buckets)
+	c.Clock = func() time.Time { return now }
 	replay, err := New(c) // c was valid for t, so it is valid here
 	if err != nil {
 		panic(err)

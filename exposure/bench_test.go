@@ -24,7 +24,7 @@ func benchSetup(b *testing.B) (*Model, *activity.Tracker, []activity.Features, t
 	for i, e := range m.Events {
 		evs[i] = activity.Event{Actor: m.Pairs[i].Actor, Target: m.Pairs[i].Target, Action: e.Action, Time: e.Time}
 	}
-	tr, err := activity.New(activity.Config{})
+	tr, err := activity.New(activity.Config{Clock: func() time.Time { return m.Config.Start.Add(30 * 24 * time.Hour) }})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -192,7 +192,7 @@ func TestLabels(t *testing.T) {
 
 func fitToy(t *testing.T, cfg Config) (*Model, []activity.Features, []string) {
 	t.Helper()
-	tr, err := activity.New(activity.Config{})
+	tr, err := activity.New(activity.Config{Clock: func() time.Time { return t0 }})
 	require.NoError(t, err)
 	// Recipients 0–9 answer everything; 10–19 receive many contacts and
 	// answer none.
@@ -347,7 +347,7 @@ func TestTableAndRefresh(t *testing.T) {
 	assert.Equal(t, m.Saturation(&feats[12]), tab.Get(12))
 	assert.Equal(t, m.Prior(), tab.Get(1<<20))
 
-	tr, err := activity.New(activity.Config{})
+	tr, err := activity.New(activity.Config{Clock: func() time.Time { return t0 }})
 	require.NoError(t, err)
 	for k := range uint32(30) {
 		e := activity.Event{Actor: 500 + k, Target: 3, Action: market.Chat, Time: t0.Add(-time.Duration(k+1) * time.Minute)}

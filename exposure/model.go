@@ -273,7 +273,7 @@ func (m *Model) RawVector(x []float64) float64 {
 // the prior when few contacts were received (see [Model]). It does not
 // allocate.
 func (m *Model) Saturation(f *activity.Features) float64 {
-	var buf [128]float64
+	var buf [activity.MaxVectorLen]float64
 	x := f.Vector(buf[:0])
 	raw := m.RawVector(x)
 	if m.minHistory == 0 {

@@ -207,7 +207,7 @@ func (m *Model) RawVector(x []float64) float64 {
 // Urgency returns the participant's urgency in [0,1], shrunk toward the
 // prior when there is little history (see [Model]). It does not allocate.
 func (m *Model) Urgency(in *Input) float64 {
-	var buf [128]float64
+	var buf [activity.MaxVectorLen + 4]float64
 	raw := m.RawVector(in.Vector(buf[:0]))
 	if m.minHistory == 0 {
 		return raw

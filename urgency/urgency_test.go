@@ -93,7 +93,7 @@ func TestLabelsMutualChat(t *testing.T) {
 }
 
 func TestInputsBatchMatchesLive(t *testing.T) {
-	tr, err := activity.New(activity.Config{})
+	tr, err := activity.New(activity.Config{Clock: func() time.Time { return t0 }})
 	require.NoError(t, err)
 	cfg := Config{OneWay: func(u, v uint32) float64 { return float64(v) / 10 }}
 	log := []activity.Event{
@@ -129,7 +129,7 @@ func TestInputsBatchMatchesLive(t *testing.T) {
 // mutual chats afterwards) and 20–39 barely act.
 func toy(t *testing.T) ([]Input, []bool, []string) {
 	t.Helper()
-	tr, err := activity.New(activity.Config{})
+	tr, err := activity.New(activity.Config{Clock: func() time.Time { return t0 }})
 	require.NoError(t, err)
 	var log []activity.Event
 	for u := range uint32(40) {
@@ -292,7 +292,7 @@ func TestTableAndRefresh(t *testing.T) {
 
 	// After live events, Refresh moves participant 25 from its batch score
 	// to its live one.
-	tr, err := activity.New(activity.Config{})
+	tr, err := activity.New(activity.Config{Clock: func() time.Time { return t0 }})
 	require.NoError(t, err)
 	for i := range 12 {
 		require.NoError(t, tr.Record(context.Background(), ev(25, 100+uint32(i), market.View, -time.Duration(i+1)*time.Minute)))
