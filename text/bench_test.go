@@ -123,3 +123,40 @@ func BenchmarkEncode(b *testing.B) {
 	}
 	b.ReportMetric(float64(nnz)/float64(len(ps)), "nnz/profile")
 }
+
+// BenchmarkTokenizeInterleaved times raw gse Cut and the full pipeline on
+// the same zhilian job_detail texts, alternating posting by posting, so
+// that load from other processes on a shared machine hits both alike. It
+// reports both throughputs and their ratio (pipeline / gse).
+func BenchmarkTokenizeInterleaved(b *testing.B) {
+	posts := readZhilian(b)
+	tk := DefaultTokenizer()
+	seg := segmenter()
+	var size int64
+	for _, p := range posts {
+		size += int64(len(p.JobDetail))
+	}
+	b.SetBytes(2 * size)
+	var tGse, tPipe time.Duration
+	var buf []string
+	words, terms := 0, 0
+	for b.Loop() {
+		words, terms = 0, 0
+		for _, p := range posts {
+			t0 := time.Now()
+			words += len(seg.Cut(p.JobDetail))
+			t1 := time.Now()
+			buf = tk.AppendTerms(buf[:0], p.JobDetail)
+			tPipe += time.Since(t1)
+			tGse += t1.Sub(t0)
+			terms += len(buf)
+		}
+	}
+	if words == 0 || terms == 0 {
+		b.Fatal("no output")
+	}
+	mb := float64(size) * float64(b.N) / 1e6
+	b.ReportMetric(mb/tGse.Seconds(), "gse-MB/s")
+	b.ReportMetric(mb/tPipe.Seconds(), "pipeline-MB/s")
+	b.ReportMetric(tGse.Seconds()/tPipe.Seconds(), "pipeline/gse")
+}

@@ -2,6 +2,7 @@ package text
 
 import (
 	"math"
+	"sync"
 	"testing"
 	"time"
 
@@ -179,4 +180,34 @@ func TestExtractSkills(t *testing.T) {
 		assert.NotContains(t, dict, kw)
 		assert.False(t, isNumber(kw))
 	}
+}
+
+func TestEncoderConcurrent(t *testing.T) {
+	profiles := []market.Profile{
+		profile("j1", market.Recruiter, "Python爬虫工程师", "北京", market.EducationBachelor, market.Range{Min: 1, Max: 3}, market.Salary{Min: 10000, Max: 20000}, "Python", "Scrapy"),
+		profile("s1", market.Seeker, "数据分析", "北京", market.EducationMaster, market.Range{Min: 2, Max: 2}, market.Salary{Min: 12000, Max: 15000}, "SQL", "Excel"),
+	}
+	profiles[0].Text = "负责数据抓取，熟悉Redis、MongoDB"
+	profiles[1].Tags = []string{"五险一金"}
+	rules, err := MineRules([][]string{{"python", "爬虫"}, {"python", "爬虫"}, {"sql", "excel"}}, RuleConfig{MinSupport: 0.5})
+	require.NoError(t, err)
+	enc, err := NewEncoder(profiles, EncoderConfig{Rules: rules, AttributeScale: map[string]float64{"age": 10}})
+	require.NoError(t, err)
+	want := []sparse.Vector{enc.Encode(sparse.Vector{}, &profiles[0]), enc.Encode(sparse.Vector{}, &profiles[1])}
+	// Rule expansion adds 爬虫 to the posting's tags, weighted by confidence.
+	i, ok := enc.Index(Feature{KindTag, "爬虫"})
+	require.True(t, ok)
+	assert.Positive(t, want[0].Get(i))
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			var buf sparse.Vector
+			for k := range 40 {
+				p := (g + k) % 2
+				buf = enc.Encode(buf, &profiles[p])
+				assert.Equal(t, want[p], buf)
+			}
+		})
+	}
+	wg.Wait()
 }
