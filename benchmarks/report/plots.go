@@ -8,6 +8,7 @@ import (
 
 	"github.com/twowayrec/twoway/benchmarks/metric"
 	"github.com/twowayrec/twoway/benchmarks/sim"
+	"github.com/twowayrec/twoway/benchmarks/strategy"
 	"github.com/twowayrec/twoway/market"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -20,7 +21,7 @@ import (
 var plotted = []string{"random", "popularity", "content", "one-way", "one-way +exposure", "harmonic", "harmonic +exposure",
 	"product", "urgency-weighted", "urgency-weighted +exposure"}
 
-func (r *writer) plots(out string, w *sim.World, results []*sim.Result, off []sim.Offline) error {
+func (r *writer) plots(out string, w *sim.World, results []*sim.Result, off []sim.Offline, curves []strategy.Curve) error {
 	// Matches per round.
 	p := plot.New()
 	p.Title.Text = "Mutual matches per round (simulated)"
@@ -86,12 +87,22 @@ func (r *writer) plots(out string, w *sim.World, results []*sim.Result, off []si
 		p.X.Label.Text = "k"
 		p.Y.Label.Text = "recall"
 		var lines []any
+		for _, c := range curves {
+			pts := make(plotter.XYs, len(c.Ks))
+			for i, k := range c.Ks {
+				pts[i] = plotter.XY{X: float64(k), Y: c.RecallAt[sd][i]}
+			}
+			lines = append(lines, c.Name, pts)
+		}
 		for _, o := range off {
+			if !slices.Contains([]string{"content", "one-way", "product"}, o.Name) {
+				continue
+			}
 			pts := make(plotter.XYs, len(o.Ks))
 			for i, k := range o.Ks {
 				pts[i] = plotter.XY{X: float64(k), Y: o.RecallAt[sd][i]}
 			}
-			lines = append(lines, o.Name, pts)
+			lines = append(lines, o.Name+" (scorer)", pts)
 		}
 		if err := plotutil.AddLinePoints(p, lines...); err != nil {
 			return err

@@ -21,6 +21,7 @@ import (
 	"github.com/twowayrec/twoway/benchmarks/load"
 	"github.com/twowayrec/twoway/benchmarks/metric"
 	"github.com/twowayrec/twoway/benchmarks/sim"
+	"github.com/twowayrec/twoway/benchmarks/strategy"
 	"github.com/twowayrec/twoway/internal/synth"
 	"github.com/twowayrec/twoway/market"
 )
@@ -143,11 +144,25 @@ func Run(ctx context.Context, cfg Config, out string, progress io.Writer) error 
 		logf("offline ranking %-20s done", e.name)
 	}
 
+	logf("building the recall strategies (content index, user-CF, item-CF, Swing, hot, hybrids)")
+	set, err := strategy.Build(ctx, w)
+	if err != nil {
+		return err
+	}
+	curves, err := strategy.Evaluate(ctx, w, set, users, ks)
+	if cerr := set.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	logf("recall strategies evaluated")
+
 	r.simSetup(w, sc, rateSource, len(rates), models)
 	r.simMarket(sums)
 	r.simExposure(sums)
-	r.simOffline(offline)
-	if err := r.plots(out, w, results, offline); err != nil {
+	r.simOffline(offline, curves)
+	if err := r.plots(out, w, results, offline, curves); err != nil {
 		return err
 	}
 	logf("plots written")
@@ -195,7 +210,7 @@ func (r *writer) simSetup(w *sim.World, sc sim.Config, rateSource string, nRates
 		c.Rounds, c.K, 100*c.ActiveShare, rateSource, postings(nRates))
 	r.p("\nTwo-way rankers share one pair of fitted one-way models per side (logistic regression, package rank; training rows: "+
 		"forward seekers %d, forward jobs %d, backward seekers %d, backward jobs %d); they differ only in the aggregator and in exposure control. "+
-		"Aggregators are the definitions of package match (mirrored in benchmarks/contender while match is being rebuilt). "+
+		"Aggregators are package match's (match.Aggregators). "+
 		"Urgency for the urgency-weighted sum and saturation for exposure control are the behaviour estimates of contender.Board.\n",
 		m.Rows[0], m.Rows[1], m.Rows[2], m.Rows[3])
 }
@@ -264,7 +279,7 @@ func (r *writer) simExposure(sums []sim.Summary) {
 	r.p("\n![Lorenz curves, seekers](lorenz_seekers.png) ![Lorenz curves, jobs](lorenz_jobs.png)\n")
 }
 
-func (r *writer) simOffline(off []sim.Offline) {
+func (r *writer) simOffline(off []sim.Offline, curves []strategy.Curve) {
 	r.p("\n### Offline ranking quality at the start of the rounds (simulated)\n")
 	r.p("Each sampled user ranks the whole other side. Relevance from the latent truth: *mutual* = both would accept; " +
 		"*one-way* = the user would accept. P/R/NDCG at 10; AUC pooled over users; GAUC = per-user AUC averaged.\n")
@@ -284,8 +299,10 @@ func (r *writer) simOffline(off []sim.Offline) {
 		r.p("\n*(relevance: %s)*\n", kind)
 	}
 	r.p("#### Recall of mutual acceptances at k, per strategy (simulated)\n")
-	r.p("The recall strategies of package recall (user-CF, item-CF, Swing, hot, merged) are not wired into this report yet; " +
-		"the curves compare the scorers above used as recall.\n")
+	r.p("Recall strategies of package recall, fitted on the same history (interest matrix of views/favourites/chats/replies, " +
+		"no decay; content index = bleve over every profile with learned preferences; hybrids merge the five with equal quotas), " +
+		"each asked for the top 200 of the registered other side; then the scorers above used as recall (whole other side ranked). " +
+		"Recall = share of the requester's mutual acceptances found in the top k. \"empty\" counts requesters who got no candidate.\n")
 	if len(off) == 0 {
 		return
 	}
@@ -295,14 +312,23 @@ func (r *writer) simOffline(off []sim.Offline) {
 		head += fmt.Sprintf(" R@%d |", k)
 		sep += "---:|"
 	}
-	r.p("%s\n%s", head, sep)
+	r.p("%s empty |\n%s---:|", head, sep)
+	for _, c := range curves {
+		for _, sd := range []market.Side{market.Seeker, market.Recruiter} {
+			line := fmt.Sprintf("| %s | %s |", c.Name, sideName(sd))
+			for _, v := range c.RecallAt[sd] {
+				line += " " + f3(v) + " |"
+			}
+			r.p("%s %d of %d |", line, c.Empty[sd], c.Users[sd])
+		}
+	}
 	for _, o := range off {
 		for _, sd := range []market.Side{market.Seeker, market.Recruiter} {
-			line := fmt.Sprintf("| %s | %s |", o.Name, sideName(sd))
+			line := fmt.Sprintf("| %s (scorer) | %s |", o.Name, sideName(sd))
 			for _, v := range o.RecallAt[sd] {
 				line += " " + f3(v) + " |"
 			}
-			r.p("%s", line)
+			r.p("%s — |", line)
 		}
 	}
 	r.p("\n![recall at k, seekers](recall_seekers.png) ![recall at k, jobs](recall_jobs.png)\n")
