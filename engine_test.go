@@ -3,6 +3,7 @@ package twoway
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"sync"
@@ -334,4 +335,25 @@ func TestConcurrentRecommendRecordFit(t *testing.T) {
 	}
 	// Every event recorded during the Fit is in the new state's log.
 	assert.Equal(t, len(m.Events)+200, len(e.log))
+}
+
+func TestResponseJSONBeforeFit(t *testing.T) {
+	m := smallMarket(t)
+	e := newEngine(t, m, false)
+	resp, err := e.Recommend(context.Background(), Request{ID: m.Profiles[0].ID, N: 2, DryRun: true})
+	require.NoError(t, err)
+	b, err := json.Marshal(resp)
+	require.NoError(t, err, "NaN fields encode as null")
+	var back struct {
+		Urgency *float64 `json:"urgency"`
+		Results []struct {
+			ID     string   `json:"id"`
+			TwoWay *float64 `json:"two_way"`
+		} `json:"results"`
+	}
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.Nil(t, back.Urgency)
+	require.Len(t, back.Results, 2)
+	assert.Nil(t, back.Results[0].TwoWay)
+	assert.Equal(t, resp.Results[0].ID, back.Results[0].ID)
 }
