@@ -57,6 +57,11 @@ type Config struct {
 	// partial sums added in the same order, so the fitted model is
 	// bit-identical whatever the number of workers.
 	Workers int `json:"workers"`
+	// Start, if not nil, is the starting point (warm start, e.g. the
+	// previous day's model when refitting): its weights below Dim and its
+	// intercept. Nil: all zeros. The optimum does not depend on it, only
+	// the time to reach it.
+	Start *Model `json:"-"`
 	// Progress, if not nil, is called after every L-BFGS iteration from the
 	// goroutine that called Fit. A non-nil error stops the fit and Fit
 	// returns it wrapped. Nil: no reports.
@@ -296,7 +301,15 @@ func Fit(ctx context.Context, cfg Config, d *Dataset) (*Model, error) {
 	} else if m > dim {
 		return nil, fmt.Errorf("rank: dataset uses feature index %d but Config.Dim = %d", m-1, dim)
 	}
-	x, err := minimize(ctx, c, d, dim, nil)
+	var start []float64
+	if c.Start != nil {
+		start = make([]float64, dim+1)
+		copy(start, c.Start.w)
+		if !c.NoIntercept {
+			start[dim] = c.Start.bias
+		}
+	}
+	x, err := minimize(ctx, c, d, dim, start)
 	if err != nil {
 		return nil, err
 	}

@@ -275,3 +275,30 @@ func TestPredictCalibratedAndSafe(t *testing.T) {
 	assert.InDelta(t, 0.5, (&Model{}).Predict(x), 0)
 	assert.Panics(t, func() { NewModel([]float64{math.NaN()}, 0) })
 }
+
+func TestFitWarmStart(t *testing.T) {
+	d, _ := synthetic(41, 5000, 40, 5)
+	ctx := context.Background()
+	iters := func(p *int) func(Progress) error {
+		return func(pr Progress) error { *p = pr.Iteration; return nil }
+	}
+	var cold, warm int
+	cfg := Config{L2: 1e-3, Tolerance: 1e-9, Progress: iters(&cold)}
+	m, err := Fit(ctx, cfg, d)
+	require.NoError(t, err)
+	cfg.Start, cfg.Progress = m, iters(&warm)
+	m2, err := Fit(ctx, cfg, d)
+	require.NoError(t, err)
+	assert.Less(t, warm, cold/2, "warm start at the optimum converges at once")
+	for j := range 40 {
+		assert.InDelta(t, m.Weight(uint32(j)), m2.Weight(uint32(j)), 1e-7)
+	}
+}
+
+func TestFitHierarchicalCancel(t *testing.T) {
+	d, ent := entityProblem(43, 50, 20)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := FitHierarchical(ctx, HierarchicalConfig{}, d, ent)
+	require.ErrorIs(t, err, context.Canceled)
+}
