@@ -127,8 +127,9 @@ func NewCatalog(cfg CatalogConfig) *Catalog {
 }
 
 // Set stores the content of participant ix, replacing what was there. It
-// returns an error wrapping ErrContent, and stores nothing, when the side is
-// invalid or the vector is not a valid sparse.Vector.
+// keeps content's slices: do not modify them afterwards. It returns an
+// error wrapping ErrContent, and stores nothing, when the side is invalid
+// or the vector is not a valid sparse.Vector.
 func (c *Catalog) Set(ix uint32, content Content) error {
 	if !content.Side.Valid() {
 		return fmt.Errorf("%w: participant %d: field Side: %v", ErrContent, ix, content.Side)
@@ -254,16 +255,18 @@ func pairFeatures(pf *[NumPairFeatures]float64, a, b *item) {
 	if b == nil {
 		b = &emptyItem
 	}
+	pairFeaturesCounted(pf, a, b, intersectCount(a.skills, b.skills), intersectCount(a.tags, b.tags))
+}
+
+// pairFeaturesCounted fills pf given the number of shared skills and of
+// shared terms (skills, tags and expansions); a and b are not nil.
+func pairFeaturesCounted(pf *[NumPairFeatures]float64, a, b *item, sharedSkills, sharedTerms int) {
 	*pf = [NumPairFeatures]float64{}
-	shared := 0
-	if len(a.skills) > 0 && len(b.skills) > 0 {
-		shared = intersectCount(a.skills, b.skills)
-		pf[FeatureSharedSkills] = float64(shared) / math.Sqrt(float64(len(a.skills))*float64(len(b.skills)))
+	if sharedSkills > 0 {
+		pf[FeatureSharedSkills] = float64(sharedSkills) / math.Sqrt(float64(len(a.skills))*float64(len(b.skills)))
 	}
-	if len(a.tags) > 0 && len(b.tags) > 0 {
-		if n := intersectCount(a.tags, b.tags) - shared; n > 0 {
-			pf[FeatureSharedTags] = float64(n) / math.Sqrt(float64(len(a.tags))*float64(len(b.tags)))
-		}
+	if n := sharedTerms - sharedSkills; n > 0 {
+		pf[FeatureSharedTags] = float64(n) / math.Sqrt(float64(len(a.tags))*float64(len(b.tags)))
 	}
 	if a.city != 0 && a.city == b.city {
 		pf[FeatureSameCity] = 1
@@ -275,6 +278,32 @@ func pairFeatures(pf *[NumPairFeatures]float64, a, b *item) {
 	pf[FeatureSalaryFit] = SalaryFit(seeker.Salary, job.Salary)
 	pf[FeatureExperienceFit] = ExperienceFit(seeker.Experience, job.Experience)
 	pf[FeatureEducationFit] = EducationFit(seeker.Education, job.Education)
+}
+
+// termSet is a bitset over interned term ids, for counting a requester's
+// terms in many candidates without merging sorted lists.
+type termSet []uint64
+
+// fill sets the bits of ids, growing s to hold n ids, and returns it.
+func (s termSet) fill(ids []uint32, n int) termSet {
+	words := n/64 + 1
+	s = slices.Grow(s[:0], words)[:words]
+	clear(s)
+	for _, id := range ids {
+		s[id/64] |= 1 << (id % 64)
+	}
+	return s
+}
+
+// count returns how many of ids are in s.
+func (s termSet) count(ids []uint32) int {
+	n := 0
+	for _, id := range ids {
+		if w := int(id / 64); w < len(s) {
+			n += int(s[w] >> (id % 64) & 1)
+		}
+	}
+	return n
 }
 
 func intersectCount(a, b []uint32) int {

@@ -146,3 +146,29 @@ func Example() {
 	//   - content       -0.85  city: 北京
 	//   - content       -0.26  skill: 开发
 }
+
+// The aggregators side by side for one pair: the seeker likes the job a lot
+// (0.9), the recruiter is lukewarm (0.3).
+func ExampleAggregators() {
+	p := match.NoUrgency(0.9, 0.3)
+	for _, a := range match.Aggregators() {
+		fmt.Printf("%-16s %.3f\n", a.Name, a.Aggregate(p))
+	}
+	// Output:
+	// one-way          0.900
+	// urgency-weighted 0.600
+	// mean             0.600
+	// harmonic         0.450
+	// geometric        0.520
+	// product          0.270
+	// minimum          0.300
+}
+
+// With urgencies, each side's one-way match is weighted by that side's
+// urgency: an urgent recruiter's lukewarm view counts more.
+func ExampleUrgencyWeighted() {
+	calm := match.Pair{Forward: 0.9, Backward: 0.3, RequesterUrgency: 0.5, CandidateUrgency: 0.5}
+	urgentRecruiter := match.Pair{Forward: 0.9, Backward: 0.3, RequesterUrgency: 0.2, CandidateUrgency: 0.8}
+	fmt.Printf("%.2f %.2f\n", match.UrgencyWeighted(calm), match.UrgencyWeighted(urgentRecruiter))
+	// Output: 0.60 0.42
+}

@@ -209,7 +209,9 @@ func (m *Interest) HasCorrection(user uint32) (bool, int) {
 
 // OneWay returns requester a's one-way match for candidate b: the
 // probability in [0, 1] that a attends to b under a's interest model. A
-// requester of unknown side or of a side without a model gets 0.5.
+// requester of unknown side or of a side without a model gets 0.5. It
+// builds one feature vector; score many candidates with
+// [Interest.OneWayBatch], which does not allocate.
 func (m *Interest) OneWay(a, b uint32) float64 {
 	h, c := m.correction(a)
 	if h == nil {
@@ -226,8 +228,10 @@ func (m *Interest) OneWay(a, b uint32) float64 {
 // Buffer is reusable scratch space for [Interest.OneWayBatch]. The zero
 // Buffer is ready; a Buffer must not be used by two goroutines at once.
 type Buffer struct {
-	x sparse.Vector
-	w []float64 // the requester's weights: global + correction, dense
+	x      sparse.Vector
+	w      []float64 // the requester's weights: global + correction, dense
+	skills termSet   // the requester's skills
+	terms  termSet   // the requester's skills, tags and expansions
 }
 
 // OneWayBatch writes requester a's one-way match for each candidate into
@@ -270,23 +274,29 @@ func (m *Interest) OneWayBatch(dst []float64, buf *Buffer, a uint32, candidates 
 		cat.mu.RLock()
 		defer cat.mu.RUnlock()
 		ia := cat.item(a)
+		if ia == nil {
+			ia = &emptyItem
+		}
+		buf.skills = buf.skills.fill(ia.skills, len(cat.words))
+		buf.terms = buf.terms.fill(ia.tags, len(cat.words))
 		var pf [NumPairFeatures]float64
 		wp := w[:NumPairFeatures:NumPairFeatures]
 		wc := w[NumPairFeatures:] // content weights
 		for i, b := range candidates {
 			ib := cat.item(b)
-			pairFeatures(&pf, ia, ib)
+			if ib == nil {
+				ib = &emptyItem
+			}
+			pairFeaturesCounted(&pf, ia, ib, buf.skills.count(ib.skills), buf.terms.count(ib.tags))
 			z := bias
 			for j, x := range pf {
 				z += x * wp[j]
 			}
-			if ib != nil {
-				v := ib.c.Vector
-				val := v.Val[:len(v.Idx)]
-				for k, j := range v.Idx {
-					if int(j) < len(wc) {
-						z += val[k] * wc[j]
-					}
+			v := ib.c.Vector
+			val := v.Val[:len(v.Idx)]
+			for k, j := range v.Idx {
+				if int(j) < len(wc) {
+					z += val[k] * wc[j]
 				}
 			}
 			dst[i] = rank.Sigmoid(z)

@@ -82,13 +82,19 @@ func (c SampleConfig) Validate() error {
 // interacted with. side gives a participant's side.
 //
 // The result is sorted by (User, Target, Attended) and is the same for the
-// same inputs and Seed.
+// same inputs and Seed, whatever the order of events. An invalid action is
+// an error wrapping ErrContent that names the interaction.
 func Samples(cfg SampleConfig, events []Interaction, side func(uint32) market.Side, others func(market.Side) []uint32) ([]Sample, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	c := cfg.withDefaults()
 	w := c.Weights.Table()
+	for i, e := range events {
+		if !e.Action.Valid() {
+			return nil, fmt.Errorf("%w: interaction %d (actor %d, target %d): field Action: %v", ErrContent, i, e.Actor, e.Target, e.Action)
+		}
+	}
 	ev := slices.Clone(events)
 	slices.SortFunc(ev, func(a, b Interaction) int {
 		if r := cmp.Compare(a.Actor, b.Actor); r != 0 {
@@ -112,9 +118,6 @@ func Samples(cfg SampleConfig, events []Interaction, side func(uint32) market.Si
 			best, worst, shown := 0.0, 0.0, false
 			for ; p < hi && ev[p].Target == target; p++ {
 				a := ev[p].Action
-				if !a.Valid() {
-					continue
-				}
 				x := w[a]
 				if a == market.Impression && x <= 0 {
 					shown = true

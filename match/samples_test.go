@@ -85,6 +85,10 @@ func TestSamples(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, none, 1)
 
+	_, err = match.Samples(match.SampleConfig{}, []match.Interaction{ev(0, 10, market.View), ev(0, 11, 0)}, side, others)
+	require.ErrorIs(t, err, match.ErrContent)
+	assert.Contains(t, err.Error(), "interaction 1 (actor 0, target 11): field Action")
+
 	_, err = match.Samples(match.SampleConfig{PassedOverWeight: math.NaN()}, events, side, others)
 	require.ErrorIs(t, err, match.ErrConfig)
 	assert.Contains(t, err.Error(), "PassedOverWeight")
