@@ -3,6 +3,7 @@ package activity
 import (
 	"context"
 	"math/rand/v2"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -98,4 +99,35 @@ func BenchmarkFeatures(b *testing.B) {
 	if f.NumWindows != 3 || !f.Active {
 		b.Fatalf("features not filled: %+v", f)
 	}
+}
+
+// BenchmarkRecordParallel measures Record from GOMAXPROCS goroutines at
+// once on one shared tracker.
+func BenchmarkRecordParallel(b *testing.B) {
+	const n = 1 << 16
+	evs := benchEvents(n, 100_000, 20_000)
+	tr, err := New(Config{Clock: func() time.Time { return monday }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, e := range evs {
+		if err := tr.Record(ctx, e); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	var next atomic.Uint64
+	b.RunParallel(func(pb *testing.PB) {
+		i := int(next.Add(1) * 7919)
+		for pb.Next() {
+			if err := tr.Record(ctx, evs[i&(n-1)]); err != nil {
+				b.Error(err)
+				return
+			}
+			i++
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }

@@ -37,20 +37,30 @@ type Store interface {
 }
 
 // Memory is the in-memory [Store]: for each participant a ring of the last n
-// buckets of counters, guarded by a mutex of its own. The zero value is not
-// usable; call [NewMemory].
+// buckets of counters, guarded by a mutex of its own. Participants are
+// allocated in slabs of 256 consecutive indices (about 350 KB each with the
+// default windows), so that a participant's lock, bucket bookkeeping and
+// counters sit in two cache-friendly places. The zero value is not usable;
+// call [NewMemory].
 type Memory struct {
-	n     int
-	grow  sync.Mutex                             // serialises creating rings and growing
-	users atomic.Pointer[[]atomic.Pointer[ring]] // replaced when grown
+	n      int
+	grow   sync.Mutex                             // serialises creating slabs and growing
+	chunks atomic.Pointer[[]atomic.Pointer[slab]] // replaced when grown
+}
+
+const slabBits = 8
+
+// slab holds 1<<slabBits consecutive participants.
+type slab struct {
+	rings  [1 << slabBits]ring
+	counts []uint32 // participant-major, then slot-major: [p][slot][counter]
 }
 
 type ring struct {
 	mu      sync.Mutex
-	started bool     // a bucket has been counted
-	newest  int64    // newest bucket held; slots hold buckets newest-n+1 … newest
-	last    int64    // last activity, Unix seconds
-	counts  []uint32 // slot-major: counts[slot*NumCounters+c]
+	started bool  // a bucket has been counted
+	newest  int64 // newest bucket held; slots hold buckets newest-n+1 … newest
+	last    int64 // last activity, Unix seconds
 }
 
 // NewMemory returns an empty store keeping n buckets per participant (see
@@ -60,44 +70,50 @@ func NewMemory(n int) *Memory {
 		panic(fmt.Sprintf("activity: NewMemory(%d): need at least one bucket", n))
 	}
 	m := &Memory{n: n}
-	m.users.Store(new([]atomic.Pointer[ring]))
+	m.chunks.Store(new([]atomic.Pointer[slab]))
 	return m
 }
 
 // Buckets returns how many buckets per participant m keeps.
 func (m *Memory) Buckets() int { return m.n }
 
-func (m *Memory) get(user uint32) *ring {
-	users := *m.users.Load()
-	if int(user) < len(users) {
-		return users[user].Load()
+// get returns user's ring and counters, or nil if its slab does not exist.
+func (m *Memory) get(user uint32) (*ring, []uint32) {
+	chunks := *m.chunks.Load()
+	k := int(user >> slabBits)
+	if k >= len(chunks) {
+		return nil, nil
 	}
-	return nil
+	sl := chunks[k].Load()
+	if sl == nil {
+		return nil, nil
+	}
+	i := int(user & (1<<slabBits - 1))
+	size := m.n * NumCounters
+	return &sl.rings[i], sl.counts[i*size : (i+1)*size : (i+1)*size]
 }
 
-func (m *Memory) getOrCreate(user uint32) *ring {
-	if r := m.get(user); r != nil {
-		return r
+func (m *Memory) getOrCreate(user uint32) (*ring, []uint32) {
+	if r, c := m.get(user); r != nil {
+		return r, c
 	}
 	m.grow.Lock()
-	defer m.grow.Unlock()
-	users := *m.users.Load()
-	if int(user) < len(users) {
-		if r := users[user].Load(); r != nil {
-			return r
+	chunks := *m.chunks.Load()
+	k := int(user >> slabBits)
+	if k >= len(chunks) {
+		// Slabs are only created under m.grow, so the copy misses none.
+		grown := make([]atomic.Pointer[slab], max(k+1, 2*len(chunks), 16))
+		for i := range chunks {
+			grown[i].Store(chunks[i].Load())
 		}
-	} else {
-		// Rings are only created under m.grow, so the copy misses none.
-		grown := make([]atomic.Pointer[ring], max(int(user)+1, 2*len(users), 1024))
-		for i := range users {
-			grown[i].Store(users[i].Load())
-		}
-		m.users.Store(&grown)
-		users = grown
+		m.chunks.Store(&grown)
+		chunks = grown
 	}
-	r := &ring{counts: make([]uint32, m.n*NumCounters)}
-	users[user].Store(r)
-	return r
+	if chunks[k].Load() == nil {
+		chunks[k].Store(&slab{counts: make([]uint32, (1<<slabBits)*m.n*NumCounters)})
+	}
+	m.grow.Unlock()
+	return m.get(user)
 }
 
 func (m *Memory) slot(b int64) int {
@@ -111,7 +127,7 @@ func (m *Memory) slot(b int64) int {
 // Add implements [Store]. It never fails and does not allocate once the
 // participant has been seen.
 func (m *Memory) Add(_ context.Context, user uint32, bucket int64, set CounterSet, at int64) error {
-	r := m.getOrCreate(user)
+	r, counts := m.getOrCreate(user)
 	r.mu.Lock()
 	if at > r.last {
 		r.last = at
@@ -125,7 +141,7 @@ func (m *Memory) Add(_ context.Context, user uint32, bucket int64, set CounterSe
 			steps := min(bucket-r.newest, int64(m.n))
 			for b := bucket - steps + 1; b <= bucket; b++ {
 				s := m.slot(b) * NumCounters
-				clear(r.counts[s : s+NumCounters])
+				clear(counts[s : s+NumCounters])
 			}
 			r.newest = bucket
 		}
@@ -133,7 +149,7 @@ func (m *Memory) Add(_ context.Context, user uint32, bucket int64, set CounterSe
 			s := m.slot(bucket) * NumCounters
 			for c := range NumCounters {
 				if set&(1<<c) != 0 {
-					r.counts[s+c]++
+					counts[s+c]++
 				}
 			}
 		}
@@ -148,7 +164,7 @@ func (m *Memory) Read(_ context.Context, user uint32, first int64, dst []uint32)
 		panic(fmt.Sprintf("activity: Memory.Read: len(dst) = %d, not a multiple of %d", len(dst), NumCounters))
 	}
 	clear(dst)
-	r := m.get(user)
+	r, counts := m.get(user)
 	if r == nil {
 		return 0, nil
 	}
@@ -164,7 +180,7 @@ func (m *Memory) Read(_ context.Context, user uint32, first int64, dst []uint32)
 		s := m.slot(b) * NumCounters
 		i := int(b - first)
 		for c := range NumCounters {
-			dst[c*n+i] = r.counts[s+c]
+			dst[c*n+i] = counts[s+c]
 		}
 	}
 	return r.last, nil
