@@ -100,6 +100,10 @@ type Config struct {
 	Aggregator string `json:"aggregator"`
 	// Reasons is how many reasons per direction explanations keep. Zero: 3.
 	Reasons int `json:"reasons"`
+	// HideViewed also hides from a requester the profiles they viewed or
+	// favourited. Zero (false): only contacted (chat, apply, reply, hire)
+	// and rejected profiles are hidden; a viewed job may come back.
+	HideViewed bool `json:"hide_viewed"`
 	// ExclusionRefresh is how often the recall-time exclusion bitmap of
 	// over-exposed candidates is rebuilt. Zero: one minute.
 	ExclusionRefresh time.Duration `json:"exclusion_refresh"`

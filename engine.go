@@ -55,7 +55,7 @@ type Engine struct {
 	removed  []bool
 	log      []event                        // retained behaviour log (Config.Events == nil)
 	acts     map[uint32][]match.Interaction // each actor's interactions, for online interest updates
-	seen     map[uint32][]uint32            // targets each actor acted on (not impressions)
+	seen     map[uint32][]uint32            // targets each actor contacted (see addSets)
 	blocked  map[uint32][]uint32            // participants each one rejected or was rejected by
 	dirty    map[uint32]bool                // actors whose interest correction is stale
 	fitting  bool
@@ -270,12 +270,10 @@ func (e *Engine) Record(ctx context.Context, events ...market.Event) error {
 	return errors.Join(errs...)
 }
 
-// remember updates the per-participant sets from one event and marks the
-// actor's interest model stale. e.mu is held. Impressions are negative
-// evidence for the interest model ("shown but passed over") but do not make
-// the target "seen": it may be shown again.
+// remember updates the per-participant sets from one event (see addSets)
+// and marks the actor's interest model stale. e.mu is held.
 func (e *Engine) remember(ev event) {
-	addSets(e.acts, e.seen, e.blocked, ev)
+	e.addSets(e.acts, e.seen, e.blocked, ev)
 	e.dirty[ev.actor] = true
 }
 

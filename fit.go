@@ -218,11 +218,11 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	stage("exposure", true)
 
 	stage("swap", false)
-	acts, seen, blocked := sets(log)
+	acts, seen, blocked := e.sets(log)
 	e.mu.Lock()
 	for _, ev := range e.during {
 		st.record(ev)
-		addSets(acts, seen, blocked, ev)
+		e.addSets(acts, seen, blocked, ev)
 	}
 	for _, ix := range e.upserted {
 		st.setContent(ix, &e.profiles[ix])
@@ -337,22 +337,29 @@ func othersBySide(profiles []market.Profile, removed []bool) map[market.Side][]u
 }
 
 // sets builds the per-participant interaction, seen and blocked sets of a log.
-func sets(log []event) (acts map[uint32][]match.Interaction, seen, blocked map[uint32][]uint32) {
+func (e *Engine) sets(log []event) (acts map[uint32][]match.Interaction, seen, blocked map[uint32][]uint32) {
 	acts, seen, blocked = map[uint32][]match.Interaction{}, map[uint32][]uint32{}, map[uint32][]uint32{}
 	for _, ev := range log {
-		addSets(acts, seen, blocked, ev)
+		e.addSets(acts, seen, blocked, ev)
 	}
 	return acts, seen, blocked
 }
 
-func addSets(acts map[uint32][]match.Interaction, seen, blocked map[uint32][]uint32, ev event) {
+// addSets adds one event to the per-participant sets. A target counts as
+// seen by its actor once contacted (chat, apply, reply, hire), or also once
+// viewed or favourited with Config.HideViewed; a rejection blocks the pair
+// both ways. Impressions only feed the interest model.
+func (e *Engine) addSets(acts map[uint32][]match.Interaction, seen, blocked map[uint32][]uint32, ev event) {
 	acts[ev.actor] = append(acts[ev.actor], match.Interaction{Actor: ev.actor, Target: ev.target, Action: ev.action})
-	if ev.action == market.Impression {
-		return
-	}
-	if ev.action == market.Reject {
+	switch ev.action {
+	case market.Reject:
 		blocked[ev.actor] = append(blocked[ev.actor], ev.target)
 		blocked[ev.target] = append(blocked[ev.target], ev.actor)
+	case market.Chat, market.Apply, market.Reply, market.Hire:
+		seen[ev.actor] = append(seen[ev.actor], ev.target)
+	case market.View, market.Favourite:
+		if e.cfg.HideViewed {
+			seen[ev.actor] = append(seen[ev.actor], ev.target)
+		}
 	}
-	seen[ev.actor] = append(seen[ev.actor], ev.target)
 }

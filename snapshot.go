@@ -136,7 +136,7 @@ func (e *Engine) Load(ctx context.Context, r io.Reader) error {
 	if e.cfg.Events == nil {
 		e.log = snap.events
 	}
-	e.acts, e.seen, e.blocked = sets(snap.events)
+	e.acts, e.seen, e.blocked = e.sets(snap.events)
 	e.dirty = map[uint32]bool{}
 	st, err := e.emptyState(e.cfg.Clock())
 	if err != nil {
