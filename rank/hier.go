@@ -343,6 +343,10 @@ func fitCorrection(ctx context.Context, c HierarchicalConfig, global *Model, d *
 	lc := Config{
 		L2: c.Lambda / W, NoIntercept: true, Dim: len(feats) + 1,
 		MaxIterations: c.EntityMaxIterations, Tolerance: c.EntityTolerance / W, Workers: 1,
+		// Entity problems are small and well conditioned by the prior:
+		// 5 correction pairs converge as fast as 15 with a third of the
+		// memory.
+		Memory: 5,
 	}
 	x, err := minimize(ctx, lc.withDefaults(), local, len(feats)+1, nil)
 	if err != nil {
