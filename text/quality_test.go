@@ -44,6 +44,7 @@ func readZhilian(tb testing.TB) []zhilianPosting {
 
 // skillRecall is the result of the extraction check.
 type skillRecall struct {
+	extracted, extractedLabels  int // skills extracted; of which among the posting's labels
 	labels, found               int // all labels
 	occurring, occurringFound   int // labels whose text or a known variant occurs in the posting
 	misses, occurringMissesList []string
@@ -60,6 +61,16 @@ func checkSkillRecall(tk *Tokenizer, posts []zhilianPosting) skillRecall {
 		terms := tk.Terms(text)
 		cleaned := Clean(text)
 		seen := map[string]bool{}
+		r.extracted += len(got)
+		var labelSet []string
+		for _, raw := range SplitLabels(p.JobSkills) {
+			labelSet = append(labelSet, v.Normalize(raw))
+		}
+		for _, g := range got {
+			if slices.Contains(labelSet, g) {
+				r.extractedLabels++
+			}
+		}
 		for _, raw := range SplitLabels(p.JobSkills) {
 			label := v.Normalize(raw)
 			if label == "" || seen[label] {
@@ -103,6 +114,8 @@ func TestSkillRecallZhilian(t *testing.T) {
 	t.Logf("%s: %d postings, %d labels; recall over all labels %.3f (%d/%d)", zhilianFile, len(posts), r.labels, all, r.found, r.labels)
 	t.Logf("labels occurring in the text literally or as a known variant: %d (%.2f of labels); recall %.3f (%d/%d)",
 		r.occurring, float64(r.occurring)/float64(r.labels), occ, r.occurringFound, r.occurring)
+	t.Logf("extracted %.1f skills per posting; %.2f of them are among the posting's own labels (labels are few, so this understates precision)",
+		float64(r.extracted)/float64(len(posts)), float64(r.extractedLabels)/float64(r.extracted))
 	t.Logf("misses among occurring labels: %s", strings.Join(r.occurringMissesList, ", "))
 	slices.SortFunc(r.misses, func(a, b string) int { return cmp.Compare(a, b) })
 	t.Logf("labels not in the text (not counted above): %s", strings.Join(r.misses, ", "))

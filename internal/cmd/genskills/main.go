@@ -19,7 +19,9 @@
 // entry. Each entry is counted once per posting. Sentence fragments (the
 // boss file's need column sometimes holds whole requirement sentences),
 // labels longer than 16 runes and a few non-skill words (无, 高级…) are
-// dropped; the verbs 熟悉/精通/了解/掌握/熟练 before a label and 经验 or 开发经验
+// dropped, and so are labels that read like requirement sentences or
+// headers (list numbers, 要求, 学历, 能力, 工作…, or Chinese labels longer
+// than 10 runes); the verbs 熟悉/精通/了解/掌握/熟练 before a label and 经验 or 开发经验
 // after it are cut ("Java开发经验" → "Java"). An entry is kept when at least 2 postings carry it, or when it
 // comes from a column that holds only skills (skillLables, job_skills).
 //
@@ -43,6 +45,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -268,6 +271,26 @@ func pyList(s string) []string {
 	return out
 }
 
+// listMarker matches a label that starts like a list item: "1.", "2、", "3 ".
+var listMarker = regexp.MustCompile(`^[0-9]+\s*[.、．)）\s]`)
+
+// sentenceWords mark requirement sentences and headers that the boss
+// file's need column holds instead of labels (任职要求, 本科及以上学历,
+// 具备良好的沟通能力, 不接受居家办公, 开发工作…).
+var sentenceWords = []string{"要求", "学历", "专业", "职责", "优先", "以上", "工作", "职位", "岗位", "能力",
+	"待遇", "居家", "负责", "具备", "具有", "参与", "完成", "根据", "描述", "熟悉", "精通"}
+
+func containsAny(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
+
 // notSkills are labels that carry no skill or job meaning.
 var notSkills = map[string]bool{"无": true, "其他": true, "高级": true, "中级": true, "初级": true, "资深": true, "不限": true}
 
@@ -288,7 +311,13 @@ func clean(raw string) []string {
 		if n == 0 || n > 16 || !utf8.ValidString(s) || notSkills[s] {
 			continue
 		}
-		if strings.ContainsAny(s, "，。；;：:！!？?“”\"（）()【】[]《》") {
+		if strings.ContainsAny(s, "，。；;：:！!？?“”\"（）()【】[]《》") || listMarker.MatchString(s) {
+			continue
+		}
+		if n > 10 && strings.IndexFunc(s, isHan) >= 0 { // Chinese skill names are short; longer ones are sentences
+			continue
+		}
+		if containsAny(s, sentenceWords) {
 			continue
 		}
 		if unicode.IsDigit([]rune(s)[0]) && strings.IndexFunc(s, unicode.IsLetter) < 0 {
