@@ -21,10 +21,9 @@
 //
 // The urgency-weighted aggregator needs each side's urgency. [Board]
 // estimates it from behaviour as recent/(recent + baseline) actions per
-// day. Exposure control multiplies a candidate's score by 1 − saturation,
-// saturation = L/(L + 3) with L the candidate's recent inbound contacts
-// plus 0.3 × the impressions this recommender gave it recently (its own
-// exposure ledger), both halved every round.
+// day. Exposure control is package exposure's: the saturation model fitted
+// on the history ([FitExposure]) and one exposure.Controller (ledger,
+// budget, penalty) per recommender.
 package contender
 
 import (
@@ -47,8 +46,6 @@ type Board struct {
 	Interest  []float64 // views, favourites and contacts received
 	recent    []float64 // actions made, halved every round (urgency)
 	baseline  []float64 // actions per day over the history
-	recentIn  []float64 // contacts received, halved every round (saturation)
-	ledger    []float64 // impressions given by this recommender, halved every round
 	contacted map[sim.Pair]struct{}
 	about     [][3]float64 // per participant: log1p(Inbound)/3, ReplyRate, log1p(Actions)/3
 }
@@ -58,7 +55,7 @@ func NewBoard(w *sim.World) *Board {
 	n := len(w.Market.Profiles)
 	b := &Board{w: w, Inbound: make([]float64, n), Answered: make([]float64, n), Actions: make([]float64, n),
 		Interest: make([]float64, n), recent: make([]float64, n), baseline: make([]float64, n),
-		recentIn: make([]float64, n), ledger: make([]float64, n), contacted: make(map[sim.Pair]struct{})}
+		contacted: make(map[sim.Pair]struct{})}
 	start := w.Market.Config.Start
 	for _, e := range w.History {
 		b.add(e)
@@ -68,9 +65,6 @@ func NewBoard(w *sim.World) *Board {
 		f := math.Pow(0.5, float64(age))
 		if e.Action != market.Impression {
 			b.recent[e.Actor] += f
-		}
-		if e.Action.Contact() {
-			b.recentIn[e.Target] += f
 		}
 	}
 	for i := range b.baseline {
@@ -102,16 +96,11 @@ func (b *Board) add(e sim.Interaction) {
 func (b *Board) Observe(_ int, events []sim.Interaction) {
 	for i := range b.recent {
 		b.recent[i] *= 0.5
-		b.recentIn[i] *= 0.5
-		b.ledger[i] *= 0.5
 	}
 	for _, e := range events {
 		b.add(e)
 		if e.Action != market.Impression {
 			b.recent[e.Actor]++
-		}
-		if e.Action.Contact() {
-			b.recentIn[e.Target]++
 		}
 	}
 	b.refresh()
@@ -123,9 +112,6 @@ func (b *Board) refresh() {
 		b.about[i] = [3]float64{math.Log1p(b.Inbound[i]) / 3, b.ReplyRate(uint32(i)), math.Log1p(b.Actions[i]) / 3}
 	}
 }
-
-// Shown records that the recommender showed ix (its exposure ledger).
-func (b *Board) Shown(ix uint32) { b.ledger[ix]++ }
 
 // Contacted reports whether a has contacted c.
 func (b *Board) Contacted(a, c uint32) bool {
@@ -143,10 +129,4 @@ func (b *Board) ReplyRate(ix uint32) float64 { return (b.Answered[ix] + 1) / (b.
 func (b *Board) Urgency(ix uint32) float64 {
 	r := b.recent[ix] / 2
 	return r / (r + b.baseline[ix] + 0.5)
-}
-
-// Saturation estimates how flooded ix is, in [0, 1).
-func (b *Board) Saturation(ix uint32) float64 {
-	l := b.recentIn[ix] + 0.3*b.ledger[ix]
-	return l / (l + 3)
 }

@@ -2,9 +2,11 @@ package contender
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"time"
 
 	"github.com/twowayrec/twoway/benchmarks/sim"
 	"github.com/twowayrec/twoway/market"
@@ -17,27 +19,39 @@ type ScoreFunc func(a uint32, cands []uint32, dst []float64) []float64
 
 // Ranked is a recommender that scores every registered participant of the
 // other side that the requester has not contacted yet and shows the top K
-// (ties by index). It keeps its own Board. With Exposure set it multiplies
-// scores by 1 − Board.Saturation (exposure control).
+// (ties by index). It keeps its own Board. With exposure control (package
+// exposure) it recomputes every participant's saturation at the start of
+// each round from its own event log, multiplies scores by 1 − penalty of
+// its own exposure.Controller, drops excluded candidates and records what
+// it shows in the controller's ledger.
 type Ranked struct {
-	Name     string
-	Exposure bool
-	Board    *Board
-	score    ScoreFunc
-	w        *sim.World
-	pool     [3][]uint32 // registered participants per side, for poolRound
-	poolRnd  int
-	cands    []uint32
-	scores   []float64
-	order    []int
-	out      []uint32
+	Name    string
+	Board   *Board
+	control *control
+	score   ScoreFunc
+	w       *sim.World
+	pool    [3][]uint32 // registered participants per side, for poolRound
+	poolRnd int
+	cands   []uint32
+	scores  []float64
+	order   []int
+	out     []uint32
 }
 
 // NewRanked returns a Ranked recommender named name over w with its own
-// board, scoring with the function that mk builds from that board.
-func NewRanked(name string, w *sim.World, exposure bool, mk func(*Board) ScoreFunc) *Ranked {
+// board, scoring with the function that mk builds from that board. A
+// non-nil x adds exposure control.
+func NewRanked(name string, w *sim.World, x *Exposure, mk func(*Board) ScoreFunc) (*Ranked, error) {
 	bd := NewBoard(w)
-	return &Ranked{Name: name, Exposure: exposure, Board: bd, score: mk(bd), w: w, poolRnd: -1}
+	r := &Ranked{Name: name, Board: bd, score: mk(bd), w: w, poolRnd: -1}
+	if x != nil {
+		c, err := x.newControl()
+		if err != nil {
+			return nil, err
+		}
+		r.control = c
+	}
+	return r, nil
 }
 
 // Score scores cands for a (without exposure control): the sim.Scorer
@@ -47,7 +61,12 @@ func (r *Ranked) Score(a uint32, cands []uint32, dst []float64) []float64 {
 }
 
 // Observe implements sim.Learner.
-func (r *Ranked) Observe(round int, events []sim.Interaction) { r.Board.Observe(round, events) }
+func (r *Ranked) Observe(round int, events []sim.Interaction) {
+	r.Board.Observe(round, events)
+	if r.control != nil {
+		r.control.observe(events)
+	}
+}
 
 // Recommend implements sim.Recommender.
 func (r *Ranked) Recommend(req sim.Request) []uint32 {
@@ -63,6 +82,12 @@ func (r *Ranked) Recommend(req sim.Request) []uint32 {
 				r.pool[s] = append(r.pool[s], ix)
 			}
 		}
+		if r.control != nil {
+			day := r.w.Start.Add(time.Duration(req.Round) * 24 * time.Hour)
+			if err := r.control.refresh(day); err != nil {
+				panic(fmt.Sprintf("contender: %s: saturation: %v", r.Name, err)) // events come from the simulator: a bug
+			}
+		}
 	}
 	a := req.User
 	r.cands = r.cands[:0]
@@ -72,14 +97,12 @@ func (r *Ranked) Recommend(req sim.Request) []uint32 {
 		}
 	}
 	r.scores = r.score(a, r.cands, r.scores)
-	if r.Exposure {
-		for i, c := range r.cands {
-			r.scores[i] *= 1 - r.Board.Saturation(c)
-		}
+	if r.control != nil {
+		r.cands, r.scores = r.control.apply(r.cands, r.scores, req.Time)
 	}
 	r.out = TopK(r.out, r.cands, r.scores, req.K, &r.order)
-	for _, c := range r.out {
-		r.Board.Shown(c)
+	if r.control != nil {
+		r.control.ctl.Served(r.out)
 	}
 	return r.out
 }

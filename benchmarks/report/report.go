@@ -106,6 +106,11 @@ func Run(ctx context.Context, cfg Config, out string, progress io.Writer) error 
 	if err != nil {
 		return err
 	}
+	logf("fitting the saturation model of package exposure")
+	expo, err := contender.FitExposure(ctx, w)
+	if err != nil {
+		return err
+	}
 	type entry struct {
 		name     string
 		exposure bool
@@ -125,7 +130,14 @@ func Run(ctx context.Context, cfg Config, out string, progress io.Writer) error 
 			return err
 		}
 		t0 := time.Now()
-		rec := contender.NewRanked(e.name, w, e.exposure, e.mk)
+		var x *contender.Exposure
+		if e.exposure {
+			x = expo
+		}
+		rec, err := contender.NewRanked(e.name, w, x, e.mk)
+		if err != nil {
+			return err
+		}
 		res := w.Run(e.name, rec, nil)
 		results = append(results, res)
 		s := w.Summarize(res)
@@ -139,7 +151,10 @@ func Run(ctx context.Context, cfg Config, out string, progress io.Writer) error 
 		if e.exposure {
 			continue
 		}
-		rec := contender.NewRanked(e.name, w, false, e.mk)
+		rec, err := contender.NewRanked(e.name, w, nil, e.mk)
+		if err != nil {
+			return err
+		}
 		offline = append(offline, w.EvaluateOffline(e.name, rec, users, 10, ks))
 		logf("offline ranking %-20s done", e.name)
 	}
@@ -158,7 +173,7 @@ func Run(ctx context.Context, cfg Config, out string, progress io.Writer) error 
 	}
 	logf("recall strategies evaluated")
 
-	r.simSetup(w, sc, rateSource, len(rates), models)
+	r.simSetup(w, sc, rateSource, len(rates), models, expo)
 	r.simMarket(sums)
 	r.simExposure(sums)
 	r.simOffline(offline, curves)
@@ -201,7 +216,7 @@ func pct(x float64) string {
 	return fmt.Sprintf("%+.1f%%", 100*x)
 }
 
-func (r *writer) simSetup(w *sim.World, sc sim.Config, rateSource string, nRates int, m *contender.Models) {
+func (r *writer) simSetup(w *sim.World, sc sim.Config, rateSource string, nRates int, m *contender.Models, x *contender.Exposure) {
 	c := w.Config
 	r.p("\n## Simulator (simulated)\n")
 	r.p("Market: %d seekers, %d jobs (internal/synth, seed %d); %d days of history (%d events) that every contender learns from, "+
@@ -211,8 +226,11 @@ func (r *writer) simSetup(w *sim.World, sc sim.Config, rateSource string, nRates
 	r.p("\nTwo-way rankers share one pair of fitted one-way models per side (logistic regression, package rank; training rows: "+
 		"forward seekers %d, forward jobs %d, backward seekers %d, backward jobs %d); they differ only in the aggregator and in exposure control. "+
 		"Aggregators are package match's (match.Aggregators). "+
-		"Urgency for the urgency-weighted sum and saturation for exposure control are the behaviour estimates of contender.Board.\n",
-		m.Rows[0], m.Rows[1], m.Rows[2], m.Rows[3])
+		"Urgency for the urgency-weighted sum is the behaviour estimate of contender.Board (recent against baseline activity). "+
+		"\"+exposure\" is package exposure: its saturation model fitted on %d labelled contacts of the history, recomputed for every participant "+
+		"at the start of each round, and an exposure.Controller per ranker (default capacity 50 impressions, 24 h half-life ledger) that "+
+		"multiplies scores by 1 − penalty and drops excluded candidates.\n",
+		m.Rows[0], m.Rows[1], m.Rows[2], m.Rows[3], x.Examples)
 }
 
 func (r *writer) simMarket(sums []sim.Summary) {
