@@ -67,11 +67,11 @@ func checkResponse(t *testing.T, e *Engine, m *synth.Market, resp *Response, n i
 			}
 		}
 	}
-	// Nothing the requester already acted on comes back.
+	// Nothing the requester already contacted or rejected comes back.
 	for k, p := range m.Pairs {
-		if p.Actor == ix && m.Events[k].Action != market.Impression {
+		if a := m.Events[k].Action; p.Actor == ix && (a.Contact() || a == market.Reply || a == market.Hire || a == market.Reject) {
 			id, _ := m.Dict.ID(p.Target)
-			assert.False(t, seen[id], "%s was already seen by %s", id, resp.Requester)
+			assert.False(t, seen[id], "%s was already contacted by %s", id, resp.Requester)
 		}
 	}
 }
