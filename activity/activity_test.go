@@ -450,6 +450,10 @@ func TestTable(t *testing.T) {
 	tab.GetAll([]uint32{0, 1, 5000, 4999}, dst)
 	assert.Equal(t, []float64{0.25, 0.5, 0.75, 0.25}, dst)
 	assert.Panics(t, func() { tab.GetAll([]uint32{1}, dst) })
+	vals := tab.Values(nil)
+	require.Len(t, vals, tab.Len())
+	assert.Equal(t, []float64{0.25, 0.5, 0.25}, vals[:3])
+	assert.Equal(t, 0.75, vals[5000])
 
 	var wg sync.WaitGroup
 	for g := range 4 {

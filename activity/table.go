@@ -91,3 +91,14 @@ func (t *Table) Set(user uint32, v float64) {
 	}
 	t.vals[user].Store(math.Float64bits(v))
 }
+
+// Values appends every entry, by index, to dst and returns the extended
+// slice: a dense copy for passes over the whole population.
+func (t *Table) Values(dst []float64) []float64 {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	for i := range t.vals {
+		dst = append(dst, math.Float64frombits(t.vals[i].Load()))
+	}
+	return dst
+}

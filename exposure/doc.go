@@ -37,7 +37,28 @@
 // shows the candidate more. [Controller.Exclusions] fills a
 // kelindar/bitmap for recall; [Controller.Penalties] gives per-candidate
 // penalties for ranking; [Controller.Served] records what was shown. All
-// are safe under concurrent requests and events.
+// are safe under concurrent requests and events. The ledger lives in the
+// process: several servers behind one Redis each count only the
+// impressions they served (a shared ledger would need a store of its own,
+// like activity.Store).
+//
+// # Wiring
+//
+// An engine keeps one activity.Tracker (shared with package urgency), one
+// [Controller], and behind an atomic.Pointer the current [Model] and its
+// serving table of saturations:
+//
+//   - Record: Tracker.Record(event); optionally Model.Refresh for the
+//     event's target (its inbound load changed) and actor.
+//   - Fit: at one or more cut-offs at least Window+AnswerWithin before the
+//     log's end, Tracker.Batch and [Labels], then [Examples] and [Fit];
+//     Tracker.Batch at the log's end and [Model.Table] for serving.
+//   - Recommend: periodically Controller.Exclusions(Table.Values) into the
+//     bitmap recall filters with; per request Table.GetAll(candidates),
+//     Controller.Penalties for ranking, and Controller.Served(shown) for
+//     the list returned.
+//   - Save/Load: [Model.WriteTo] and [ReadModel]. The ledger is real-time
+//     state of this process (see above).
 //
 // # Measured
 //

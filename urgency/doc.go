@@ -37,6 +37,21 @@
 // atomic.Pointer. For serving, [Model.Table] and [Model.Refresh] keep
 // every participant's urgency in an activity.Table.
 //
+// # Wiring
+//
+// An engine keeps one activity.Tracker and one [Recent] and, behind an
+// atomic.Pointer, the current [Model] and its serving table:
+//
+//   - Record: Tracker.Record(event) and Recent.Record(event); optionally
+//     Model.Refresh for the event's two participants.
+//   - Fit: [Inputs] and [Labels] at a cut-off at least Horizon before the
+//     log's end, [Fit] on the users to learn from, then [Inputs] at the
+//     log's end and [Model.Table] for serving; swap both in.
+//   - Recommend: Table.Get(requester) for the requester's urgency and
+//     Table.GetAll(candidates) for the candidates' (about a nanosecond
+//     each), or [Live] plus [Model.Urgency] for an exact real-time value.
+//   - Save/Load: [Model.WriteTo] and [ReadModel].
+//
 // # Measured
 //
 // On the simulated market (internal/synth seed 1: 5,000 seekers, 1,000
