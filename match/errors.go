@@ -13,6 +13,9 @@ var (
 	// ErrContent: a participant's content that cannot be used (a bad
 	// vector, an invalid side).
 	ErrContent = errors.New("match: invalid content")
+	// ErrCorrupt: a saved model that cannot be read back (truncated,
+	// damaged, foreign or of an unknown version).
+	ErrCorrupt = errors.New("match: corrupt or foreign data")
 	// ErrNoSamples: nothing to learn an interest model from.
 	ErrNoSamples = errors.New("match: no training samples")
 )

@@ -1,0 +1,94 @@
+package match
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+
+	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/rank"
+)
+
+// Stream layout of a saved Interest, little-endian:
+//
+//	magic    [8]byte "TWMATCHI"
+//	version  uint16  1
+//	sides    uint8   bit 1: seeker model follows, bit 2: recruiter model follows
+//	models   one rank.Hierarchical stream per present side (seeker first),
+//	         each with its own version and CRC
+var interestMagic = [8]byte{'T', 'W', 'M', 'A', 'T', 'C', 'H', 'I'}
+
+const interestVersion = 1
+
+// WriteTo writes both sides' models (global models and every user's
+// correction) in a versioned binary format. It implements io.WriterTo.
+// The Featurizer is not saved: content is rebuilt from profiles.
+func (m *Interest) WriteTo(w io.Writer) (int64, error) {
+	cw := &countWriter{w: w}
+	var head [11]byte
+	copy(head[:8], interestMagic[:])
+	binary.LittleEndian.PutUint16(head[8:10], interestVersion)
+	for _, s := range []market.Side{market.Seeker, market.Recruiter} {
+		if m.sides[s] != nil {
+			head[10] |= 1 << s
+		}
+	}
+	if _, err := cw.Write(head[:]); err != nil {
+		return cw.n, err
+	}
+	for _, s := range []market.Side{market.Seeker, market.Recruiter} {
+		if h := m.sides[s]; h != nil {
+			if _, err := h.WriteTo(cw); err != nil {
+				return cw.n, err
+			}
+		}
+	}
+	return cw.n, nil
+}
+
+// ReadInterest reads an Interest written by [Interest.WriteTo], scoring
+// with feat (which must index participants as when it was saved). A
+// truncated, damaged or foreign stream is an error wrapping ErrCorrupt
+// (and rank's error); it never panics.
+func ReadInterest(r io.Reader, feat Featurizer) (*Interest, error) {
+	var head [11]byte
+	if _, err := io.ReadFull(r, head[:]); err != nil {
+		return nil, fmt.Errorf("%w: interest header: %w", ErrCorrupt, err)
+	}
+	if [8]byte(head[:8]) != interestMagic {
+		return nil, fmt.Errorf("%w: magic %q, want %q", ErrCorrupt, head[:8], interestMagic[:])
+	}
+	if v := binary.LittleEndian.Uint16(head[8:10]); v != interestVersion {
+		return nil, fmt.Errorf("%w: version %d (this package reads %d)", ErrCorrupt, v, interestVersion)
+	}
+	flags := head[10]
+	if flags&^(1<<market.Seeker|1<<market.Recruiter) != 0 || flags == 0 {
+		return nil, fmt.Errorf("%w: side flags %#x", ErrCorrupt, flags)
+	}
+	m := &Interest{cfg: InterestConfig{}.withDefaults(), feat: feat}
+	for _, s := range []market.Side{market.Seeker, market.Recruiter} {
+		if flags&(1<<s) == 0 {
+			continue
+		}
+		h, err := rank.ReadHierarchical(r)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v side: %w", ErrCorrupt, s, err)
+		}
+		m.sides[s] = h
+	}
+	return m, nil
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	k, err := c.w.Write(p)
+	c.n += int64(k)
+	if err == nil && k < len(p) {
+		err = io.ErrShortWrite
+	}
+	return k, err
+}
