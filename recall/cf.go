@@ -314,10 +314,10 @@ func (r *ItemCF) Recall(ctx context.Context, req Request, dst []Candidate) ([]Ca
 	if req.K <= 0 {
 		return dst, nil
 	}
-	t, m := r.tab.Load(), r.x.base.Load()
+	t := r.tab.Load()
 	s := r.pool.get(len(t.ptr))
 	defer r.pool.put(s)
-	s.hist = r.x.history(m, req.Requester, s.hist[:0])
+	s.hist = r.x.history(req.Requester, s.hist[:0])
 	for _, h := range s.hist {
 		nb, sim := t.of(h.Index)
 		for k, j := range nb {
@@ -458,13 +458,13 @@ func (r *UserCF) Recall(ctx context.Context, req Request, dst []Candidate) ([]Ca
 	if req.K <= 0 {
 		return dst, nil
 	}
-	f, m := r.fit.Load(), r.x.base.Load()
-	s := r.pool.get(max(f.m.n, m.n))
+	f := r.fit.Load()
+	s := r.pool.get(f.m.n)
 	defer r.pool.put(s)
 	nb, sim := f.tab.of(req.Requester)
 	var live []Candidate
 	if r.x.overlaid(req.Requester) {
-		live = r.liveNeighbours(f, m, req.Requester, s)
+		live = r.liveNeighbours(f, req.Requester, s)
 		nb, sim = nil, nil
 	}
 	for k := range max(len(nb), len(live)) {
@@ -475,7 +475,7 @@ func (r *UserCF) Recall(ctx context.Context, req Request, dst []Candidate) ([]Ca
 		} else {
 			v, w = nb[k], float64(sim[k])
 		}
-		s.hist2 = r.x.history(m, v, s.hist2[:0])
+		s.hist2 = r.x.history(v, s.hist2[:0])
 		for _, h := range s.hist2 {
 			s.add(h.Index, w*h.Weight)
 		}
@@ -485,8 +485,8 @@ func (r *UserCF) Recall(ctx context.Context, req Request, dst []Candidate) ([]Ca
 
 // liveNeighbours computes u's neighbours from its live row against the
 // fitted columns.
-func (r *UserCF) liveNeighbours(f *userFit, m *matrix, u uint32, s *recallScratch) []Candidate {
-	s.hist = r.x.history(m, u, s.hist[:0])
+func (r *UserCF) liveNeighbours(f *userFit, u uint32, s *recallScratch) []Candidate {
+	s.hist = r.x.history(u, s.hist[:0])
 	var nu float64
 	for _, h := range s.hist {
 		nu += h.Weight * h.Weight

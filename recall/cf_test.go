@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -368,4 +369,56 @@ func TestInterestRejectsBadEvents(t *testing.T) {
 	require.ErrorContains(t, err, "Neighbours")
 	_, err = NewSwing(x, SwingConfig{Alpha: math.NaN()})
 	require.ErrorContains(t, err, "Alpha")
+}
+
+// TestConcurrentRecordFitRecall runs recording, refitting and recalling at
+// once (for -race) and checks every recall keeps the filter.
+func TestConcurrentRecordFitRecall(t *testing.T) {
+	const actors, targets = 50, 30
+	evs := randomEvents(21, actors, targets, 800)
+	x := fitted(t, evs, 24*time.Hour)
+	item, _ := NewItemCF(x, CFConfig{Neighbours: 10})
+	user, _ := NewUserCF(x, CFConfig{Neighbours: 10})
+	swing, _ := NewSwing(x, SwingConfig{})
+	hot := NewHot(x)
+	ctx := context.Background()
+	allowed := allowAll(actors + targets)
+	for i := range actors {
+		allowed.Remove(uint32(i))
+	}
+	var wg sync.WaitGroup
+	for g := range 2 {
+		wg.Go(func() { // recorders
+			rng := rand.New(rand.NewPCG(uint64(g), 3))
+			for i := range 2000 {
+				e := Event{Actor: uint32(rng.IntN(actors)), Target: uint32(actors + rng.IntN(targets)), Action: market.Chat, Time: t0.Add(time.Duration(i+1) * time.Second)}
+				assert.NoError(t, x.Record(e))
+			}
+		})
+	}
+	wg.Go(func() { // refits
+		for range 3 {
+			assert.NoError(t, x.Fit(ctx, slices.Values(evs)))
+			for _, r := range []interface{ Fit(context.Context) error }{item, user, swing} {
+				assert.NoError(t, r.Fit(ctx))
+			}
+			hot.Refresh()
+		}
+	})
+	for g := range 2 {
+		wg.Go(func() { // requests
+			for i := range 500 {
+				u := uint32((i + g) % actors)
+				for _, r := range []Recaller{item, user, swing, hot} {
+					got, err := r.Recall(ctx, Request{Requester: u, Side: market.Seeker, K: 5, Allowed: allowed}, nil)
+					assert.NoError(t, err)
+					for _, c := range got {
+						assert.True(t, allowed.Contains(c.Index))
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, 4000, x.Pending(), "every recorded event is after the log's newest, so it stays in the overlay")
 }

@@ -342,10 +342,7 @@ type entry struct {
 // History appends to dst the current row of actor u, base plus overlay,
 // as (target, weight) pairs sorted by target with weights > 0, and returns
 // it.
-func (x *Interest) History(u uint32, dst []Entry) []Entry {
-	m := x.base.Load()
-	return x.history(m, u, dst)
-}
+func (x *Interest) History(u uint32, dst []Entry) []Entry { return x.history(u, dst) }
 
 // Entry is one cell of the interest matrix seen from one side: the other
 // participant's index and the interest weight.
@@ -354,25 +351,28 @@ type Entry struct {
 	Weight float64 `json:"weight"`
 }
 
-func (x *Interest) history(m *matrix, u uint32, dst []Entry) []Entry {
+// history reads the matrix and the overlay under the overlay's lock, so
+// that a concurrent Fit (which swaps the matrix and prunes the overlay
+// under the same lock) is seen entirely or not at all.
+func (x *Interest) history(u uint32, dst []Entry) []Entry {
+	x.mu.RLock()
+	m := x.base.Load()
 	idx, val := m.row(u)
 	n := len(dst)
 	for k, j := range idx {
 		dst = append(dst, Entry{j, val[k]})
 	}
-	x.mu.RLock()
 	var evs []rawEvent
 	if int(u) < len(x.delta) {
 		evs = x.delta[u]
-	}
-	if len(evs) == 0 {
-		x.mu.RUnlock()
-		return dst
 	}
 	for _, e := range evs {
 		dst = append(dst, Entry{e.target, x.weight(e.action, e.t, m.ref)})
 	}
 	x.mu.RUnlock()
+	if len(evs) == 0 {
+		return dst
+	}
 	// Merge repeats and drop non-positive sums.
 	h := dst[n:]
 	slices.SortStableFunc(h, func(a, b Entry) int { return cmp.Compare(a.Index, b.Index) })
@@ -390,13 +390,13 @@ func (x *Interest) history(m *matrix, u uint32, dst []Entry) []Entry {
 	return dst[:k]
 }
 
-// hasHistory reports whether u attended to anything (base or overlay).
-func (x *Interest) hasHistory(m *matrix, u uint32) bool {
-	if idx, _ := m.row(u); len(idx) > 0 {
-		return true
-	}
+// hasHistory reports whether u attended to anything (matrix or overlay).
+func (x *Interest) hasHistory(u uint32) bool {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	if idx, _ := x.base.Load().row(u); len(idx) > 0 {
+		return true
+	}
 	return int(u) < len(x.delta) && len(x.delta[u]) > 0
 }
 

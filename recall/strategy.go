@@ -158,7 +158,7 @@ func (c *ColdStart) Recall(ctx context.Context, req Request, dst []Candidate) ([
 	if err := ctx.Err(); err != nil {
 		return dst, err
 	}
-	if c.x.hasHistory(c.x.base.Load(), req.Requester) {
+	if c.x.hasHistory(req.Requester) {
 		return dst, nil
 	}
 	return c.merge.Recall(ctx, req, dst)
