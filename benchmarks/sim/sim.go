@@ -361,3 +361,9 @@ func (w *World) Run(name string, rec Recommender, progress Progress) *Result {
 
 // Pair is a directed pair of participants.
 type Pair = synth.Pair
+
+// RecommenderFunc adapts a function to the Recommender interface.
+type RecommenderFunc func(req Request) []uint32
+
+// Recommend calls f(req).
+func (f RecommenderFunc) Recommend(req Request) []uint32 { return f(req) }
