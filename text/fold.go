@@ -7,14 +7,22 @@ import (
 )
 
 // foldRune maps a full-width ASCII variant (Ａ, ｊ, ＋, ＃, ．) and the
-// ideographic space to its ASCII form, and lower-cases letters. Other runes
-// are returned unchanged.
+// ideographic space to its ASCII form, a Kangxi or supplementary radical
+// to its ideograph (⾯ → 面), and lower-cases letters. Other runes are
+// returned unchanged.
 func foldRune(r rune) rune {
 	switch {
 	case r >= 0xFF01 && r <= 0xFF5E:
 		r -= 0xFF01 - 0x21
 	case r == 0x3000:
 		return ' '
+	case r >= 0x2F00 && r <= 0x2FD5:
+		return kangxiRadicals[r-0x2F00]
+	case r >= 0x2E80 && r <= 0x2EF3:
+		if m, ok := radicalSupplement[r]; ok {
+			return m
+		}
+		return r
 	}
 	if r < utf8.RuneSelf {
 		if 'A' <= r && r <= 'Z' {

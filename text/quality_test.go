@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
@@ -194,4 +195,28 @@ func parseOutside(t *testing.T) map[string]int {
 		m[f[0]] = n
 	}
 	return m
+}
+
+// TestRealTextTerms tokenises every zhilian posting in both modes and
+// checks that no term is punctuation or symbols only, none is a stop
+// word, and every term is valid UTF-8.
+func TestRealTextTerms(t *testing.T) {
+	posts := readZhilian(t)
+	search, err := NewTokenizer(TokenizerConfig{Search: true})
+	require.NoError(t, err)
+	n := 0
+	for i, p := range posts {
+		for _, tk := range []*Tokenizer{DefaultTokenizer(), search} {
+			for _, term := range tk.Terms(p.JobName + "\n" + p.JobDetail) {
+				n++
+				require.True(t, utf8.ValidString(term), "posting %d: %q", i+1, term)
+				require.True(t, strings.IndexFunc(term, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0,
+					"posting %d: bare punctuation term %q", i+1, term)
+				if _, stop := tk.stop[term]; stop {
+					require.True(t, tk.Vocabulary().Known(term), "posting %d: stop word %q kept", i+1, term)
+				}
+			}
+		}
+	}
+	t.Logf("%d terms checked", n)
 }

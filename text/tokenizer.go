@@ -374,16 +374,35 @@ func (t *Tokenizer) split(sc *tokScratch, dst []rawToken, s string) []rawToken {
 // han segments the ideographs s[i:j] with gse.
 func (t *Tokenizer) han(sc *tokScratch, dst []rawToken, s string, i, j int) []rawToken {
 	if j-i <= 3 { // one ideograph
-		return append(dst, rawToken{term: s[i:j], start: i, end: j})
+		term := s[i:j]
+		if r, _ := utf8.DecodeRuneInString(term); foldRune(r) != r {
+			term = string(foldRune(r))
+		}
+		return append(dst, rawToken{term: term, start: i, end: j})
 	}
 	seg := segmenter()
 	sc.han = append(sc.han[:0], s[i:j]...)
+	// Radicals used as ideographs (⾯试) are folded in place: both forms
+	// take three bytes in UTF-8, so offsets stay those of s.
+	folded := false
+	for k := 0; k < len(sc.han); {
+		r, n := utf8.DecodeRune(sc.han[k:])
+		if f := foldRune(r); f != r && utf8.RuneLen(f) == n {
+			utf8.EncodeRune(sc.han[k:], f)
+			folded = true
+		}
+		k += n
+	}
+	src := s
+	if folded {
+		src = s[:i] + string(sc.han) + s[j:] // rare: only texts with radicals pay for the copy
+	}
 	for _, sg := range seg.Segment(sc.han) {
 		a, b := i+sg.Start(), i+sg.End()
 		if t.search {
-			dst = appendSubwords(dst, s, a, sg.Token())
+			dst = appendSubwords(dst, src, a, sg.Token())
 		}
-		dst = append(dst, rawToken{term: s[a:b], start: a, end: b})
+		dst = append(dst, rawToken{term: src[a:b], start: a, end: b})
 	}
 	return dst
 }

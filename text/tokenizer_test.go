@@ -124,3 +124,15 @@ func TestFold(t *testing.T) {
 	assert.Equal(t, "mysql", Fold("My\xffSQL"))
 	assert.Equal(t, "a b", Clean(" A\u3000 b "))
 }
+
+func TestTokenizerRadicals(t *testing.T) {
+	in := "⾯试通过后⼊职" // Kangxi radicals ⾯ (U+2FAF) and ⼊ (U+2F0A) typed for 面 and 入
+	toks := DefaultTokenizer().Tokens(in)
+	var terms []string
+	for _, tok := range toks {
+		terms = append(terms, tok.Term)
+	}
+	assert.Equal(t, DefaultTokenizer().Terms("面试通过后入职"), terms)
+	assert.Equal(t, "⾯试", in[toks[0].Start:toks[0].End])
+	assert.Equal(t, "面", DefaultTokenizer().Terms("⾯")[0])
+}
