@@ -116,6 +116,11 @@ type EncoderConfig struct {
 	// AttributeScale divides each host attribute before encoding (age 30
 	// with scale 10 becomes 3). A missing name means scale 1.
 	AttributeScale map[string]float64 `json:"attribute_scale,omitempty"`
+	// CategoricalIDF weighs skills, tags and title terms by their smoothed
+	// inverse document frequency over the fitted profiles,
+	// ln((1 + N) / (1 + df)) + 1, so that terms on most profiles (开发,
+	// 数据) count less than rare ones. False (the zero value): each counts 1.
+	CategoricalIDF bool `json:"categorical_idf,omitempty"`
 	// Tokenizer splits Title and Text. Nil means DefaultTokenizer().
 	Tokenizer *Tokenizer `json:"-"`
 	// Rules expand each profile's tags and skills with the consequents of
@@ -165,6 +170,7 @@ type Encoder struct {
 	features  []Feature
 	index     map[Feature]uint32
 	textStart uint32
+	catIDF    []float64 // per categorical feature, when cfg.CategoricalIDF
 	builders  sync.Pool // *encodeScratch
 }
 
@@ -234,6 +240,12 @@ func NewEncoder(profiles []market.Profile, cfg EncoderConfig) (*Encoder, error) 
 	for _, f := range cat {
 		e.add(f)
 	}
+	if cfg.CategoricalIDF {
+		e.catIDF = make([]float64, len(e.features))
+		for i, f := range e.features {
+			e.catIDF[i] = math.Log(float64(1+len(profiles))/float64(1+counts[f])) + 1
+		}
+	}
 	var err error
 	if e.text, err = FitWeighting(docs, cfg.Weighting); err != nil {
 		return nil, err
@@ -301,6 +313,9 @@ func (e *Encoder) Encode(dst sparse.Vector, p *market.Profile) sparse.Vector {
 		i, ok := e.index[f]
 		if !ok {
 			return
+		}
+		if e.catIDF != nil && (f.Kind == KindSkill || f.Kind == KindTag || f.Kind == KindTitle) {
+			x *= e.catIDF[i]
 		}
 		if old, dup := sc.seen[i]; dup {
 			if x <= old {

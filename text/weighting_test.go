@@ -2,6 +2,7 @@ package text
 
 import (
 	"math"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -210,4 +211,29 @@ func TestEncoderConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+func TestEncoderCategoricalIDF(t *testing.T) {
+	var ps []market.Profile
+	for i := range 10 {
+		p := profile(strconv.Itoa(i), market.Seeker, "", "", 0, market.Range{}, market.Salary{}, "开发")
+		if i == 0 {
+			p.Skills = append(p.Skills, "Rust")
+		}
+		ps = append(ps, p)
+	}
+	for _, idf := range []bool{false, true} {
+		enc, err := NewEncoder(ps, EncoderConfig{CategoricalIDF: idf})
+		require.NoError(t, err)
+		v := enc.Encode(sparse.Vector{}, &ps[0])
+		common, _ := enc.Index(Feature{KindSkill, "开发"})
+		rare, _ := enc.Index(Feature{KindSkill, "rust"})
+		if !idf {
+			assert.InDelta(t, v.Get(common), v.Get(rare), 1e-12)
+			continue
+		}
+		// idf(开发) = ln(11/11)+1 = 1, idf(rust) = ln(11/2)+1.
+		assert.InDelta(t, math.Log(11.0/2)+1, v.Get(rare)/v.Get(common), 1e-9)
+		assert.InDelta(t, DefaultWeights().Skills, math.Hypot(v.Get(rare), v.Get(common)), 1e-9)
+	}
 }
