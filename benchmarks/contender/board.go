@@ -19,9 +19,10 @@
 //
 // # Urgency and exposure
 //
-// The urgency-weighted aggregator needs each side's urgency. [Board]
-// estimates it from behaviour as recent/(recent + baseline) actions per
-// day. Exposure control is package exposure's: the saturation model fitted
+// The urgency-weighted aggregator needs each side's urgency: package
+// urgency's model ([FitUrgency]), recomputed for everyone at the start of
+// each round, or, for rankers built without it, [Board]'s behaviour
+// estimate recent/(recent + baseline) actions per day. Exposure control is package exposure's: the saturation model fitted
 // on the history ([FitExposure]) and one exposure.Controller (ledger,
 // budget, penalty) per recommender.
 package contender
@@ -48,6 +49,9 @@ type Board struct {
 	baseline  []float64 // actions per day over the history
 	contacted map[sim.Pair]struct{}
 	about     [][3]float64 // per participant: log1p(Inbound)/3, ReplyRate, log1p(Actions)/3
+	// urgency, when not nil, is every participant's urgency from package
+	// urgency's model; it replaces the behaviour estimate.
+	urgency []float64
 }
 
 // NewBoard builds a Board from the world's history.
@@ -126,7 +130,13 @@ func (b *Board) ReplyRate(ix uint32) float64 { return (b.Answered[ix] + 1) / (b.
 // recent being actions in the last rounds (halved every round, so about
 // two rounds' worth) per round and baseline the history's actions per day
 // (+0.5 so that newcomers are not urgent by default).
+//
+// When the recommender uses package urgency, the model's value replaces
+// this estimate.
 func (b *Board) Urgency(ix uint32) float64 {
+	if int(ix) < len(b.urgency) {
+		return b.urgency[ix]
+	}
 	r := b.recent[ix] / 2
 	return r / (r + b.baseline[ix] + 0.5)
 }

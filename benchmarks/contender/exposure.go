@@ -76,12 +76,11 @@ func activityEvents(in []sim.Interaction) []activity.Event {
 	return out
 }
 
-// control is one recommender's exposure state: its event log, the
-// saturation table of the current round and its own controller (ledger).
+// control is one recommender's exposure state: the saturation table of
+// the current round and its own controller (ledger).
 type control struct {
 	x    *Exposure
 	tr   *activity.Tracker
-	log  []activity.Event
 	sat  []float64
 	now  time.Time
 	ctl  *exposure.Controller
@@ -94,7 +93,7 @@ func (x *Exposure) newControl() (*control, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &control{x: x, tr: tr, log: activityEvents(x.w.History), sat: make([]float64, x.n)}
+	c := &control{x: x, tr: tr, sat: make([]float64, x.n)}
 	cfg := x.cfg
 	cfg.Clock = func() time.Time { return c.now }
 	if c.ctl, err = exposure.New(cfg); err != nil {
@@ -103,14 +102,9 @@ func (x *Exposure) newControl() (*control, error) {
 	return c, nil
 }
 
-// observe appends a round's events to the log.
-func (c *control) observe(events []sim.Interaction) {
-	c.log = append(c.log, activityEvents(events)...)
-}
-
-// refresh recomputes every participant's saturation at now.
-func (c *control) refresh(now time.Time) error {
-	feats, err := c.tr.Batch(c.log, now, c.x.n)
+// refresh recomputes every participant's saturation at now from log.
+func (c *control) refresh(log []activity.Event, now time.Time) error {
+	feats, err := c.tr.Batch(log, now, c.x.n)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/twowayrec/twoway/activity"
 	"github.com/twowayrec/twoway/benchmarks/sim"
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/rank"
@@ -28,6 +29,8 @@ type Ranked struct {
 	Name    string
 	Board   *Board
 	control *control
+	urgency *Urgency
+	log     []activity.Event // history and observed rounds, when a model needs them
 	score   ScoreFunc
 	w       *sim.World
 	pool    [3][]uint32 // registered participants per side, for poolRound
@@ -38,18 +41,29 @@ type Ranked struct {
 	out     []uint32
 }
 
+// Options adds the library's models to a Ranked recommender.
+type Options struct {
+	// Exposure, when not nil, adds exposure control.
+	Exposure *Exposure
+	// Urgency, when not nil, gives the board package urgency's urgencies
+	// (recomputed at the start of each round) instead of its estimate.
+	Urgency *Urgency
+}
+
 // NewRanked returns a Ranked recommender named name over w with its own
-// board, scoring with the function that mk builds from that board. A
-// non-nil x adds exposure control.
-func NewRanked(name string, w *sim.World, x *Exposure, mk func(*Board) ScoreFunc) (*Ranked, error) {
+// board, scoring with the function that mk builds from that board.
+func NewRanked(name string, w *sim.World, o Options, mk func(*Board) ScoreFunc) (*Ranked, error) {
 	bd := NewBoard(w)
-	r := &Ranked{Name: name, Board: bd, score: mk(bd), w: w, poolRnd: -1}
-	if x != nil {
-		c, err := x.newControl()
+	r := &Ranked{Name: name, Board: bd, score: mk(bd), w: w, poolRnd: -1, urgency: o.Urgency}
+	if o.Exposure != nil {
+		c, err := o.Exposure.newControl()
 		if err != nil {
 			return nil, err
 		}
 		r.control = c
+	}
+	if o.Exposure != nil || o.Urgency != nil {
+		r.log = activityEvents(w.History)
 	}
 	return r, nil
 }
@@ -63,8 +77,8 @@ func (r *Ranked) Score(a uint32, cands []uint32, dst []float64) []float64 {
 // Observe implements sim.Learner.
 func (r *Ranked) Observe(round int, events []sim.Interaction) {
 	r.Board.Observe(round, events)
-	if r.control != nil {
-		r.control.observe(events)
+	if r.log != nil {
+		r.log = append(r.log, activityEvents(events)...)
 	}
 }
 
@@ -82,11 +96,18 @@ func (r *Ranked) Recommend(req sim.Request) []uint32 {
 				r.pool[s] = append(r.pool[s], ix)
 			}
 		}
+		day := r.w.Start.Add(time.Duration(req.Round) * 24 * time.Hour)
 		if r.control != nil {
-			day := r.w.Start.Add(time.Duration(req.Round) * 24 * time.Hour)
-			if err := r.control.refresh(day); err != nil {
+			if err := r.control.refresh(r.log, day); err != nil {
 				panic(fmt.Sprintf("contender: %s: saturation: %v", r.Name, err)) // events come from the simulator: a bug
 			}
+		}
+		if r.urgency != nil {
+			u, err := r.urgency.table(r.log, day, r.Board.urgency)
+			if err != nil {
+				panic(fmt.Sprintf("contender: %s: urgency: %v", r.Name, err))
+			}
+			r.Board.urgency = u
 		}
 	}
 	a := req.User

@@ -111,6 +111,11 @@ func Run(ctx context.Context, cfg Config, out string, progress io.Writer) error 
 	if err != nil {
 		return err
 	}
+	logf("fitting the urgency model of package urgency")
+	urg, err := contender.FitUrgency(ctx, w, f, models)
+	if err != nil {
+		return err
+	}
 	type entry struct {
 		name     string
 		exposure bool
@@ -130,11 +135,14 @@ func Run(ctx context.Context, cfg Config, out string, progress io.Writer) error 
 			return err
 		}
 		t0 := time.Now()
-		var x *contender.Exposure
+		var o contender.Options
 		if e.exposure {
-			x = expo
+			o.Exposure = expo
 		}
-		rec, err := contender.NewRanked(e.name, w, x, e.mk)
+		if strings.HasPrefix(e.name, "urgency-weighted") {
+			o.Urgency = urg
+		}
+		rec, err := contender.NewRanked(e.name, w, o, e.mk)
 		if err != nil {
 			return err
 		}
@@ -151,7 +159,11 @@ func Run(ctx context.Context, cfg Config, out string, progress io.Writer) error 
 		if e.exposure {
 			continue
 		}
-		rec, err := contender.NewRanked(e.name, w, nil, e.mk)
+		var o contender.Options
+		if strings.HasPrefix(e.name, "urgency-weighted") {
+			o.Urgency = urg
+		}
+		rec, err := contender.NewRanked(e.name, w, o, e.mk)
 		if err != nil {
 			return err
 		}
@@ -173,7 +185,7 @@ func Run(ctx context.Context, cfg Config, out string, progress io.Writer) error 
 	}
 	logf("recall strategies evaluated")
 
-	r.simSetup(w, sc, rateSource, len(rates), models, expo)
+	r.simSetup(w, sc, rateSource, len(rates), models, expo, urg)
 	r.simMarket(sums)
 	r.simExposure(sums)
 	r.simOffline(offline, curves)
@@ -216,7 +228,7 @@ func pct(x float64) string {
 	return fmt.Sprintf("%+.1f%%", 100*x)
 }
 
-func (r *writer) simSetup(w *sim.World, sc sim.Config, rateSource string, nRates int, m *contender.Models, x *contender.Exposure) {
+func (r *writer) simSetup(w *sim.World, sc sim.Config, rateSource string, nRates int, m *contender.Models, x *contender.Exposure, u *contender.Urgency) {
 	c := w.Config
 	r.p("\n## Simulator (simulated)\n")
 	r.p("Market: %d seekers, %d jobs (internal/synth, seed %d); %d days of history (%d events) that every contender learns from, "+
@@ -226,11 +238,12 @@ func (r *writer) simSetup(w *sim.World, sc sim.Config, rateSource string, nRates
 	r.p("\nTwo-way rankers share one pair of fitted one-way models per side (logistic regression, package rank; training rows: "+
 		"forward seekers %d, forward jobs %d, backward seekers %d, backward jobs %d); they differ only in the aggregator and in exposure control. "+
 		"Aggregators are package match's (match.Aggregators). "+
-		"Urgency for the urgency-weighted sum is the behaviour estimate of contender.Board (recent against baseline activity). "+
+		"Urgency for the urgency-weighted sum is package urgency: its model fitted on %d users of the history (cut-off 7 days before the "+
+		"end of the history, default label), recomputed for every participant at the start of each round. "+
 		"\"+exposure\" is package exposure: its saturation model fitted on %d labelled contacts of the history, recomputed for every participant "+
 		"at the start of each round, and an exposure.Controller per ranker (default capacity 50 impressions, 24 h half-life ledger) that "+
 		"multiplies scores by 1 − penalty and drops excluded candidates.\n",
-		m.Rows[0], m.Rows[1], m.Rows[2], m.Rows[3], x.Examples)
+		m.Rows[0], m.Rows[1], m.Rows[2], m.Rows[3], u.Users, x.Examples)
 }
 
 func (r *writer) simMarket(sums []sim.Summary) {
