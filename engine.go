@@ -218,9 +218,11 @@ func (e *Engine) Remove(ctx context.Context, ids ...string) error {
 // interest model for an online update before its next request.
 //
 // The behaviour counters live in Config.Realtime; when that store fails
-// (a network error), Record returns the error after the events are in the
-// log: the counters of the failed events are missing until the next Fit,
-// but nothing else is lost.
+// (a network error), Record still stores the events everywhere else and
+// returns the store's error: the counters of the failed events are missing
+// (they are not transactional with a remote store), nothing else is lost.
+// An event stamped later than Clock plus one counting bucket
+// (Config.Activity.Bucket, a day by default) is invalid.
 func (e *Engine) Record(ctx context.Context, events ...market.Event) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -234,17 +236,35 @@ func (e *Engine) Record(ctx context.Context, events ...market.Event) error {
 		}
 		return e.profiles[ix].Side, true
 	}
+	latest := e.cfg.Clock().Add(e.tracker.Config().Bucket)
 	for i := range events {
 		ev := &events[i]
 		if err := market.ValidateEventSides(ev, side); err != nil {
 			e.mu.RUnlock()
 			return &BatchError{Index: i, Err: err}
 		}
+		if ev.Time.After(latest) {
+			e.mu.RUnlock()
+			return &BatchError{Index: i, Err: &market.FieldError{Record: "event", ID: ev.Key(), Field: "Time",
+				Value: ev.Time.Format(time.RFC3339), Err: fmt.Errorf("%w: later than now plus one counting bucket", market.ErrOutOfRange)}}
+		}
 		a, _ := e.dict.Lookup(ev.Actor)
 		t, _ := e.dict.Lookup(ev.Target)
 		batch[i] = event{actor: a, target: t, action: ev.Action, at: ev.Time.UnixNano()}
 	}
 	e.mu.RUnlock()
+
+	// Counters first: a Fit that swaps in its state after the lock below
+	// refreshes the touched participants from counters that hold these events.
+	var errs []error
+	touched := make([]uint32, 0, 2*len(batch))
+	for i, ev := range batch {
+		err := e.tracker.Record(ctx, activity.Event{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: ev.time()})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("event %d: real-time store: %w", i, err))
+		}
+		touched = append(touched, ev.actor, ev.target)
+	}
 
 	e.mu.Lock()
 	st := e.state.Load()
@@ -260,11 +280,10 @@ func (e *Engine) Record(ctx context.Context, events ...market.Event) error {
 	}
 	e.mu.Unlock()
 
-	var errs []error
-	for i, ev := range batch {
-		err := e.tracker.Record(ctx, activity.Event{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: ev.time()})
-		if err != nil {
-			errs = append(errs, fmt.Errorf("event %d: real-time store: %w", i, err))
+	if len(errs) == 0 {
+		slices.Sort(touched)
+		if err := e.refresh(ctx, st, slices.Compact(touched), e.cfg.Clock()); err != nil {
+			errs = append(errs, fmt.Errorf("real-time store: %w", err))
 		}
 	}
 	return errors.Join(errs...)

@@ -178,6 +178,10 @@ func TestRecordBatchIsAllOrNothing(t *testing.T) {
 	assert.ErrorIs(t, err, market.ErrUnknownID)
 	err = e.Record(ctx, market.Event{Actor: seeker, Target: job, Action: market.View})
 	assert.ErrorIs(t, err, market.ErrZeroTime)
+	err = e.Record(ctx, market.Event{Actor: seeker, Target: job, Action: market.View, Time: at.AddDate(0, 0, 3)})
+	assert.ErrorIs(t, err, market.ErrOutOfRange)
+	assert.ErrorContains(t, err, "field Time")
+	assert.Len(t, e.log, before)
 
 	bad := m.Profiles[0]
 	bad.ID = "x"

@@ -2,6 +2,7 @@ package twoway
 
 import (
 	"context"
+	"math"
 	"errors"
 	"fmt"
 	"slices"
@@ -205,15 +206,31 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	if st.urgency, err = e.fitUrgency(ctx, uc, aevents, at, n); err != nil {
 		return err
 	}
+	// The serving inputs: features at the Fit plus the recent-match
+	// statistics replayed above.
+	st.inputs = make([]urgency.Input, n)
+	for i := range st.inputs {
+		st.inputs[i] = urgency.Input{Activity: st.features[i], Match: st.recent.Stats(uint32(i))}
+	}
+	if st.urgency != nil {
+		st.urgTable = st.urgency.Table(st.inputs)
+	} else {
+		st.urgTable = activity.NewTable(0, math.NaN())
+	}
+	st.actTable = activity.NewTable(n, 0)
+	for i := range st.features {
+		st.actTable.Set(uint32(i), activityScore(&st.features[i]))
+	}
 	stage("urgency", true)
 
 	stage("exposure", false)
 	if st.saturation, err = e.fitSaturation(ctx, aevents, at, n); err != nil {
 		return err
 	}
-	st.satTable = make([]float64, len(st.features))
 	if st.saturation != nil {
-		st.saturation.SaturationAll(st.features, st.satTable)
+		st.satTable = st.saturation.Table(st.features)
+	} else {
+		st.satTable = activity.NewTable(0, 0)
 	}
 	stage("exposure", true)
 
@@ -228,8 +245,13 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 		st.setContent(ix, &e.profiles[ix])
 	}
 	dirty := make(map[uint32]bool)
+	var touched []uint32
 	for _, ev := range e.during {
 		dirty[ev.actor] = true
+		touched = append(touched, ev.actor, ev.target)
+	}
+	if err := e.refresh(ctx, st, touched, e.cfg.Clock()); err != nil {
+		e.cfg.Logger.Warn("twoway: fit: real-time features unavailable", "err", err)
 	}
 	e.acts, e.seen, e.blocked, e.dirty = acts, seen, blocked, dirty
 	e.fitting, e.during, e.upserted = false, nil, nil

@@ -139,11 +139,12 @@ func (e *Engine) Recommend(ctx context.Context, req Request) (*Response, error) 
 	// Scores.
 	var in urgency.Input
 	reqUrg := e.urgencyOf(ctx, st, ix, now, &in)
-	resp.Urgency = reqUrg
-	pool := e.policy.Select(fusion.Requester{Urgency: nanTo0(reqUrg), Registered: prof.Registered}, now, contentCands, collabCands)
-	if err := e.score(ctx, st, agg, ix, reqUrg, now, pool); err != nil {
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	resp.Urgency = reqUrg
+	pool := e.policy.Select(fusion.Requester{Urgency: nanTo0(reqUrg), Registered: prof.Registered}, now, contentCands, collabCands)
+	e.score(st, agg, ix, reqUrg, now, pool)
 	ranked := e.policy.Rank(fusion.Requester{Urgency: nanTo0(reqUrg), Registered: prof.Registered}, now, pool, n, nil)
 
 	served := make([]uint32, len(ranked))
@@ -215,7 +216,7 @@ func (e *Engine) exclusions(st *state, now time.Time) bitmap.Bitmap {
 		return x.bm
 	}
 	x := &exclusions{at: now}
-	e.control.Exclusions(st.satTable, now, &x.bm)
+	e.control.Exclusions(st.satTable.Values(nil), now, &x.bm)
 	e.excl.Store(x)
 	return x.bm
 }
@@ -238,8 +239,9 @@ func (e *Engine) urgencyOf(ctx context.Context, st *state, ix uint32, now time.T
 }
 
 // score fills the match, urgency, activity, saturation and exposure fields
-// of the pool's candidates.
-func (e *Engine) score(ctx context.Context, st *state, agg match.NamedAggregator, ix uint32, reqUrg float64, now time.Time, pool []fusion.Candidate) error {
+// of the pool's candidates. Urgency, saturation and activity come from the
+// state's serving tables; the requester's urgency (reqUrg) is live.
+func (e *Engine) score(st *state, agg match.NamedAggregator, ix uint32, reqUrg float64, now time.Time, pool []fusion.Candidate) {
 	idx := make([]uint32, len(pool))
 	for i := range pool {
 		idx[i] = pool[i].Index
@@ -249,8 +251,15 @@ func (e *Engine) score(ctx context.Context, st *state, agg match.NamedAggregator
 		var buf match.Buffer
 		forward = st.interest.OneWayBatch(nil, &buf, ix, idx)
 	}
+	urg := make([]float64, len(pool))
 	sats := make([]float64, len(pool))
-	var in urgency.Input
+	acts := make([]float64, len(pool))
+	st.urgTable.GetAll(idx, urg)
+	st.satTable.GetAll(idx, sats)
+	st.actTable.GetAll(idx, acts)
+	pens := make([]float64, len(pool))
+	var excluded bitmap.Bitmap
+	e.control.Penalties(idx, sats, now, pens, &excluded)
 	e.mu.RLock()
 	for i := range pool {
 		c := &pool[i]
@@ -262,12 +271,8 @@ func (e *Engine) score(ctx context.Context, st *state, agg match.NamedAggregator
 	e.mu.RUnlock()
 	for i := range pool {
 		c := &pool[i]
-		c.Urgency = e.urgencyOf(ctx, st, c.Index, now, &in)
-		c.Activity = activityScore(&in.Activity)
-		if st.saturation != nil {
-			c.Saturation = st.saturation.Saturation(&in.Activity)
-		}
-		sats[i] = c.Saturation
+		c.Urgency, c.Saturation, c.Activity = urg[i], sats[i], acts[i]
+		c.Penalty, c.Excluded = pens[i], excluded.Contains(c.Index)
 		if forward != nil {
 			c.Forward = forward[i]
 			c.Backward = st.interest.OneWay(c.Index, ix)
@@ -277,14 +282,6 @@ func (e *Engine) score(ctx context.Context, st *state, agg match.NamedAggregator
 			c.TwoWay = 1 / (1 + float64(i))
 		}
 	}
-	pens := make([]float64, len(pool))
-	var excluded bitmap.Bitmap
-	e.control.Penalties(idx, sats, now, pens, &excluded)
-	for i := range pool {
-		pool[i].Penalty = pens[i]
-		pool[i].Excluded = excluded.Contains(pool[i].Index)
-	}
-	return ctx.Err()
 }
 
 // activityScore maps recency of the last action to [0,1].

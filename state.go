@@ -1,7 +1,9 @@
 package twoway
 
 import (
+	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/twowayrec/twoway/activity"
@@ -37,7 +39,14 @@ type state struct {
 	recent     *urgency.Recent // recent one-way match statistics
 	saturation *exposure.Model // nil: every saturation is 0
 	features   []activity.Features
-	satTable   []float64
+	inputs     []urgency.Input // urgency inputs at the Fit (log-only features)
+
+	// Serving tables, by participant: built at Fit, refreshed for the
+	// actor and target of every recorded event, read for every candidate
+	// (a read is one atomic load instead of scoring a feature vector).
+	urgTable *activity.Table // urgency; NaN before a model exists
+	satTable *activity.Table // saturation; 0 before a model exists
+	actTable *activity.Table // activity score, 2^(−days since last action / 3)
 }
 
 // newRecall builds the recall objects of a state over matrix.
@@ -93,7 +102,38 @@ func (e *Engine) emptyState(now time.Time) (*state, error) {
 	if st.recent, err = urgency.NewRecent(e.cfg.Urgency); err != nil {
 		return nil, fmt.Errorf("%w: Urgency: %w", ErrConfig, err)
 	}
+	st.urgTable = activity.NewTable(0, math.NaN())
+	st.satTable = activity.NewTable(0, 0)
+	st.actTable = activity.NewTable(0, 0)
 	return st, nil
+}
+
+// refresh recomputes the serving-table entries of users at now from the
+// real-time counters.
+func (e *Engine) refresh(ctx context.Context, st *state, users []uint32, now time.Time) error {
+	var f activity.Features
+	for _, u := range users {
+		if int(u) < len(st.features) {
+			f = st.features[u]
+		} else {
+			f = activity.Features{}
+		}
+		if err := e.tracker.Features(ctx, u, now, &f); err != nil {
+			return err
+		}
+		st.actTable.Set(u, activityScore(&f))
+	}
+	if st.urgency != nil {
+		if err := st.urgency.Refresh(ctx, e.tracker, st.recent, st.inputs, users, now, st.urgTable); err != nil {
+			return err
+		}
+	}
+	if st.saturation != nil {
+		if err := st.saturation.Refresh(ctx, e.tracker, st.features, users, now, st.satTable); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // setContent computes and stores the content of profile p (index ix) with

@@ -1,0 +1,179 @@
+package twoway
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twowayrec/twoway/internal/synth"
+)
+
+// The large benchmarks run the Engine on synth.Large(): 100,000 seekers,
+// 20,000 jobs and 5,000,000 events (synthetic). Building it takes minutes,
+// so it is built once per process and only when a Large benchmark runs:
+//
+//	go test -run '^$' -bench 'Large' -benchtime 2000x -timeout 60m .
+
+var large struct {
+	once   sync.Once
+	m      *synth.Market
+	e      *Engine
+	record time.Duration // Record of the whole log, in batches of 1,000
+	fit    time.Duration
+	heap   uint64 // live heap after Fit and GC
+	rss    uint64 // resident set after Fit
+	err    error
+}
+
+func largeEngine(b *testing.B) (*synth.Market, *Engine) {
+	b.Helper()
+	large.once.Do(func() {
+		m, err := synth.Generate(synth.Large())
+		if err != nil {
+			large.err = err
+			return
+		}
+		e, err := New(Config{Clock: endOf(m), Seed: 1})
+		if err != nil {
+			large.err = err
+			return
+		}
+		ctx := context.Background()
+		if large.err = e.Upsert(ctx, m.Profiles...); large.err != nil {
+			return
+		}
+		start := time.Now()
+		for i := 0; i < len(m.Events); i += 1000 {
+			if large.err = e.Record(ctx, m.Events[i:min(i+1000, len(m.Events))]...); large.err != nil {
+				return
+			}
+		}
+		large.record = time.Since(start)
+		start = time.Now()
+		if large.err = e.Fit(ctx); large.err != nil {
+			return
+		}
+		large.fit = time.Since(start)
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		large.heap, large.rss = ms.HeapAlloc, rss()
+		large.m, large.e = m, e
+	})
+	if large.err != nil {
+		b.Fatal(large.err)
+	}
+	return large.m, large.e
+}
+
+// rss reads the resident set size from /proc (0 where there is none).
+func rss() uint64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseUint(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// BenchmarkLargeBuild reports the one-off costs: recording the 5M-event
+// log and the Fit, and the memory held after it.
+func BenchmarkLargeBuild(b *testing.B) {
+	largeEngine(b)
+	for b.Loop() {
+	}
+	b.ReportMetric(large.fit.Seconds(), "fit-s")
+	b.ReportMetric(float64(5_000_000)/large.record.Seconds(), "record-events/s")
+	b.ReportMetric(float64(large.heap)/(1<<30), "heap-GiB")
+	b.ReportMetric(float64(large.rss)/(1<<30), "rss-GiB")
+}
+
+// requesters draws active requesters from both sides (4 seekers : 1 job).
+func requesters(m *synth.Market, n int) []string {
+	r := rand.New(rand.NewPCG(11, 12))
+	ids := make([]string, n)
+	for i := range ids {
+		ix := r.IntN(m.NumSeekers)
+		if i%5 == 4 {
+			ix = m.NumSeekers + r.IntN(m.NumJobs)
+		}
+		ids[i] = m.Profiles[ix].ID
+	}
+	return ids
+}
+
+// BenchmarkLargeRecommend measures one request at a time: ns/op is the
+// mean; p50-ms and p99-ms are from the per-request latencies.
+func BenchmarkLargeRecommend(b *testing.B) {
+	m, e := largeEngine(b)
+	ctx := context.Background()
+	ids := requesters(m, 4096)
+	var lat []time.Duration
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		start := time.Now()
+		resp, err := e.Recommend(ctx, Request{ID: ids[i%len(ids)], N: 10, DryRun: true})
+		lat = append(lat, time.Since(start))
+		if err != nil || len(resp.Results) == 0 {
+			b.Fatalf("request %d: %v (%d results)", i, err, len(resp.Results))
+		}
+		i++
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2])/1e6, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100])/1e6, "p99-ms")
+}
+
+// BenchmarkLargeRecommendParallel measures throughput with GOMAXPROCS
+// goroutines (2 on the development machine).
+func BenchmarkLargeRecommendParallel(b *testing.B) {
+	m, e := largeEngine(b)
+	ctx := context.Background()
+	ids := requesters(m, 4096)
+	var next sync.Mutex
+	i := 0
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			next.Lock()
+			id := ids[i%len(ids)]
+			i++
+			next.Unlock()
+			if _, err := e.Recommend(ctx, Request{ID: id, N: 10, DryRun: true}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkLargeRecord measures Record of one event at a time on the
+// fitted large Engine (the real-time path: counters, overlay, seen sets).
+func BenchmarkLargeRecord(b *testing.B) {
+	m, e := largeEngine(b)
+	ctx := context.Background()
+	at := endOf(m)()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		ev := m.Events[i%len(m.Events)]
+		ev.Time = at
+		if err := e.Record(ctx, ev); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
