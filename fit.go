@@ -2,9 +2,9 @@ package twoway
 
 import (
 	"context"
-	"math"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
