@@ -1,11 +1,21 @@
-// Package load reads the data the evaluation suite runs on: the real data
-// in the shared data directory (speed dating, Chinese job postings, the
-// recruiters' reply rates they imply) and, for users' own data, profiles
-// and events from CSV or JSON lines.
+// Package load reads the data the evaluation suite runs on.
 //
-// Real data is located with internal/realdata ($TWOWAY_DATA, or
-// shared/data beside the repository); a missing file is an error that
-// names the file and says where it was looked for.
+// # Real data
+//
+// The shared data directory holds speed dating ([SpeedDating]), Chinese
+// job postings ([Postings], through market's posting loaders) and the
+// recruiters' reply rates they imply ([ReplyRates]). It is located with
+// internal/realdata ($TWOWAY_DATA, or shared/data beside the repository);
+// a missing file is an error wrapping [ErrMissing] that names the file and
+// says where to put it.
+//
+// # Your own data
+//
+// [ReadProfilesCSV], [ReadProfilesJSONL], [ReadEventsCSV] and
+// [ReadEventsJSONL] read profiles and events a user exports from their own
+// system. Raw Chinese fields (salary, experience, education) go through
+// market's parsers; every record is validated, and the first bad one stops
+// reading with a *[RecordError] naming its line and field.
 package load
 
 import (

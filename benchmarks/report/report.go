@@ -1,8 +1,20 @@
 // Package report runs the whole evaluation suite and writes its report:
 // report.md (Markdown tables) and PNG plots (gonum/plot) in one directory.
-// Every contender runs in the same process on the same data. The report
-// holds no timings and no absolute paths, so the same Config gives a
-// byte-identical report (timings go to the progress lines only).
+//
+// # Sections
+//
+// Simulator (simulated): market outcomes per ranker, exposure Gini and
+// coverage per side with and without exposure control, offline ranking
+// quality per side, recall@k of the recall strategies. Real data: speed
+// dating (one-way against two-way aggregators), parsing coverage of the
+// Chinese postings. Every contender runs in the same process on the same
+// data.
+//
+// # Determinism
+//
+// The report holds no timings and no absolute paths, so the same Config
+// gives a byte-identical report and plots (timings go to the progress
+// lines only); TestDeterministic checks it.
 package report
 
 import (

@@ -1,8 +1,17 @@
 // Package strategy compares the recall strategies of package recall on the
-// simulator: each strategy is built from a world's history and profiles,
-// then every sampled user asks it for candidates of the other side, and the
-// recall of the user's mutual acceptances (latent truth) in the top k is
-// averaged per side. Every figure is simulated.
+// simulator. Every figure is simulated.
+//
+// # Strategies
+//
+// [Build] fits, on a world's history and profiles: the inverted content
+// index (bleve), user-CF, item-CF, Swing, hot, and two hybrids merging
+// them (reciprocal-rank fusion and snake round-robin).
+//
+// # Measure
+//
+// [Evaluate] asks every strategy for candidates of the other side for each
+// sampled user and averages, per side, the recall of the user's mutual
+// acceptances (latent truth) in the top k.
 package strategy
 
 import (
