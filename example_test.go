@@ -1,0 +1,60 @@
+package twoway_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/twowayrec/twoway"
+	"github.com/twowayrec/twoway/market"
+)
+
+// A host feeds the Engine profiles and events, fits it, and asks for
+// recommendations on either side.
+func Example() {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	engine, err := twoway.New(twoway.Config{Clock: func() time.Time { return now }})
+	if err != nil {
+		panic(err)
+	}
+	joined := now.AddDate(0, -1, 0)
+	err = engine.Upsert(ctx,
+		market.Profile{ID: "job-go", Side: market.Recruiter, Title: "Go后端开发工程师", City: "上海",
+			Skills: []string{"Go", "MySQL", "Kubernetes"}, Registered: joined},
+		market.Profile{ID: "job-fe", Side: market.Recruiter, Title: "前端开发工程师", City: "上海",
+			Skills: []string{"Vue", "TypeScript"}, Registered: joined},
+		market.Profile{ID: "anna", Side: market.Seeker, Title: "Backend Engineer", City: "上海",
+			Skills: []string{"golang", "k8s", "MySQL"}, Registered: joined},
+		market.Profile{ID: "min", Side: market.Seeker, Title: "前端开发", City: "上海",
+			Skills: []string{"Vue", "JavaScript"}, Registered: joined},
+	)
+	if err != nil {
+		panic(err)
+	}
+	day := func(d int) time.Time { return now.AddDate(0, 0, -d) }
+	err = engine.Record(ctx,
+		market.Event{Actor: "anna", Target: "job-go", Action: market.View, Time: day(3)},
+		market.Event{Actor: "anna", Target: "job-fe", Action: market.Impression, Time: day(3)},
+		market.Event{Actor: "min", Target: "job-fe", Action: market.Apply, Time: day(2)},
+		market.Event{Actor: "min", Target: "job-go", Action: market.Impression, Time: day(2)},
+		market.Event{Actor: "job-fe", Target: "min", Action: market.Reply, Time: day(1)},
+		market.Event{Actor: "job-go", Target: "anna", Action: market.View, Time: day(1)},
+	)
+	if err != nil {
+		panic(err)
+	}
+	if err := engine.Fit(ctx); err != nil {
+		panic(err)
+	}
+	resp, err := engine.Recommend(ctx, twoway.Request{ID: "anna", N: 1, Explain: true})
+	if err != nil {
+		panic(err)
+	}
+	best := resp.Results[0]
+	fmt.Println(best.ID)
+	fmt.Println(best.Explanation.Forward.Reasons[0].Text)
+	// Output:
+	// job-go
+	// 3 shared skills: go, kubernetes, mysql
+}
