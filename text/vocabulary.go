@@ -84,9 +84,8 @@ func NewVocabulary(entries []Entry) (*Vocabulary, error) {
 			v.keys[key] = k
 		}
 	}
-	// A canonical term whose own key another entry claimed is still
-	// reachable through its canonical spelling only if no later entry took
-	// it; that is the override the host asked for.
+	// An entry whose every spelling a later entry claimed is unreachable:
+	// that is the override the host asked for.
 	for key := range v.keys {
 		v.maxKey = max(v.maxKey, len(key))
 		for i := range key {
