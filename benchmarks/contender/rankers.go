@@ -85,29 +85,8 @@ func (r *Ranked) Observe(round int, events []sim.Interaction) {
 // Recommend implements sim.Recommender.
 func (r *Ranked) Recommend(req sim.Request) []uint32 {
 	if r.poolRnd != req.Round {
-		r.poolRnd = req.Round
-		for _, s := range []market.Side{market.Seeker, market.Recruiter} {
-			r.pool[s] = r.pool[s][:0]
-		}
-		for i := range r.w.Market.Profiles {
-			ix := uint32(i)
-			if r.w.Registered(ix, req.Round) {
-				s := r.w.Market.Side(ix)
-				r.pool[s] = append(r.pool[s], ix)
-			}
-		}
-		day := r.w.Start.Add(time.Duration(req.Round) * 24 * time.Hour)
-		if r.control != nil {
-			if err := r.control.refresh(r.log, day); err != nil {
-				panic(fmt.Sprintf("contender: %s: saturation: %v", r.Name, err)) // events come from the simulator: a bug
-			}
-		}
-		if r.urgency != nil {
-			u, err := r.urgency.table(r.log, day, r.Board.urgency)
-			if err != nil {
-				panic(fmt.Sprintf("contender: %s: urgency: %v", r.Name, err))
-			}
-			r.Board.urgency = u
+		if err := r.Prepare(req.Round); err != nil {
+			panic(fmt.Sprintf("contender: %s: %v", r.Name, err)) // events come from the simulator: a bug
 		}
 	}
 	a := req.User
@@ -126,6 +105,39 @@ func (r *Ranked) Recommend(req sim.Request) []uint32 {
 		r.control.ctl.Served(r.out)
 	}
 	return r.out
+}
+
+// Prepare readies the recommender for round: the pool of registered
+// participants, and, with the library's models, every participant's
+// saturation and urgency at the start of the round from the history and
+// the rounds observed so far. Recommend calls it at each new round; call
+// it before using Score on its own (offline evaluation).
+func (r *Ranked) Prepare(round int) error {
+	r.poolRnd = round
+	for _, s := range []market.Side{market.Seeker, market.Recruiter} {
+		r.pool[s] = r.pool[s][:0]
+	}
+	for i := range r.w.Market.Profiles {
+		ix := uint32(i)
+		if r.w.Registered(ix, round) {
+			s := r.w.Market.Side(ix)
+			r.pool[s] = append(r.pool[s], ix)
+		}
+	}
+	day := r.w.Start.Add(time.Duration(round) * 24 * time.Hour)
+	if r.control != nil {
+		if err := r.control.refresh(r.log, day); err != nil {
+			return fmt.Errorf("saturation: %w", err)
+		}
+	}
+	if r.urgency != nil {
+		u, err := r.urgency.table(r.log, day, r.Board.urgency)
+		if err != nil {
+			return fmt.Errorf("urgency: %w", err)
+		}
+		r.Board.urgency = u
+	}
+	return nil
 }
 
 // TopK appends to dst[:0] the k candidates with the highest scores, best

@@ -179,6 +179,9 @@ func Run(ctx context.Context, cfg Config, out string, progress io.Writer) error 
 		if err != nil {
 			return err
 		}
+		if err := rec.Prepare(0); err != nil {
+			return err
+		}
 		offline = append(offline, w.EvaluateOffline(e.name, rec, users, 10, ks))
 		logf("offline ranking %-20s done", e.name)
 	}
