@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -47,6 +48,7 @@ type Engine struct {
 	control *exposure.Controller
 	pop     recall.Population
 	fresh   *recall.Fresh
+	index   *recall.Index // content recall over every profile, kept current by Upsert and Remove
 
 	dict market.Dict
 
@@ -83,7 +85,8 @@ type exclusions struct {
 }
 
 // New returns an Engine for cfg, or an error wrapping ErrConfig naming the
-// bad field. It does no I/O and starts no goroutines.
+// bad field. It starts no goroutines and does no I/O, except opening the
+// on-disk inverted index when Config.Recall.IndexPath is set; Close closes it.
 func New(cfg Config) (*Engine, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
@@ -115,8 +118,15 @@ func New(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e.state.Store(st)
+	if e.index, err = recall.OpenIndex(recall.IndexConfig{Path: cfg.Recall.IndexPath}); err != nil {
+		return nil, fmt.Errorf("twoway: inverted index: %w", err)
+	}
 	return e, nil
 }
+
+// Close releases the inverted index (flushing it when on disk). The Engine
+// must not be used afterwards.
+func (e *Engine) Close() error { return e.index.Close() }
 
 func aggName(n string) string {
 	if n == "" {
@@ -159,14 +169,24 @@ func (e *Engine) Upsert(ctx context.Context, profiles ...market.Profile) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	st := e.state.Load()
+	ixs := make([]uint32, len(profiles))
 	for i := range profiles {
-		p := profiles[i]
-		p.Skills, p.Tags = slices.Clone(p.Skills), slices.Clone(p.Tags)
-		ix, err := e.dict.Index(p.ID)
+		ix, err := e.dict.Index(profiles[i].ID)
 		if err != nil { // validated above; cannot happen
 			return &BatchError{Index: i, Err: err}
 		}
+		ixs[i] = ix
+	}
+	// The index first: it is the one part that can fail (disk), and it
+	// indexes all of the batch or none of it.
+	if err := e.index.UpsertBatch(ixs, profiles); err != nil {
+		return fmt.Errorf("twoway: inverted index: %w", err)
+	}
+	st := e.state.Load()
+	for i := range profiles {
+		p := profiles[i]
+		p.Skills, p.Tags, p.Attributes = slices.Clone(p.Skills), slices.Clone(p.Tags), maps.Clone(p.Attributes)
+		ix := ixs[i]
 		for int(ix) >= len(e.profiles) {
 			e.profiles = append(e.profiles, market.Profile{})
 			e.removed = append(e.removed, false)
@@ -203,6 +223,9 @@ func (e *Engine) Remove(ctx context.Context, ids ...string) error {
 		ixs[i] = ix
 	}
 	for _, ix := range ixs {
+		if err := e.index.Remove(ix); err != nil {
+			return fmt.Errorf("twoway: inverted index: %w", err)
+		}
 		e.removed[ix] = true
 		e.pop.Remove(ix)
 	}

@@ -124,11 +124,18 @@ func (e *Engine) Recommend(ctx context.Context, req Request) (*Response, error) 
 
 	// Recall.
 	rreq := recall.Request{Requester: ix, Side: prof.Side, K: e.cfg.Recall.Content, Allowed: allowed}
-	content, err := e.fresh.Recall(ctx, rreq, nil)
+	indexed, err := e.index.Recall(ctx, rreq, nil)
+	if err != nil {
+		return nil, fmt.Errorf("twoway: recall: inverted index: %w", err)
+	}
+	rreq.K = max(1, e.cfg.Recall.Content/10)
+	fresh, err := e.fresh.Recall(ctx, rreq, nil)
 	if err != nil {
 		return nil, fmt.Errorf("twoway: recall: fresh: %w", err)
 	}
-	contentCands := toCandidates(content, fusion.Strategy, "fresh")
+	// Content candidates: the index's, then a few of the newest profiles
+	// (so that newcomers without matching words are seen too).
+	contentCands := append(toCandidates(indexed, fusion.Content, "index"), toCandidates(fresh, fusion.Strategy, "fresh")...)
 	rreq.K = e.cfg.Recall.Collaborative
 	collab, err := st.collab.Recall(ctx, rreq, nil)
 	if err != nil {

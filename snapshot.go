@@ -121,8 +121,23 @@ func (e *Engine) Load(ctx context.Context, r io.Reader) error {
 		e.mu.Unlock()
 		return err
 	}
+	ixs := make([]uint32, 0, len(snap.profiles))
+	live := make([]market.Profile, 0, len(snap.profiles))
+	for i := range snap.profiles {
+		if !snap.removed[i] {
+			ixs, live = append(ixs, uint32(i)), append(live, snap.profiles[i])
+		}
+	}
 	for i := range e.profiles {
+		if err := e.index.Remove(uint32(i)); err != nil {
+			e.mu.Unlock()
+			return fmt.Errorf("twoway: load: inverted index: %w", err)
+		}
 		e.pop.Remove(uint32(i))
+	}
+	if err := e.index.UpsertBatch(ixs, live); err != nil {
+		e.mu.Unlock()
+		return fmt.Errorf("twoway: load: inverted index: %w", err)
 	}
 	for i := range snap.profiles {
 		if !snap.removed[i] {
