@@ -85,8 +85,9 @@ type exclusions struct {
 }
 
 // New returns an Engine for cfg, or an error wrapping ErrConfig naming the
-// bad field. It starts no goroutines and does no I/O, except opening the
-// on-disk inverted index when Config.Recall.IndexPath is set; Close closes it.
+// bad field. The only resource it takes is the inverted index (bleve, which
+// runs background goroutines of its own, and opens files when
+// Config.Recall.IndexPath is set); Close releases it.
 func New(cfg Config) (*Engine, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err

@@ -36,6 +36,7 @@ func newEngine(t testing.TB, m *synth.Market, fit bool) *Engine {
 	t.Helper()
 	e, err := New(Config{Clock: endOf(m), Seed: 7})
 	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, e.Close()) })
 	ctx := context.Background()
 	require.NoError(t, e.Upsert(ctx, m.Profiles...))
 	require.NoError(t, e.Record(ctx, m.Events...))
