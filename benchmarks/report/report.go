@@ -137,6 +137,7 @@ func Run(ctx context.Context, cfg Config, out string, progress io.Writer) error 
 	for _, a := range contender.Aggregators() {
 		entries = append(entries, entry{a.Name, false, contender.TwoWay(f, models, a.Aggregate)})
 	}
+	entries = append(entries, entry{"content +exposure", true, contender.Content(f)})
 	for _, a := range contender.Aggregators() {
 		entries = append(entries, entry{a.Name + " +exposure", true, contender.TwoWay(f, models, a.Aggregate)})
 	}
