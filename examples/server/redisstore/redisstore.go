@@ -243,6 +243,11 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.observe(ctx, err, "ping")
 }
 
+// Err returns the failure that opened the current cooldown, wrapping
+// ErrUnavailable, or nil when the Store is not cooling down. It does not
+// ask Redis.
+func (s *Store) Err() error { return s.gate() }
+
 // gate returns an error wrapping ErrUnavailable during the cooldown.
 func (s *Store) gate() error {
 	s.mu.Lock()

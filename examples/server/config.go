@@ -1,0 +1,144 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/twowayrec/twoway"
+)
+
+// errConfig is wrapped by every error about the server's configuration.
+var errConfig = errors.New("server: invalid config")
+
+// Config configures the server. Secrets (Token, RedisPassword) have no JSON
+// tag and no flag: they come from the environment (see ParseConfig), so they
+// never appear in a config file or in the process list.
+type Config struct {
+	// Addr is the listen address. Empty: "127.0.0.1:8080".
+	Addr string `json:"addr"`
+	// Token is the bearer token that the mutating and administrative
+	// endpoints require. Required: an empty token is an error.
+	Token string `json:"-"`
+
+	// RedisAddr is the host:port of the Redis that keeps the real-time
+	// features. Empty: in memory (one process only).
+	RedisAddr string `json:"redis_addr"`
+	// RedisPassword authenticates to Redis. Empty: no AUTH.
+	RedisPassword string `json:"-"`
+	// RedisDB selects the Redis database. Zero: database 0.
+	RedisDB int `json:"redis_db"`
+	// Namespace prefixes the Redis keys. Empty: "tw:act".
+	Namespace string `json:"namespace"`
+	// RedisTimeout bounds dialling, reading and writing Redis. Zero: 250ms.
+	RedisTimeout time.Duration `json:"redis_timeout"`
+	// RedisCooldown is how long the server stops asking Redis after a
+	// failure (see redisstore.Config.Cooldown). Zero: one second.
+	RedisCooldown time.Duration `json:"redis_cooldown"`
+
+	// SnapshotPath is the file the Engine's snapshot is loaded from at
+	// start (when it exists) and saved to after each refit and at
+	// shutdown. Empty: no snapshot.
+	SnapshotPath string `json:"snapshot_path"`
+	// IndexPath keeps the Engine's inverted index on disk there
+	// (twoway.RecallConfig.IndexPath). Empty: the Engine's default.
+	IndexPath string `json:"index_path"`
+
+	// MaxBodyBytes caps a request body. Zero: 1 MiB.
+	MaxBodyBytes int64 `json:"max_body_bytes"`
+	// ShutdownTimeout bounds the wait for in-flight requests at shutdown.
+	// Zero: 10s.
+	ShutdownTimeout time.Duration `json:"shutdown_timeout"`
+
+	// Engine configures the twoway Engine. Its Realtime field is set by the
+	// server (Redis when RedisAddr is set).
+	Engine twoway.Config `json:"engine"`
+	// Logger receives the server's log. Nil: silent.
+	Logger *slog.Logger `json:"-"`
+}
+
+func (c *Config) fill() error {
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8080"
+	}
+	if c.RedisTimeout == 0 {
+		c.RedisTimeout = 250 * time.Millisecond
+	}
+	if c.RedisCooldown == 0 {
+		c.RedisCooldown = time.Second
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = 1 << 20
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = 10 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	switch {
+	case c.Token == "":
+		return fmt.Errorf("%w: Token is empty (set TWOWAY_TOKEN)", errConfig)
+	case len(c.Token) < 16:
+		return fmt.Errorf("%w: Token is shorter than 16 bytes", errConfig)
+	case c.RedisTimeout < 0:
+		return fmt.Errorf("%w: RedisTimeout %v is negative", errConfig, c.RedisTimeout)
+	case c.RedisCooldown < 0:
+		return fmt.Errorf("%w: RedisCooldown %v is negative", errConfig, c.RedisCooldown)
+	case c.MaxBodyBytes < 0:
+		return fmt.Errorf("%w: MaxBodyBytes %d is negative", errConfig, c.MaxBodyBytes)
+	case c.ShutdownTimeout < 0:
+		return fmt.Errorf("%w: ShutdownTimeout %v is negative", errConfig, c.ShutdownTimeout)
+	case c.RedisDB < 0:
+		return fmt.Errorf("%w: RedisDB %d is negative", errConfig, c.RedisDB)
+	}
+	if c.Engine.Realtime != nil {
+		return fmt.Errorf("%w: Engine.Realtime is set by the server; set RedisAddr", errConfig)
+	}
+	if c.IndexPath != "" {
+		c.Engine.Recall.IndexPath = c.IndexPath
+	}
+	return nil
+}
+
+// ParseConfig reads the configuration from the command line and the
+// environment. The environment gives the defaults (TWOWAY_ADDR, REDIS_ADDR,
+// REDIS_DB, TWOWAY_NAMESPACE, TWOWAY_SNAPSHOT, TWOWAY_INDEX) and the
+// secrets (TWOWAY_TOKEN, REDIS_PASSWORD); flags override the non-secret
+// ones. getenv is os.Getenv in main, a map in tests.
+func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Addr, "addr", getenv("TWOWAY_ADDR"), "listen address (env TWOWAY_ADDR; default 127.0.0.1:8080)")
+	fs.StringVar(&c.RedisAddr, "redis-addr", getenv("REDIS_ADDR"), "Redis host:port for the real-time features (env REDIS_ADDR; empty: in memory)")
+	db := 0
+	if v := getenv("REDIS_DB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return c, fmt.Errorf("%w: REDIS_DB %q: %v", errConfig, v, err)
+		}
+		db = n
+	}
+	fs.IntVar(&c.RedisDB, "redis-db", db, "Redis database number (env REDIS_DB)")
+	fs.StringVar(&c.Namespace, "namespace", getenv("TWOWAY_NAMESPACE"), "Redis key prefix (env TWOWAY_NAMESPACE; default tw:act)")
+	fs.DurationVar(&c.RedisTimeout, "redis-timeout", 0, "Redis dial/read/write timeout (default 250ms)")
+	fs.DurationVar(&c.RedisCooldown, "redis-cooldown", 0, "pause after a Redis failure before asking again (default 1s)")
+	fs.StringVar(&c.SnapshotPath, "snapshot", getenv("TWOWAY_SNAPSHOT"), "snapshot file, loaded at start and saved after refits and at shutdown (env TWOWAY_SNAPSHOT)")
+	fs.StringVar(&c.IndexPath, "index", getenv("TWOWAY_INDEX"), "directory of the on-disk inverted index (env TWOWAY_INDEX)")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body", 0, "largest request body in bytes (default 1 MiB)")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 0, "wait for in-flight requests at shutdown (default 10s)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("%w: unexpected arguments %q", errConfig, fs.Args())
+	}
+	c.Token = getenv("TWOWAY_TOKEN")
+	c.RedisPassword = getenv("REDIS_PASSWORD")
+	return c, nil
+}

@@ -1,0 +1,77 @@
+// Command server is a small HTTP JSON service over a twoway Engine, with
+// the real-time behaviour features in Redis so that several server
+// processes share one state.
+//
+// # Running
+//
+//	export TWOWAY_TOKEN=$(openssl rand -hex 24)   # bearer token for mutating endpoints
+//	export REDIS_ADDR=127.0.0.1:6379 REDIS_PASSWORD=…  # omit REDIS_ADDR: in memory
+//	go run . -addr 127.0.0.1:8080 -snapshot /var/lib/twoway/engine.snap
+//
+// # Endpoints
+//
+//	GET    /healthz                                  200 ok, 503 degraded (Redis down)
+//	GET    /metrics                                  request counts and latencies by route
+//	GET    /v1/recommendations/{id}?n=&side=&explain=&city=&aggregator=&dry_run=
+//	GET    /v1/explanations/{requester}/{candidate}
+//	PUT    /v1/profiles        {"profiles":[…]}      token
+//	DELETE /v1/profiles/{id}                         token
+//	POST   /v1/events          {"events":[…]}        token; 202 when Redis failed
+//	POST   /v1/refit                                 token; fits, then saves the snapshot
+//	POST   /v1/snapshot                              token
+//
+// Bad input is always a 4xx with a JSON {"error": …}: 400 bad JSON, bad
+// query or invalid UTF-8, 401 missing or wrong token, 404 unknown ID, 409
+// wrong side or inactive requester or no fit yet, 413 body too large, 415
+// not JSON, 422 an invalid record of a batch (its index, ID and field).
+//
+// On SIGINT or SIGTERM the server stops taking connections, finishes the
+// requests in flight and saves the snapshot, so no acknowledged event is
+// lost.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stderr, nil); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "server:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// run parses the configuration, opens the Server and serves until ctx is
+// done. ready, when set, is called with the listening address.
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer, ready func(addr string)) error {
+	cfg, err := ParseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+	srv, err := Open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", srv.cfg.Addr)
+	if err != nil {
+		return errors.Join(err, srv.Close())
+	}
+	if ready != nil {
+		ready(l.Addr().String())
+	}
+	return srv.Serve(ctx, l)
+}

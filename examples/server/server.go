@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/twowayrec/twoway"
+	"github.com/twowayrec/twoway/examples/server/redisstore"
+)
+
+// Server is the HTTP service over one twoway Engine. Several Servers (in
+// several processes) may share one Redis: an event recorded through one
+// changes the real-time features all of them read.
+type Server struct {
+	cfg     Config
+	engine  *twoway.Engine
+	rdb     *redis.Client     // nil without Redis
+	store   *redisstore.Store // nil without Redis
+	metrics *metrics
+	handler http.Handler
+
+	saveMu sync.Mutex // one snapshot write at a time
+}
+
+// Open builds the Server for cfg: it connects the Redis client (lazily: no
+// round trip yet), builds the Engine and, when cfg.SnapshotPath names an
+// existing file, loads the snapshot (refitting if it was fitted).
+func Open(ctx context.Context, cfg Config) (*Server, error) {
+	if err := cfg.fill(); err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, metrics: newMetrics()}
+	ecfg := cfg.Engine
+	if cfg.RedisAddr != "" {
+		bucket := ecfg.Activity.Bucket
+		if bucket == 0 {
+			bucket = 24 * time.Hour
+		}
+		buckets := ecfg.Activity.Buckets()
+		if buckets == 0 {
+			return nil, fmt.Errorf("%w: Engine.Activity: invalid windows", errConfig)
+		}
+		s.rdb = redis.NewClient(&redis.Options{
+			Addr:         cfg.RedisAddr,
+			Password:     cfg.RedisPassword,
+			DB:           cfg.RedisDB,
+			DialTimeout:  cfg.RedisTimeout,
+			ReadTimeout:  cfg.RedisTimeout,
+			WriteTimeout: cfg.RedisTimeout,
+			MaxRetries:   -1, // the store's cooldown decides when to try again
+		})
+		store, err := redisstore.New(s.rdb, redisstore.Config{
+			Namespace: cfg.Namespace, Bucket: bucket, Buckets: buckets, Cooldown: cfg.RedisCooldown,
+		})
+		if err != nil {
+			s.rdb.Close()
+			return nil, err
+		}
+		s.store = store
+		ecfg.Realtime = store
+	}
+	eng, err := twoway.New(ecfg)
+	if err != nil {
+		s.closeRedis()
+		return nil, err
+	}
+	s.engine = eng
+	if cfg.SnapshotPath != "" {
+		if err := s.load(ctx); err != nil {
+			eng.Close()
+			s.closeRedis()
+			return nil, err
+		}
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+func (s *Server) closeRedis() {
+	if s.rdb != nil {
+		s.rdb.Close()
+	}
+}
+
+// load reads the snapshot file when it exists.
+func (s *Server) load(ctx context.Context) error {
+	f, err := os.Open(s.cfg.SnapshotPath)
+	if errors.Is(err, os.ErrNotExist) {
+		s.cfg.Logger.Info("no snapshot yet", "path", s.cfg.SnapshotPath)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("server: snapshot: %w", err)
+	}
+	defer f.Close()
+	start := time.Now()
+	if err := s.engine.Load(ctx, f); err != nil {
+		return fmt.Errorf("server: snapshot %s: %w", s.cfg.SnapshotPath, err)
+	}
+	s.cfg.Logger.Info("snapshot loaded", "path", s.cfg.SnapshotPath, "elapsed", time.Since(start))
+	return nil
+}
+
+// Save writes the Engine's snapshot to cfg.SnapshotPath atomically (a
+// temporary file in the same directory, synced, then renamed over the old
+// one). Without a SnapshotPath it does nothing.
+func (s *Server) Save() error {
+	if s.cfg.SnapshotPath == "" {
+		return nil
+	}
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	dir := filepath.Dir(s.cfg.SnapshotPath)
+	tmp, err := os.CreateTemp(dir, filepath.Base(s.cfg.SnapshotPath)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("server: save snapshot: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename there is nothing to remove
+	if err := s.engine.Save(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("server: save snapshot: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("server: save snapshot: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("server: save snapshot: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), s.cfg.SnapshotPath); err != nil {
+		return fmt.Errorf("server: save snapshot: %w", err)
+	}
+	return nil
+}
+
+// Handler returns the HTTP API (see the README for the endpoints).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Engine returns the Engine the Server serves.
+func (s *Server) Engine() *twoway.Engine { return s.engine }
+
+// Close saves the snapshot, closes the Engine and the Redis client. Call it after the
+// HTTP server has stopped taking requests, so that every event it
+// acknowledged is in the snapshot.
+func (s *Server) Close() error {
+	err := s.Save()
+	err = errors.Join(err, s.engine.Close())
+	if s.rdb != nil {
+		err = errors.Join(err, s.rdb.Close())
+	}
+	return err
+}
+
+// realtimeErr reports whether the real-time store is in its outage cooldown,
+// without a round trip.
+func (s *Server) realtimeErr() error {
+	if s.store == nil {
+		return nil
+	}
+	return s.store.Err()
+}
+
+// Serve serves the API on l until ctx is done, then shuts down gracefully:
+// it stops accepting connections, waits up to cfg.ShutdownTimeout for the
+// requests in flight, and closes the Server (saving the snapshot).
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      5 * time.Minute, // a refit of a large market takes a while
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(l) }()
+	s.cfg.Logger.Info("serving", "addr", l.Addr().String())
+	select {
+	case err := <-errc:
+		return errors.Join(err, s.Close())
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	err = errors.Join(err, s.Close())
+	s.cfg.Logger.Info("stopped", "err", err)
+	return err
+}

@@ -1,0 +1,256 @@
+package main
+
+import (
+	"math"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/twowayrec/twoway"
+	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/match"
+)
+
+// The API's JSON shapes. Unknown numbers (NaN: no model yet, real-time
+// features unavailable) are null, and participants are named by ID, never
+// by the Engine's internal index.
+
+// num returns nil for NaN and ±Inf.
+func num(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
+}
+
+type recommendationsJSON struct {
+	Requester string               `json:"requester"`
+	Side      market.Side          `json:"side"`
+	Urgency   *float64             `json:"urgency"`
+	Fitted    bool                 `json:"fitted"`
+	Results   []recommendationJSON `json:"results"`
+	Degraded  string               `json:"degraded,omitempty"`
+}
+
+type recommendationJSON struct {
+	ID          string              `json:"id"`
+	Score       *float64            `json:"score"`
+	TwoWay      *float64            `json:"two_way"`
+	Forward     *float64            `json:"forward"`
+	Backward    *float64            `json:"backward"`
+	Urgency     *float64            `json:"urgency"`
+	Saturation  *float64            `json:"saturation"`
+	Activity    *float64            `json:"activity"`
+	Sources     []sourceJSON        `json:"sources"`
+	Parts       map[string]*float64 `json:"parts,omitempty"`
+	Explanation *explanationJSON    `json:"explanation,omitempty"`
+}
+
+type sourceJSON struct {
+	Name  string   `json:"name"`
+	Score *float64 `json:"score"`
+}
+
+type explanationJSON struct {
+	Aggregator       string        `json:"aggregator"`
+	TwoWay           *float64      `json:"two_way"`
+	RequesterUrgency *float64      `json:"requester_urgency"`
+	CandidateUrgency *float64      `json:"candidate_urgency"`
+	Forward          directionJSON `json:"forward"`  // the requester's view of the candidate
+	Backward         directionJSON `json:"backward"` // the candidate's view of the requester
+}
+
+type directionJSON struct {
+	From     string       `json:"from"`
+	To       string       `json:"to"`
+	Match    *float64     `json:"match"`
+	Personal bool         `json:"personal"`
+	Base     *float64     `json:"base"`
+	Reasons  []reasonJSON `json:"reasons"`
+	Concerns []reasonJSON `json:"concerns,omitempty"`
+}
+
+type reasonJSON struct {
+	Kind         string   `json:"kind"`
+	Text         string   `json:"text"`
+	Contribution *float64 `json:"contribution"`
+	Value        *float64 `json:"value"`
+	Terms        []string `json:"terms,omitempty"`
+	Expanded     []string `json:"expanded,omitempty"`
+}
+
+func toRecommendations(r *twoway.Response) recommendationsJSON {
+	out := recommendationsJSON{
+		Requester: r.Requester, Side: r.Side, Urgency: num(r.Urgency), Fitted: r.Fitted,
+		Results: make([]recommendationJSON, len(r.Results)),
+	}
+	for i, rec := range r.Results {
+		j := recommendationJSON{
+			ID: rec.ID, Score: num(rec.Score), TwoWay: num(rec.TwoWay), Forward: num(rec.Forward),
+			Backward: num(rec.Backward), Urgency: num(rec.Urgency), Saturation: num(rec.Saturation),
+			Activity: num(rec.Activity), Sources: make([]sourceJSON, len(rec.Sources)),
+		}
+		for k, src := range rec.Sources {
+			j.Sources[k] = sourceJSON{Name: src.Name, Score: num(src.Score)}
+		}
+		if len(rec.Parts) > 0 {
+			j.Parts = make(map[string]*float64, len(rec.Parts))
+			for k, v := range rec.Parts {
+				j.Parts[k] = num(v)
+			}
+		}
+		if rec.Explanation != nil {
+			x := toExplanation(rec.Explanation, r.Requester, rec.ID)
+			j.Explanation = &x
+		}
+		out.Results[i] = j
+	}
+	return out
+}
+
+func toExplanation(x *match.Explanation, requester, candidate string) explanationJSON {
+	return explanationJSON{
+		Aggregator: x.Aggregator, TwoWay: num(x.TwoWay),
+		RequesterUrgency: num(x.Pair.RequesterUrgency), CandidateUrgency: num(x.Pair.CandidateUrgency),
+		Forward:  toDirection(&x.Forward, requester, candidate),
+		Backward: toDirection(&x.Backward, candidate, requester),
+	}
+}
+
+func toDirection(d *match.Direction, from, to string) directionJSON {
+	return directionJSON{
+		From: from, To: to, Match: num(d.Match), Personal: d.Personal, Base: num(d.Base),
+		Reasons: toReasons(d.Reasons), Concerns: toReasons(d.Concerns),
+	}
+}
+
+func toReasons(rs []match.Reason) []reasonJSON {
+	if rs == nil {
+		return nil
+	}
+	out := make([]reasonJSON, len(rs))
+	for i, r := range rs {
+		out[i] = reasonJSON{Kind: r.Kind.String(), Text: r.Text, Contribution: num(r.Contribution), Value: num(r.Value), Terms: r.Terms, Expanded: r.Expanded}
+	}
+	return out
+}
+
+// metrics are the server's counters, kept in memory per process.
+type metrics struct {
+	start            time.Time
+	events           atomic.Int64
+	realtimeFailures atomic.Int64
+	refits           atomic.Int64
+	lastFitNanos     atomic.Int64
+
+	mu     sync.Mutex
+	routes map[string]*routeStats
+}
+
+type routeStats struct {
+	Count      int64   `json:"count"`
+	Status2xx  int64   `json:"2xx"`
+	Status4xx  int64   `json:"4xx"`
+	Status5xx  int64   `json:"5xx"`
+	SecondsSum float64 `json:"seconds_sum"`
+}
+
+// metricsJSON is the body of GET /metrics.
+type metricsJSON struct {
+	UptimeSeconds    float64 `json:"uptime_seconds"`
+	EventsRecorded   int64   `json:"events_recorded"`
+	RealtimeFailures int64   `json:"realtime_failures"`
+	Refits           int64   `json:"refits"`
+	LastFitSeconds   float64 `json:"last_fit_seconds"`
+	Realtime         string  `json:"realtime"`
+	// Routes by route pattern ("unmatched": no route); JSON sorts the keys.
+	Routes map[string]routeStats `json:"routes"`
+}
+
+func newMetrics() *metrics {
+	return &metrics{start: time.Now(), routes: map[string]*routeStats{}}
+}
+
+func (m *metrics) observe(route string, status int, d time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	st := m.routes[route]
+	if st == nil {
+		st = &routeStats{}
+		m.routes[route] = st
+	}
+	st.Count++
+	switch {
+	case status >= 500:
+		st.Status5xx++
+	case status >= 400:
+		st.Status4xx++
+	case status >= 200 && status < 300:
+		st.Status2xx++
+	}
+	st.SecondsSum += d.Seconds()
+}
+
+func (m *metrics) snapshot() metricsJSON {
+	out := metricsJSON{
+		UptimeSeconds:    time.Since(m.start).Seconds(),
+		EventsRecorded:   m.events.Load(),
+		RealtimeFailures: m.realtimeFailures.Load(),
+		Refits:           m.refits.Load(),
+		LastFitSeconds:   time.Duration(m.lastFitNanos.Load()).Seconds(),
+		Routes:           map[string]routeStats{},
+	}
+	m.mu.Lock()
+	for k, v := range m.routes {
+		out.Routes[k] = *v
+	}
+	m.mu.Unlock()
+	return out
+}
+
+// statusRecorder remembers the status a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// observe counts every request by route pattern and status, and turns a
+// handler's panic into a logged 500.
+func (s *Server) observe(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.cfg.Logger.Error("handler panic", "route", r.Pattern, "panic", p)
+				if rec.status == 0 {
+					s.fail(rec, errorf(http.StatusInternalServerError, "internal error"))
+				}
+			}
+			route := r.Pattern
+			if route == "" {
+				route = "unmatched"
+			}
+			s.metrics.observe(route, rec.status, time.Since(start))
+		}()
+		mux.ServeHTTP(rec, r)
+	})
+}
