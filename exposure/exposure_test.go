@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/twowayrec/twoway/activity"
 	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/rank"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -318,7 +320,53 @@ func TestModelRoundTrip(t *testing.T) {
 	}
 }
 
+// TestReadModelVersion1 loads a model saved in the JSON form this package
+// wrote before the model moved to rank.Standardized (testdata/model_v1.json,
+// the toy model with the default Config): it scores exactly as a fresh fit.
+func TestReadModelVersion1(t *testing.T) {
+	m, feats, _ := fitToy(t, Config{})
+	old, err := os.ReadFile("testdata/model_v1.json")
+	require.NoError(t, err)
+	got, err := ReadModel(bytes.NewReader(old))
+	require.NoError(t, err)
+	for r := range feats {
+		assert.Equal(t, m.Saturation(&feats[r]), got.Saturation(&feats[r]), "recipient %d", r)
+	}
+	assert.Equal(t, m.Coefficients(), got.Coefficients())
+	assert.Equal(t, m.Prior(), got.Prior())
+
+	// Another package's model, in either form, is refused.
+	_, err = ReadModel(strings.NewReader(strings.Replace(string(old), "twoway/exposure", "twoway/urgency", 1)))
+	assert.ErrorIs(t, err, ErrCorrupt)
+	assert.ErrorContains(t, err, `want "exposure"`)
+	s, err := rank.FitStandardized(context.Background(), rank.StandardizedConfig{}, rank.StandardizedData{
+		Kind: "urgency", Names: []string{"x"}, Rows: [][]float64{{0}, {1}}, Labels: []bool{false, true},
+	})
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	_, err = s.WriteTo(&buf)
+	require.NoError(t, err)
+	_, err = ReadModel(bytes.NewReader(buf.Bytes()))
+	assert.ErrorIs(t, err, ErrCorrupt)
+	_, err = ReadModel(bytes.NewReader(buf.Bytes()[:buf.Len()-1]))
+	assert.ErrorIs(t, err, ErrCorrupt)
+	assert.ErrorIs(t, err, rank.ErrCorrupt, "a damaged stream wraps rank's error too")
+}
+
+// binaryModel returns a small saturation model in the current binary form.
+func binaryModel(tb testing.TB) []byte {
+	s, err := rank.FitStandardized(context.Background(), rank.StandardizedConfig{MinHistory: 2}, rank.StandardizedData{
+		Kind: kind, Names: []string{"a", "b"}, Rows: [][]float64{{0, 1}, {1, 0}, {2, 2}, {1, 1}}, Labels: []bool{false, true, true, false},
+	})
+	require.NoError(tb, err)
+	var buf bytes.Buffer
+	_, err = (&Model{s}).WriteTo(&buf)
+	require.NoError(tb, err)
+	return buf.Bytes()
+}
+
 func FuzzReadModel(f *testing.F) {
+	f.Add(binaryModel(f))
 	f.Add([]byte(`{"format":"twoway/exposure","version":1,"names":["a"],"mean":[0],"scale":[1],"weights":[1],"bias":0,"prior":0.5,"min_history":0}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := ReadModel(bytes.NewReader(data))

@@ -1,17 +1,13 @@
 package urgency
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"math"
-	"slices"
 	"time"
 
 	"github.com/twowayrec/twoway/activity"
 	"github.com/twowayrec/twoway/rank"
-	"github.com/twowayrec/twoway/sparse"
 )
 
 // Training is the input of [Fit].
@@ -39,20 +35,16 @@ var ErrNoData = errors.New("urgency: no labelled users of both kinds")
 //
 // where n is the participant's [History], so a participant with little
 // history gets about the prior (by default the label's rate among the
-// low-history training users, see Config.Prior). A Model is immutable and safe for
+// low-history training users, see Config.Prior). It wraps a
+// [rank.Standardized] of kind "urgency". A Model is immutable and safe for
 // concurrent use; refresh by fitting a new one and swapping an
 // atomic.Pointer.
 type Model struct {
-	names      []string
-	mean       []float64
-	scale      []float64 // 1/σ_j, 0 for a constant feature
-	w          []float64 // on standardised features
-	bias       float64
-	wRaw       []float64 // w_j/σ_j, on raw features
-	biasRaw    float64   // b − Σ_j w_j μ_j/σ_j
-	prior      float64
-	minHistory float64
+	s *rank.Standardized
 }
+
+// kind is the rank.Standardized kind of an urgency model.
+const kind = "urgency"
 
 // Fit trains an urgency model on t. It returns ErrNoData without users of
 // both labels and an error naming the user whose input or label is
@@ -72,149 +64,62 @@ func Fit(ctx context.Context, cfg Config, t Training) (*Model, error) {
 	if len(users) == 0 {
 		return nil, ErrNoData
 	}
-	rows := make([][]float64, len(users))
-	labels := make([]float64, len(users))
-	var pos float64
+	d := rank.StandardizedData{
+		Kind: kind, Names: t.Names,
+		Rows: make([][]float64, len(users)), Labels: make([]bool, len(users)), History: make([]float64, len(users)),
+	}
 	for i, u := range users {
 		if int(u) >= len(t.Inputs) || int(u) >= len(t.Labels) {
 			return nil, fmt.Errorf("urgency: user %d: no input or label", u)
 		}
-		rows[i] = t.Inputs[u].Vector(nil)
-		if len(rows[i]) != len(t.Names) {
-			return nil, fmt.Errorf("urgency: user %d: %d features but %d names", u, len(rows[i]), len(t.Names))
+		d.Rows[i] = t.Inputs[u].Vector(nil)
+		if len(d.Rows[i]) != len(t.Names) {
+			return nil, fmt.Errorf("urgency: user %d: %d features but %d names", u, len(d.Rows[i]), len(t.Names))
 		}
-		if t.Labels[u] {
-			labels[i] = 1
-			pos++
-		}
+		d.Labels[i] = t.Labels[u]
+		d.History[i] = History(&t.Inputs[u].Activity)
 	}
-	if pos == 0 || pos == float64(len(rows)) {
+	s, err := rank.FitStandardized(ctx, rank.StandardizedConfig{L2: c.L2, Prior: c.Prior, MinHistory: c.MinHistory}, d)
+	var re *rank.RowError
+	switch {
+	case errors.Is(err, rank.ErrEmpty):
 		return nil, ErrNoData
-	}
-	m := &Model{names: slices.Clone(t.Names), minHistory: c.MinHistory, prior: c.Prior}
-	if m.prior == 0 {
-		m.prior = lowHistoryRate(t, users, c.MinHistory, pos/float64(len(rows)))
-	}
-	m.mean, m.scale = standardise(rows)
-	var d rank.Dataset
-	idx := make([]uint32, len(t.Names))
-	for j := range idx {
-		idx[j] = uint32(j)
-	}
-	for i, r := range rows {
-		if err := d.Add(sparse.Vector{Idx: idx, Val: r}, labels[i], 1); err != nil {
-			return nil, fmt.Errorf("urgency: user %d: %w", users[i], err)
-		}
-	}
-	lr, err := rank.Fit(ctx, rank.Config{L2: c.L2, Dim: len(t.Names)}, &d)
-	if err != nil {
+	case errors.As(err, &re):
+		return nil, fmt.Errorf("urgency: user %d: %w", users[re.Row], re.Err)
+	case err != nil:
 		return nil, fmt.Errorf("urgency: fit: %w", err)
 	}
-	return newModel(m.names, m.mean, m.scale, lr.Weights(), lr.Bias(), m.prior, m.minHistory), nil
-}
-
-// newModel assembles a model and folds the standardisation into the
-// weights for scoring:
-//
-//	z = b + Σ w_j (x_j − μ_j)/σ_j = (b − Σ w'_j μ_j) + Σ w'_j x_j,   w'_j = w_j/σ_j
-func newModel(names []string, mean, scale, w []float64, bias, prior, minHistory float64) *Model {
-	m := &Model{names: names, mean: mean, scale: scale, w: w, bias: bias, prior: prior, minHistory: minHistory}
-	m.wRaw, m.biasRaw = make([]float64, len(w)), bias
-	for j, wj := range w {
-		m.wRaw[j] = wj * scale[j]
-		m.biasRaw -= m.wRaw[j] * mean[j]
-	}
-	return m
-}
-
-// standardise rewrites rows in place to (x−μ)/σ per column and returns μ
-// and 1/σ (0 for a constant column, which then contributes nothing).
-func standardise(rows [][]float64) (mean, scale []float64) {
-	d := len(rows[0])
-	mean, scale = make([]float64, d), make([]float64, d)
-	n := float64(len(rows))
-	for _, r := range rows {
-		for j, x := range r {
-			mean[j] += x
-		}
-	}
-	for j := range mean {
-		mean[j] /= n
-	}
-	for _, r := range rows {
-		for j, x := range r {
-			scale[j] += (x - mean[j]) * (x - mean[j])
-		}
-	}
-	for j := range scale {
-		sd := math.Sqrt(scale[j] / n)
-		scale[j] = 0
-		if sd > 1e-12 {
-			scale[j] = 1 / sd
-		}
-	}
-	for _, r := range rows {
-		for j := range r {
-			r[j] = (r[j] - mean[j]) * scale[j]
-		}
-	}
-	return mean, scale
+	return &Model{s}, nil
 }
 
 // Names returns the names of the features the model reads.
-func (m *Model) Names() []string { return slices.Clone(m.names) }
+func (m *Model) Names() []string { return m.s.Names() }
 
 // Prior returns the urgency given to a participant without history.
-func (m *Model) Prior() float64 { return m.prior }
+func (m *Model) Prior() float64 { return m.s.Prior() }
 
 // Coefficient is one feature's weight in standardised units.
-type Coefficient struct {
-	Name   string
-	Weight float64
-}
+type Coefficient = rank.Coefficient
 
 // Coefficients returns the weights, largest magnitude first (ties by
 // name).
-func (m *Model) Coefficients() []Coefficient {
-	out := make([]Coefficient, len(m.w))
-	for j, w := range m.w {
-		out[j] = Coefficient{m.names[j], w}
-	}
-	slices.SortFunc(out, func(a, b Coefficient) int {
-		if c := cmp.Compare(math.Abs(b.Weight), math.Abs(a.Weight)); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Name, b.Name)
-	})
-	return out
-}
+func (m *Model) Coefficients() []Coefficient { return m.s.Coefficients() }
 
 // RawVector returns σ(b + w·standardised(x)) for a vector laid out as
 // Input.Vector, without the prior. It panics if len(x) differs from the
 // model's dimension.
 func (m *Model) RawVector(x []float64) float64 {
-	if len(x) != len(m.w) {
-		panic(fmt.Sprintf("urgency: Model.RawVector: %d features, model has %d", len(x), len(m.w)))
+	if len(x) != m.s.Dim() {
+		panic(fmt.Sprintf("urgency: Model.RawVector: %d features, model has %d", len(x), m.s.Dim()))
 	}
-	z := m.biasRaw
-	w := m.wRaw[:len(x)]
-	for j, v := range x {
-		z += w[j] * v
-	}
-	return rank.Sigmoid(z)
+	return m.s.Raw(x)
 }
 
 // Urgency returns the participant's urgency in [0,1], shrunk toward the
 // prior when there is little history (see [Model]). It does not allocate.
 func (m *Model) Urgency(in *Input) float64 {
 	var buf [activity.MaxVectorLen + 4]float64
-	raw := m.RawVector(in.Vector(buf[:0]))
-	if m.minHistory == 0 {
-		return raw
-	}
-	n := History(&in.Activity)
-	w := n / (n + m.minHistory)
-	return w*raw + (1-w)*m.prior
+	return m.s.Predict(in.Vector(buf[:0]), History(&in.Activity))
 }
 
 // UrgencyAll writes the urgency of ins[i] to dst[i]. It panics if the
@@ -237,29 +142,10 @@ func History(f *activity.Features) float64 {
 		c[activity.ContactsReceived] + c[activity.RepliesReceived] + c[activity.ImpressionsReceived]
 }
 
-// lowHistoryRate returns the share of positive labels among the users whose
-// History is below minHistory, or overall when there are fewer than 30 of
-// them.
-func lowHistoryRate(t Training, users []uint32, minHistory, overall float64) float64 {
-	var n, pos float64
-	for _, u := range users {
-		if History(&t.Inputs[u].Activity) < minHistory {
-			n++
-			if t.Labels[u] {
-				pos++
-			}
-		}
-	}
-	if n < 30 {
-		return overall
-	}
-	return min(max(pos/n, 1e-3), 1-1e-3)
-}
-
 // Table returns a serving table (see activity.Table) holding the urgency
 // of every participant in ins, by index, with the prior for everyone else.
 func (m *Model) Table(ins []Input) *activity.Table {
-	t := activity.NewTable(len(ins), m.prior)
+	t := activity.NewTable(len(ins), m.s.Prior())
 	for i := range ins {
 		t.Set(uint32(i), m.Urgency(&ins[i]))
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/twowayrec/twoway/activity"
 	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/rank"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -257,8 +259,44 @@ func TestModelRoundTrip(t *testing.T) {
 	}
 }
 
+// TestReadModelVersion1 loads a model saved in the JSON form this package
+// wrote before the model moved to rank.Standardized (testdata/model_v1.json,
+// the toy model with the default Config): it scores exactly as a fresh fit.
+func TestReadModelVersion1(t *testing.T) {
+	ins, labels, names := toy(t)
+	m, err := Fit(context.Background(), Config{}, Training{Names: names, Inputs: ins, Labels: labels})
+	require.NoError(t, err)
+	old, err := os.ReadFile("testdata/model_v1.json")
+	require.NoError(t, err)
+	got, err := ReadModel(bytes.NewReader(old))
+	require.NoError(t, err)
+	for u := range ins {
+		assert.Equal(t, m.Urgency(&ins[u]), got.Urgency(&ins[u]), "user %d", u)
+	}
+	assert.Equal(t, m.Coefficients(), got.Coefficients())
+	assert.Equal(t, m.Prior(), got.Prior())
+
+	// Another package's model, in either form, is refused.
+	_, err = ReadModel(strings.NewReader(strings.Replace(string(old), "twoway/urgency", "twoway/exposure", 1)))
+	assert.ErrorIs(t, err, ErrCorrupt)
+	assert.ErrorContains(t, err, `want "urgency"`)
+	s, err := rank.FitStandardized(context.Background(), rank.StandardizedConfig{}, rank.StandardizedData{
+		Kind: "exposure", Names: []string{"x"}, Rows: [][]float64{{0}, {1}}, Labels: []bool{false, true},
+	})
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	_, err = s.WriteTo(&buf)
+	require.NoError(t, err)
+	_, err = ReadModel(bytes.NewReader(buf.Bytes()))
+	assert.ErrorIs(t, err, ErrCorrupt)
+	_, err = ReadModel(bytes.NewReader(buf.Bytes()[:buf.Len()-1]))
+	assert.ErrorIs(t, err, ErrCorrupt)
+	assert.ErrorIs(t, err, rank.ErrCorrupt, "a damaged stream wraps rank's error too")
+}
+
 func FuzzReadModel(f *testing.F) {
 	f.Add([]byte(`{"format":"twoway/urgency","version":1,"names":["a"],"mean":[0],"scale":[1],"weights":[1],"bias":0,"prior":0.5,"min_history":0}`))
+	f.Add(binaryModel(f))
 	f.Add([]byte(`{"format":"twoway/urgency","version":1,"names":["a"],"mean":[1e308],"scale":[1e308],"weights":[1e308],"bias":-1e308,"prior":0.5,"min_history":1e308}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := ReadModel(bytes.NewReader(data))
@@ -280,6 +318,18 @@ func FuzzReadModel(f *testing.F) {
 			t.Fatalf("re-reading a written model: %v", err)
 		}
 	})
+}
+
+// binaryModel returns a small urgency model in the current binary form.
+func binaryModel(tb testing.TB) []byte {
+	s, err := rank.FitStandardized(context.Background(), rank.StandardizedConfig{MinHistory: 2}, rank.StandardizedData{
+		Kind: kind, Names: []string{"a", "b"}, Rows: [][]float64{{0, 1}, {1, 0}, {2, 2}, {1, 1}}, Labels: []bool{false, true, true, false},
+	})
+	require.NoError(tb, err)
+	var buf bytes.Buffer
+	_, err = (&Model{s}).WriteTo(&buf)
+	require.NoError(tb, err)
+	return buf.Bytes()
 }
 
 func TestTableAndRefresh(t *testing.T) {
