@@ -24,6 +24,7 @@ type RecordError struct {
 	Err   error
 }
 
+// Error returns "load: line N: field F: reason".
 func (e *RecordError) Error() string {
 	return fmt.Sprintf("load: line %d: field %s: %v", e.Line, e.Field, e.Err)
 }
