@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"image/color"
+	"math"
 	"path/filepath"
 	"slices"
 
@@ -38,7 +39,7 @@ func (r *writer) plots(out string, w *sim.World, results []*sim.Result, off []si
 		}
 		lines = append(lines, res.Name, pts)
 	}
-	if err := plotutil.AddLinePoints(p, lines...); err != nil {
+	if err := plotutil.AddLinePoints(p, finite(lines)...); err != nil {
 		return err
 	}
 	p.Legend.Top = true
@@ -71,7 +72,7 @@ func (r *writer) plots(out string, w *sim.World, results []*sim.Result, off []si
 			}
 			lines = append(lines, res.Name, pts)
 		}
-		if err := plotutil.AddLines(p, lines...); err != nil {
+		if err := plotutil.AddLines(p, finite(lines)...); err != nil {
 			return err
 		}
 		p.Legend.Top = true
@@ -104,7 +105,7 @@ func (r *writer) plots(out string, w *sim.World, results []*sim.Result, off []si
 			}
 			lines = append(lines, o.Name+" (scorer)", pts)
 		}
-		if err := plotutil.AddLinePoints(p, lines...); err != nil {
+		if err := plotutil.AddLinePoints(p, finite(lines)...); err != nil {
 			return err
 		}
 		p.Legend.Top = true
@@ -114,6 +115,25 @@ func (r *writer) plots(out string, w *sim.World, results []*sim.Result, off []si
 		}
 	}
 	return nil
+}
+
+// finite drops the NaN points of every series in a plotutil argument list
+// (a metric undefined for lack of relevant users) and the series left empty.
+func finite(args []any) []any {
+	var out []any
+	for i := 0; i+1 < len(args); i += 2 {
+		pts := args[i+1].(plotter.XYs)
+		var keep plotter.XYs
+		for _, p := range pts {
+			if !math.IsNaN(p.X) && !math.IsNaN(p.Y) {
+				keep = append(keep, p)
+			}
+		}
+		if len(keep) > 0 {
+			out = append(out, args[i], keep)
+		}
+	}
+	return out
 }
 
 func save(p *plot.Plot, out, name string) error {

@@ -51,3 +51,13 @@ func TestDeterministic(t *testing.T) {
 	}
 	assert.False(t, strings.Contains(md, "NaN"), "no NaN printed")
 }
+
+// TestTinyMarket: a market so small that some metrics are undefined still
+// gives a report (undefined values print as "—", plots skip them).
+func TestTinyMarket(t *testing.T) {
+	out := t.TempDir()
+	require.NoError(t, Run(context.Background(), Config{Seed: 1, Seekers: 40, Jobs: 10, Rounds: 2, OfflineUsers: 5, SkipRealData: true}, out, nil))
+	md, err := os.ReadFile(filepath.Join(out, "report.md"))
+	require.NoError(t, err)
+	assert.Contains(t, string(md), "Skipped (Config.SkipRealData)")
+}
