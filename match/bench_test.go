@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/twowayrec/twoway/internal/synth"
+	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/match"
 	"github.com/twowayrec/twoway/rank"
 	"github.com/twowayrec/twoway/text"
@@ -89,16 +90,33 @@ func BenchmarkOneWay1000(b *testing.B) {
 // BenchmarkFitInterestLarge fits the interest models of both sides on the
 // simulated synth.Large market (100,000 seekers, 20,000 jobs, 5,000,000
 // events): samples from the events, a global model per side and a
-// correction per user. Run it with -benchtime 1x; it needs a few GB.
+// correction per user. Content vectors are either plain one-hot skills,
+// city, industry and education ("onehot") or package text's encoder over
+// every field and the description ("text"). Run it with -benchtime 1x; it
+// needs several GB.
 func BenchmarkFitInterestLarge(b *testing.B) {
 	if testing.Short() {
 		b.Skip("large market")
 	}
 	m, err := synth.Generate(synth.Large())
 	require.NoError(b, err)
-	cat := synthCatalog(b, m)
 	events := synthInteractions(m)
 	others := synthOthers(m)
+	for _, content := range []string{"onehot", "text"} {
+		b.Run(content, func(b *testing.B) {
+			var cat *match.Catalog
+			if content == "text" {
+				cat = textCatalog(b, m)
+			} else {
+				cat = synthCatalog(b, m)
+			}
+			benchmarkFit(b, m, cat, events, others)
+		})
+	}
+}
+
+func benchmarkFit(b *testing.B, m *synth.Market, cat *match.Catalog, events []match.Interaction, others func(market.Side) []uint32) {
+	var err error
 	b.ReportAllocs()
 	var im *match.Interest
 	var samples []match.Sample
@@ -130,18 +148,22 @@ func BenchmarkFitInterestLarge(b *testing.B) {
 	// every participant who acted: 97,914 of synth.Large's 120,000
 	require.Greater(b, len(users), 90_000)
 	// the fitted model ranks the ground truth: AUC of acceptance on a
-	// fixed set of (seeker, job) pairs
-	var sc []float64
-	var acc []bool
+	// fixed set of (seeker, job) pairs, and of the jobs' acceptance
+	var sc, jsc []float64
+	var acc, jacc []bool
 	lo, _ := m.Jobs()
 	for s := uint32(0); s < 2000; s++ {
 		for k := uint32(0); k < 10; k++ {
 			j := lo + (s*7919+k*104729)%uint32(m.NumJobs)
 			sc = append(sc, im.OneWay(s, j))
 			acc = append(acc, m.Accepts(s, j))
+			jsc = append(jsc, im.OneWay(j, s))
+			jacc = append(jacc, m.Accepts(j, s))
 		}
 	}
-	auc := rank.AUC(sc, acc)
+	auc, jauc := rank.AUC(sc, acc), rank.AUC(jsc, jacc)
 	b.ReportMetric(auc, "seeker-AUC")
+	b.ReportMetric(jauc, "job-AUC")
 	require.Greater(b, auc, 0.65)
+	require.Greater(b, jauc, 0.65)
 }

@@ -104,7 +104,17 @@ func FitInterest(ctx context.Context, cfg InterestConfig, feat Featurizer, sampl
 		if len(ss) == 0 {
 			continue
 		}
-		var d rank.Dataset
+		// Size the dataset exactly (one extra pass over the features is
+		// cheaper than growing millions of rows by doubling).
+		nnz := 0
+		for _, s := range ss {
+			buf = feat.Features(buf, s.User, s.Target)
+			nnz += buf.Len()
+		}
+		d := rank.Dataset{
+			Ptr: make([]int, 0, len(ss)+1), Idx: make([]uint32, 0, nnz), Val: make([]float64, 0, nnz),
+			Label: make([]float64, 0, len(ss)), Weight: make([]float64, 0, len(ss)),
+		}
 		entity := make([]uint32, 0, len(ss))
 		for _, s := range ss {
 			buf = feat.Features(buf, s.User, s.Target)
