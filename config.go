@@ -100,6 +100,13 @@ type Config struct {
 	Aggregator string `json:"aggregator"`
 	// Reasons is how many reasons per direction explanations keep. Zero: 3.
 	Reasons int `json:"reasons"`
+	// LearnRanking makes each Fit (after the first) learn fusion's ranking
+	// from outcomes: every pair that one side attended to (or was shown)
+	// since the previous Fit, labelled by whether it became a mutual chat,
+	// with the features the previous state gave it (so no label leaks into
+	// its own features). With too few outcomes of both kinds the weighted
+	// sum of Fusion.Weights stays. Zero (false): the weighted sum.
+	LearnRanking bool `json:"learn_ranking"`
 	// HideViewed also hides from a requester the profiles they viewed or
 	// favourited. Zero (false): only contacted (chat, apply, reply, hire)
 	// and rejected profiles are hidden; a viewed job may come back.

@@ -362,3 +362,36 @@ func TestResponseJSONBeforeFit(t *testing.T) {
 	assert.Nil(t, back.Results[0].TwoWay)
 	assert.Equal(t, resp.Results[0].ID, back.Results[0].ID)
 }
+
+func TestLearnRanking(t *testing.T) {
+	// Fit on the first 10 days of synth.Small, then on all 14 with
+	// LearnRanking: the second Fit learns fusion's ranking from the
+	// outcomes of days 11–14, scored by the first Fit's models.
+	m := smallMarket(t)
+	cut := m.Events[0].Time.AddDate(0, 0, 10)
+	now := cut
+	e, err := New(Config{Clock: func() time.Time { return now }, Seed: 7, LearnRanking: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, e.Close()) })
+	ctx := context.Background()
+	require.NoError(t, e.Upsert(ctx, m.Profiles...))
+	k := 0
+	for k < len(m.Events) && !m.Events[k].Time.After(cut) {
+		k++
+	}
+	require.NoError(t, e.Record(ctx, m.Events[:k]...))
+	require.NoError(t, e.Fit(ctx))
+	assert.Nil(t, e.state.Load().learned, "the first Fit has no earlier state to learn from")
+
+	now = endOf(m)()
+	require.NoError(t, e.Record(ctx, m.Events[k:]...))
+	require.NoError(t, e.Fit(ctx))
+	l := e.state.Load().learned
+	require.NotNil(t, l, "outcomes of both kinds in days 11–14")
+	t.Logf("simulated: learned ranker on %d outcomes, weights %v", l.Outcomes(), l.Model().Weights())
+	assert.Greater(t, l.Model().Weights()[0], 0.0, "a better two-way match makes a mutual chat likelier")
+	resp, err := e.Recommend(ctx, Request{ID: m.Profiles[3].ID, N: 10, DryRun: true})
+	require.NoError(t, err)
+	checkResponse(t, e, m, resp, 10)
+	assert.Nil(t, resp.Results[0].Parts, "a learned ranker has no weighted parts")
+}

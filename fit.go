@@ -10,8 +10,10 @@ import (
 
 	"github.com/twowayrec/twoway/activity"
 	"github.com/twowayrec/twoway/exposure"
+	"github.com/twowayrec/twoway/fusion"
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/match"
+	"github.com/twowayrec/twoway/rank"
 	"github.com/twowayrec/twoway/recall"
 	"github.com/twowayrec/twoway/text"
 	"github.com/twowayrec/twoway/urgency"
@@ -85,7 +87,8 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 		stage("events", true)
 	}
 
-	st := &state{at: at, fitted: true}
+	prev := e.state.Load()
+	st := &state{at: at, fitted: true, policy: e.policy}
 	n := len(profiles)
 	sideOf := func(ix uint32) market.Side {
 		if int(ix) < n {
@@ -233,6 +236,14 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 		st.satTable = activity.NewTable(0, 0)
 	}
 	stage("exposure", true)
+
+	if e.cfg.LearnRanking && prev.fitted && prev.interest != nil {
+		stage("ranking", false)
+		if err := e.learnRanking(ctx, prev, st, log, profiles); err != nil {
+			return err
+		}
+		stage("ranking", true)
+	}
 
 	stage("swap", false)
 	acts, seen, blocked := e.sets(log)
@@ -384,4 +395,67 @@ func (e *Engine) addSets(acts map[uint32][]match.Interaction, seen, blocked map[
 			seen[ev.actor] = append(seen[ev.actor], ev.target)
 		}
 	}
+}
+
+// maxOutcomes caps the outcomes the learned ranker trains on (the newest).
+const maxOutcomes = 200_000
+
+// learnRanking fits fusion's learned ranker for st from the outcomes of the
+// pairs attended to or shown since prev's Fit, with prev's features.
+func (e *Engine) learnRanking(ctx context.Context, prev, st *state, log []event, profiles []market.Profile) error {
+	type pair struct{ a, b uint32 }
+	from := prev.at.UnixNano()
+	contacted := map[pair]bool{}
+	var order []pair
+	seen := map[pair]bool{}
+	for _, ev := range log {
+		if ev.at <= from {
+			continue
+		}
+		p := pair{ev.actor, ev.target}
+		switch ev.action {
+		case market.Chat, market.Apply, market.Reply:
+			contacted[p] = true
+		}
+		if ev.action != market.Reject && !seen[p] {
+			seen[p] = true
+			order = append(order, p)
+		}
+	}
+	if len(order) > maxOutcomes {
+		order = order[len(order)-maxOutcomes:]
+	}
+	outcomes := make([]fusion.Outcome, 0, len(order))
+	for _, p := range order {
+		var ru float64
+		if prev.urgency != nil {
+			ru = nanTo0(prev.urgTable.Get(p.a))
+		}
+		c := fusion.Candidate{
+			Index: p.b, Forward: prev.interest.OneWay(p.a, p.b), Backward: prev.interest.OneWay(p.b, p.a),
+			Urgency: nanTo0(prev.urgTable.Get(p.b)), Saturation: prev.satTable.Get(p.b), Activity: prev.actTable.Get(p.b),
+		}
+		c.TwoWay = e.agg.Aggregate(match.Pair{Forward: c.Forward, Backward: c.Backward, RequesterUrgency: ru, CandidateUrgency: c.Urgency})
+		outcomes = append(outcomes, fusion.Outcome{
+			Requester: fusion.Requester{Urgency: ru},
+			Candidate: c,
+			Freshness: e.policy.Freshness(profiles[p.b].Registered, prev.at),
+			Mutual:    contacted[p] && contacted[pair{p.b, p.a}],
+		})
+	}
+	learned, err := fusion.Learn(ctx, rank.Config{}, outcomes)
+	if errors.Is(err, fusion.ErrNoOutcomes) {
+		e.cfg.Logger.Info("twoway: fit: learned ranking left out", "err", err)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("twoway: fit: %w", err)
+	}
+	cfg := e.policy.Config()
+	cfg.Learned = learned
+	if st.policy, err = fusion.New(cfg); err != nil {
+		return fmt.Errorf("twoway: fit: learned ranking: %w", err)
+	}
+	st.learned = learned
+	return nil
 }

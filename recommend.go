@@ -150,9 +150,9 @@ func (e *Engine) Recommend(ctx context.Context, req Request) (*Response, error) 
 		return nil, err
 	}
 	resp.Urgency = reqUrg
-	pool := e.policy.Select(fusion.Requester{Urgency: nanTo0(reqUrg), Registered: prof.Registered}, now, contentCands, collabCands)
+	pool := st.policy.Select(fusion.Requester{Urgency: nanTo0(reqUrg), Registered: prof.Registered}, now, contentCands, collabCands)
 	e.score(st, agg, ix, reqUrg, now, pool)
-	ranked := e.policy.Rank(fusion.Requester{Urgency: nanTo0(reqUrg), Registered: prof.Registered}, now, pool, n, nil)
+	ranked := st.policy.Rank(fusion.Requester{Urgency: nanTo0(reqUrg), Registered: prof.Registered}, now, pool, n, nil)
 
 	served := make([]uint32, len(ranked))
 	resp.Results = make([]Recommendation, len(ranked))

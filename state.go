@@ -8,6 +8,7 @@ import (
 
 	"github.com/twowayrec/twoway/activity"
 	"github.com/twowayrec/twoway/exposure"
+	"github.com/twowayrec/twoway/fusion"
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/match"
 	"github.com/twowayrec/twoway/recall"
@@ -34,6 +35,9 @@ type state struct {
 	userCF *recall.UserCF
 	hot    *recall.Hot
 	collab *recall.Merger // item-CF, user-CF, Swing, hot by reciprocal-rank fusion
+
+	policy  *fusion.Policy // the Engine's policy, or one with a learned ranker
+	learned *fusion.Learned
 
 	urgency    *urgency.Model  // nil: every urgency is unknown
 	recent     *urgency.Recent // recent one-way match statistics
@@ -91,7 +95,7 @@ func (e *Engine) newMatrix(at time.Time) (*recall.Interest, error) {
 // that takes events in real time (so hot and CF histories work at once) and
 // no models.
 func (e *Engine) emptyState(now time.Time) (*state, error) {
-	st := &state{}
+	st := &state{policy: e.policy}
 	var err error
 	if st.matrix, err = e.newMatrix(now); err != nil {
 		return nil, err

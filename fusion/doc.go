@@ -38,7 +38,8 @@
 //	score = W.TwoWay·m + (1+u·W.UrgentBoost)·(W.Activity·a + W.Urgency·c)
 //	        + W.Freshness·f − W.Saturation·s − penalty
 //
-// or, when Config.Learned is set, the learned model's probability over the
-// same features ([Features]). Ties break by candidate index, so rankings
+// or, when Config.Learned is set, a learned model's score over the same
+// features ([Features]): [Learn] fits one, a logistic regression (package
+// rank) of "the pair became a mutual chat" on [Outcome] rows. Ties break by candidate index, so rankings
 // are deterministic. At most MaxPerCompany results come from one company.
 package fusion

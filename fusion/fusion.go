@@ -303,16 +303,16 @@ func (p *Policy) Freshness(reg, now time.Time) float64 {
 
 // Features returns the feature vector the learned ranker scores:
 // index 0 two-way, 1 forward, 2 backward, 3 activity, 4 candidate urgency,
-// 5 saturation, 6 freshness, 7 requester urgency, 8 content-found,
-// 9 collaborative-found, 10 strategy-found, 11 requester urgency × activity.
-// The zero entries are omitted. dst's storage is reused.
+// 5 saturation, 6 freshness, 7 requester urgency, 8 requester urgency ×
+// activity. Zero entries are omitted; NaN reads as 0. dst's storage is
+// reused. Which recallers found the candidate is left out on purpose: the
+// outcomes a ranker learns from (past events) do not say it.
 func Features(dst sparse.Vector, r Requester, c *Candidate, freshness float64) sparse.Vector {
 	dst.Idx, dst.Val = dst.Idx[:0], dst.Val[:0]
 	u := clamp01(r.Urgency)
-	vals := [...]float64{
+	vals := [NumFeatures]float64{
 		clamp01(c.TwoWay), clamp01(c.Forward), clamp01(c.Backward), clamp01(c.Activity),
-		clamp01(c.Urgency), clamp01(c.Saturation), freshness, u,
-		b2f(c.Kind&Content != 0), b2f(c.Kind&Collaborative != 0), b2f(c.Kind&Strategy != 0),
+		clamp01(c.Urgency), clamp01(c.Saturation), clamp01(freshness), u,
 		u * clamp01(c.Activity),
 	}
 	for i, v := range vals {
@@ -324,14 +324,7 @@ func Features(dst sparse.Vector, r Requester, c *Candidate, freshness float64) s
 }
 
 // NumFeatures is the dimension of the vectors Features returns.
-const NumFeatures = 12
-
-func b2f(b bool) float64 {
-	if b {
-		return 1
-	}
-	return 0
-}
+const NumFeatures = 9
 
 // Rank filters the pool, scores what remains, applies the company cap and
 // returns the top n (all when n <= 0), best first. dropped, when non-nil,

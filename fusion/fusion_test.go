@@ -1,6 +1,7 @@
 package fusion
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/twowayrec/twoway/rank"
 	"github.com/twowayrec/twoway/sparse"
 )
 
@@ -155,14 +157,14 @@ func TestUrgencyRaisesActivityWeight(t *testing.T) {
 }
 
 func TestLearnedScorerAndNaN(t *testing.T) {
-	// A learned scorer that prefers candidates found by collaborative recall.
-	s := ScorerFunc(func(x sparse.Vector) float64 { return x.Get(9) + 0.1*x.Get(0) })
+	// A learned scorer that cares about activity above all.
+	s := ScorerFunc(func(x sparse.Vector) float64 { return x.Get(3) + 0.1*x.Get(0) })
 	p, err := New(Config{Learned: s})
 	require.NoError(t, err)
 	pool := []Candidate{
-		{Index: 1, Kind: Content, TwoWay: 0.9},
-		{Index: 2, Kind: Collaborative, TwoWay: 0.1},
-		{Index: 3, Kind: Content, TwoWay: math.NaN()},
+		{Index: 1, TwoWay: 0.9},
+		{Index: 2, TwoWay: 0.1, Activity: 0.8},
+		{Index: 3, TwoWay: math.NaN()},
 	}
 	res := p.Rank(Requester{}, now, pool, 0, nil)
 	require.Len(t, res, 3)
@@ -192,4 +194,32 @@ func BenchmarkRank200(b *testing.B) {
 			b.Fatal(len(res))
 		}
 	}
+}
+
+func TestLearnRecoversThePreference(t *testing.T) {
+	// Outcomes where mutual chats happen with active candidates of good
+	// two-way match and almost never with saturated ones.
+	var outs []Outcome
+	for i := range 400 {
+		tw, act, sat := float64(i%10)/10, float64(i%7)/7, float64(i%5)/5
+		mutual := tw+act-2*sat > 0.6
+		outs = append(outs, Outcome{Candidate: Candidate{Index: uint32(i), TwoWay: tw, Activity: act, Saturation: sat}, Mutual: mutual})
+	}
+	l, err := Learn(context.Background(), rank.Config{}, outs)
+	require.NoError(t, err)
+	assert.Equal(t, 400, l.Outcomes())
+	w := l.Model().Weights()
+	assert.Greater(t, w[0], 0.0, "two-way match helps")
+	assert.Greater(t, w[3], 0.0, "activity helps")
+	assert.Less(t, w[5], 0.0, "saturation hurts")
+	p, err := New(Config{Learned: l})
+	require.NoError(t, err)
+	res := p.Rank(Requester{}, now, []Candidate{
+		{Index: 1, TwoWay: 0.9, Activity: 0.9, Saturation: 0.8},
+		{Index: 2, TwoWay: 0.7, Activity: 0.7},
+	}, 0, nil)
+	assert.Equal(t, uint32(2), res[0].Index)
+
+	_, err = Learn(context.Background(), rank.Config{}, outs[:1])
+	assert.ErrorIs(t, err, ErrNoOutcomes)
 }
