@@ -34,7 +34,9 @@ type Config struct {
 	RedisDB int `json:"redis_db"`
 	// Namespace prefixes the Redis keys. Empty: "tw:act".
 	Namespace string `json:"namespace"`
-	// RedisTimeout bounds dialling, reading and writing Redis. Zero: 250ms.
+	// RedisTimeout bounds dialling, reading and writing Redis. Zero: 2s
+	// (generous: on a loaded machine Redis answers can take hundreds of
+	// milliseconds; a refused connection fails at once whatever the timeout).
 	RedisTimeout time.Duration `json:"redis_timeout"`
 	// RedisCooldown is how long the server stops asking Redis after a
 	// failure (see redisstore.Config.Cooldown). Zero: one second.
@@ -66,7 +68,7 @@ func (c *Config) fill() error {
 		c.Addr = "127.0.0.1:8080"
 	}
 	if c.RedisTimeout == 0 {
-		c.RedisTimeout = 250 * time.Millisecond
+		c.RedisTimeout = 2 * time.Second
 	}
 	if c.RedisCooldown == 0 {
 		c.RedisCooldown = time.Second
@@ -126,7 +128,7 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	}
 	fs.IntVar(&c.RedisDB, "redis-db", db, "Redis database number (env REDIS_DB)")
 	fs.StringVar(&c.Namespace, "namespace", getenv("TWOWAY_NAMESPACE"), "Redis key prefix (env TWOWAY_NAMESPACE; default tw:act)")
-	fs.DurationVar(&c.RedisTimeout, "redis-timeout", 0, "Redis dial/read/write timeout (default 250ms)")
+	fs.DurationVar(&c.RedisTimeout, "redis-timeout", 0, "Redis dial/read/write timeout (default 2s)")
 	fs.DurationVar(&c.RedisCooldown, "redis-cooldown", 0, "pause after a Redis failure before asking again (default 1s)")
 	fs.StringVar(&c.SnapshotPath, "snapshot", getenv("TWOWAY_SNAPSHOT"), "snapshot file, loaded at start and saved after refits and at shutdown (env TWOWAY_SNAPSHOT)")
 	fs.StringVar(&c.IndexPath, "index", getenv("TWOWAY_INDEX"), "directory of the on-disk inverted index (env TWOWAY_INDEX)")
