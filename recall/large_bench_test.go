@@ -344,3 +344,106 @@ func BenchmarkRecordLarge(b *testing.B) {
 		b.Fatal("nothing recorded")
 	}
 }
+
+var largeIndex struct {
+	once  sync.Once
+	x     *recall.Index
+	build time.Duration
+	heap  uint64
+	docs  int
+	err   error
+}
+
+// indexSeekers is how many seekers the index benchmark indexes besides
+// every job and every benchmark requester (all of them: lower it to
+// benchmark a partial index quickly).
+const indexSeekers = 100000
+
+// indexLarge indexes every job of the Large market, the first
+// indexSeekers seekers and every benchmark requester, in memory, in
+// batches of 1,000, once per process.
+func indexLarge(b *testing.B) {
+	fitLarge(b)
+	largeIndex.once.Do(func() {
+		x, err := recall.OpenIndex(recall.IndexConfig{Interest: fitted.x})
+		if err != nil {
+			largeIndex.err = err
+			return
+		}
+		m := large.m
+		var ixs []uint32
+		for i := range m.Profiles {
+			if i < indexSeekers || i >= m.NumSeekers {
+				ixs = append(ixs, uint32(i))
+			}
+		}
+		for _, u := range fitted.requesters {
+			if int(u) >= indexSeekers && int(u) < m.NumSeekers {
+				ixs = append(ixs, u)
+			}
+		}
+		slices.Sort(ixs)
+		ixs = slices.Compact(ixs)
+		start := time.Now()
+		largeIndex.heap = peakHeap(func() {
+			for lo := 0; lo < len(ixs); lo += 1000 {
+				batch := ixs[lo:min(lo+1000, len(ixs))]
+				ps := make([]market.Profile, len(batch))
+				for k, ix := range batch {
+					ps[k] = m.Profiles[ix]
+				}
+				if err := x.UpsertBatch(batch, ps); err != nil {
+					largeIndex.err = err
+					return
+				}
+			}
+		})
+		largeIndex.x, largeIndex.build, largeIndex.docs = x, time.Since(start), len(ixs)
+	})
+	if largeIndex.err != nil {
+		b.Fatal(largeIndex.err)
+	}
+}
+
+// BenchmarkIndexLarge reports the time and peak heap to index the
+// profiles of the Large market (build-s, build-MB, docs) and, like
+// BenchmarkRecallLarge, the latency of one filtered request for K = 200.
+func BenchmarkIndexLarge(b *testing.B) {
+	indexLarge(b)
+	f := &fitted
+	b.ReportAllocs()
+	var mask bitmap.Bitmap
+	var dst []recall.Candidate
+	var lat []time.Duration
+	returned, i := 0, 0
+	for b.Loop() {
+		k := i % len(f.requesters)
+		i++
+		u := f.requesters[k]
+		side := large.m.Profiles[u].Side
+		start := time.Now()
+		var err error
+		mask, err = large.pop.Mask(mask, recall.Filter{Requester: u, Side: side, ActiveOnly: true, Cities: f.cities[k], Seen: f.seen[k], Exclude: f.exclude})
+		if err != nil {
+			b.Fatal(err)
+		}
+		dst, err = largeIndex.x.Recall(context.Background(), recall.Request{Requester: u, Side: side, K: 200, Allowed: mask}, dst[:0])
+		lat = append(lat, time.Since(start))
+		if err != nil {
+			b.Fatal(err)
+		}
+		returned += len(dst)
+		for _, c := range dst {
+			if !mask.Contains(c.Index) {
+				b.Fatalf("candidate %d leaks through the filter", c.Index)
+			}
+		}
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds())/1e3, "p50-µs")
+	b.ReportMetric(float64(lat[min(len(lat)-1, len(lat)*99/100)].Nanoseconds())/1e3, "p99-µs")
+	b.ReportMetric(float64(returned)/float64(len(lat)), "results/req")
+	b.ReportMetric(largeIndex.build.Seconds(), "build-s")
+	b.ReportMetric(float64(largeIndex.heap)/1e6, "build-MB")
+	b.ReportMetric(float64(largeIndex.docs), "docs")
+}
