@@ -153,6 +153,7 @@ func TestEndToEndRedis(t *testing.T) {
 	status, rec := c.record(evs...)
 	require.Equal(t, http.StatusOK, status, "%+v", rec)
 	assert.Equal(t, len(evs), rec.Recorded)
+	assert.DirExists(t, filepath.Join(dir, "index"), "the inverted index is on disk")
 
 	var fit refitResponse
 	require.Equal(t, http.StatusOK, c.do("POST", "/v1/refit", nil, &fit))
