@@ -42,6 +42,8 @@ func writeSynth(t *testing.T, dir string) {
 // every metric a share in [0, 1], the collaborative strategies finding
 // something, and the same table byte for byte on a second run.
 func TestRunOnGeneratedFiles(t *testing.T) {
+	wd, err := os.Getwd()
+	require.NoError(t, err)
 	dir := t.TempDir()
 	writeSynth(t, dir)
 	t.Chdir(dir)
@@ -56,6 +58,10 @@ func TestRunOnGeneratedFiles(t *testing.T) {
 	assert.Contains(t, lines[0], "160 profiles, 6000 events: 4800 train")
 	header := strings.Fields(lines[2])
 	assert.Equal(t, []string{"side", "strategy", "users", "returned", "empty", "recall@10", "recall@50", "NDCG@50", "MRR", "GAUC"}, header)
+	readme, err := os.ReadFile(filepath.Join(wd, "README.md"))
+	require.NoError(t, err)
+	assert.Contains(t, string(readme), "go run . "+strings.Join(args, " "), "the README's command is the one run here")
+	assert.Contains(t, string(readme), "\n"+strings.Join(header, "  ")+"\n", "the README shows the header")
 	best := map[string]float64{}
 	for _, line := range lines[3:] {
 		// Strategy names may hold a space ("content index"): read the
