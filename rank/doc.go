@@ -44,6 +44,17 @@
 // [Hierarchical.UpdateEntity] refits one entity online without touching
 // the others.
 //
+// # Standardised models with a prior
+//
+// [FitStandardized] fits a logistic regression on a short dense feature
+// vector with its columns standardised, and returns a [Standardized] whose
+// prediction is shrunk toward a prior by the amount of evidence behind a
+// row (the formula is on [Standardized]). It is the model behind the
+// urgency and saturation scores of packages urgency and exposure, which
+// wrap it. [Standardized.WriteTo] and [Standardized.ReadFrom] use the
+// same binary conventions as [Model] and also read the JSON form those
+// packages wrote before (their version 1).
+//
 // # Metrics
 //
 // [AUC] (ties count one half), [GAUC] and [GAUCBySamples] (per-group AUC,
@@ -56,7 +67,7 @@
 //
 // # Concurrency
 //
-// Models and Hashers are immutable values. FTRL, Dictionary and the
+// Models, Standardized models and Hashers are immutable values. FTRL, Dictionary and the
 // correction table of Hierarchical are guarded by locks. Dataset is a
 // plain value: build it on one goroutine.
 package rank

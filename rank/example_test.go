@@ -93,3 +93,38 @@ func ExampleNDCGAt() {
 		rank.AUC(scores, []bool{false, true, false, true}))
 	// Output: NDCG@3 0.347  Recall@2 0.25  RR 0.42  AUC 0.125
 }
+
+// An urgency-like score: which seekers will chat this week? Rows are dense
+// activity features on different scales; a seeker with little history is
+// shrunk toward the prior.
+func ExampleFitStandardized() {
+	d := rank.StandardizedData{Kind: "urgency", Names: []string{"views_7d", "days_since_active"}}
+	for i := range 200 {
+		views, idle := float64(i%40), float64(i%13)
+		d.Rows = append(d.Rows, []float64{views, idle})
+		d.Labels = append(d.Labels, views > 3*idle+5 || i%17 == 0)
+		d.History = append(d.History, views)
+	}
+	s, err := rank.FitStandardized(context.Background(), rank.StandardizedConfig{L2: 1e-2, MinHistory: 5}, d)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, c := range s.Coefficients() {
+		fmt.Printf("%-18s %+.2f\n", c.Name, c.Weight)
+	}
+	fmt.Printf("prior %.2f\n", s.Prior())
+	fmt.Printf("active seeker %.2f, same features without history %.2f\n",
+		s.Predict([]float64{30, 1}, 30), s.Predict([]float64{30, 1}, 0))
+
+	var buf bytes.Buffer
+	_, _ = s.WriteTo(&buf)
+	back, err := rank.ReadStandardized(&buf)
+	fmt.Println(back.Kind(), err, back.Predict([]float64{30, 1}, 30) == s.Predict([]float64{30, 1}, 30))
+	// Output:
+	// days_since_active  -2.17
+	// views_7d           +2.00
+	// prior 0.43
+	// active seeker 0.91, same features without history 0.43
+	// urgency <nil> true
+}
