@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twowayrec/twoway/internal/cputime"
 	"github.com/twowayrec/twoway/market"
 )
 
@@ -46,14 +47,14 @@ func BenchmarkRecord(b *testing.B) {
 	}
 	b.ReportAllocs()
 	i := 0
-	start := cpuTime()
+	cpu := cputime.Start()
 	for b.Loop() {
 		if err := tr.Record(ctx, evs[i&(n-1)]); err != nil {
 			b.Fatal(err)
 		}
 		i++
 	}
-	reportCPU(b, start)
+	cpu.Report(b)
 	b.StopTimer()
 	// Check: the last event's target saw it counted.
 	e := evs[(i-1)&(n-1)]
@@ -88,14 +89,14 @@ func BenchmarkFeatures(b *testing.B) {
 	b.ReportAllocs()
 	var f Features
 	u := uint32(0)
-	start := cpuTime()
+	cpu := cputime.Start()
 	for b.Loop() {
 		if err := tr.Features(ctx, u%1200, monday, &f); err != nil {
 			b.Fatal(err)
 		}
 		u++
 	}
-	reportCPU(b, start)
+	cpu.Report(b)
 	if f.NumWindows != 3 || !f.Active {
 		b.Fatalf("features not filled: %+v", f)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/kelindar/bitmap"
 
 	"github.com/twowayrec/twoway/activity"
+	"github.com/twowayrec/twoway/internal/cputime"
 	"github.com/twowayrec/twoway/internal/synth"
 )
 
@@ -60,11 +61,11 @@ func BenchmarkSaturation1000(b *testing.B) {
 	model, _, fs, _ := benchSetup(b)
 	out := make([]float64, len(fs))
 	b.ReportAllocs()
-	start := cpuTime()
+	cpu := cputime.Start()
 	for b.Loop() {
 		model.SaturationAll(fs, out)
 	}
-	reportCPU(b, start)
+	cpu.Report(b)
 	for i, s := range out {
 		if !(s >= 0 && s <= 1) || s != model.Saturation(&fs[i]) {
 			b.Fatalf("saturation %d = %v", i, s)
@@ -79,7 +80,7 @@ func BenchmarkSaturationLive1000(b *testing.B) {
 	out := make([]float64, len(fs))
 	ctx := context.Background()
 	b.ReportAllocs()
-	start := cpuTime()
+	cpu := cputime.Start()
 	for b.Loop() {
 		for i := range fs {
 			if err := tr.Features(ctx, uint32(i), now, &fs[i]); err != nil {
@@ -88,7 +89,7 @@ func BenchmarkSaturationLive1000(b *testing.B) {
 			out[i] = model.Saturation(&fs[i])
 		}
 	}
-	reportCPU(b, start)
+	cpu.Report(b)
 	for i, s := range out {
 		if !(s >= 0 && s <= 1) {
 			b.Fatalf("saturation %d = %v", i, s)
@@ -116,14 +117,14 @@ func BenchmarkServe1000(b *testing.B) {
 	var excl bitmap.Bitmap
 	excl.Grow(uint32(len(fs)))
 	b.ReportAllocs()
-	start := cpuTime()
+	cpu := cputime.Start()
 	for b.Loop() {
 		tab.GetAll(cands, sat)
 		excl.Clear()
 		c.Penalties(cands, sat, now, pen, &excl)
 		c.Served(cands[:20])
 	}
-	reportCPU(b, start)
+	cpu.Report(b)
 	for i, p := range pen {
 		if !(p >= sat[i]-1e-12 && p <= 1) {
 			b.Fatalf("penalty %d = %v below saturation %v", i, p, sat[i])

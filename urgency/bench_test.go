@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/twowayrec/twoway/activity"
+	"github.com/twowayrec/twoway/internal/cputime"
 	"github.com/twowayrec/twoway/internal/synth"
 )
 
@@ -60,11 +61,11 @@ func BenchmarkUrgency1000(b *testing.B) {
 	model, _, _, ins, _ := benchSetup(b)
 	out := make([]float64, len(ins))
 	b.ReportAllocs()
-	start := cpuTime()
+	cpu := cputime.Start()
 	for b.Loop() {
 		model.UrgencyAll(ins, out)
 	}
-	reportCPU(b, start)
+	cpu.Report(b)
 	for i, s := range out {
 		if !(s >= 0 && s <= 1) || s != model.Urgency(&ins[i]) {
 			b.Fatalf("urgency %d = %v", i, s)
@@ -79,7 +80,7 @@ func BenchmarkUrgencyLive1000(b *testing.B) {
 	out := make([]float64, len(ins))
 	ctx := context.Background()
 	b.ReportAllocs()
-	start := cpuTime()
+	cpu := cputime.Start()
 	for b.Loop() {
 		for i := range ins {
 			in := &ins[i]
@@ -89,7 +90,7 @@ func BenchmarkUrgencyLive1000(b *testing.B) {
 			out[i] = model.Urgency(in)
 		}
 	}
-	reportCPU(b, start)
+	cpu.Report(b)
 	for i, s := range out {
 		if !(s >= 0 && s <= 1) {
 			b.Fatalf("urgency %d = %v", i, s)
@@ -108,11 +109,11 @@ func BenchmarkUrgencyTable1000(b *testing.B) {
 	}
 	out := make([]float64, len(users))
 	b.ReportAllocs()
-	start := cpuTime()
+	cpu := cputime.Start()
 	for b.Loop() {
 		tab.GetAll(users, out)
 	}
-	reportCPU(b, start)
+	cpu.Report(b)
 	for i, u := range users {
 		if out[i] != model.Urgency(&ins[u]) {
 			b.Fatalf("table[%d] = %v, want %v", u, out[i], model.Urgency(&ins[u]))
