@@ -60,6 +60,7 @@ type Engine struct {
 	seen     map[uint32][]uint32            // targets each actor contacted (see addSets)
 	blocked  map[uint32][]uint32            // participants each one rejected or was rejected by
 	dirty    map[uint32]bool                // actors whose interest correction is stale
+	others   map[market.Side][]uint32       // active participants per side, for negative sampling; nil: rebuild
 	fitting  bool
 	during   []event  // events recorded while a Fit runs, replayed into its state
 	upserted []uint32 // profiles upserted while a Fit runs
@@ -183,6 +184,7 @@ func (e *Engine) Upsert(ctx context.Context, profiles ...market.Profile) error {
 	if err := e.index.UpsertBatch(ixs, profiles); err != nil {
 		return fmt.Errorf("twoway: inverted index: %w", err)
 	}
+	e.others = nil
 	st := e.state.Load()
 	for i := range profiles {
 		p := profiles[i]
@@ -223,6 +225,7 @@ func (e *Engine) Remove(ctx context.Context, ids ...string) error {
 		}
 		ixs[i] = ix
 	}
+	e.others = nil
 	for _, ix := range ixs {
 		if err := e.index.Remove(ix); err != nil {
 			return fmt.Errorf("twoway: inverted index: %w", err)

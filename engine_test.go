@@ -333,6 +333,16 @@ func TestConcurrentRecommendRecordFit(t *testing.T) {
 			errs <- err
 		}
 	})
+	wg.Go(func() {
+		// Profiles change while requests read them (online interest
+		// updates sample negatives from the active participants).
+		for i := range 50 {
+			if err := e.Upsert(ctx, m.Profiles[(i*7)%len(m.Profiles)]); err != nil {
+				errs <- err
+				return
+			}
+		}
+	})
 	wg.Wait()
 	close(errs)
 	for err := range errs {

@@ -312,16 +312,12 @@ func (e *Engine) refreshInterest(ctx context.Context, st *state, ix uint32) erro
 	}
 	delete(e.dirty, ix)
 	acts := slices.Clone(e.acts[ix])
-	profiles := e.profiles
-	others := othersBySide(profiles, e.removed)
-	e.mu.Unlock()
-	side := func(i uint32) market.Side {
-		if int(i) < len(profiles) {
-			return profiles[i].Side
-		}
-		return 0
+	if e.others == nil {
+		e.others = othersBySide(e.profiles, e.removed)
 	}
-	samples, err := match.Samples(e.cfg.Samples, acts, side, func(s market.Side) []uint32 { return others[s] })
+	others := e.others // replaced, never changed in place: safe after Unlock
+	e.mu.Unlock()
+	samples, err := match.Samples(e.cfg.Samples, acts, e.pop.Side, func(s market.Side) []uint32 { return others[s] })
 	if err != nil {
 		return fmt.Errorf("twoway: online interest update: %w", err)
 	}

@@ -147,7 +147,7 @@ func (e *Engine) Load(ctx context.Context, r io.Reader) error {
 			}
 		}
 	}
-	e.profiles, e.removed = snap.profiles, snap.removed
+	e.profiles, e.removed, e.others = snap.profiles, snap.removed, nil
 	if e.cfg.Events == nil {
 		e.log = snap.events
 	}
@@ -187,10 +187,12 @@ type snapshot struct {
 	events   []event
 }
 
+// bad returns an ErrCorruptSnapshot saying what is wrong.
+func bad(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrCorruptSnapshot, fmt.Sprintf(format, args...))
+}
+
 func readSnapshot(r io.Reader) (*snapshot, error) {
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s", ErrCorruptSnapshot, fmt.Sprintf(format, args...))
-	}
 	br := bufio.NewReader(r)
 	magic := make([]byte, len(snapMagic))
 	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != snapMagic {
@@ -219,9 +221,6 @@ func readSnapshot(r io.Reader) (*snapshot, error) {
 }
 
 func parseSnapshotBody(body []byte) (*snapshot, error) {
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s", ErrCorruptSnapshot, fmt.Sprintf(format, args...))
-	}
 	rd := bytes.NewReader(body)
 	s := &snapshot{}
 	at, err := binary.ReadVarint(rd)
