@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"slices"
@@ -12,9 +13,11 @@ import (
 	"sync"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/text"
 )
@@ -43,43 +46,56 @@ type IndexConfig struct {
 	PreferenceTerms int `json:"preference_terms"`
 }
 
-// Index is inverted-index recall with bleve over the profiles of both
-// sides: a requester's query, built from its own profile and learned
-// preferences, searches the other side.
+// Index is inverted-index recall over the profiles of both sides: a
+// requester's query, built from its own profile and learned preferences,
+// searches the other side. Bleve is the index of record (analysis with the
+// text package's analyzer, on-disk persistence); requests are scored from
+// an in-memory cache of its postings, kept in step by every update.
 //
 // # Query
 //
-// A candidate must be on the other side and match at least one content
-// clause; compatibility clauses only add to its score:
+// A candidate must be on the other side and hold at least one content
+// term; compatibility terms only add to its score:
 //
-//	content:       title ~ requester's title            (boost 3)
-//	               skills ~ each requester skill         (boost 2)
-//	               tags/skills ~ each expanded item      (boost 1.5 × confidence)
-//	               skills/title ~ each learned skill     (boost 1 × share)
-//	               text ~ requester's title and skills   (boost 0.5)
+//	content:       title ~ requester's title terms          (boost 3)
+//	               skills ~ requester's skill terms          (boost 2)
+//	               tags, skills ~ each expanded item's terms (boost 1.5 × confidence)
+//	               skills, title ~ each learned skill term   (boost 1 × share)
+//	               text ~ requester's title and skill terms  (boost 0.5)
 //	compatibility: same city (1), same industry (0.5), experience fits (1),
 //	               salary fits (1), education fits (0.5)
 //
 // where "fits" reads the requester's side: a seeker's years at or above a
 // posting's minimum, its expected pay at or below the posting's maximum,
 // its education at or above the requirement; a recruiter the same from the
-// other end. Hits come sorted by bleve's score, ties by index, and are
-// filtered by req.Allowed page by page until K are found or the hits run
-// out, so filtering happens before truncation.
+// other end. A content term t of field f adds boost × idf × impact, with
+// idf = 1 + ln(N / (df + 1)) over the N documents of the other side and df
+// of them holding t in f, and impact = sqrt(freq) / sqrt(field length),
+// bleve's own term weight. [Index.Query] returns the same query as a bleve
+// query: it matches the same documents (bleve's own scores differ).
+//
+// Recall adds the content terms' postings into a dense accumulator, then
+// keeps the best K of the accumulated documents that are in req.Allowed:
+// filtering happens before truncation, and the cost is a few nanoseconds
+// per posting of the requester's terms, whatever the filter.
 //
 // # Updates
 //
-// Upsert, UpsertBatch and Remove change the index while requests are
-// served (bleve is safe for concurrent use). The query-side fields of every
-// upserted profile are also kept in memory: a requester must have been
-// upserted in this process for its query to be built, also when the index
-// was reopened from disk (the Engine upserts every profile at start).
+// Upsert, UpsertBatch and Remove change bleve and the cache while requests
+// are served; a request sees the index before or after an update, never
+// half of it. Reopening an on-disk index refills the cache from bleve's
+// term dictionaries and stored fields, so every document indexed earlier
+// can be recalled and can request again without being upserted anew.
 type Index struct {
-	cfg IndexConfig
-	idx bleve.Index
+	cfg      IndexConfig
+	idx      bleve.Index
+	analyzer analysis.Analyzer
+
+	wmu sync.Mutex // serialises writers: bleve and the cache change together
 
 	mu       sync.RWMutex
 	profiles []*indexed // by index; nil when unknown
+	cache    *postingCache
 
 	closeOnce sync.Once
 	closeErr  error
@@ -115,7 +131,8 @@ const (
 )
 
 // OpenIndex opens the index at cfg.Path (creating it when absent) or, with
-// no Path, creates one in memory. Close it when done.
+// no Path, creates one in memory. Close it when done. An index opened from
+// disk is read back into the in-memory cache before OpenIndex returns.
 func OpenIndex(cfg IndexConfig) (*Index, error) {
 	if cfg.PreferenceProfiles < 0 {
 		return nil, fmt.Errorf("%w: IndexConfig.PreferenceProfiles %d is negative", ErrConfig, cfg.PreferenceProfiles)
@@ -138,6 +155,7 @@ func OpenIndex(cfg IndexConfig) (*Index, error) {
 	m := indexMapping(cfg.Analyzer)
 	var idx bleve.Index
 	var err error
+	existing := false
 	switch {
 	case cfg.Path == "":
 		// Scorch in memory: bleve.NewMemOnly's upsidedown/gtreap store
@@ -146,6 +164,7 @@ func OpenIndex(cfg IndexConfig) (*Index, error) {
 	default:
 		if _, serr := os.Stat(cfg.Path); serr == nil {
 			idx, err = bleve.Open(cfg.Path)
+			existing = true
 		} else if errors.Is(serr, os.ErrNotExist) {
 			idx, err = bleve.New(cfg.Path, m)
 		} else {
@@ -155,30 +174,44 @@ func OpenIndex(cfg IndexConfig) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("recall: index %q: %w", cfg.Path, err)
 	}
-	return &Index{cfg: cfg, idx: idx}, nil
+	a := idx.Mapping().AnalyzerNamed(cfg.Analyzer)
+	if a == nil {
+		idx.Close()
+		return nil, fmt.Errorf("%w: IndexConfig.Analyzer %q is not a registered bleve analyzer", ErrConfig, cfg.Analyzer)
+	}
+	x := &Index{cfg: cfg, idx: idx, analyzer: a, cache: newPostingCache()}
+	if existing {
+		if err := x.load(); err != nil {
+			idx.Close()
+			return nil, fmt.Errorf("recall: index %q: %w", cfg.Path, err)
+		}
+	}
+	return x, nil
 }
 
 func indexMapping(analyzer string) mapping.IndexMapping {
-	textField := func() *mapping.FieldMapping {
+	// Every field but the free text is stored, so that a reopened index
+	// can rebuild its cache and the requesters' queries.
+	textField := func(store bool) *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
 		f.Analyzer = analyzer
-		f.Store, f.IncludeInAll, f.IncludeTermVectors, f.DocValues = false, false, false, false
+		f.Store, f.IncludeInAll, f.IncludeTermVectors, f.DocValues = store, false, false, false
 		return f
 	}
 	keyword := func() *mapping.FieldMapping {
 		f := bleve.NewKeywordFieldMapping()
-		f.Store, f.IncludeInAll, f.IncludeTermVectors, f.DocValues = false, false, false, false
+		f.Store, f.IncludeInAll, f.IncludeTermVectors, f.DocValues = true, false, false, false
 		return f
 	}
 	numeric := func() *mapping.FieldMapping {
 		f := bleve.NewNumericFieldMapping()
-		f.Store, f.IncludeInAll, f.DocValues = false, false, false
+		f.Store, f.IncludeInAll, f.DocValues = true, false, false
 		return f
 	}
 	doc := bleve.NewDocumentStaticMapping()
 	for name, f := range map[string]*mapping.FieldMapping{
-		fieldSide: keyword(), fieldTitle: textField(), fieldSkills: textField(), fieldTags: textField(),
-		fieldText: textField(), fieldCity: keyword(), fieldIndustry: keyword(),
+		fieldSide: keyword(), fieldTitle: textField(true), fieldSkills: textField(true), fieldTags: textField(true),
+		fieldText: textField(false), fieldCity: keyword(), fieldIndustry: keyword(),
 		fieldExpMin: numeric(), fieldExpMax: numeric(), fieldSalaryMin: numeric(), fieldSalaryMax: numeric(), fieldEducation: numeric(),
 	} {
 		doc.AddFieldMappingsAt(name, f)
@@ -212,34 +245,60 @@ func document(p *market.Profile) map[string]any {
 	return d
 }
 
-func (x *Index) remember(ix uint32, p *market.Profile) {
-	in := &indexed{side: p.Side, title: p.Title, skills: slices.Clone(p.Skills), tags: slices.Clone(p.Tags),
+func newIndexed(p *market.Profile) *indexed {
+	return &indexed{side: p.Side, title: p.Title, skills: slices.Clone(p.Skills), tags: slices.Clone(p.Tags),
 		city: p.City, industry: p.Industry, experience: p.Experience, salary: p.Salary, education: p.Education}
-	if int(ix) >= len(x.profiles) {
-		x.profiles = slices.Grow(x.profiles, int(ix)+1-len(x.profiles))[:int(ix)+1]
+}
+
+// analyze adds the terms of the values to terms (creating it when nil)
+// and returns it with the number of tokens, as bleve counts a field's
+// length over all the values of an array field.
+func (x *Index) analyze(terms map[string]int, values ...string) (map[string]int, int) {
+	if terms == nil {
+		terms = map[string]int{}
 	}
-	x.profiles[ix] = in
+	n := 0
+	for _, v := range values {
+		if v == "" {
+			continue
+		}
+		for _, tok := range x.analyzer.Analyze([]byte(v)) {
+			terms[string(tok.Term)]++
+			n++
+		}
+	}
+	return terms, n
+}
+
+// entryOf analyses p, participant ix, for the cache (no lock needed).
+func (x *Index) entryOf(ix uint32, p *indexed, txt string) docEntry {
+	e := docEntry{doc: ix, col: columnOf(p), city: p.city, industry: p.industry}
+	e.terms[fTitle], e.lens[fTitle] = x.analyze(nil, p.title)
+	e.terms[fSkills], e.lens[fSkills] = x.analyze(nil, p.skills...)
+	e.terms[fTags], e.lens[fTags] = x.analyze(nil, p.tags...)
+	e.terms[fText], e.lens[fText] = x.analyze(nil, txt)
+	return e
+}
+
+func columnOf(p *indexed) column {
+	c := column{side: p.side, edu: p.education, expMin: p.experience.Min}
+	if p.salary.Known() {
+		c.salKnown, c.salMin, c.salMax = true, p.salary.Min, p.salary.Max
+	}
+	return c
 }
 
 // Upsert indexes profile p as participant ix, replacing what was indexed
 // for ix. It validates p first (a *market.FieldError) and then changes
 // nothing on error.
 func (x *Index) Upsert(ix uint32, p *market.Profile) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if err := x.idx.Index(docID(ix), document(p)); err != nil {
-		return fmt.Errorf("recall: index profile %q: %w", p.ID, err)
-	}
-	x.mu.Lock()
-	x.remember(ix, p)
-	x.mu.Unlock()
-	return nil
+	return x.UpsertBatch([]uint32{ix}, []market.Profile{*p})
 }
 
 // UpsertBatch indexes many profiles in one bleve batch (much faster than
 // one Upsert each): ps[k] is participant ixs[k]. It validates every
-// profile first and indexes nothing if one is invalid.
+// profile first and indexes nothing if one is invalid. An index that
+// appears twice keeps its last profile.
 func (x *Index) UpsertBatch(ixs []uint32, ps []market.Profile) error {
 	if len(ixs) != len(ps) {
 		panic("recall: UpsertBatch: len(ixs) != len(ps)")
@@ -249,6 +308,21 @@ func (x *Index) UpsertBatch(ixs []uint32, ps []market.Profile) error {
 			return err
 		}
 	}
+	last := make(map[uint32]int, len(ixs))
+	for k, ix := range ixs {
+		last[ix] = k
+	}
+	// Analysis is the slow part and needs no lock.
+	ins := make([]*indexed, len(ps))
+	es := make([]docEntry, 0, len(last))
+	for k := range ps {
+		ins[k] = newIndexed(&ps[k])
+		if last[ixs[k]] == k {
+			es = append(es, x.entryOf(ixs[k], ins[k], ps[k].Text))
+		}
+	}
+	x.wmu.Lock()
+	defer x.wmu.Unlock()
 	b := x.idx.NewBatch()
 	for k := range ps {
 		if err := b.Index(docID(ixs[k]), document(&ps[k])); err != nil {
@@ -259,24 +333,42 @@ func (x *Index) UpsertBatch(ixs []uint32, ps []market.Profile) error {
 		return fmt.Errorf("recall: index batch: %w", err)
 	}
 	x.mu.Lock()
-	for k := range ps {
-		x.remember(ixs[k], &ps[k])
+	defer x.mu.Unlock()
+	olds := make([]uint32, 0, len(es))
+	for _, e := range es {
+		olds = append(olds, e.doc)
 	}
-	x.mu.Unlock()
+	x.cache.remove(olds)
+	x.cache.add(es)
+	for k, ix := range ixs {
+		if last[ix] == k {
+			x.remember(ix, ins[k])
+		}
+	}
 	return nil
+}
+
+func (x *Index) remember(ix uint32, in *indexed) {
+	if int(ix) >= len(x.profiles) {
+		x.profiles = slices.Grow(x.profiles, int(ix)+1-len(x.profiles))[:int(ix)+1]
+	}
+	x.profiles[ix] = in
 }
 
 // Remove deletes participant ix from the index. Removing an unknown index
 // is not an error.
 func (x *Index) Remove(ix uint32) error {
+	x.wmu.Lock()
+	defer x.wmu.Unlock()
 	if err := x.idx.Delete(docID(ix)); err != nil {
 		return fmt.Errorf("recall: index remove %d: %w", ix, err)
 	}
 	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.cache.remove([]uint32{ix})
 	if int(ix) < len(x.profiles) {
 		x.profiles[ix] = nil
 	}
-	x.mu.Unlock()
 	return nil
 }
 
@@ -293,53 +385,326 @@ func (x *Index) Close() error {
 	return x.closeErr
 }
 
+// load fills the cache and the query fields from an index opened from
+// disk: postings from bleve's term dictionaries (frequency and norm),
+// the rest from the stored fields.
+func (x *Index) load() error {
+	adv, err := x.idx.Advanced()
+	if err != nil {
+		return err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	all, err := r.DocIDReaderAll()
+	if err != nil {
+		return err
+	}
+	defer all.Close()
+	byInternal := map[string]uint32{}
+	var es []docEntry
+	for {
+		id, err := all.Next()
+		if err != nil {
+			return err
+		}
+		if id == nil {
+			break
+		}
+		ext, err := r.ExternalID(id)
+		if err != nil {
+			return err
+		}
+		ix, ok := parseDocID(ext)
+		if !ok {
+			return fmt.Errorf("document %q: id is not a participant index", ext)
+		}
+		doc, err := r.Document(ext)
+		if err != nil {
+			return fmt.Errorf("document %q: %w", ext, err)
+		}
+		in, err := storedProfile(doc)
+		if err != nil {
+			return fmt.Errorf("document %q: %w", ext, err)
+		}
+		byInternal[string(id)] = ix
+		x.remember(ix, in)
+		e := docEntry{doc: ix, col: columnOf(in), city: in.city, industry: in.industry}
+		es = append(es, e)
+	}
+	// Postings, through bleve's dictionaries, per document.
+	at := make(map[uint32]int, len(es))
+	for i := range es {
+		at[es[i].doc] = i
+	}
+	for f, field := range textFields {
+		dict, err := r.FieldDict(field)
+		if err != nil {
+			return err
+		}
+		for {
+			de, err := dict.Next()
+			if err != nil {
+				dict.Close()
+				return err
+			}
+			if de == nil {
+				break
+			}
+			tfr, err := r.TermFieldReader(context.Background(), []byte(de.Term), field, true, true, false)
+			if err != nil {
+				dict.Close()
+				return err
+			}
+			for {
+				td, err := tfr.Next(nil)
+				if err != nil {
+					tfr.Close()
+					dict.Close()
+					return err
+				}
+				if td == nil {
+					break
+				}
+				ix, ok := byInternal[string(td.ID)]
+				if !ok {
+					continue
+				}
+				e := &es[at[ix]]
+				if e.terms[f] == nil {
+					e.terms[f] = map[string]int{}
+				}
+				e.terms[f][de.Term] = int(td.Freq)
+				if td.Norm > 0 {
+					e.lens[f] = int(math.Round(1 / (td.Norm * td.Norm)))
+				}
+			}
+			tfr.Close()
+		}
+		dict.Close()
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.cache.add(es)
+	return nil
+}
+
+// storedProfile reads back the query fields of a stored document.
+func storedProfile(doc index.Document) (*indexed, error) {
+	in := &indexed{}
+	var err error
+	num := func(f index.Field) float64 {
+		nf, ok := f.(index.NumericField)
+		if !ok {
+			err = fmt.Errorf("field %s is not numeric", f.Name())
+			return 0
+		}
+		v, e := nf.Number()
+		if e != nil {
+			err = fmt.Errorf("field %s: %w", f.Name(), e)
+		}
+		return v
+	}
+	var salMin, salMax float64
+	doc.VisitFields(func(f index.Field) {
+		v := string(f.Value())
+		switch f.Name() {
+		case fieldSide:
+			s, e := market.ParseSide(v)
+			if e != nil {
+				err = fmt.Errorf("field side: %w", e)
+			}
+			in.side = s
+		case fieldTitle:
+			in.title = v
+		case fieldSkills:
+			in.skills = append(in.skills, v)
+		case fieldTags:
+			in.tags = append(in.tags, v)
+		case fieldCity:
+			in.city = v
+		case fieldIndustry:
+			in.industry = v
+		case fieldExpMin:
+			in.experience.Min = num(f)
+		case fieldExpMax:
+			in.experience.Max = num(f)
+		case fieldSalaryMin:
+			salMin = num(f)
+		case fieldSalaryMax:
+			salMax = num(f)
+		case fieldEducation:
+			in.education = market.Education(num(f))
+		}
+	})
+	if err == nil && !in.side.Valid() {
+		err = errors.New("no stored side (an index written before fields were stored: delete it and upsert again)")
+	}
+	in.salary = market.Salary{Min: salMin, Max: salMax}
+	return in, err
+}
+
 func (x *Index) lookup(ix uint32) *indexed {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
 	if int(ix) < len(x.profiles) {
 		return x.profiles[ix]
 	}
 	return nil
 }
 
-// Query returns the bleve query built for requester ix, or nil when ix is
-// unknown or has nothing to search with. It is exported for inspection
-// (explanations, tests); Recall uses it.
-func (x *Index) Query(ix uint32) query.Query {
+// clause is one weighted term of a request: a posting list of the cache
+// and what each unit of impact in it is worth.
+type clause struct {
+	list int32
+	w    float32
+}
+
+// terms returns requester ix's query as boosts of (field, term) pairs on
+// the other side, in a deterministic order, and its query fields (nil when
+// unknown). The caller holds x.mu.
+func (x *Index) terms(ix uint32) ([]boosted, *indexed) {
 	p := x.lookup(ix)
 	if p == nil {
-		return nil
+		return nil, nil
 	}
-	var content []query.Query
-	match := func(field, s string, boost float64) {
-		if s == "" || boost <= 0 {
-			return
+	c := x.cache
+	var q []boosted
+	add := func(field uint8, term string, boost float64) {
+		if boost > 0 && term != "" {
+			q = append(q, boosted{field, term, boost})
 		}
-		q := bleve.NewMatchQuery(s)
-		q.SetField(field)
-		q.SetBoost(boost)
-		content = append(content, q)
 	}
-	match(fieldTitle, p.title, 3)
-	for _, s := range p.skills {
-		match(fieldSkills, s, 2)
+	if int(ix) < len(c.fwd) {
+		for _, id := range c.fwd[ix] {
+			k := c.keys[id]
+			switch k.field {
+			case fTitle:
+				add(fTitle, k.term, 3)
+				add(fText, k.term, 0.5)
+			case fSkills:
+				add(fSkills, k.term, 2)
+				add(fText, k.term, 0.5)
+			}
+		}
 	}
 	if x.cfg.Rules != nil {
 		items := append(slices.Clone(p.skills), p.tags...)
 		for _, e := range x.cfg.Rules.Expand(items) {
-			match(fieldTags, e.Item, 1.5*e.Weight)
-			match(fieldSkills, e.Item, 1.5*e.Weight)
+			terms, _ := x.analyze(nil, e.Item)
+			for _, t := range slices.Sorted(maps.Keys(terms)) {
+				add(fTags, t, 1.5*e.Weight)
+				add(fSkills, t, 1.5*e.Weight)
+			}
 		}
 	}
 	for _, t := range x.learned(ix) {
-		match(fieldSkills, t.term, t.share)
-		match(fieldTitle, t.term, t.share)
+		add(fSkills, t.term, t.share)
+		add(fTitle, t.term, t.share)
 	}
-	if words := joinNonEmpty(p.title, p.skills); words != "" {
-		match(fieldText, words, 0.5)
+	return q, p
+}
+
+// boosted is one (field, term) of a query with its boost.
+type boosted struct {
+	field uint8
+	term  string
+	boost float64
+}
+
+// clauses turns the query of requester ix into weighted posting lists of
+// the other side, one per list (boosts of the same term and field add
+// up), ordered by field and term. The caller holds x.mu.
+func (x *Index) clauses(ix uint32, dst []clause) ([]clause, *indexed) {
+	q, p := x.terms(ix)
+	if p == nil {
+		return dst, nil
 	}
-	if len(content) == 0 {
+	c := x.cache
+	other := p.side.Other()
+	n := float64(c.docs[other])
+	start := len(dst)
+	for _, b := range q {
+		id := c.list(listKey{other, b.field, b.term}, false)
+		if id < 0 || len(c.lists[id]) == 0 {
+			continue
+		}
+		idf := 1 + math.Log(n/float64(len(c.lists[id])+1))
+		dst = append(dst, clause{id, float32(b.boost * idf)})
+	}
+	// Ordered by field and term, not by list id (which depends on the
+	// order terms were first seen), so that the float sums are the same
+	// after an on-disk index is reopened.
+	cl := dst[start:]
+	slices.SortFunc(cl, func(a, b clause) int {
+		ka, kb := c.keys[a.list], c.keys[b.list]
+		return cmp.Or(cmp.Compare(ka.field, kb.field), cmp.Compare(ka.term, kb.term))
+	})
+	out := cl[:0]
+	for _, k := range cl {
+		if len(out) > 0 && out[len(out)-1].list == k.list {
+			out[len(out)-1].w += k.w
+			continue
+		}
+		out = append(out, k)
+	}
+	return dst[:start+len(out)], p
+}
+
+// compatibility scores candidate column k against requester p, whose city
+// and industry are interned as city and industry (0: none).
+func compatibility(p *indexed, city, industry uint32, k *column) float64 {
+	s := 0.0
+	if city != 0 && k.city == city {
+		s++
+	}
+	if industry != 0 && k.industry == industry {
+		s += 0.5
+	}
+	if p.side == market.Seeker {
+		if y := p.experience.Min; y > 0 && k.expMin <= y {
+			s++ // the posting asks for at most y years
+		}
+		if p.salary.Known() && k.salKnown && k.salMax >= p.salary.Min {
+			s++ // it pays at least the expectation
+		}
+		if p.education > market.EducationAny && k.edu <= p.education {
+			s += 0.5
+		}
+		return s
+	}
+	if p.experience.Min > 0 || p.experience.Bounded() {
+		if k.expMin >= p.experience.Min && (!p.experience.Bounded() || k.expMin <= p.experience.Max) {
+			s++
+		}
+	}
+	if p.salary.Known() && p.salary.Max > 0 && k.salKnown && k.salMin <= p.salary.Max {
+		s++ // expects no more than offered
+	}
+	if p.education > market.EducationAny && k.edu >= p.education {
+		s += 0.5
+	}
+	return s
+}
+
+// Query returns, as a bleve query, the query Recall runs for requester
+// ix: it matches the same documents of the other side (bleve scores them
+// its own way). It returns nil when ix is unknown or has nothing to
+// search with. Use it to inspect a requester's query or to search bleve
+// with extra clauses of the host's own.
+func (x *Index) Query(ix uint32) query.Query {
+	x.mu.RLock()
+	q, p := x.terms(ix)
+	x.mu.RUnlock()
+	if p == nil || len(q) == 0 {
 		return nil
+	}
+	var content []query.Query
+	for _, b := range q {
+		t := bleve.NewTermQuery(b.term)
+		t.SetField(textFields[b.field])
+		t.SetBoost(b.boost)
+		content = append(content, t)
 	}
 	side := bleve.NewTermQuery(p.side.Other().String())
 	side.SetField(fieldSide)
@@ -374,10 +739,10 @@ func (x *Index) Query(ix uint32) query.Query {
 	inf := math.Inf(1)
 	if p.side == market.Seeker {
 		if y := p.experience.Min; y > 0 {
-			rng(fieldExpMin, -inf, y, 1) // the posting asks for at most y years
+			rng(fieldExpMin, -inf, y, 1)
 		}
 		if p.salary.Known() {
-			rng(fieldSalaryMax, p.salary.Min, inf, 1) // it pays at least the expectation
+			rng(fieldSalaryMax, p.salary.Min, inf, 1)
 		}
 		if p.education > market.EducationAny {
 			rng(fieldEducation, -inf, float64(p.education), 0.5)
@@ -391,7 +756,7 @@ func (x *Index) Query(ix uint32) query.Query {
 			rng(fieldExpMin, p.experience.Min, hi, 1)
 		}
 		if p.salary.Known() && p.salary.Max > 0 {
-			rng(fieldSalaryMin, -inf, p.salary.Max, 1) // expects no more than offered
+			rng(fieldSalaryMin, -inf, p.salary.Max, 1)
 		}
 		if p.education > market.EducationAny {
 			rng(fieldEducation, float64(p.education), inf, 0.5)
@@ -405,25 +770,14 @@ func (x *Index) Query(ix uint32) query.Query {
 	return b
 }
 
-func joinNonEmpty(title string, skills []string) string {
-	s := title
-	for _, k := range skills {
-		if s != "" {
-			s += " "
-		}
-		s += k
-	}
-	return s
-}
-
 type learnedTerm struct {
 	term  string
 	share float64
 }
 
-// learned returns the requester's learned skills: the skills of its most
-// attended profiles, weighted by attention, as shares of the total (the
-// best at most 1).
+// learned returns the requester's learned skill terms: the skill terms of
+// its most attended profiles, weighted by attention, as shares of the
+// best (which is 1). The caller holds x.mu.
 func (x *Index) learned(u uint32) []learnedTerm {
 	if x.cfg.Interest == nil {
 		return nil
@@ -436,16 +790,17 @@ func (x *Index) learned(u uint32) []learnedTerm {
 		return cmp.Or(cmp.Compare(b.Weight, a.Weight), cmp.Compare(a.Index, b.Index))
 	})
 	h = h[:min(len(h), x.cfg.PreferenceProfiles)]
+	c := x.cache
 	weight := map[string]float64{}
-	x.mu.RLock()
 	for _, e := range h {
-		if int(e.Index) < len(x.profiles) && x.profiles[e.Index] != nil {
-			for _, s := range x.profiles[e.Index].skills {
-				weight[s] += e.Weight
+		if int(e.Index) < len(c.fwd) {
+			for _, id := range c.fwd[e.Index] {
+				if k := c.keys[id]; k.field == fSkills {
+					weight[k.term] += e.Weight
+				}
 			}
 		}
 	}
-	x.mu.RUnlock()
 	terms := make([]learnedTerm, 0, len(weight))
 	for s, w := range weight {
 		terms = append(terms, learnedTerm{s, w})
@@ -463,6 +818,15 @@ func (x *Index) learned(u uint32) []learnedTerm {
 	return terms
 }
 
+// scratch is one request's working memory, pooled.
+type scratch struct {
+	acc     []float32
+	clauses []clause
+	top     topK
+}
+
+var scratches = sync.Pool{New: func() any { return new(scratch) }}
+
 // Recall implements Recaller.
 func (x *Index) Recall(ctx context.Context, req Request, dst []Candidate) ([]Candidate, error) {
 	if err := ctx.Err(); err != nil {
@@ -471,33 +835,46 @@ func (x *Index) Recall(ctx context.Context, req Request, dst []Candidate) ([]Can
 	if req.K <= 0 || req.Allowed.Count() == 0 {
 		return dst, nil
 	}
-	q := x.Query(req.Requester)
-	if q == nil {
+	s := scratches.Get().(*scratch)
+	defer scratches.Put(s)
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var p *indexed
+	s.clauses, p = x.clauses(req.Requester, s.clauses[:0])
+	if p == nil || len(s.clauses) == 0 {
 		return dst, nil
 	}
-	n0 := len(dst)
-	size := 2*req.K + 16
-	for from := 0; ; {
-		sr := bleve.NewSearchRequestOptions(q, size, from, false)
-		sr.SortBy([]string{"-_score", "_id"})
-		res, err := x.idx.SearchInContext(ctx, sr)
-		if err != nil {
-			return dst[:n0], fmt.Errorf("recall: index search: %w", err)
-		}
-		for _, h := range res.Hits {
-			ix, ok := parseDocID(h.ID)
-			if !ok || ix == req.Requester || !req.Allowed.Contains(ix) || math.IsNaN(h.Score) || math.IsInf(h.Score, 0) {
-				continue
-			}
-			dst = append(dst, Candidate{Index: ix, Score: h.Score})
-			if len(dst)-n0 == req.K {
-				return dst, nil
-			}
-		}
-		if len(res.Hits) < size || uint64(from+size) >= res.Total {
-			return dst, nil
-		}
-		from += size
-		size = min(2*size, 4096)
+	c := x.cache
+	n := len(c.col)
+	if len(s.acc) < n {
+		s.acc = make([]float32, n)
 	}
+	acc := s.acc[:n]
+	for _, k := range s.clauses {
+		w := k.w
+		for _, ps := range c.lists[k.list] {
+			acc[ps.doc] += w * ps.impact
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		clear(acc)
+		return dst, err
+	}
+	city, industry := c.name(p.city), c.name(p.industry)
+	s.top.reset(req.K)
+	for d, v := range acc {
+		if v == 0 {
+			continue
+		}
+		acc[d] = 0
+		ix := uint32(d)
+		if ix == req.Requester || !req.Allowed.Contains(ix) {
+			continue
+		}
+		score := float64(v) + compatibility(p, city, industry, &c.col[d])
+		if !math.IsInf(score, 0) {
+			s.top.push(Candidate{Index: ix, Score: score})
+		}
+	}
+	return s.top.appendSorted(dst), nil
 }
