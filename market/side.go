@@ -47,13 +47,13 @@ func ParseSide(s string) (Side, error) {
 	case "recruiter", "employer", "job", "招聘者", "招聘方":
 		return Recruiter, nil
 	}
-	return 0, fmt.Errorf("market: %w %q", ErrUnknownSide, s)
+	return 0, fmt.Errorf("%w %q", ErrUnknownSide, s)
 }
 
 // MarshalText implements encoding.TextMarshaler.
 func (s Side) MarshalText() ([]byte, error) {
 	if !s.Valid() {
-		return nil, fmt.Errorf("market: %w %d", ErrUnknownSide, uint8(s))
+		return nil, fmt.Errorf("%w %d", ErrUnknownSide, uint8(s))
 	}
 	return []byte(s.String()), nil
 }

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 )
@@ -20,6 +21,44 @@ type Pair struct {
 	Backward         float64 `json:"backward"`
 	RequesterUrgency float64 `json:"requester_urgency"`
 	CandidateUrgency float64 `json:"candidate_urgency"`
+}
+
+// MarshalJSON encodes p with unknown (NaN) values as null: encoding/json
+// refuses NaN, and urgencies are often unknown.
+func (p Pair) MarshalJSON() ([]byte, error) {
+	return json.Marshal(pairJSON{nullable(p.Forward), nullable(p.Backward), nullable(p.RequesterUrgency), nullable(p.CandidateUrgency)})
+}
+
+// UnmarshalJSON decodes what MarshalJSON encodes: null or a missing value
+// is NaN.
+func (p *Pair) UnmarshalJSON(b []byte) error {
+	var v pairJSON
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*p = Pair{orNaN(v.Forward), orNaN(v.Backward), orNaN(v.RequesterUrgency), orNaN(v.CandidateUrgency)}
+	return nil
+}
+
+type pairJSON struct {
+	Forward          *float64 `json:"forward"`
+	Backward         *float64 `json:"backward"`
+	RequesterUrgency *float64 `json:"requester_urgency"`
+	CandidateUrgency *float64 `json:"candidate_urgency"`
+}
+
+func nullable(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
+}
+
+func orNaN(x *float64) float64 {
+	if x == nil {
+		return math.NaN()
+	}
+	return *x
 }
 
 // NoUrgency returns a Pair of two one-way matches with both urgencies

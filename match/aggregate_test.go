@@ -1,12 +1,14 @@
 package match_test
 
 import (
+	"encoding/json"
 	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/match"
 )
 
@@ -108,4 +110,22 @@ func FuzzAggregators(f *testing.F) {
 			t.Fatalf("UrgencyWeighted(%+v) = %v outside [%v, %v]", p, s, lo, hi)
 		}
 	})
+}
+
+func TestPairJSON(t *testing.T) {
+	p := match.NoUrgency(0.25, 0.5)
+	b, err := json.Marshal(match.Explanation{Forward: match.Direction{Side: market.Seeker}, Backward: match.Direction{Side: market.Recruiter}, Pair: p, TwoWay: 0.3})
+	require.NoError(t, err, "unknown urgencies must not break encoding/json")
+	assert.Contains(t, string(b), `"pair":{"forward":0.25,"backward":0.5,"requester_urgency":null,"candidate_urgency":null}`)
+	var back match.Explanation
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.Equal(t, 0.25, back.Pair.Forward)
+	assert.True(t, math.IsNaN(back.Pair.RequesterUrgency) && math.IsNaN(back.Pair.CandidateUrgency))
+	q := match.Pair{Forward: 1, Backward: 0, RequesterUrgency: 0.75, CandidateUrgency: 0}
+	b, err = json.Marshal(q)
+	require.NoError(t, err)
+	var q2 match.Pair
+	require.NoError(t, json.Unmarshal(b, &q2))
+	assert.Equal(t, q, q2)
+	assert.Error(t, json.Unmarshal([]byte(`{"forward":"x"}`), &q2))
 }
