@@ -119,11 +119,19 @@ func New(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.state.Store(st)
 	if e.index, err = recall.OpenIndex(recall.IndexConfig{Path: cfg.Recall.IndexPath}); err != nil {
 		return nil, fmt.Errorf("twoway: inverted index: %w", err)
 	}
+	e.publish(st)
 	return e, nil
+}
+
+// publish makes st the state that requests read, and points the inverted
+// index's query expansion (association rules) and learned preferences
+// (the interest matrix) at st's. The caller holds e.mu, except in New.
+func (e *Engine) publish(st *state) {
+	e.state.Store(st)
+	e.index.SetPreferences(st.rules, st.matrix)
 }
 
 // Close releases the inverted index (flushing it when on disk). The Engine
@@ -148,6 +156,7 @@ func (e *Engine) Upsert(ctx context.Context, profiles ...market.Profile) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	sides := make(map[string]market.Side, len(profiles)) // within the batch
 	for i := range profiles {
 		p := &profiles[i]
 		if err := p.Validate(); err != nil {
@@ -162,12 +171,11 @@ func (e *Engine) Upsert(ctx context.Context, profiles ...market.Profile) error {
 					Value: p.Side.String(), Err: fmt.Errorf("%w: it was %s", ErrWrongSide, old)}}
 			}
 		}
-		for j := range i {
-			if profiles[j].ID == p.ID && profiles[j].Side != p.Side {
-				return &BatchError{Index: i, Err: &market.FieldError{Record: "profile", ID: p.ID, Field: "Side",
-					Value: p.Side.String(), Err: ErrWrongSide}}
-			}
+		if s, ok := sides[p.ID]; ok && s != p.Side {
+			return &BatchError{Index: i, Err: &market.FieldError{Record: "profile", ID: p.ID, Field: "Side",
+				Value: p.Side.String(), Err: ErrWrongSide}}
 		}
+		sides[p.ID] = p.Side
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -266,7 +266,7 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	}
 	e.acts, e.seen, e.blocked, e.dirty = acts, seen, blocked, dirty
 	e.fitting, e.during, e.upserted = false, nil, nil
-	e.state.Store(st)
+	e.publish(st)
 	e.mu.Unlock()
 	e.excl.Store(nil)
 	stage("swap", true)

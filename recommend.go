@@ -253,10 +253,11 @@ func (e *Engine) score(st *state, agg match.NamedAggregator, ix uint32, reqUrg f
 	for i := range pool {
 		idx[i] = pool[i].Index
 	}
-	var forward []float64
+	var forward, backward []float64
 	if st.interest != nil {
 		var buf match.Buffer
 		forward = st.interest.OneWayBatch(nil, &buf, ix, idx)
+		backward = st.interest.OneWayToward(nil, &buf, idx, ix)
 	}
 	urg := make([]float64, len(pool))
 	sats := make([]float64, len(pool))
@@ -282,7 +283,7 @@ func (e *Engine) score(st *state, agg match.NamedAggregator, ix uint32, reqUrg f
 		c.Penalty, c.Excluded = pens[i], excluded.Contains(c.Index)
 		if forward != nil {
 			c.Forward = forward[i]
-			c.Backward = st.interest.OneWay(c.Index, ix)
+			c.Backward = backward[i]
 			c.TwoWay = agg.Aggregate(match.Pair{Forward: c.Forward, Backward: c.Backward, RequesterUrgency: reqUrg, CandidateUrgency: c.Urgency})
 		} else {
 			// Before the first Fit: the recall order stands in for the match.

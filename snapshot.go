@@ -161,7 +161,7 @@ func (e *Engine) Load(ctx context.Context, r io.Reader) error {
 	for _, ev := range snap.events {
 		st.record(ev)
 	}
-	e.state.Store(st)
+	e.publish(st)
 	e.excl.Store(nil)
 	e.mu.Unlock()
 	for i, p := range snap.profiles {

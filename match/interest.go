@@ -320,6 +320,99 @@ func (m *Interest) OneWayBatch(dst []float64, buf *Buffer, a uint32, candidates 
 	return dst
 }
 
+// OneWayToward writes each actor's one-way match for the one target b into
+// dst (grown if needed) and returns it: dst[i] = OneWay(actors[i], b) up to
+// rounding. It is the backward half of a request's two-way scores (every
+// candidate's view of the requester). With a [Catalog], b's side of the
+// work is done once: b's content is dotted with each side's global
+// weights once, and each actor adds its pair features and its correction.
+// With a reused Buffer and a dst of sufficient capacity it does not
+// allocate.
+func (m *Interest) OneWayToward(dst []float64, buf *Buffer, actors []uint32, b uint32) []float64 {
+	dst = slices.Grow(dst[:0], len(actors))[:len(actors)]
+	cat, ok := m.feat.(*Catalog)
+	if !ok {
+		for i, a := range actors {
+			dst[i] = m.OneWay(a, b)
+		}
+		return dst
+	}
+	cat.mu.RLock()
+	defer cat.mu.RUnlock()
+	ib := cat.item(b)
+	if ib == nil {
+		ib = &emptyItem
+	}
+	buf.skills = buf.skills.fill(ib.skills, len(cat.words))
+	buf.terms = buf.terms.fill(ib.tags, len(cat.words))
+	v := ib.c.Vector
+	val := v.Val[:len(v.Idx)]
+	var (
+		side       *rank.Hierarchical // whose global part is laid out below
+		global     float64            // its bias plus its weights · b's content
+		wp, pf     [NumPairFeatures]float64
+		sharedTags int
+	)
+	for i, a := range actors {
+		h, c := m.correction(a)
+		if h == nil {
+			dst[i] = 0.5
+			continue
+		}
+		if h != side {
+			side = h
+			g := h.Global()
+			global = g.Bias()
+			for k, j := range v.Idx {
+				global += val[k] * g.Weight(NumPairFeatures+j)
+			}
+			for j := range wp {
+				wp[j] = g.Weight(uint32(j))
+			}
+		}
+		ia := cat.item(a)
+		if ia == nil {
+			ia = &emptyItem
+		}
+		sharedTags = buf.terms.count(ia.tags)
+		pairFeaturesCounted(&pf, ia, ib, buf.skills.count(ia.skills), sharedTags)
+		z := global
+		for j, x := range pf {
+			z += x * wp[j]
+		}
+		if c != nil {
+			z += c.Bias + correctionDot(c.Weights, &pf, v)
+		}
+		dst[i] = rank.Sigmoid(z)
+	}
+	return dst
+}
+
+// correctionDot returns w · x for the feature vector x made of the pair
+// features pf followed by the content vector v (shifted by
+// NumPairFeatures), with w and v sorted by index.
+func correctionDot(w sparse.Vector, pf *[NumPairFeatures]float64, v sparse.Vector) float64 {
+	s := 0.0
+	k := 0
+	for n, j := range w.Idx {
+		if j < NumPairFeatures {
+			s += w.Val[n] * pf[j]
+			continue
+		}
+		cj := j - NumPairFeatures
+		for k < len(v.Idx) && v.Idx[k] < cj {
+			k++
+		}
+		if k == len(v.Idx) {
+			break
+		}
+		if v.Idx[k] == cj {
+			s += w.Val[n] * v.Val[k]
+		}
+	}
+	return s
+}
+
 // TwoWay returns the two-way match of requester a and candidate b under
 // aggregator agg, with the urgencies ua of a and ub of b (NaN: unknown).
 func (m *Interest) TwoWay(agg Aggregator, a, b uint32, ua, ub float64) float64 {

@@ -76,6 +76,29 @@ func TestInterestDeterministicAndBatch(t *testing.T) {
 	for i, s := range seekers {
 		require.InDelta(t, one.OneWay(lo, s), dst[i], 1e-12)
 	}
+	// OneWayToward: every job's view of one seeker, every seeker's of one
+	// job, and actors of both sides (and unknown ones) in one call.
+	allSeekers := make([]uint32, 0, lo)
+	for s := range lo {
+		allSeekers = append(allSeekers, s)
+	}
+	corrected := 0
+	for _, tc := range []struct {
+		target uint32
+		actors []uint32
+	}{{0, cands}, {123, cands}, {lo, allSeekers}, {hi - 1, allSeekers}, {5, append([]uint32{lo, 3, hi + 100, lo + 1}, cands[:5]...)}} {
+		dst = one.OneWayToward(dst, &buf, tc.actors, tc.target)
+		require.Len(t, dst, len(tc.actors))
+		for i, a := range tc.actors {
+			require.InDelta(t, one.OneWay(a, tc.target), dst[i], 1e-12, "actor %d target %d", a, tc.target)
+			if ok, _ := one.HasCorrection(a); ok {
+				corrected++
+			}
+		}
+	}
+	assert.Greater(t, corrected, 100, "personal corrections are exercised")
+	allocs := testing.AllocsPerRun(10, func() { dst = one.OneWayToward(dst, &buf, allSeekers, lo) })
+	assert.Zero(t, allocs, "OneWayToward with a reused Buffer and dst")
 }
 
 // Heavy users get a correction of their own, users without samples fall

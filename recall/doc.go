@@ -45,10 +45,14 @@
 //
 // # Content and strategy recall
 //
-// [Index] searches the other side's profiles with bleve, using the
-// gse-backed analyzer of package text, from a query built from the
+// [Index] searches the other side's profiles with a query built from the
 // requester's profile, association-rule tag expansion and learned
-// preferences; in memory by default, on disk with a path. [Hot] returns
+// preferences. Bleve, with the gse-backed analyzer of package text, is the
+// index of record (in memory by default, on disk with a path); requests
+// are scored from an in-memory cache of its postings that every update
+// keeps in step, term at a time into a dense accumulator, with the filter
+// bitmap applied before truncation. [Index.Query] gives the same query as
+// a bleve query. [Hot] returns
 // the most attended targets, [Fresh] the newest profiles, and
 // [ColdStart] content plus hot for requesters with no history.
 //

@@ -87,9 +87,10 @@ type IndexConfig struct {
 // term dictionaries and stored fields, so every document indexed earlier
 // can be recalled and can request again without being upserted anew.
 type Index struct {
-	cfg      IndexConfig
+	cfg      IndexConfig // Rules and Interest are guarded by mu
 	idx      bleve.Index
 	analyzer analysis.Analyzer
+	items    sync.Map // rule item → its sorted terms
 
 	wmu sync.Mutex // serialises writers: bleve and the cache change together
 
@@ -591,8 +592,7 @@ func (x *Index) terms(ix uint32) ([]boosted, *indexed) {
 	if x.cfg.Rules != nil {
 		items := append(slices.Clone(p.skills), p.tags...)
 		for _, e := range x.cfg.Rules.Expand(items) {
-			terms, _ := x.analyze(nil, e.Item)
-			for _, t := range slices.Sorted(maps.Keys(terms)) {
+			for _, t := range x.itemTerms(e.Item) {
 				add(fTags, t, 1.5*e.Weight)
 				add(fSkills, t, 1.5*e.Weight)
 			}
@@ -603,6 +603,27 @@ func (x *Index) terms(ix uint32) ([]boosted, *indexed) {
 		add(fTitle, t.term, t.share)
 	}
 	return q, p
+}
+
+// itemTerms returns the sorted terms of a rule item, analysed once per
+// item and kept (rule items are a bounded vocabulary).
+func (x *Index) itemTerms(item string) []string {
+	if v, ok := x.items.Load(item); ok {
+		return v.([]string)
+	}
+	terms, _ := x.analyze(nil, item)
+	v, _ := x.items.LoadOrStore(item, slices.Sorted(maps.Keys(terms)))
+	return v.([]string)
+}
+
+// SetPreferences replaces the association rules and the interest matrix
+// that queries are expanded and personalised with (IndexConfig.Rules and
+// IndexConfig.Interest; nil turns either off), for instance after a refit.
+// Requests that have started keep the ones they began with.
+func (x *Index) SetPreferences(rules *text.Rules, interest *Interest) {
+	x.mu.Lock()
+	x.cfg.Rules, x.cfg.Interest = rules, interest
+	x.mu.Unlock()
 }
 
 // boosted is one (field, term) of a query with its boost.
@@ -650,6 +671,9 @@ func (x *Index) clauses(ix uint32, dst []clause) ([]clause, *indexed) {
 	}
 	return dst[:start+len(out)], p
 }
+
+// maxCompatibility is the most compatibility can add: 1 + 0.5 + 1 + 1 + 0.5.
+const maxCompatibility = 4.0
 
 // compatibility scores candidate column k against requester p, whose city
 // and industry are interned as city and industry (0: none).
@@ -861,7 +885,8 @@ func (x *Index) Recall(ctx context.Context, req Request, dst []Candidate) ([]Can
 		return dst, err
 	}
 	city, industry := c.name(p.city), c.name(p.industry)
-	s.top.reset(req.K)
+	top := &s.top
+	top.reset(req.K)
 	for d, v := range acc {
 		if v == 0 {
 			continue
@@ -871,10 +896,18 @@ func (x *Index) Recall(ctx context.Context, req Request, dst []Candidate) ([]Can
 		if ix == req.Requester || !req.Allowed.Contains(ix) {
 			continue
 		}
-		score := float64(v) + compatibility(p, city, industry, &c.col[d])
-		if !math.IsInf(score, 0) {
-			s.top.push(Candidate{Index: ix, Score: score})
+		full := len(top.h) == top.k
+		if full && float64(v)+maxCompatibility < top.h[0].Score {
+			continue // cannot enter, whatever its compatibility
 		}
+		score := float64(v) + compatibility(p, city, industry, &c.col[d])
+		if math.IsInf(score, 0) {
+			continue
+		}
+		if full && !worse(top.h[0], Candidate{Index: ix, Score: score}) {
+			continue
+		}
+		top.push(Candidate{Index: ix, Score: score})
 	}
-	return s.top.appendSorted(dst), nil
+	return top.appendSorted(dst), nil
 }

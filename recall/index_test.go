@@ -153,8 +153,6 @@ func TestIndexOnDisk(t *testing.T) {
 	n, err := y.Len()
 	require.NoError(t, err)
 	assert.Equal(t, len(profiles), n, "documents survive reopening")
-	p := profiles[0]
-	require.NoError(t, y.Upsert(0, &p)) // the requester's query fields
 	got, err := y.Recall(context.Background(), indexRequest(t, pop, 0, market.Seeker, 5), nil)
 	require.NoError(t, err)
 	assert.Equal(t, indices(want), indices(got))
@@ -177,6 +175,10 @@ func TestIndexLearnedPreferencesAndRules(t *testing.T) {
 	got, err = plainLearn.Recall(context.Background(), indexRequest(t, popL, 2, market.Seeker, 5), nil)
 	require.NoError(t, err)
 	assert.Empty(t, got, "without preferences seeker 2 has nothing to search with")
+	plainLearn.SetPreferences(nil, interest)
+	got, err = plainLearn.Recall(context.Background(), indexRequest(t, popL, 2, market.Seeker, 5), nil)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []uint32{13, 16}, indices(got), "preferences set after opening")
 
 	// Rules: Redis ⇒ MySQL; a seeker with only Redis reaches the MySQL job
 	// through expansion.
@@ -196,4 +198,8 @@ func TestIndexLearnedPreferencesAndRules(t *testing.T) {
 	got, err = plain.Recall(context.Background(), indexRequest(t, pop3, 3, market.Seeker, 5), nil)
 	require.NoError(t, err)
 	assert.Equal(t, []uint32{10}, indices(got), "without rules only the Redis job")
+	plain.SetPreferences(rules, nil)
+	got, err = plain.Recall(context.Background(), indexRequest(t, pop3, 3, market.Seeker, 5), nil)
+	require.NoError(t, err)
+	assert.Equal(t, []uint32{10, 11}, indices(got), "rules set after opening")
 }
