@@ -10,42 +10,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/twowayrec/twoway/activity"
+	"github.com/twowayrec/twoway/internal/evalsim"
 	"github.com/twowayrec/twoway/internal/synth"
 	"github.com/twowayrec/twoway/rank"
 )
 
-// simMarket is the simulated market of the evaluation: 5,000 seekers,
-// 1,000 jobs, 400,000 events over 30 days, seed 1.
+// simMarket is the shared evaluation market (internal/evalsim).
 func simMarket(t testing.TB) (*synth.Market, []activity.Event) {
 	t.Helper()
-	m, err := synth.Generate(synth.Config{Seed: 1, Seekers: 5000, Jobs: 1000, Events: 400_000, Days: 30})
+	m, evs, err := evalsim.Market()
 	require.NoError(t, err)
-	evs := make([]activity.Event, len(m.Events))
-	for i, e := range m.Events {
-		evs[i] = activity.Event{Actor: m.Pairs[i].Actor, Target: m.Pairs[i].Target, Action: e.Action, Time: e.Time}
-	}
 	return m, evs
-}
-
-// bestSingleFeature picks, on the training rows, the feature (and sign)
-// with the highest AUC, and returns its name and its AUC on the test rows.
-func bestSingleFeature(names []string, train [][]float64, trainY []bool, test [][]float64, testY []bool) (string, float64) {
-	col := func(rows [][]float64, j int, sign float64) []float64 {
-		out := make([]float64, len(rows))
-		for i, r := range rows {
-			out[i] = sign * r[j]
-		}
-		return out
-	}
-	best, bestAUC, bestSign := 0, -1.0, 1.0
-	for j := range names {
-		for _, sign := range []float64{1, -1} {
-			if a := rank.AUC(col(train, j, sign), trainY); a > bestAUC {
-				best, bestAUC, bestSign = j, a, sign
-			}
-		}
-	}
-	return names[best], rank.AUC(col(test, best, bestSign), testY)
 }
 
 // TestSimulatedSaturationAUC trains the saturation model on the contacts
@@ -108,7 +83,7 @@ func TestSimulatedSaturationAUC(t *testing.T) {
 	trX, trY, _ := rows(train)
 	teX, teY, teS := rows(test)
 	auc := rank.AUC(teS, teY)
-	feature, base := bestSingleFeature(names, trX, trY, teX, teY)
+	feature, base := evalsim.BestSingleFeature(names, trX, trY, teX, teY)
 	var pos int
 	for _, y := range teY {
 		if y {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/twowayrec/twoway/internal/cputime"
 	"github.com/twowayrec/twoway/internal/synth"
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/match"
@@ -70,13 +71,13 @@ func BenchmarkOneWay1000(b *testing.B) {
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
 			b.ReportAllocs()
-			cpu0, cpuOK := threadCPU()
+			cpu0, cpuOK := cputime.Thread()
 			n := 0
 			for b.Loop() {
 				dst = im.OneWayBatch(dst, &buf, bc.requester, bc.candidates)
 				n++
 			}
-			if cpu1, _ := threadCPU(); cpuOK && n > 0 {
+			if cpu1, _ := cputime.Thread(); cpuOK && n > 0 {
 				b.ReportMetric(float64(cpu1-cpu0)/float64(n), "cpu-ns/op")
 			}
 			b.ReportMetric(float64(nnz)/float64(len(bc.candidates)), "content-nnz/cand")
@@ -120,7 +121,7 @@ func benchmarkFit(b *testing.B, m *synth.Market, cat *match.Catalog, events []ma
 	b.ReportAllocs()
 	var im *match.Interest
 	var samples []match.Sample
-	cpu0, cpuOK := processCPU()
+	cpu0, cpuOK := cputime.Process()
 	n := 0
 	for b.Loop() {
 		samples, err = match.Samples(match.SampleConfig{Seed: 1}, events, m.Side, others)
@@ -129,7 +130,7 @@ func benchmarkFit(b *testing.B, m *synth.Market, cat *match.Catalog, events []ma
 		require.NoError(b, err)
 		n++
 	}
-	if cpu1, _ := processCPU(); cpuOK && n > 0 {
+	if cpu1, _ := cputime.Process(); cpuOK && n > 0 {
 		b.ReportMetric((cpu1-cpu0).Seconds()/float64(n), "cpu-s/op")
 	}
 	users := map[uint32]bool{}

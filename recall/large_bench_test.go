@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kelindar/bitmap"
+	"github.com/twowayrec/twoway/internal/cputime"
 	"github.com/twowayrec/twoway/internal/synth"
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/recall"
@@ -54,6 +55,15 @@ func loadLarge(b *testing.B) {
 	if large.err != nil {
 		b.Fatal(large.err)
 	}
+}
+
+// threadCPU is the calling thread's CPU time (wall time where the platform
+// has no thread clock). The caller holds runtime.LockOSThread.
+func threadCPU() time.Duration {
+	if d, ok := cputime.Thread(); ok {
+		return d
+	}
+	return time.Duration(time.Now().UnixNano())
 }
 
 func largeClock() time.Time {
