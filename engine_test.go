@@ -89,7 +89,26 @@ func TestEngineEndToEnd(t *testing.T) {
 		for _, r := range resp.Results {
 			require.NotNil(t, r.Explanation)
 			assert.InDelta(t, r.TwoWay, r.Explanation.TwoWay, 1e-9, "explanation agrees with the score")
+			assert.Equal(t, [4]string{id, r.ID, r.ID, id}, [4]string{r.Explanation.Forward.RequesterID,
+				r.Explanation.Forward.CandidateID, r.Explanation.Backward.RequesterID, r.Explanation.Backward.CandidateID})
 		}
+		b, err := json.Marshal(resp)
+		require.NoError(t, err, "a response with explanations encodes as JSON")
+		var back struct {
+			Results []struct {
+				Explanation struct {
+					Forward struct {
+						RequesterID string `json:"requester_id"`
+					} `json:"forward"`
+				} `json:"explanation"`
+			} `json:"results"`
+		}
+		require.NoError(t, json.Unmarshal(b, &back))
+		assert.Equal(t, id, back.Results[0].Explanation.Forward.RequesterID)
+		x, err := e.Explain(ctx, id, resp.Results[0].ID)
+		require.NoError(t, err)
+		assert.Equal(t, resp.Results[0].ID, x.Forward.CandidateID)
+		assert.Equal(t, id, x.Backward.CandidateID)
 	}
 }
 

@@ -41,5 +41,12 @@ func (e *Engine) Explain(ctx context.Context, requester, candidate string) (*mat
 	ua := e.urgencyOf(ctx, st, a, now, &in)
 	ub := e.urgencyOf(ctx, st, b, now, &in)
 	x := st.interest.Explain(e.agg, a, b, ua, ub, e.cfg.Reasons)
+	withIDs(&x, requester, candidate)
 	return &x, nil
+}
+
+// withIDs names the two participants of x by their string IDs.
+func withIDs(x *match.Explanation, requester, candidate string) {
+	x.Forward.RequesterID, x.Forward.CandidateID = requester, candidate
+	x.Backward.RequesterID, x.Backward.CandidateID = candidate, requester
 }

@@ -169,6 +169,7 @@ func (e *Engine) Recommend(ctx context.Context, req Request) (*Response, error) 
 		}
 		if req.Explain && st.interest != nil {
 			x := st.interest.Explain(agg, ix, r.Index, reqUrg, r.Urgency, e.cfg.Reasons)
+			withIDs(&x, req.ID, id)
 			rec.Explanation = &x
 		}
 		resp.Results[i] = rec

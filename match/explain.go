@@ -61,10 +61,15 @@ type Reason struct {
 
 // Direction explains one side's one-way match.
 type Direction struct {
-	Requester uint32      `json:"requester"`
-	Candidate uint32      `json:"candidate"`
-	Side      market.Side `json:"side"` // the requester's side
-	Match     float64     `json:"match"`
+	Requester uint32 `json:"requester"`
+	Candidate uint32 `json:"candidate"`
+	// RequesterID and CandidateID are the participants' string IDs when
+	// the caller knows them (the Engine fills them in; Interest.Explain,
+	// which sees only indices, leaves them empty).
+	RequesterID string      `json:"requester_id,omitempty"`
+	CandidateID string      `json:"candidate_id,omitempty"`
+	Side        market.Side `json:"side"` // the requester's side
+	Match       float64     `json:"match"`
 	// Personal says whether the requester's own correction was used
 	// (false: the side's global preference).
 	Personal bool `json:"personal"`
