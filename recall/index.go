@@ -373,6 +373,30 @@ func (x *Index) Remove(ix uint32) error {
 	return nil
 }
 
+// IndexStats describes the in-memory cache of an [Index].
+type IndexStats struct {
+	Seekers    int `json:"seekers"`    // seekers' documents
+	Recruiters int `json:"recruiters"` // recruiters' (jobs') documents
+	Lists      int `json:"lists"`      // non-empty posting lists (side, field, term)
+	Postings   int `json:"postings"`   // entries over all lists, 8 bytes each
+}
+
+// Stats returns the cache's size. It walks every list: call it for
+// monitoring, not per request.
+func (x *Index) Stats() IndexStats {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	c := x.cache
+	st := IndexStats{Seekers: c.docs[market.Seeker], Recruiters: c.docs[market.Recruiter]}
+	for _, l := range c.lists {
+		if len(l) > 0 {
+			st.Lists++
+			st.Postings += len(l)
+		}
+	}
+	return st
+}
+
 // Len returns the number of indexed documents.
 func (x *Index) Len() (int, error) {
 	n, err := x.idx.DocCount()

@@ -456,4 +456,5 @@ func BenchmarkIndexLarge(b *testing.B) {
 	b.ReportMetric(largeIndex.build.Seconds(), "build-s")
 	b.ReportMetric(float64(largeIndex.heap)/1e6, "build-MB")
 	b.ReportMetric(float64(largeIndex.docs), "docs")
+	b.ReportMetric(float64(largeIndex.x.Stats().Postings)/1e6, "postings-M")
 }

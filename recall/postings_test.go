@@ -152,6 +152,15 @@ func TestCacheMirrorsBleve(t *testing.T) {
 		}
 	}
 	assert.Equal(t, docs, x.cache.docs)
+	st := x.Stats()
+	assert.Equal(t, docs[market.Seeker], st.Seekers)
+	assert.Equal(t, docs[market.Recruiter], st.Recruiters)
+	assert.Equal(t, len(want), st.Lists)
+	n := 0
+	for _, l := range want {
+		n += len(l)
+	}
+	assert.Equal(t, n, st.Postings)
 }
 
 func keyOf(names map[string]uint32, n uint32) string {
