@@ -242,6 +242,7 @@ type Buffer struct {
 	w      []float64 // the requester's weights: global + correction, dense
 	skills termSet   // the requester's skills
 	terms  termSet   // the requester's skills, tags and expansions
+	dense  []float64 // OneWayToward: the target's content, dense
 }
 
 // OneWayBatch writes requester a's one-way match for each candidate into
@@ -347,6 +348,16 @@ func (m *Interest) OneWayToward(dst []float64, buf *Buffer, actors []uint32, b u
 	buf.terms = buf.terms.fill(ib.tags, len(cat.words))
 	v := ib.c.Vector
 	val := v.Val[:len(v.Idx)]
+	// b's content, dense, for the actors' corrections.
+	dim := 0
+	if n := len(v.Idx); n > 0 {
+		dim = int(v.Idx[n-1]) + 1
+	}
+	buf.dense = slices.Grow(buf.dense[:0], dim)[:dim]
+	clear(buf.dense)
+	for k, j := range v.Idx {
+		buf.dense[j] = val[k]
+	}
 	var (
 		side       *rank.Hierarchical // whose global part is laid out below
 		global     float64            // its bias plus its weights · b's content
@@ -381,7 +392,7 @@ func (m *Interest) OneWayToward(dst []float64, buf *Buffer, actors []uint32, b u
 			z += x * wp[j]
 		}
 		if c != nil {
-			z += c.Bias + correctionDot(c.Weights, &pf, v)
+			z += c.Bias + correctionDot(c.Weights, &pf, buf.dense)
 		}
 		dst[i] = rank.Sigmoid(z)
 	}
@@ -389,25 +400,17 @@ func (m *Interest) OneWayToward(dst []float64, buf *Buffer, actors []uint32, b u
 }
 
 // correctionDot returns w · x for the feature vector x made of the pair
-// features pf followed by the content vector v (shifted by
-// NumPairFeatures), with w and v sorted by index.
-func correctionDot(w sparse.Vector, pf *[NumPairFeatures]float64, v sparse.Vector) float64 {
+// features pf followed by a content vector laid out densely in dense
+// (shifted by NumPairFeatures; indices beyond it are 0), with w sorted by
+// index. It costs one pass over w.
+func correctionDot(w sparse.Vector, pf *[NumPairFeatures]float64, dense []float64) float64 {
 	s := 0.0
-	k := 0
+	val := w.Val[:len(w.Idx)]
 	for n, j := range w.Idx {
 		if j < NumPairFeatures {
-			s += w.Val[n] * pf[j]
-			continue
-		}
-		cj := j - NumPairFeatures
-		for k < len(v.Idx) && v.Idx[k] < cj {
-			k++
-		}
-		if k == len(v.Idx) {
-			break
-		}
-		if v.Idx[k] == cj {
-			s += w.Val[n] * v.Val[k]
+			s += val[n] * pf[j]
+		} else if cj := j - NumPairFeatures; int(cj) < len(dense) {
+			s += val[n] * dense[cj]
 		}
 	}
 	return s

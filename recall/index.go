@@ -696,8 +696,28 @@ func (x *Index) clauses(ix uint32, dst []clause) ([]clause, *indexed) {
 	return dst[:start+len(out)], p
 }
 
-// maxCompatibility is the most compatibility can add: 1 + 0.5 + 1 + 1 + 0.5.
-const maxCompatibility = 4.0
+// compatibilityBound is the most compatibility can add for requester p:
+// the weights of the terms that p's fields switch on (at most
+// 1 + 0.5 + 1 + 1 + 0.5).
+func compatibilityBound(p *indexed, city, industry uint32) float64 {
+	s := 0.0
+	if city != 0 {
+		s++
+	}
+	if industry != 0 {
+		s += 0.5
+	}
+	if p.experience.Min > 0 || (p.side == market.Recruiter && p.experience.Bounded()) {
+		s++
+	}
+	if p.salary.Known() && (p.side == market.Seeker || p.salary.Max > 0) {
+		s++
+	}
+	if p.education > market.EducationAny {
+		s += 0.5
+	}
+	return s
+}
 
 // compatibility scores candidate column k against requester p, whose city
 // and industry are interned as city and industry (0: none).
@@ -897,18 +917,25 @@ func (x *Index) Recall(ctx context.Context, req Request, dst []Candidate) ([]Can
 	if len(s.acc) < n {
 		s.acc = make([]float32, n)
 	}
-	acc := s.acc[:n]
+	// Lists are sorted by document, so the touched documents lie between
+	// the smallest first and the largest last document: only that range
+	// is scanned below (one side's block when sides were indexed apart).
+	lo, hi := n, 0
 	for _, k := range s.clauses {
+		l := c.lists[k.list]
+		lo, hi = min(lo, int(l[0].doc)), max(hi, int(l[len(l)-1].doc)+1)
 		w := k.w
-		for _, ps := range c.lists[k.list] {
-			acc[ps.doc] += w * ps.impact
+		for _, ps := range l {
+			s.acc[ps.doc] += w * ps.impact
 		}
 	}
+	acc := s.acc[lo:hi]
 	if err := ctx.Err(); err != nil {
 		clear(acc)
 		return dst, err
 	}
 	city, industry := c.name(p.city), c.name(p.industry)
+	bound := compatibilityBound(p, city, industry)
 	top := &s.top
 	top.reset(req.K)
 	for d, v := range acc {
@@ -916,12 +943,13 @@ func (x *Index) Recall(ctx context.Context, req Request, dst []Candidate) ([]Can
 			continue
 		}
 		acc[d] = 0
+		d += lo
 		ix := uint32(d)
 		if ix == req.Requester || !req.Allowed.Contains(ix) {
 			continue
 		}
 		full := len(top.h) == top.k
-		if full && float64(v)+maxCompatibility < top.h[0].Score {
+		if full && float64(v)+bound < top.h[0].Score {
 			continue // cannot enter, whatever its compatibility
 		}
 		score := float64(v) + compatibility(p, city, industry, &c.col[d])

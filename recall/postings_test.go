@@ -243,7 +243,9 @@ func TestRecallScores(t *testing.T) {
 				}
 			}
 			require.NotZero(t, s, "candidate %d holds no query term", c.Index)
-			want := float64(s) + compatibility(in, x.cache.name(in.city), x.cache.name(in.industry), &x.cache.col[c.Index])
+			compat := compatibility(in, x.cache.name(in.city), x.cache.name(in.industry), &x.cache.col[c.Index])
+			require.LessOrEqual(t, compat, compatibilityBound(in, x.cache.name(in.city), x.cache.name(in.industry)))
+			want := float64(s) + compat
 			assert.InDelta(t, want, c.Score, 1e-4, "requester %d candidate %d", u, c.Index)
 		}
 		checked++
