@@ -251,13 +251,11 @@ func newIndexed(p *market.Profile) *indexed {
 		city: p.City, industry: p.Industry, experience: p.Experience, salary: p.Salary, education: p.Education}
 }
 
-// analyze adds the terms of the values to terms (creating it when nil)
-// and returns it with the number of tokens, as bleve counts a field's
-// length over all the values of an array field.
-func (x *Index) analyze(terms map[string]int, values ...string) (map[string]int, int) {
-	if terms == nil {
-		terms = map[string]int{}
-	}
+// analyze returns the frequency of each term of the values and the
+// number of tokens: a field's length as bleve counts it, over all the
+// values of an array field.
+func (x *Index) analyze(values ...string) (map[string]int, int) {
+	terms := map[string]int{}
 	n := 0
 	for _, v := range values {
 		if v == "" {
@@ -274,10 +272,10 @@ func (x *Index) analyze(terms map[string]int, values ...string) (map[string]int,
 // entryOf analyses p, participant ix, for the cache (no lock needed).
 func (x *Index) entryOf(ix uint32, p *indexed, txt string) docEntry {
 	e := docEntry{doc: ix, col: columnOf(p), city: p.city, industry: p.industry}
-	e.terms[fTitle], e.lens[fTitle] = x.analyze(nil, p.title)
-	e.terms[fSkills], e.lens[fSkills] = x.analyze(nil, p.skills...)
-	e.terms[fTags], e.lens[fTags] = x.analyze(nil, p.tags...)
-	e.terms[fText], e.lens[fText] = x.analyze(nil, txt)
+	e.terms[fTitle], e.lens[fTitle] = x.analyze(p.title)
+	e.terms[fSkills], e.lens[fSkills] = x.analyze(p.skills...)
+	e.terms[fTags], e.lens[fTags] = x.analyze(p.tags...)
+	e.terms[fText], e.lens[fText] = x.analyze(txt)
 	return e
 }
 
@@ -635,7 +633,7 @@ func (x *Index) itemTerms(item string) []string {
 	if v, ok := x.items.Load(item); ok {
 		return v.([]string)
 	}
-	terms, _ := x.analyze(nil, item)
+	terms, _ := x.analyze(item)
 	v, _ := x.items.LoadOrStore(item, slices.Sorted(maps.Keys(terms)))
 	return v.([]string)
 }
