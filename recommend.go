@@ -329,23 +329,37 @@ func (e *Engine) refreshInterest(ctx context.Context, st *state, ix uint32) erro
 	return nil
 }
 
+// toCandidates and toMerged give every candidate a capacity-limited window
+// of one shared Sources array (one allocation per list, and appends to a
+// window copy rather than overwrite a neighbour).
 func toCandidates(cs []recall.Candidate, kind fusion.Kind, source string) []fusion.Candidate {
 	out := make([]fusion.Candidate, len(cs))
+	src := make([]fusion.Source, len(cs))
 	for i, c := range cs {
-		out[i] = fusion.Candidate{Index: c.Index, Kind: kind, Sources: []fusion.Source{{Name: source, Score: c.Score}}}
+		src[i] = fusion.Source{Name: source, Score: c.Score}
+		out[i] = fusion.Candidate{Index: c.Index, Kind: kind, Sources: src[i : i+1 : i+1]}
 	}
 	return out
 }
 
 func toMerged(cs []recall.Candidate) []fusion.Candidate {
 	out := make([]fusion.Candidate, len(cs))
+	total := 0
+	for _, c := range cs {
+		total += len(c.Hits)
+	}
+	src := make([]fusion.Source, 0, total)
 	for i, c := range cs {
 		fc := fusion.Candidate{Index: c.Index, Kind: fusion.Collaborative}
+		start := len(src)
 		for _, h := range c.Hits {
-			fc.Sources = append(fc.Sources, fusion.Source{Name: h.Source, Score: h.Score})
+			src = append(src, fusion.Source{Name: h.Source, Score: h.Score})
 			if h.Source == "hot" && len(c.Hits) == 1 {
 				fc.Kind = fusion.Strategy
 			}
+		}
+		if len(src) > start {
+			fc.Sources = src[start:len(src):len(src)]
 		}
 		out[i] = fc
 	}

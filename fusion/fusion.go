@@ -331,7 +331,15 @@ const NumFeatures = 9
 // receives the reason for each candidate the filter removed.
 func (p *Policy) Rank(r Requester, now time.Time, pool []Candidate, n int, dropped func(c *Candidate, reason string)) []Result {
 	u := clamp01(r.Urgency)
-	res := make([]Result, 0, len(pool))
+	// The parts are kept in arrays while sorting and become maps only for
+	// the results returned.
+	type scored struct {
+		c     *Candidate
+		score float64
+		parts [len(partOrder)]float64
+	}
+	res := make([]scored, 0, len(pool))
+	learned := p.c.Learned != nil
 	var x sparse.Vector
 	for i := range pool {
 		c := &pool[i]
@@ -342,49 +350,48 @@ func (p *Policy) Rank(r Requester, now time.Time, pool []Candidate, n int, dropp
 			continue
 		}
 		f := p.Freshness(c.Registered, now)
-		var score float64
-		var parts map[string]float64
-		if p.c.Learned != nil {
+		sc := scored{c: c}
+		if learned {
 			x = Features(x, r, c, f)
-			score = p.c.Learned.Score(x) - clamp01(c.Penalty)
-			if math.IsNaN(score) {
-				score = math.Inf(-1)
+			sc.score = p.c.Learned.Score(x) - clamp01(c.Penalty)
+			if math.IsNaN(sc.score) {
+				sc.score = math.Inf(-1)
 			}
 		} else {
 			boost := 1 + u*p.w.UrgentBoost
-			parts = map[string]float64{
-				"two_way":    p.w.TwoWay * clamp01(c.TwoWay),
-				"activity":   boost * p.w.Activity * clamp01(c.Activity),
-				"urgency":    boost * p.w.Urgency * clamp01(c.Urgency),
-				"freshness":  p.w.Freshness * f,
-				"saturation": -p.w.Saturation * clamp01(c.Saturation),
-				"exposure":   -clamp01(c.Penalty),
+			sc.parts = [len(partOrder)]float64{ // in partOrder
+				p.w.TwoWay * clamp01(c.TwoWay),
+				boost * p.w.Activity * clamp01(c.Activity),
+				boost * p.w.Urgency * clamp01(c.Urgency),
+				p.w.Freshness * f,
+				-p.w.Saturation * clamp01(c.Saturation),
+				-clamp01(c.Penalty),
 			}
-			for _, k := range partOrder {
-				score += parts[k]
+			for _, v := range sc.parts {
+				sc.score += v
 			}
 		}
-		res = append(res, Result{Candidate: *c, Score: score, Parts: parts})
+		res = append(res, sc)
 	}
-	slices.SortFunc(res, func(a, b Result) int {
-		if c := cmp.Compare(b.Score, a.Score); c != 0 {
+	slices.SortFunc(res, func(a, b scored) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.Index, b.Index)
+		return cmp.Compare(a.c.Index, b.c.Index)
 	})
 	if p.c.MaxPerCompany > 0 {
 		perCompany := make(map[string]int)
 		kept := res[:0]
 		for _, r := range res {
-			if r.Company != "" {
-				if perCompany[r.Company] >= p.c.MaxPerCompany {
+			if co := r.c.Company; co != "" {
+				if perCompany[co] >= p.c.MaxPerCompany {
 					if dropped != nil {
-						c := r.Candidate
+						c := *r.c
 						dropped(&c, "company cap")
 					}
 					continue
 				}
-				perCompany[r.Company]++
+				perCompany[co]++
 			}
 			kept = append(kept, r)
 		}
@@ -393,7 +400,17 @@ func (p *Policy) Rank(r Requester, now time.Time, pool []Candidate, n int, dropp
 	if n > 0 && len(res) > n {
 		res = res[:n]
 	}
-	return res
+	out := make([]Result, len(res))
+	for i, sc := range res {
+		out[i] = Result{Candidate: *sc.c, Score: sc.score}
+		if !learned {
+			out[i].Parts = make(map[string]float64, len(partOrder))
+			for k, name := range partOrder {
+				out[i].Parts[name] = sc.parts[k]
+			}
+		}
+	}
+	return out
 }
 
 // partOrder fixes the summation order of the score parts, so that scores are

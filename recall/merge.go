@@ -174,18 +174,34 @@ func merge(dst []Candidate, cfg MergeConfig, lists [][]Candidate, k int) []Candi
 			lists[i] = lists[i][:q]
 		}
 	}
-	// at maps a candidate to its position in out.
+	// at maps a candidate to its position in out. A first pass places
+	// every candidate and counts its hits, so that all hits share one
+	// allocation.
 	at := make(map[uint32]int)
 	var out []Candidate
-	hit := func(src, rank int, c Candidate) int {
-		h := Hit{Source: cfg.Sources[src].Name, Rank: rank, Score: c.Score}
-		p, ok := at[c.Index]
-		if !ok {
-			p = len(out)
-			at[c.Index] = p
-			out = append(out, Candidate{Index: c.Index})
+	var nhits []int
+	total := 0
+	for _, l := range lists {
+		for _, c := range l {
+			p, ok := at[c.Index]
+			if !ok {
+				p = len(out)
+				at[c.Index] = p
+				out = append(out, Candidate{Index: c.Index})
+				nhits = append(nhits, 0)
+			}
+			nhits[p]++
+			total++
 		}
-		out[p].Hits = append(out[p].Hits, h)
+	}
+	backing := make([]Hit, total)
+	for p, off := 0, 0; p < len(out); p++ {
+		out[p].Hits = backing[off : off : off+nhits[p]]
+		off += nhits[p]
+	}
+	hit := func(src, rank int, c Candidate) int {
+		p := at[c.Index]
+		out[p].Hits = append(out[p].Hits, Hit{Source: cfg.Sources[src].Name, Rank: rank, Score: c.Score})
 		return p
 	}
 	switch cfg.Method {
@@ -194,9 +210,10 @@ func merge(dst []Candidate, cfg MergeConfig, lists [][]Candidate, k int) []Candi
 		// full so that each kept candidate lists all its sources.
 		order := make([]int, 0, k) // positions in out, in merged order
 		visit := func(src, rank int) {
-			before := len(out)
-			p := hit(src, rank, lists[src][rank])
-			if p == before && len(order) < k {
+			p := at[lists[src][rank].Index]
+			first := len(out[p].Hits) == 0
+			hit(src, rank, lists[src][rank])
+			if first && len(order) < k {
 				order = append(order, p)
 			}
 		}
