@@ -9,7 +9,7 @@ import (
 
 	"github.com/twowayrec/twoway/activity"
 	"github.com/twowayrec/twoway/internal/cputime"
-	"github.com/twowayrec/twoway/internal/synth"
+	"github.com/twowayrec/twoway/internal/evalsim"
 )
 
 // benchSetup fits a saturation model on a small simulated market and
@@ -17,14 +17,7 @@ import (
 // features at the end of the period and that time.
 func benchSetup(b *testing.B) (*Model, *activity.Tracker, []activity.Features, time.Time) {
 	b.Helper()
-	m, err := synth.Generate(synth.Config{Seed: 1, Seekers: 1500, Jobs: 500, Events: 60_000, Days: 30})
-	if err != nil {
-		b.Fatal(err)
-	}
-	evs := make([]activity.Event, len(m.Events))
-	for i, e := range m.Events {
-		evs[i] = activity.Event{Actor: m.Pairs[i].Actor, Target: m.Pairs[i].Target, Action: e.Action, Time: e.Time}
-	}
+	m, evs := evalsim.Market(b, evalsim.Bench())
 	tr, err := activity.New(activity.Config{Clock: func() time.Time { return m.Config.Start.Add(30 * 24 * time.Hour) }})
 	if err != nil {
 		b.Fatal(err)

@@ -11,17 +11,8 @@ import (
 
 	"github.com/twowayrec/twoway/activity"
 	"github.com/twowayrec/twoway/internal/evalsim"
-	"github.com/twowayrec/twoway/internal/synth"
 	"github.com/twowayrec/twoway/rank"
 )
-
-// simMarket is the shared evaluation market (internal/evalsim).
-func simMarket(t testing.TB) (*synth.Market, []activity.Event) {
-	t.Helper()
-	m, evs, err := evalsim.Market()
-	require.NoError(t, err)
-	return m, evs
-}
 
 // TestSimulatedSaturationAUC trains the saturation model on the contacts
 // received in the day after each of six cut-offs by 80% of the users of a
@@ -32,7 +23,7 @@ func TestSimulatedSaturationAUC(t *testing.T) {
 	if testing.Short() {
 		t.Skip("simulated evaluation: skipped with -short")
 	}
-	m, evs := simMarket(t)
+	m, evs := evalsim.Market(t, evalsim.Config())
 	tr, err := activity.New(activity.Config{})
 	require.NoError(t, err)
 	for i := range m.Profiles {

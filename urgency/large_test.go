@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/twowayrec/twoway/activity"
+	"github.com/twowayrec/twoway/internal/evalsim"
 	"github.com/twowayrec/twoway/internal/synth"
 )
 
@@ -17,14 +18,7 @@ func BenchmarkInputsLarge(b *testing.B) {
 	if testing.Short() {
 		b.Skip("large simulated market: skipped with -short")
 	}
-	m, err := synth.Generate(synth.Large())
-	if err != nil {
-		b.Fatal(err)
-	}
-	evs := make([]activity.Event, len(m.Events))
-	for i, e := range m.Events {
-		evs[i] = activity.Event{Actor: m.Pairs[i].Actor, Target: m.Pairs[i].Target, Action: e.Action, Time: e.Time}
-	}
+	m, evs := evalsim.Market(b, synth.Large())
 	m.Events = nil
 	runtime.GC()
 	tr, err := activity.New(activity.Config{})

@@ -16,14 +16,6 @@ import (
 	"github.com/twowayrec/twoway/rank"
 )
 
-// simMarket is the shared evaluation market (internal/evalsim).
-func simMarket(t testing.TB) (*synth.Market, []activity.Event) {
-	t.Helper()
-	m, evs, err := evalsim.Market()
-	require.NoError(t, err)
-	return m, evs
-}
-
 // contentMatch is an observable stand-in for package match's one-way
 // score: skill overlap (Jaccard) plus agreement of city and title. It reads
 // only the profiles, never the simulator's latent affinities.
@@ -59,7 +51,7 @@ func TestSimulatedUrgencyAUC(t *testing.T) {
 	if testing.Short() {
 		t.Skip("simulated evaluation: skipped with -short")
 	}
-	m, evs := simMarket(t)
+	m, evs := evalsim.Market(t, evalsim.Config())
 	tr, err := activity.New(activity.Config{})
 	require.NoError(t, err)
 	for i := range m.Profiles {

@@ -1,10 +1,13 @@
-// Package evalsim holds what the simulated evaluations of the urgency and
-// exposure models share: the evaluation market and the single-feature
-// baseline that a learned model is compared with. Every figure computed on
+// Package evalsim holds what the simulated evaluations and benchmarks of
+// the urgency and exposure models share: their markets, with events in
+// activity's form, and the single-feature baseline that a learned model is
+// compared with. Every figure computed on
 // it is simulated.
 package evalsim
 
 import (
+	"testing"
+
 	"github.com/twowayrec/twoway/activity"
 	"github.com/twowayrec/twoway/internal/synth"
 	"github.com/twowayrec/twoway/rank"
@@ -16,18 +19,31 @@ func Config() synth.Config {
 	return synth.Config{Seed: 1, Seekers: 5000, Jobs: 1000, Events: 400_000, Days: 30}
 }
 
-// Market generates the evaluation market and its events as activity
-// events (actor and target are Dict indices).
-func Market() (*synth.Market, []activity.Event, error) {
-	m, err := synth.Generate(Config())
+// Bench is the small market the benchmarks fit on: 1,500 seekers, 500
+// jobs and 60,000 events over 30 days, seed 1.
+func Bench() synth.Config {
+	return synth.Config{Seed: 1, Seekers: 1500, Jobs: 500, Events: 60_000, Days: 30}
+}
+
+// Market generates the market of cfg and returns it with its events as
+// activity events (actor and target are Dict indices). It stops the test
+// or benchmark t when generation fails.
+func Market(t testing.TB, cfg synth.Config) (*synth.Market, []activity.Event) {
+	t.Helper()
+	m, err := synth.Generate(cfg)
 	if err != nil {
-		return nil, nil, err
+		t.Fatal(err)
 	}
+	return m, Events(m)
+}
+
+// Events returns m's events as activity events, in order.
+func Events(m *synth.Market) []activity.Event {
 	evs := make([]activity.Event, len(m.Events))
 	for i, e := range m.Events {
 		evs[i] = activity.Event{Actor: m.Pairs[i].Actor, Target: m.Pairs[i].Target, Action: e.Action, Time: e.Time}
 	}
-	return m, evs, nil
+	return evs
 }
 
 // BestSingleFeature picks, on the training rows, the feature (and sign)

@@ -21,8 +21,7 @@ func TestMarket(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates 400,000 events")
 	}
-	m, evs, err := Market()
-	require.NoError(t, err)
+	m, evs := Market(t, Config())
 	require.Len(t, evs, len(m.Events))
 	assert.Equal(t, 6000, len(m.Profiles))
 	assert.Equal(t, m.Pairs[7].Actor, evs[7].Actor)
