@@ -359,10 +359,9 @@ func (m *Interest) OneWayToward(dst []float64, buf *Buffer, actors []uint32, b u
 		buf.dense[j] = val[k]
 	}
 	var (
-		side       *rank.Hierarchical // whose global part is laid out below
-		global     float64            // its bias plus its weights · b's content
-		wp, pf     [NumPairFeatures]float64
-		sharedTags int
+		side   *rank.Hierarchical // whose global part is laid out below
+		global float64            // its bias plus its weights · b's content
+		wp, pf [NumPairFeatures]float64
 	)
 	for i, a := range actors {
 		h, c := m.correction(a)
@@ -385,8 +384,7 @@ func (m *Interest) OneWayToward(dst []float64, buf *Buffer, actors []uint32, b u
 		if ia == nil {
 			ia = &emptyItem
 		}
-		sharedTags = buf.terms.count(ia.tags)
-		pairFeaturesCounted(&pf, ia, ib, buf.skills.count(ia.skills), sharedTags)
+		pairFeaturesCounted(&pf, ia, ib, buf.skills.count(ia.skills), buf.terms.count(ia.tags))
 		z := global
 		for j, x := range pf {
 			z += x * wp[j]

@@ -269,22 +269,23 @@ func (x *Index) analyze(values ...string) (map[string]int, int) {
 	return terms, n
 }
 
+// newEntry starts participant ix's cache entry: its columns, no terms.
+func newEntry(ix uint32, p *indexed) docEntry {
+	c := column{side: p.side, edu: p.education, expMin: p.experience.Min}
+	if p.salary.Known() {
+		c.salKnown, c.salMin, c.salMax = true, p.salary.Min, p.salary.Max
+	}
+	return docEntry{doc: ix, col: c, city: p.city, industry: p.industry}
+}
+
 // entryOf analyses p, participant ix, for the cache (no lock needed).
 func (x *Index) entryOf(ix uint32, p *indexed, txt string) docEntry {
-	e := docEntry{doc: ix, col: columnOf(p), city: p.city, industry: p.industry}
+	e := newEntry(ix, p)
 	e.terms[fTitle], e.lens[fTitle] = x.analyze(p.title)
 	e.terms[fSkills], e.lens[fSkills] = x.analyze(p.skills...)
 	e.terms[fTags], e.lens[fTags] = x.analyze(p.tags...)
 	e.terms[fText], e.lens[fText] = x.analyze(txt)
 	return e
-}
-
-func columnOf(p *indexed) column {
-	c := column{side: p.side, edu: p.education, expMin: p.experience.Min}
-	if p.salary.Known() {
-		c.salKnown, c.salMin, c.salMax = true, p.salary.Min, p.salary.Max
-	}
-	return c
 }
 
 // Upsert indexes profile p as participant ix, replacing what was indexed
@@ -454,8 +455,7 @@ func (x *Index) load() error {
 		}
 		byInternal[string(id)] = ix
 		x.remember(ix, in)
-		e := docEntry{doc: ix, col: columnOf(in), city: in.city, industry: in.industry}
-		es = append(es, e)
+		es = append(es, newEntry(ix, in))
 	}
 	// Postings, through bleve's dictionaries, per document.
 	at := make(map[uint32]int, len(es))
