@@ -16,8 +16,13 @@ type CityView struct {
 	Companies int    `json:"companies"`
 	// SeekersKnown reports whether the market holds any seeker; without
 	// seekers there is no supply side and Shortest is empty.
-	SeekersKnown bool      `json:"seekers_known"`
-	Seekers      Headcount `json:"seekers"`
+	SeekersKnown bool `json:"seekers_known"`
+	// Seekers is the number of active seekers in the city who belong to a
+	// group of at least Config.K wanting one title (one [TitleKey]), posted
+	// in the city or not. Smaller groups are left out of the total as they
+	// are out of Titles, so that the total minus the titles shown is never
+	// the size of a suppressed group.
+	Seekers Headcount `json:"seekers"`
 	// Titles are the most posted titles, at most Config.MaxItems.
 	Titles []TitleSupply `json:"titles"`
 	// Shortest are the titles with the most postings per seeker, at most
@@ -42,8 +47,11 @@ type TitleSupply struct {
 	// Pay is the median 12-month-equivalent monthly midpoint offered
 	// (0 when no posting states one).
 	Pay float64 `json:"pay"`
-	// ExpectedPay is the median monthly pay the seekers expect; 0 unless at
-	// least K of them state one.
+	// ExpectedPay is the median monthly pay the seekers expect, published
+	// by the quantile rules of the package doc (Privacy): the mean of the K
+	// stated pays around the median, rounded to 500 yuan, over a group of
+	// at least K seekers of whom at least K state a pay that spreads by a
+	// tenth of the figure or more; 0 otherwise.
 	ExpectedPay float64 `json:"expected_pay,omitempty"`
 }
 
@@ -120,12 +128,14 @@ func (m *Market) City(city string) (CityView, error) {
 	}
 	delete(companies, "")
 	v.Companies = len(companies)
-	seekers := 0
+	// Seekers per title key, posted in the city or not: the city's total is
+	// the sum of the groups of at least K (see shownTotal).
+	groups := map[string]int{}
 	for _, s := range m.seekers {
 		if s.p.City != city || s.p.Inactive {
 			continue
 		}
-		seekers++
+		groups[s.title]++
 		if t := titles[s.title]; t != nil {
 			t.seekers++
 			if s.p.Salary.Known() {
@@ -133,6 +143,7 @@ func (m *Market) City(city string) (CityView, error) {
 			}
 		}
 	}
+	seekers, _ := m.shownTotal(groups)
 	v.Seekers = m.headcount(seekers)
 
 	rows := make([]TitleSupply, 0, len(titles))
@@ -141,9 +152,7 @@ func (m *Market) City(city string) (CityView, error) {
 		if v.SeekersKnown {
 			r.PerSeeker = float64(t.postings) / float64(max(r.Seekers.N, m.cfg.K))
 		}
-		if m.shown(len(t.expected)) {
-			r.ExpectedPay = median(t.expected)
-		}
+		r.ExpectedPay, _ = peopleQuantile(t.expected, 0.5, m.cfg.K)
 		rows = append(rows, r)
 	}
 	slices.SortFunc(rows, func(a, b TitleSupply) int {

@@ -49,11 +49,49 @@
 // # Privacy
 //
 // Any figure about people (seeker counts, seekers' expected pay, where
-// people applied or were hired) is computed over at least Config.K people
-// (default 5); a smaller group is suppressed — a [Headcount] with
-// Suppressed set and nothing else derived from it — never shown. Figures
-// about postings (companies' offers) are not about people and are shown
-// whatever their size.
+// people applied or were hired) is published under Config.K (default 5)
+// by these rules; figures about postings (companies' offers, posting
+// counts, posting pay) are not about people and are shown whatever their
+// size.
+//
+// Groups. People are counted in disjoint groups of the finest kind a query
+// can tell apart: the seekers of one city wanting one title ([TitleKey]),
+// and the seekers wanting one title who applied to or were hired at one
+// company. A group of fewer than K people is suppressed — a [Headcount]
+// with Suppressed set, or left out of a list — and nothing computed from
+// its members is shown.
+//
+// Totals over shown groups only. Every published total is the sum of the
+// groups of at least K that it covers, never a count taken afresh: a
+// city's seekers ([CityView].Seekers) is the sum of its title groups of at
+// least K, posted in the city or not; a company's figure in
+// [WentTo] for several titles is the sum of its groups for each title; an
+// industry's figure is the sum of the figures of its companies (a person
+// who went to two of its companies counts twice). Each of those groups is
+// also published on its own, so the difference of any two answers — a
+// total minus the titles shown, a query with one title more minus the
+// query without it, an industry minus its companies — is again a sum of
+// groups of at least K, and a suppressed group never shows through. The
+// price is that totals undercount where groups are small: in a market
+// whose people are spread over many small groups, industries appear in
+// WentTo only once one of their companies has K people of the title.
+//
+// Quantiles of people's values. A median of people's stated pay
+// (TitleSupply.ExpectedPay) is published only from at least K values, as
+// the mean of the K order statistics centred on the median (never one
+// person's own pay), rounded to the nearest 500 yuan, and only when the
+// group's values spread by at least a tenth of the figure (largest minus
+// smallest): when everyone stated about the same pay, the figure would be
+// each member's pay, however many they are.
+//
+// K = 1 turns every rule off (exact counts and quantiles). No rule adds
+// noise, so an answer is a deterministic function of the Market. The rules
+// protect one published Market against any number of queries on it; they
+// do not protect against K−1 members of a group pooling what they know of
+// their own values, nor against differencing two Markets built from
+// snapshots a person apart (publish rebuilt Markets at a coarse cadence).
+// [Market.Stats] counts what the Market was built from, for the operator:
+// its Seekers is not k-anonymous and is not for publication.
 //
 // # Bad input
 //

@@ -450,7 +450,7 @@ func TestKAnonymity(t *testing.T) {
 	}
 	for i := range 5 {
 		s := person(fmt.Sprint("ds", i), "数据分析师", "北京")
-		s.Salary = market.Salary{Min: 20000, Max: 30000}
+		s.Salary = market.Salary{Min: 20000 + 1000*float64(i), Max: 30000 + 1000*float64(i)}
 		ps = append(ps, s)
 		events = append(events, market.Event{Actor: "da0", Target: s.ID, Action: market.Hire, Time: registered})
 	}
@@ -469,7 +469,7 @@ func TestKAnonymity(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, Headcount{N: 5}, bj.Seekers)
 	assert.Equal(t, Headcount{N: 5}, bj.Titles[0].Seekers)
-	assert.InDelta(t, 25000, bj.Titles[0].ExpectedPay, 1e-9)
+	assert.InDelta(t, 27000, bj.Titles[0].ExpectedPay, 1e-9, "mean of 25,000 … 29,000")
 	assert.InDelta(t, 15.0/5, bj.Titles[0].PerSeeker, 1e-12)
 	require.NotEmpty(t, bj.Shortest)
 
@@ -483,7 +483,7 @@ func TestKAnonymity(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, r.WentTo.Companies, "4 people are fewer than k")
 	assert.Empty(t, r.WentTo.Industries)
-	assert.Equal(t, 2, r.WentTo.Suppressed, "one company, one industry")
+	assert.Equal(t, 1, r.WentTo.Suppressed, "one (title, company) group")
 
 	// k = 1 disables suppression.
 	m1, err := New(Config{K: 1}, ps, events)

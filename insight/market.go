@@ -43,9 +43,12 @@ type Market struct {
 	skillNames nameCounter // skill key → most frequent spelling
 	tagNames   nameCounter
 
-	// went[i] lists, for posting i, the seekers who were hired there or
-	// applied there (from events), by seeker index.
-	went         map[int32][]int32
+	// went[title key][company] is the number of distinct seekers wanting
+	// that title who applied to or were hired at a posting of the company
+	// (from events): the groups [Market.Reemployment]'s WentTo is summed
+	// from. industriesOf[company] are the industries its postings list.
+	went         map[string]map[string]int
+	industriesOf map[string][]string
 	duplicates   int
 	negotiable   int
 	negotiableAt map[[2]string]int // (title key, city) → postings without a salary
@@ -70,7 +73,9 @@ type seeker struct {
 	skills []string
 }
 
-// Stats describes what a Market was built from.
+// Stats describes what a Market was built from, for the operator: its
+// counts are raw, not k-anonymous (see the package doc, Privacy), and are
+// not for publication.
 type Stats struct {
 	Postings   int `json:"postings"`   // postings kept
 	Duplicates int `json:"duplicates"` // repeated postings dropped (see Config.KeepDuplicates)
@@ -103,7 +108,8 @@ func build(cfg Config, profiles []market.Profile, events []market.Event, chain [
 		byTitle:      map[string][]int32{},
 		byCity:       map[string][]int32{},
 		salary:       map[groupKey][]float64{},
-		went:         map[int32][]int32{},
+		went:         map[string]map[string]int{},
+		industriesOf: map[string][]string{},
 		chain:        chain,
 		negotiableAt: map[[2]string]int{},
 		vocab:        cfg.Vocabulary,
@@ -143,6 +149,9 @@ func build(cfg Config, profiles []market.Profile, events []market.Event, chain [
 			m.titleNames.add(q.title, p.Title)
 			m.byTitle[q.title] = append(m.byTitle[q.title], id)
 			m.byCity[p.City] = append(m.byCity[p.City], id)
+			if p.Company != "" {
+				m.industriesOf[p.Company] = append(m.industriesOf[p.Company], splitList(p.Industry)...)
+			}
 			if !math.IsNaN(q.pay) {
 				for _, l := range m.chain {
 					g := l.key(q.title, p.City, q.exp, p.Education)
@@ -157,6 +166,16 @@ func build(cfg Config, profiles []market.Profile, events []market.Event, chain [
 	for _, s := range m.salary {
 		slices.Sort(s)
 	}
+	for c, inds := range m.industriesOf {
+		slices.Sort(inds)
+		m.industriesOf[c] = slices.Compact(inds)
+	}
+	// Distinct (seeker, company) pairs from Apply and Hire events.
+	type wentPair struct {
+		seeker  int32
+		company string
+	}
+	pairs := map[wentPair]bool{}
 	for _, e := range events {
 		if e.Action != market.Hire && e.Action != market.Apply {
 			continue
@@ -167,8 +186,16 @@ func build(cfg Config, profiles []market.Profile, events []market.Event, chain [
 			s, ok1 = seekerOf[e.Target]
 			j, ok2 = postingOf[e.Actor]
 		}
-		if ok1 && ok2 && !slices.Contains(m.went[j], s) {
-			m.went[j] = append(m.went[j], s)
+		if !ok1 || !ok2 {
+			continue
+		}
+		if c := m.postings[j].p.Company; c != "" && !pairs[wentPair{s, c}] {
+			pairs[wentPair{s, c}] = true
+			key := m.seekers[s].title
+			if m.went[key] == nil {
+				m.went[key] = map[string]int{}
+			}
+			m.went[key][c]++
 		}
 	}
 	return m, nil

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-
-	"github.com/twowayrec/twoway/market"
 )
 
 // Background is a person's working past, for [Market.Reemployment].
@@ -42,14 +40,23 @@ type Destination struct {
 }
 
 // WentTo is where seekers went, from the market's Apply and Hire events.
+//
+// Its figures are sums of groups: a group is the distinct seekers wanting
+// one title (one [TitleKey]) who applied to or were hired at one company,
+// and only groups of at least Config.K count. A company's figure is the sum
+// of its groups for the titles asked about; an industry's figure the sum of
+// the figures of the companies in it (a company is in every industry its
+// postings list), so a person who went to two companies of an industry
+// counts twice there. Every figure is therefore a sum of groups that are
+// shown on their own as well: asking for one more title, or subtracting a
+// company from its industry, never reveals a suppressed group.
 type WentTo struct {
-	// Companies and Industries are those where at least Config.K seekers
-	// wanting a comparable title (the same title key as a past title)
-	// applied or were hired, most people first, at most Config.MaxItems.
+	// Companies and Industries are those with a non-zero figure (at least
+	// Config.K people), most people first, at most Config.MaxItems.
 	Companies  []Destination `json:"companies,omitempty"`
 	Industries []Destination `json:"industries,omitempty"`
-	// Suppressed is the number of companies and industries left out
-	// because fewer than K such people went there.
+	// Suppressed is the number of (title, company) groups left out because
+	// fewer than K people are in them.
 	Suppressed int `json:"suppressed,omitempty"`
 }
 
@@ -187,46 +194,42 @@ func (m *Market) Reemployment(b Background) (Reemployment, error) {
 	}
 	out.Companies = rank(companies)
 	out.Industries = rank(industries)
-	var sc, si int
-	out.WentTo.Companies, sc = m.destinations(keys, func(p *market.Profile) []string {
-		if p.Company == "" {
-			return nil
-		}
-		return []string{p.Company}
-	})
-	out.WentTo.Industries, si = m.destinations(keys, func(p *market.Profile) []string { return splitList(p.Industry) })
-	out.WentTo.Suppressed = sc + si
+	out.WentTo = m.wentTo(keys)
 	return out, nil
 }
 
-// destinations counts, per company and per industry (group returns a
-// posting's groups), the distinct seekers whose wanted title key equals
-// one of keys and who applied to or were hired by a posting of the group;
-// groups with fewer than K such seekers are suppressed and counted.
-func (m *Market) destinations(keys []string, group func(p *market.Profile) []string) ([]Destination, int) {
-	people := map[string]map[int32]bool{}
-	for j, seekers := range m.went {
-		p := m.postings[j].p
-		for _, s := range seekers {
-			if !slices.Contains(keys, m.seekers[s].title) {
-				continue
-			}
-			for _, g := range group(p) {
-				if people[g] == nil {
-					people[g] = map[int32]bool{}
-				}
-				people[g][s] = true
+// wentTo sums, per company and per industry, the groups of seekers whose
+// wanted title key is one of keys (see [WentTo]).
+func (m *Market) wentTo(keys []string) WentTo {
+	var out WentTo
+	keys = slices.Compact(slices.Sorted(slices.Values(keys)))
+	companies := map[string]int{}
+	for _, k := range keys {
+		for c, n := range m.went[k] {
+			if m.shown(n) {
+				companies[c] += n
+			} else {
+				out.Suppressed++
 			}
 		}
 	}
-	var out []Destination
-	suppressed := 0
-	for g, set := range people {
-		if !m.shown(len(set)) {
-			suppressed++
-			continue
+	industries := map[string]int{}
+	for c, n := range companies {
+		for _, ind := range m.industriesOf[c] {
+			industries[ind] += n
 		}
-		out = append(out, Destination{Name: g, People: m.headcount(len(set))})
+	}
+	out.Companies = m.destinations(companies)
+	out.Industries = m.destinations(industries)
+	return out
+}
+
+// destinations lists figures as Destinations, most people first (ties by
+// name), at most Config.MaxItems.
+func (m *Market) destinations(figures map[string]int) []Destination {
+	out := make([]Destination, 0, len(figures))
+	for name, n := range figures {
+		out = append(out, Destination{Name: name, People: m.headcount(n)})
 	}
 	slices.SortFunc(out, func(a, b Destination) int {
 		if c := cmp.Compare(b.People.N, a.People.N); c != 0 {
@@ -234,5 +237,8 @@ func (m *Market) destinations(keys []string, group func(p *market.Profile) []str
 		}
 		return cmp.Compare(a.Name, b.Name)
 	})
-	return out[:min(len(out), m.cfg.MaxItems)], suppressed
+	if len(out) == 0 {
+		return nil
+	}
+	return out[:min(len(out), m.cfg.MaxItems)]
 }
