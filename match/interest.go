@@ -200,7 +200,12 @@ func (m *Interest) Global(s market.Side) *rank.Model {
 // correction returns user's model of their side and their correction (nil
 // when they have none); h is nil when the side has no model.
 func (m *Interest) correction(user uint32) (h *rank.Hierarchical, c *rank.Correction) {
-	s := m.feat.Side(user)
+	return m.correctionOn(m.feat.Side(user), user)
+}
+
+// correctionOn is correction for a user known to be on side s; it takes no
+// lock of the Featurizer.
+func (m *Interest) correctionOn(s market.Side, user uint32) (h *rank.Hierarchical, c *rank.Correction) {
 	if !s.Valid() || m.sides[s] == nil {
 		return nil, nil
 	}
@@ -364,7 +369,14 @@ func (m *Interest) OneWayToward(dst []float64, buf *Buffer, actors []uint32, b u
 		wp, pf [NumPairFeatures]float64
 	)
 	for i, a := range actors {
-		h, c := m.correction(a)
+		ia := cat.item(a)
+		if ia == nil {
+			ia = &emptyItem
+		}
+		// The side from the item, not m.correction: cat.mu is held, and
+		// Catalog.Side would take it a second time on this goroutine (a
+		// writer waiting in between would deadlock both).
+		h, c := m.correctionOn(ia.c.Side, a)
 		if h == nil {
 			dst[i] = 0.5
 			continue
@@ -379,10 +391,6 @@ func (m *Interest) OneWayToward(dst []float64, buf *Buffer, actors []uint32, b u
 			for j := range wp {
 				wp[j] = g.Weight(uint32(j))
 			}
-		}
-		ia := cat.item(a)
-		if ia == nil {
-			ia = &emptyItem
 		}
 		pairFeaturesCounted(&pf, ia, ib, buf.skills.count(ia.skills), buf.terms.count(ia.tags))
 		z := global

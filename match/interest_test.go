@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"math"
+	"runtime/pprof"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -218,5 +222,65 @@ func TestInterestConcurrentUse(t *testing.T) {
 			assert.NoError(t, f.cat.Set(j, c))
 		}
 	})
+	wg.Wait()
+}
+
+// TestOneWayTowardWhileSettingDoesNotDeadlock is the regression test of
+// issue 15's deadlock: OneWayToward held the catalog's read lock and took
+// it again for every actor (through Catalog.Side), so a Catalog.Set waiting
+// for the write lock in between blocked the nested read lock for ever.
+func TestOneWayTowardWhileSettingDoesNotDeadlock(t *testing.T) {
+	f := newSynthFixture(t, synth.Small())
+	im := fitSynth(t, f, match.InterestConfig{})
+	lo, hi := f.m.Jobs()
+	seekers := make([]uint32, f.m.NumSeekers)
+	for i := range seekers {
+		seekers[i] = uint32(i)
+	}
+	done := make(chan struct{})
+	var progress atomic.Int64
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			var buf match.Buffer
+			var dst []float64
+			for j := lo; ; j++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				dst = im.OneWayToward(dst, &buf, seekers, lo+(j-lo)%(hi-lo))
+				progress.Add(1)
+			}
+		})
+	}
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			j := lo + uint32(i)%(hi-lo)
+			c, _ := f.cat.Content(j)
+			assert.NoError(t, f.cat.Set(j, c))
+			progress.Add(1)
+		}
+	})
+	// Watchdog: the loops above must keep completing calls for 3 s; a
+	// second without progress is a deadlock (a call takes microseconds).
+	last, since := progress.Load(), time.Now()
+	for end := time.Now().Add(3 * time.Second); time.Now().Before(end); {
+		time.Sleep(50 * time.Millisecond)
+		if n := progress.Load(); n != last {
+			last, since = n, time.Now()
+		} else if time.Since(since) > time.Second {
+			var dump strings.Builder
+			_ = pprof.Lookup("goroutine").WriteTo(&dump, 1)
+			t.Fatalf("no call completed for 1 s: deadlock; goroutines:\n%s", dump.String())
+		}
+	}
+	close(done)
 	wg.Wait()
 }
