@@ -179,8 +179,8 @@ func (e *Event) check() error {
 		return fe("Action", fmt.Sprint(uint8(e.Action)), market.ErrUnknownAction)
 	case e.Actor == e.Target:
 		return fe("Target", fmt.Sprint(e.Target), market.ErrSelf)
-	case e.Time.IsZero():
-		return fe("Time", "", market.ErrZeroTime)
+	case market.CheckTime(e.Time) != nil:
+		return fe("Time", e.Time.String(), market.CheckTime(e.Time))
 	}
 	return nil
 }

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -60,6 +62,12 @@ func TestProfileValidate(t *testing.T) {
 		{"NaN attribute", func(p *market.Profile) { p.Attributes["age"] = math.NaN() }, "Attributes[age]", market.ErrNaN},
 		{"bad UTF-8 attribute", func(p *market.Profile) { p.Attributes = map[string]float64{"\xff": 1} }, "Attributes", market.ErrInvalidUTF8},
 		{"zero time", func(p *market.Profile) { p.Registered = time.Time{} }, "Registered", market.ErrZeroTime},
+		// Issue 15: 9999-01-01 was stored as 1815 (UnixNano overflows).
+		{"year 9999", func(p *market.Profile) { p.Registered = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC) }, "Registered", market.ErrTimeRange},
+		{"year 1000", func(p *market.Profile) { p.Registered = time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC) }, "Registered", market.ErrTimeRange},
+		{"before 1970", func(p *market.Profile) { p.Registered = market.MinTime.Add(-time.Nanosecond) }, "Registered", market.ErrTimeRange},
+		{"at MaxTime", func(p *market.Profile) { p.Registered = market.MaxTime }, "Registered", market.ErrTimeRange},
+		{"ID of 257 bytes", func(p *market.Profile) { p.ID = strings.Repeat("a", market.MaxIDLen+1) }, "ID", market.ErrIDTooLong},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := validProfile()
@@ -105,6 +113,13 @@ func TestEventValidate(t *testing.T) {
 		{"no action", func(e *market.Event) { e.Action = 0 }, "Action", market.ErrUnknownAction},
 		{"action 99", func(e *market.Event) { e.Action = 99 }, "Action", market.ErrUnknownAction},
 		{"zero time", func(e *market.Event) { e.Time = time.Time{} }, "Time", market.ErrZeroTime},
+		// Issue 15: 1000-01-01 was stored as 2169-02-08, and
+		// 0001-01-01T00:00:01Z as 1754.
+		{"year 1000", func(e *market.Event) { e.Time = time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC) }, "Time", market.ErrTimeRange},
+		{"one second after zero", func(e *market.Event) { e.Time = time.Time{}.Add(time.Second) }, "Time", market.ErrTimeRange},
+		{"year 2262", func(e *market.Event) { e.Time = time.Date(2262, 6, 1, 0, 0, 0, 0, time.UTC) }, "Time", market.ErrTimeRange},
+		{"actor of 257 bytes", func(e *market.Event) { e.Actor = strings.Repeat("s", market.MaxIDLen+1) }, "Actor", market.ErrIDTooLong},
+		{"target of 257 bytes", func(e *market.Event) { e.Target = strings.Repeat("j", market.MaxIDLen+1) }, "Target", market.ErrIDTooLong},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := ok
@@ -161,6 +176,28 @@ func TestFieldErrorMessage(t *testing.T) {
 	err = &market.FieldError{Record: "event", ID: "a→b", Field: "Time", Err: market.ErrZeroTime}
 	assert.EqualError(t, err, `market: event "a→b": field Time: zero time`)
 	assert.EqualError(t, &market.FieldError{Record: "x", ID: "y", Field: "z"}, `market: x "y": field z: invalid`)
+
+	// A long value (a résumé) is quoted to MaxQuoted bytes, cut at a rune
+	// boundary, with its full length; the field keeps it whole.
+	long := strings.Repeat("数据", 1000)
+	err = &market.FieldError{Record: "profile", ID: "p1", Field: "Text", Value: long, Err: market.ErrInvalidUTF8}
+	msg := err.Error()
+	assert.Less(t, len(msg), 200, msg)
+	assert.True(t, utf8.ValidString(msg))
+	assert.Contains(t, msg, "… (6000 bytes)")
+	assert.Equal(t, long, err.Value)
+	assert.Equal(t, "short", market.Shorten("short"))
+}
+
+func TestCheckTimeBounds(t *testing.T) {
+	assert.NoError(t, market.CheckTime(market.MinTime))
+	assert.NoError(t, market.CheckTime(market.MaxTime.Add(-time.Nanosecond)))
+	// Every accepted time survives UnixNano.
+	for _, at := range []time.Time{market.MinTime, market.MaxTime.Add(-time.Nanosecond)} {
+		assert.True(t, time.Unix(0, at.UnixNano()).Equal(at), "%v", at)
+	}
+	assert.ErrorIs(t, market.CheckTime(time.Time{}), market.ErrZeroTime)
+	assert.ErrorIs(t, market.CheckTime(market.MaxTime), market.ErrTimeRange)
 }
 
 func TestDict(t *testing.T) {
@@ -431,7 +468,7 @@ func TestActionWeights(t *testing.T) {
 func TestErrorsAreDistinct(t *testing.T) {
 	all := []error{market.ErrEmptyID, market.ErrInvalidUTF8, market.ErrUnknownSide, market.ErrUnknownAction,
 		market.ErrNaN, market.ErrNegative, market.ErrInverted, market.ErrZeroTime, market.ErrSameSide,
-		market.ErrSelf, market.ErrUnknownID, market.ErrOutOfRange, market.ErrCorrupt, market.ErrUnparsable, market.ErrUnknownFormat}
+		market.ErrSelf, market.ErrUnknownID, market.ErrOutOfRange, market.ErrTimeRange, market.ErrIDTooLong, market.ErrCorrupt, market.ErrUnparsable, market.ErrUnknownFormat}
 	for i, a := range all {
 		assert.Regexp(t, "^market: ", a.Error())
 		for j, b := range all {

@@ -22,7 +22,8 @@ type Dict struct {
 }
 
 // Index returns the index of id, adding id if it is new.
-// It returns ErrEmptyID or ErrInvalidUTF8 (wrapped) for a bad id.
+// It returns ErrEmptyID, ErrInvalidUTF8 or ErrIDTooLong (wrapped) for a
+// bad id.
 func (d *Dict) Index(id string) (uint32, error) {
 	if id == "" {
 		return 0, fmt.Errorf("market: dict: %w", ErrEmptyID)
@@ -34,7 +35,10 @@ func (d *Dict) Index(id string) (uint32, error) {
 		return ix, nil
 	}
 	if !utf8.ValidString(id) {
-		return 0, fmt.Errorf("market: dict: id %+q: %w", id, ErrInvalidUTF8)
+		return 0, fmt.Errorf("market: dict: id %+q: %w", Shorten(id), ErrInvalidUTF8)
+	}
+	if len(id) > MaxIDLen {
+		return 0, fmt.Errorf("market: dict: id %q: %w", Shorten(id), ErrIDTooLong)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -18,8 +18,9 @@ type Event struct {
 // Key returns "actor→target", the ID an event's errors carry.
 func (e *Event) Key() string { return e.Actor + "→" + e.Target }
 
-// Validate checks the event on its own: non-empty valid-UTF-8 IDs, actor
-// different from target, a valid action and a non-zero time. It returns a
+// Validate checks the event on its own: non-empty valid-UTF-8 IDs of at
+// most MaxIDLen bytes, actor different from target, a valid action and a
+// time in [MinTime, MaxTime). It returns a
 // *FieldError or nil. Use [ValidateEventSides] to check the sides as well.
 func (e *Event) Validate() error {
 	key := e.Key()
@@ -29,21 +30,23 @@ func (e *Event) Validate() error {
 	fe := func(field, value string, err error) error {
 		return &FieldError{Record: "event", ID: key, Field: field, Value: value, Err: err}
 	}
+	for _, f := range [...]struct{ field, id string }{{"Actor", e.Actor}, {"Target", e.Target}} {
+		if err := CheckID(f.id); err != nil {
+			v := f.id
+			if err == ErrInvalidUTF8 {
+				v = strconv.QuoteToASCII(v)
+			}
+			return fe(f.field, v, err)
+		}
+	}
 	switch {
-	case e.Actor == "":
-		return fe("Actor", "", ErrEmptyID)
-	case !utf8.ValidString(e.Actor):
-		return fe("Actor", strconv.QuoteToASCII(e.Actor), ErrInvalidUTF8)
-	case e.Target == "":
-		return fe("Target", "", ErrEmptyID)
-	case !utf8.ValidString(e.Target):
-		return fe("Target", strconv.QuoteToASCII(e.Target), ErrInvalidUTF8)
 	case e.Actor == e.Target:
 		return fe("Target", e.Target, ErrSelf)
 	case !e.Action.Valid():
 		return fe("Action", strconv.Itoa(int(e.Action)), ErrUnknownAction)
-	case e.Time.IsZero():
-		return fe("Time", "", ErrZeroTime)
+	}
+	if err := CheckTime(e.Time); err != nil {
+		return fe("Time", timeValue(e.Time), err)
 	}
 	return nil
 }

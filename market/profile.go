@@ -154,17 +154,18 @@ type Profile struct {
 
 // Validate checks p and returns a *FieldError naming the first invalid
 // field, or nil. It checks: non-empty ID, valid UTF-8 in every string,
-// a valid side and education, finite non-negative numbers, Min <= Max in
-// ranges, and a non-zero registration time.
+// an ID of at most MaxIDLen bytes, a valid side and education, finite
+// non-negative numbers, Min <= Max in ranges, and a registration time in
+// [MinTime, MaxTime).
 func (p *Profile) Validate() error {
 	fe := func(field, value string, err error) error {
 		return &FieldError{Record: "profile", ID: p.ID, Field: field, Value: value, Err: err}
 	}
-	if p.ID == "" {
-		return fe("ID", "", ErrEmptyID)
-	}
-	if !utf8.ValidString(p.ID) {
-		return &FieldError{Record: "profile", ID: strconv.QuoteToASCII(p.ID), Field: "ID", Err: ErrInvalidUTF8}
+	switch err := CheckID(p.ID); {
+	case err == ErrInvalidUTF8:
+		return &FieldError{Record: "profile", ID: strconv.QuoteToASCII(p.ID), Field: "ID", Err: err}
+	case err != nil:
+		return fe("ID", p.ID, err)
 	}
 	if !p.Side.Valid() {
 		return fe("Side", strconv.Itoa(int(p.Side)), ErrUnknownSide)
@@ -207,8 +208,8 @@ func (p *Profile) Validate() error {
 			return fe("Attributes["+k+"]", fmt.Sprint(v), ErrNaN)
 		}
 	}
-	if p.Registered.IsZero() {
-		return fe("Registered", "", ErrZeroTime)
+	if err := CheckTime(p.Registered); err != nil {
+		return fe("Registered", timeValue(p.Registered), err)
 	}
 	return nil
 }
@@ -230,4 +231,12 @@ func checkRange(name string, lo, hi float64, fe func(field, value string, err er
 		return fe(name, fmt.Sprintf("%v > %v", lo, hi), ErrInverted)
 	}
 	return nil
+}
+
+// timeValue formats t for a FieldError ("" for the zero time).
+func timeValue(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339Nano)
 }

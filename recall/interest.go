@@ -160,8 +160,8 @@ func checkEvent(e *Event) error {
 		return fe("Target", fmt.Sprint(e.Target), market.ErrSelf)
 	case !e.Action.Valid():
 		return fe("Action", fmt.Sprint(uint8(e.Action)), market.ErrUnknownAction)
-	case e.Time.IsZero():
-		return fe("Time", "", market.ErrZeroTime)
+	case market.CheckTime(e.Time) != nil:
+		return fe("Time", e.Time.String(), market.CheckTime(e.Time))
 	case e.Actor == math.MaxUint32 || e.Target == math.MaxUint32:
 		return fe("Actor", "4294967295", market.ErrOutOfRange)
 	}
