@@ -70,6 +70,8 @@ type Engine struct {
 
 	exclMu sync.Mutex
 	excl   atomic.Pointer[exclusions]
+
+	pinging atomic.Bool // a Ping probe is running
 }
 
 type event struct {

@@ -67,6 +67,11 @@ func (t *Tracker) Config() Config {
 // Store returns the store the Tracker counts in.
 func (t *Tracker) Store() Store { return t.store }
 
+// Retention is the span of time the tracker reads back from now: events
+// older than Retention before now no longer change any feature (a store
+// may drop them).
+func (t *Tracker) Retention() time.Duration { return time.Duration(t.buckets) * t.cfg.Bucket }
+
 // VectorNames returns the names of the entries of [Features.Vector] for
 // this Tracker's windows.
 func (t *Tracker) VectorNames() []string { return slices.Clone(t.names) }
