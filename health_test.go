@@ -70,7 +70,9 @@ func TestRebuildCountersAfterStoreLoss(t *testing.T) {
 
 // flushable is a real-time store that can lose its data at once, as a
 // Redis FLUSHALL does.
-type flushable struct{ atomic.Pointer[activity.Memory] }
+type flushable struct {
+	atomic.Pointer[activity.Memory]
+}
 
 func (f *flushable) Add(ctx context.Context, user uint32, bucket int64, set activity.CounterSet, at int64) error {
 	return f.Load().Add(ctx, user, bucket, set, at)
