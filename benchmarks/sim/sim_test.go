@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -240,4 +241,93 @@ func ExampleWorld_Run() {
 	// rounds: 2 history events: 10041
 	// matches per round: 1.0, reply rate 0.077
 	// exposure Gini, jobs: 0.80
+}
+
+// both is a Learner, Watcher and Leaver that records what it is told.
+type both struct {
+	uniform
+	happened, observed []Interaction
+	left               []uint32
+	leftRound          []int
+}
+
+func (b *both) Happened(_ int, e Interaction)       { b.happened = append(b.happened, e) }
+func (b *both) Observe(_ int, events []Interaction) { b.observed = append(b.observed, events...) }
+func (b *both) Left(r int, ix uint32, _ time.Time) {
+	b.left = append(b.left, ix)
+	b.leftRound = append(b.leftRound, r)
+}
+
+// TestRoomAndDecline: with finite room nobody acts or is shown after
+// leaving, seekers leave after a match (SeekerLeave 1), jobs after their
+// headcount; declines are Reject events from the contacted participant;
+// a Watcher sees exactly the events a Learner sees, in the same order.
+func TestRoomAndDecline(t *testing.T) {
+	w, err := NewWorld(Config{Market: synth.Config{Seed: 2, Seekers: 400, Jobs: 100}, Rounds: 5, Decline: 0.5,
+		Room: Room{SeekerLeave: 1, Headcount: 2}})
+	require.NoError(t, err)
+	rec := &both{uniform: uniform{w: w, seed: 3}}
+	res := w.Run("room", rec, nil)
+	assert.Equal(t, rec.observed, rec.happened, "watcher and learner see the same events")
+	gone := map[uint32]int{}
+	for i, ix := range rec.left {
+		gone[ix] = rec.leftRound[i]
+	}
+	var declines, left, invalid int
+	for _, st := range res.Rounds {
+		declines += st.Declines
+		left += st.Left
+		invalid += st.Invalid
+	}
+	require.Positive(t, declines)
+	require.Positive(t, left)
+	assert.Len(t, rec.left, left)
+	assert.Positive(t, invalid, "the uniform recommender shows some who left: ignored")
+	for _, e := range rec.happened {
+		if e.Action == market.Reject {
+			assert.False(t, w.Market.AcceptsOn(e.Actor, e.Target, w.Market.Day(e.Time)), "a decline comes from someone who does not accept")
+		}
+	}
+	for i, n := range res.Matches {
+		ix := uint32(i)
+		if w.Market.Side(ix) == market.Seeker {
+			assert.LessOrEqual(t, n, 1, "a seeker leaves after its first match")
+		} else if h := w.Headcount(ix); n >= h {
+			_, ok := gone[ix]
+			assert.True(t, ok, "job %d filled its headcount %d", ix, h)
+			assert.Equal(t, h, n, "a filled job makes no more matches")
+		}
+		if n > 0 && w.Market.Side(ix) == market.Seeker {
+			assert.Contains(t, gone, ix)
+		}
+	}
+	// Nobody acts or is shown after leaving: no event of a later round
+	// names them.
+	for _, e := range rec.happened {
+		r := w.Market.Day(e.Time) - w.Config.Warmup
+		for _, x := range []uint32{e.Actor, e.Target} {
+			if lr, ok := gone[x]; ok {
+				assert.LessOrEqual(t, r, lr, "participant %d named in round %d after leaving in round %d", x, r, lr)
+			}
+		}
+	}
+}
+
+func TestHeadcount(t *testing.T) {
+	w, err := NewWorld(Config{Market: synth.Config{Seed: 2, Seekers: 50, Jobs: 2000}, Rounds: 1, Room: Room{Headcount: 3}})
+	require.NoError(t, err)
+	lo, hi := w.Market.Jobs()
+	sum, seen := 0.0, map[int]bool{}
+	for j := lo; j < hi; j++ {
+		h := w.Headcount(j)
+		require.True(t, h >= 1 && h <= 5, "headcount %d", h)
+		sum += float64(h)
+		seen[h] = true
+	}
+	assert.InDelta(t, 3, sum/float64(hi-lo), 0.15)
+	assert.Len(t, seen, 5)
+	assert.Zero(t, w.Headcount(0), "seekers have no headcount")
+	cold := w.Cold()
+	assert.Empty(t, cold.History)
+	assert.NotEmpty(t, w.History, "Cold copies")
 }

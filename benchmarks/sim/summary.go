@@ -17,6 +17,9 @@ type SideSummary struct {
 	ExposureGini float64 `json:"exposure_gini"`
 	// Coverage is the share of those participants shown at least once.
 	Coverage float64 `json:"coverage"`
+	// InboundGini is the Gini coefficient of contacts received over the
+	// same participants.
+	InboundGini float64 `json:"inbound_gini"`
 }
 
 // Summary condenses a Result.
@@ -28,6 +31,24 @@ type Summary struct {
 	ReplyRate float64 `json:"reply_rate"`
 	// ContactsPerRound is the mean number of contacts per round.
 	ContactsPerRound float64 `json:"contacts_per_round"`
+	// Matches is the number of mutual matches over the run, MatchesFirst3
+	// over its first three rounds (all of them if fewer).
+	Matches       int `json:"matches"`
+	MatchesFirst3 int `json:"matches_first3"`
+	// MatchesPer1000Contacts is 1000 × matches / contacts.
+	MatchesPer1000Contacts float64 `json:"matches_per_1000_contacts"`
+	// Requests is the number of lists asked for; EmptyShare and ShortShare
+	// the shares of them with no valid candidate and with fewer than K.
+	Requests   int     `json:"requests"`
+	EmptyShare float64 `json:"empty_share"`
+	ShortShare float64 `json:"short_share"`
+	// Invalid and Repeats are the totals of the rounds' counters.
+	Invalid int `json:"invalid"`
+	Repeats int `json:"repeats"`
+	// Left is the number of participants who left the market (Room).
+	Left int `json:"left"`
+	// OverloadedJobs is Overloaded for jobs only.
+	OverloadedJobs float64 `json:"overloaded_jobs"`
 	// Overloaded is the share of contacted participants whose load
 	// exceeded their capacity at the end of a round (pooled over rounds).
 	Overloaded float64 `json:"overloaded"`
@@ -49,13 +70,29 @@ type Summary struct {
 // Summarize computes the Summary of r in world w.
 func (w *World) Summarize(r *Result) Summary {
 	s := Summary{Name: r.Name}
-	var contacts, replies, over, contacted float64
-	for _, st := range r.Rounds {
+	var contacts, replies, over, contacted, overJobs, contactedJobs, empty, short float64
+	for i, st := range r.Rounds {
 		contacts += float64(st.Contacts)
 		replies += float64(st.Replies)
 		over += float64(st.Overloaded)
 		contacted += float64(st.Contacted)
+		overJobs += float64(st.OverloadedJobs)
+		contactedJobs += float64(st.ContactedJobs)
+		empty += float64(st.Empty)
+		short += float64(st.Short)
+		s.Requests += st.Active
+		s.Invalid += st.Invalid
+		s.Repeats += st.Repeats
+		s.Left += st.Left
+		s.Matches += st.Replies
+		if i < 3 {
+			s.MatchesFirst3 += st.Replies
+		}
 	}
+	s.MatchesPer1000Contacts = 1000 * ratio(replies, contacts)
+	s.EmptyShare = ratio(empty, float64(s.Requests))
+	s.ShortShare = ratio(short, float64(s.Requests))
+	s.OverloadedJobs = ratio(overJobs, contactedJobs)
 	rounds := float64(len(r.Rounds))
 	s.MatchesPerRound = replies / rounds
 	s.ContactsPerRound = contacts / rounds
@@ -89,7 +126,7 @@ func (w *World) Summarize(r *Result) Summary {
 }
 
 func (w *World) side(r *Result, side market.Side) SideSummary {
-	var exp []float64
+	var exp, in []float64
 	var active, matched, shown float64
 	last := w.Config.Rounds - 1
 	for i := range r.Exposure {
@@ -99,6 +136,7 @@ func (w *World) side(r *Result, side market.Side) SideSummary {
 		}
 		if w.Registered(ix, last) {
 			exp = append(exp, float64(r.Exposure[i]))
+			in = append(in, float64(r.Inbound[i]))
 			if r.Exposure[i] > 0 {
 				shown++
 			}
@@ -110,7 +148,8 @@ func (w *World) side(r *Result, side market.Side) SideSummary {
 			}
 		}
 	}
-	return SideSummary{ShareMatched: ratio(matched, active), ExposureGini: metric.Gini(exp), Coverage: ratio(shown, float64(len(exp)))}
+	return SideSummary{ShareMatched: ratio(matched, active), ExposureGini: metric.Gini(exp), Coverage: ratio(shown, float64(len(exp))),
+		InboundGini: metric.Gini(in)}
 }
 
 // ExposureOf returns the impressions received by the side's participants
