@@ -49,23 +49,31 @@ type Board struct {
 	baseline  []float64 // actions per day over the history
 	contacted map[sim.Pair]struct{}
 	about     [][3]float64 // per participant: log1p(Inbound)/3, ReplyRate, log1p(Actions)/3
+	// Models are the latest nightly one-way models of a recommender with
+	// Options.Refit (nil: none yet, or no refits).
+	Models *Models
 	// urgency, when not nil, is every participant's urgency from package
 	// urgency's model; it replaces the behaviour estimate.
 	urgency []float64
 }
 
 // NewBoard builds a Board from the world's history.
-func NewBoard(w *sim.World) *Board {
+func NewBoard(w *sim.World) *Board { return newBoardFrom(w, w.History) }
+
+// newBoardFrom builds a Board from a time-ordered log that starts with the
+// world's history (its recent activity is counted back from the end of
+// the history, as for NewBoard; later events count as recent).
+func newBoardFrom(w *sim.World, log []sim.Interaction) *Board {
 	n := len(w.Market.Profiles)
 	b := &Board{w: w, Inbound: make([]float64, n), Answered: make([]float64, n), Actions: make([]float64, n),
 		Interest: make([]float64, n), recent: make([]float64, n), baseline: make([]float64, n),
 		contacted: make(map[sim.Pair]struct{})}
 	start := w.Market.Config.Start
-	for _, e := range w.History {
+	for _, e := range log {
 		b.add(e)
 		// Recent activity and load at the end of the history: events of
 		// the last days weigh 1/2^age.
-		age := w.Config.Warmup - 1 - int(e.Time.Sub(start)/(24*time.Hour))
+		age := max(0, w.Config.Warmup-1-int(e.Time.Sub(start)/(24*time.Hour)))
 		f := math.Pow(0.5, float64(age))
 		if e.Action != market.Impression {
 			b.recent[e.Actor] += f

@@ -2,6 +2,7 @@ package contender
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/twowayrec/twoway/benchmarks/sim"
@@ -25,10 +26,21 @@ type Models struct {
 // FitModels fits the four models on w's history with the features f and a
 // board built from the history alone.
 func FitModels(ctx context.Context, w *sim.World, f *Features) (*Models, error) {
-	bd := NewBoard(w)
+	return FitModelsOn(ctx, w, f, w.History)
+}
+
+// ErrNoRows is wrapped by FitModelsOn's error when a model has no
+// training row (a log without impressions or contacts on some side).
+var ErrNoRows = errors.New("contender: no training rows")
+
+// FitModelsOn fits the four models on the time-ordered log events of w
+// (the history and, for nightly refits, the rounds observed so far) with
+// the features f and a board built from log alone.
+func FitModelsOn(ctx context.Context, w *sim.World, f *Features, log []sim.Interaction) (*Models, error) {
+	bd := newBoardFrom(w, log)
 	contacted := map[sim.Pair]bool{}
 	replied := map[sim.Pair]bool{}
-	for _, e := range w.History {
+	for _, e := range log {
 		switch {
 		case e.Action.Contact():
 			contacted[sim.Pair{Actor: e.Actor, Target: e.Target}] = true
@@ -41,7 +53,7 @@ func FitModels(ctx context.Context, w *sim.World, f *Features) (*Models, error) 
 	var x []float64
 	var v sparse.Vector
 	label := func(b bool) float64 { return b2f(b) }
-	for _, e := range w.History {
+	for _, e := range log {
 		p := sim.Pair{Actor: e.Actor, Target: e.Target}
 		switch {
 		case e.Action == market.Impression && !shown[p]:
@@ -65,7 +77,7 @@ func FitModels(ctx context.Context, w *sim.World, f *Features) (*Models, error) 
 	for k, s := range []market.Side{market.Seeker, market.Recruiter} {
 		for j, d := range []*rank.Dataset{&fwd[s], &bwd[s]} {
 			if d.Len() == 0 {
-				return nil, fmt.Errorf("contender: no %s training rows for side %v", []string{"forward", "backward"}[j], s)
+				return nil, fmt.Errorf("%w: %s, side %v", ErrNoRows, []string{"forward", "backward"}[j], s)
 			}
 			mod, err := rank.Fit(ctx, cfg, d)
 			if err != nil {

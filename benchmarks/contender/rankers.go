@@ -2,6 +2,8 @@ package contender
 
 import (
 	"cmp"
+	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -31,6 +33,9 @@ type Ranked struct {
 	control *control
 	urgency *Urgency
 	log     []activity.Event // history and observed rounds, when a model needs them
+	refit   *Features        // nightly refits of the one-way models, when not nil
+	seen    []sim.Interaction
+	gone    map[uint32]bool // participants who left the market
 	score   ScoreFunc
 	w       *sim.World
 	pool    [3][]uint32 // registered participants per side, for poolRound
@@ -48,13 +53,22 @@ type Options struct {
 	// Urgency, when not nil, gives the board package urgency's urgencies
 	// (recomputed at the start of each round) instead of its estimate.
 	Urgency *Urgency
+	// Refit, when not nil, refits the one-way models (FitModelsOn with
+	// these features) at the start of every round on the history and the
+	// rounds observed so far, as a host refits nightly; the board's Models
+	// hold the latest fit (nil while no side has training rows yet: see
+	// [TwoWayLive] for the fallback).
+	Refit *Features
 }
 
 // NewRanked returns a Ranked recommender named name over w with its own
 // board, scoring with the function that mk builds from that board.
 func NewRanked(name string, w *sim.World, o Options, mk func(*Board) ScoreFunc) (*Ranked, error) {
 	bd := NewBoard(w)
-	r := &Ranked{Name: name, Board: bd, score: mk(bd), w: w, poolRnd: -1, urgency: o.Urgency}
+	r := &Ranked{Name: name, Board: bd, score: mk(bd), w: w, poolRnd: -1, urgency: o.Urgency, refit: o.Refit, gone: map[uint32]bool{}}
+	if o.Refit != nil {
+		r.seen = slices.Clone(w.History)
+	}
 	if o.Exposure != nil {
 		c, err := o.Exposure.newControl()
 		if err != nil {
@@ -80,7 +94,13 @@ func (r *Ranked) Observe(round int, events []sim.Interaction) {
 	if r.log != nil {
 		r.log = append(r.log, activityEvents(events)...)
 	}
+	if r.refit != nil {
+		r.seen = append(r.seen, events...)
+	}
 }
+
+// Left implements sim.Leaver: ix is no longer recommended.
+func (r *Ranked) Left(_ int, ix uint32, _ time.Time) { r.gone[ix] = true }
 
 // Recommend implements sim.Recommender.
 func (r *Ranked) Recommend(req sim.Request) []uint32 {
@@ -92,7 +112,7 @@ func (r *Ranked) Recommend(req sim.Request) []uint32 {
 	a := req.User
 	r.cands = r.cands[:0]
 	for _, c := range r.pool[r.w.Market.Side(a).Other()] {
-		if !r.Board.Contacted(a, c) {
+		if !r.Board.Contacted(a, c) && !r.gone[c] {
 			r.cands = append(r.cands, c)
 		}
 	}
@@ -125,6 +145,15 @@ func (r *Ranked) Prepare(round int) error {
 		}
 	}
 	day := r.w.Start.Add(time.Duration(round) * 24 * time.Hour)
+	if r.refit != nil {
+		m, err := FitModelsOn(context.Background(), r.w, r.refit, r.seen)
+		switch {
+		case err == nil:
+			r.Board.Models = m
+		case !errors.Is(err, ErrNoRows):
+			return fmt.Errorf("refit: %w", err)
+		}
+	}
 	if r.control != nil {
 		if err := r.control.refresh(r.log, day); err != nil {
 			return fmt.Errorf("saturation: %w", err)
@@ -246,6 +275,32 @@ func Content(f *Features) func(*Board) ScoreFunc {
 				dst = append(dst, f.Content(a, c))
 			}
 			return dst
+		}
+	}
+}
+
+// TwoWayLive is TwoWay over the board's latest nightly models
+// (Options.Refit): it follows Board.Models as they are refitted. While
+// there are none (a cold market before its first impressions and
+// contacts), both one-way matches are the content cosine of requester and
+// candidate, so every aggregator ranks by content.
+func TwoWayLive(f *Features, agg func(Pair) float64) func(*Board) ScoreFunc {
+	return func(bd *Board) ScoreFunc {
+		var cur *Models
+		var score ScoreFunc
+		return func(a uint32, cands []uint32, dst []float64) []float64 {
+			if bd.Models == nil {
+				dst = dst[:0]
+				for _, c := range cands {
+					x := f.Content(a, c)
+					dst = append(dst, agg(Pair{Forward: x, Backward: x, RequesterUrgency: bd.Urgency(a), CandidateUrgency: bd.Urgency(c)}))
+				}
+				return dst
+			}
+			if bd.Models != cur {
+				cur, score = bd.Models, TwoWay(f, bd.Models, agg)(bd)
+			}
+			return score(a, cands, dst)
 		}
 	}
 }
