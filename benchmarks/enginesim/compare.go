@@ -1,0 +1,210 @@
+package enginesim
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/twowayrec/twoway"
+	"github.com/twowayrec/twoway/benchmarks/contender"
+	"github.com/twowayrec/twoway/benchmarks/sim"
+	"github.com/twowayrec/twoway/match"
+)
+
+// Kind says what an entry of a comparison stands for.
+type Kind uint8
+
+const (
+	// Floor is a simple baseline any recommender must beat.
+	Floor Kind = iota + 1
+	// EngineKind is a twoway.Engine driven through its public API.
+	EngineKind
+	// Ceiling reads the latent truth (the oracle).
+	Ceiling
+)
+
+// String returns "floor", "engine" or "ceiling".
+func (k Kind) String() string {
+	switch k {
+	case Floor:
+		return "floor"
+	case EngineKind:
+		return "engine"
+	case Ceiling:
+		return "ceiling"
+	}
+	return fmt.Sprintf("Kind(%d)", uint8(k))
+}
+
+// Entry is one contender of a comparison: New builds a fresh recommender
+// for one run on w (a closer, when not nil, is called after the run).
+type Entry struct {
+	Name string
+	Kind Kind
+	New  func(ctx context.Context, w *sim.World) (rec sim.Recommender, closer func() error, err error)
+}
+
+// Floors returns the floors of the Engine comparisons, each a
+// contender.Ranked recommender that skips participants who left: random
+// (seeded), popularity (interest received so far), content cosine, and
+// one-way, product and harmonic over package contender's one-way models
+// refitted every night on everything observed so far (content cosine for
+// both directions while nothing can be fitted, as on a cold market's
+// first day).
+func Floors(seed uint64) []Entry {
+	ranked := func(name string, refit bool, mk func(f *contender.Features) func(*contender.Board) contender.ScoreFunc) Entry {
+		return Entry{Name: name, Kind: Floor, New: func(_ context.Context, w *sim.World) (sim.Recommender, func() error, error) {
+			f := contender.NewFeatures(w)
+			var o contender.Options
+			if refit {
+				o.Refit = f
+			}
+			r, err := contender.NewRanked(name, w, o, mk(f))
+			return r, nil, err
+		}}
+	}
+	aggs := map[string]func(match.Pair) float64{}
+	for _, a := range match.Aggregators() {
+		aggs[a.Name] = a.Aggregate
+	}
+	out := []Entry{
+		ranked("random", false, func(*contender.Features) func(*contender.Board) contender.ScoreFunc { return contender.Random(seed) }),
+		ranked("popularity", false, func(*contender.Features) func(*contender.Board) contender.ScoreFunc { return contender.Popular() }),
+		ranked("content", false, contender.Content),
+	}
+	for _, name := range []string{"one-way", "product", "harmonic"} {
+		agg := aggs[name]
+		if agg == nil {
+			panic("enginesim: match has no aggregator " + name)
+		}
+		out = append(out, ranked(name, true, func(f *contender.Features) func(*contender.Board) contender.ScoreFunc {
+			return contender.TwoWayLive(f, agg)
+		}))
+	}
+	return out
+}
+
+// Engines returns the Engine contenders: base ("default"), then base with
+// each aggregator of match.Aggregators as Config.Aggregator, each with
+// exposure control as configured and with ExposureOff. onFit, when set,
+// receives each contender's nightly Fit times (progress only).
+func Engines(base twoway.Config, onFit func(name string, round int, took time.Duration, err error)) []Entry {
+	type variant struct {
+		name string
+		cfg  twoway.Config
+	}
+	vs := []variant{{"default", base}}
+	for _, a := range match.Aggregators() {
+		c := base
+		c.Aggregator = a.Name
+		vs = append(vs, variant{a.Name, c})
+	}
+	var out []Entry
+	for _, v := range vs {
+		for _, off := range []bool{false, true} {
+			name, cfg := "Engine "+v.name, v.cfg
+			if off {
+				name += ", exposure off"
+				cfg = ExposureOff(cfg)
+			}
+			out = append(out, Entry{Name: name, Kind: EngineKind, New: func(ctx context.Context, w *sim.World) (sim.Recommender, func() error, error) {
+				var fit func(int, time.Duration, error)
+				if onFit != nil {
+					fit = func(r int, d time.Duration, err error) { onFit(name, r, d, err) }
+				}
+				c, err := New(ctx, name, w, Config{Engine: cfg, OnFit: fit})
+				if err != nil {
+					return nil, nil, err
+				}
+				return c, c.Close, nil
+			}})
+		}
+	}
+	return out
+}
+
+// Oracle returns the ceiling entry (contender.Oracle).
+func Oracle() Entry {
+	return Entry{Name: "oracle", Kind: Ceiling, New: func(_ context.Context, w *sim.World) (sim.Recommender, func() error, error) {
+		return contender.NewOracle(w), nil, nil
+	}}
+}
+
+// Outcome is what one entry achieved in one run.
+type Outcome struct {
+	Name    string      `json:"name"`
+	Kind    Kind        `json:"kind"`
+	Summary sim.Summary `json:"summary"`
+	Result  *sim.Result `json:"-"`
+	// Engine is the Engine's call counts (EngineKind only), and Harness the
+	// harness check of the run (Check), "" when it passed.
+	Engine  *Stats `json:"engine,omitempty"`
+	Harness string `json:"harness,omitempty"`
+}
+
+// Compare runs every entry on w, one after the other in the given order,
+// each on a fresh recommender. progress, when set, receives one line per
+// entry (timings belong there, never in a report).
+func Compare(ctx context.Context, w *sim.World, entries []Entry, progress func(format string, args ...any)) ([]Outcome, error) {
+	var out []Outcome
+	for i, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		t0 := time.Now()
+		rec, closer, err := e.New(ctx, w)
+		if err != nil {
+			return nil, fmt.Errorf("enginesim: %s: %w", e.Name, err)
+		}
+		res := w.Run(e.Name, rec, nil)
+		o := Outcome{Name: e.Name, Kind: e.Kind, Summary: w.Summarize(res), Result: res}
+		if c, ok := rec.(*Contender); ok {
+			st := c.Stats()
+			o.Engine = &st
+			if err := Check(st, o.Summary); err != nil {
+				o.Harness = err.Error()
+			}
+		}
+		if closer != nil {
+			if err := closer(); err != nil {
+				return nil, fmt.Errorf("enginesim: %s: close: %w", e.Name, err)
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+		if progress != nil {
+			progress("simulated %2d/%d %-34s %6d matches (%.1fs)", i+1, len(entries), e.Name, o.Summary.Matches, time.Since(t0).Seconds())
+		}
+	}
+	return out, nil
+}
+
+// Best returns the index of the outcome of kind k with the most matches
+// (first3: in the first three rounds), ties to the earlier; −1 if none.
+func Best(outs []Outcome, k Kind, first3 bool) int {
+	best := -1
+	val := func(o Outcome) int {
+		if first3 {
+			return o.Summary.MatchesFirst3
+		}
+		return o.Summary.Matches
+	}
+	for i, o := range outs {
+		if o.Kind == k && (best < 0 || val(o) > val(outs[best])) {
+			best = i
+		}
+	}
+	return best
+}
+
+// Names returns the names of entries, in order.
+func Names(entries []Entry) []string {
+	out := make([]string, len(entries))
+	for i, e := range entries {
+		out[i] = e.Name
+	}
+	return slices.Clip(out)
+}

@@ -1,0 +1,170 @@
+package enginesim
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/twowayrec/twoway"
+	"github.com/twowayrec/twoway/benchmarks/sim"
+	"github.com/twowayrec/twoway/internal/synth"
+	"github.com/twowayrec/twoway/market"
+)
+
+// checked wraps a Contender and checks every list it returns against the
+// harness's invariants as the run goes: each candidate is on the other
+// side, registered, still in the market, and not contacted by the
+// requester before. It counts the events it forwards by action.
+type checked struct {
+	t         *testing.T
+	w         *sim.World
+	c         *Contender
+	contacted map[sim.Pair]bool
+	gone      map[uint32]bool
+	events    map[market.Action]int
+	left      int
+	lists     int
+}
+
+func newChecked(t *testing.T, w *sim.World, c *Contender) *checked {
+	k := &checked{t: t, w: w, c: c, contacted: map[sim.Pair]bool{}, gone: map[uint32]bool{}, events: map[market.Action]int{}}
+	for _, e := range w.History {
+		if e.Action.Contact() {
+			k.contacted[sim.Pair{Actor: e.Actor, Target: e.Target}] = true
+		}
+	}
+	return k
+}
+
+func (k *checked) Recommend(req sim.Request) []uint32 {
+	list := k.c.Recommend(req)
+	k.lists++
+	m := k.w.Market
+	for _, b := range list {
+		require.NotEqual(k.t, m.Side(req.User), m.Side(b), "candidate %d for %d on the requester's side", b, req.User)
+		require.True(k.t, k.w.Registered(b, req.Round), "candidate %d not registered in round %d", b, req.Round)
+		require.False(k.t, k.gone[b], "candidate %d left the market", b)
+		require.False(k.t, k.contacted[sim.Pair{Actor: req.User, Target: b}], "candidate %d already contacted by %d", b, req.User)
+	}
+	return list
+}
+
+func (k *checked) Happened(r int, e sim.Interaction) {
+	before := k.c.Stats().RecordErrors
+	k.c.Happened(r, e)
+	require.Equal(k.t, before, k.c.Stats().RecordErrors, "Record failed: %v", k.c.LastError())
+	k.events[e.Action]++
+	if e.Action.Contact() {
+		k.contacted[sim.Pair{Actor: e.Actor, Target: e.Target}] = true
+	}
+}
+
+func (k *checked) Left(r int, ix uint32, at time.Time) {
+	k.c.Left(r, ix, at)
+	k.gone[ix] = true
+	k.left++
+}
+
+// TestEngineEndToEnd runs small Engine contenders (default, and exposure
+// off) on a small simulated market, warm and cold, with declines and
+// finite room, and checks the harness's invariants: every shown candidate
+// is valid (checked), every Engine call succeeded (every Record returned
+// nil), and the counts add up between the simulator, the events recorded
+// and the Engine's calls.
+func TestEngineEndToEnd(t *testing.T) {
+	w, err := sim.NewWorld(sim.Config{Market: synth.Config{Seed: 5, Seekers: 150, Jobs: 40}, Rounds: 3, HistoryEvents: 2500,
+		Decline: 0.3, Room: sim.Room{SeekerLeave: 0.5, Headcount: 2}})
+	require.NoError(t, err)
+	ctx := context.Background()
+	for _, sc := range []struct {
+		name string
+		w    *sim.World
+	}{{"warm", w}, {"cold", w.Cold()}} {
+		for _, v := range []struct {
+			name string
+			cfg  twoway.Config
+		}{{"default", twoway.Config{}}, {"exposure off", ExposureOff(twoway.Config{})}} {
+			t.Run(sc.name+"/"+v.name, func(t *testing.T) {
+				c, err := New(ctx, v.name, sc.w, Config{Engine: v.cfg})
+				require.NoError(t, err)
+				defer func() { require.NoError(t, c.Close()) }()
+				k := newChecked(t, sc.w, c)
+				res := sc.w.Run(v.name, k, nil)
+				sum := sc.w.Summarize(res)
+				st := c.Stats()
+				require.NoError(t, Check(st, sum))
+
+				var imp, views, contacts, replies, declines, left, active int
+				for _, r := range res.Rounds {
+					imp += r.Impressions
+					views += r.Views
+					contacts += r.Contacts
+					replies += r.Replies
+					declines += r.Declines
+					left += r.Left
+					active += r.Active
+				}
+				assert.Equal(t, imp, k.events[market.Impression])
+				assert.Equal(t, views, k.events[market.View])
+				assert.Equal(t, contacts, k.events[market.Apply]+k.events[market.Chat])
+				assert.Equal(t, replies, k.events[market.Reply])
+				assert.Equal(t, declines, k.events[market.Reject])
+				assert.Equal(t, len(sc.w.History)+imp+views+contacts+replies+declines, st.Records, "every event recorded once")
+				assert.Equal(t, active, st.Requests, "one Recommend per active requester")
+				assert.Equal(t, active, k.lists)
+				assert.Equal(t, sc.w.Config.Rounds, st.Fits, "one Fit a night")
+				assert.Equal(t, left, k.left)
+				assert.Equal(t, sum.Matches, replies)
+				registered := 0
+				for i := range sc.w.Market.Profiles {
+					if sc.w.Registered(uint32(i), sc.w.Config.Rounds-1) {
+						registered++
+					}
+				}
+				assert.Equal(t, registered+left, st.Upserts, "every registered profile once, every departure once more")
+				assert.Positive(t, replies, "the market makes matches")
+				assert.Positive(t, declines)
+				assert.Positive(t, left)
+				assert.Zero(t, st.Unfitted, "Fit runs before the first request")
+				t.Logf("simulated, %s %s: %d matches, %d contacts, %d requests (%d empty, %d short), %d left",
+					sc.name, v.name, sum.Matches, contacts, st.Requests, st.Empty, st.Short, left)
+			})
+		}
+	}
+}
+
+// TestExposureOff checks the emulated switch: no exclusion, no saturation
+// weight, and the Engine accepts the Config.
+func TestExposureOff(t *testing.T) {
+	cfg := ExposureOff(twoway.Config{})
+	assert.Equal(t, 1.0, cfg.Exposure.MaxSaturation)
+	assert.Equal(t, 1.0, cfg.Fusion.MaxSaturation)
+	require.NotNil(t, cfg.Fusion.Weights)
+	assert.Zero(t, cfg.Fusion.Weights.Saturation)
+	assert.Positive(t, cfg.Fusion.Weights.TwoWay, "the other weights are kept")
+	e, err := twoway.New(cfg)
+	require.NoError(t, err)
+	require.NoError(t, e.Close())
+}
+
+func ExampleNew() {
+	w, err := sim.NewWorld(sim.Config{Market: synth.Config{Seed: 1, Seekers: 60, Jobs: 20}, Rounds: 2})
+	if err != nil {
+		panic(err)
+	}
+	c, err := New(context.Background(), "Engine default", w, Config{})
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	res := w.Run("Engine default", c, nil)
+	st := c.Stats()
+	fmt.Println("rounds:", len(res.Rounds), "fits:", st.Fits, "errors:", st.Errors())
+	fmt.Println("harness:", Check(st, w.Summarize(res)))
+	// Output:
+	// rounds: 2 fits: 2 errors: 0
+	// harness: <nil>
+}
