@@ -1,8 +1,11 @@
 // Package dating evaluates one-way against two-way ranking on real
 // reciprocal decisions: the Columbia speed-dating experiment (waves 1–14,
-// internal/speeddating), where every meeting is seen from both sides.
+// read by [Read]), where every meeting is seen from both sides. It has two
+// protocols: [Evaluate], package-level models of the suite, and
+// [EvaluateEngine], the twoway.Engine itself driven through its public
+// API with a validation split (see engine.go).
 //
-// # Protocol
+// # Package-level protocol (Evaluate)
 //
 // Each wave is a closed market. A seeded share of the meetings (both rows
 // of a pair together) is held out as the test set. A logistic model
@@ -22,6 +25,32 @@
 // is A's own decision (dec); reciprocal relevance is a match (both yes).
 // There is no urgency in this data, so the urgency-weighted sum reduces to
 // the mean. Results are per side (women, men).
+//
+// # Engine protocol (EvaluateEngine)
+//
+// The whole file is one market with one closed evening per wave (City,
+// and Request.Cities keeps every request inside its evening). In every
+// wave a seeded share of the pairs (both rows of a pair together) is
+// hidden; every other meeting is visible and becomes events (Events). One
+// Engine gets every person's Profile (sign-up fields only), records the
+// visible events of all waves and is fitted once. Hidden pairs of the
+// validation waves (11–14 by default) are the validation set, the ones
+// of the other waves the test set: each person with hidden partners is
+// one query ranking them (evaluate.Query, one-way relevance = the
+// person's own yes, reciprocal = a match). Floors (evaluate.Floors) use
+// the visible events only. The same metric code (package evaluate)
+// scores the floors, the Engine's default and the Engine with each
+// aggregator of match.Aggregators (Request.Aggregator).
+//
+// Tuning may look at the validation figures only; the test figures are
+// reported beside them and must not be used to choose anything.
+//
+// # Mapping for hosts
+//
+// [Read] and [Open] read the file (or any copy of it) into a [Table];
+// [People] and [Profile] turn its participants into market profiles with
+// sign-up fields only; [Events] turns a visible decision into the events
+// a host logs. None of them uses an internal package type.
 package dating
 
 import (
@@ -33,7 +62,6 @@ import (
 	"slices"
 
 	"github.com/twowayrec/twoway/benchmarks/metric"
-	"github.com/twowayrec/twoway/internal/speeddating"
 	"github.com/twowayrec/twoway/rank"
 	"github.com/twowayrec/twoway/sparse"
 )
@@ -76,7 +104,7 @@ type key struct{ a, b int }
 // Evaluate runs the protocol on t with the aggregators (run in the same
 // process on the same split). "random" (every partner tied) and
 // "popularity" (B's training yes-rate) are added as baselines first.
-func Evaluate(ctx context.Context, cfg Config, t *speeddating.Table, aggs []Aggregator) (*Result, error) {
+func Evaluate(ctx context.Context, cfg Config, t *Table, aggs []Aggregator) (*Result, error) {
 	if cfg.TestShare == 0 {
 		cfg.TestShare = 0.3
 	}
@@ -86,12 +114,12 @@ func Evaluate(ctx context.Context, cfg Config, t *speeddating.Table, aggs []Aggr
 	if !(cfg.TestShare > 0 && cfg.TestShare < 1) || cfg.K < 0 {
 		return nil, fmt.Errorf("dating: invalid config: TestShare %v, K %d", cfg.TestShare, cfg.K)
 	}
-	rows := t.Rows
+	rows := t.Meetings
 	if len(rows) == 0 {
 		return nil, ErrNoData
 	}
 	res := &Result{Rows: len(rows), Skipped: len(t.Skipped), K: cfg.K}
-	test := func(r *speeddating.Row) bool {
+	test := func(r *Meeting) bool {
 		a, b := min(r.IID, r.PID), max(r.IID, r.PID)
 		h := mix(cfg.Seed ^ mix(uint64(a)<<32|uint64(b)))
 		return float64(h>>11)/(1<<53) < cfg.TestShare
@@ -147,7 +175,7 @@ func Evaluate(ctx context.Context, cfg Config, t *speeddating.Table, aggs []Aggr
 		}
 		return (y + prior*priorN) / (n + priorN)
 	}
-	features := func(r *speeddating.Row, train bool) sparse.Vector {
+	features := func(r *Meeting, train bool) sparse.Vector {
 		d := b2f(r.Dec)
 		pop := rate(recv[r.PID], d, train)
 		pick := rate(gave[r.IID], d, train)
@@ -230,7 +258,7 @@ func Evaluate(ctx context.Context, cfg Config, t *speeddating.Table, aggs []Aggr
 	}
 	// Held-out rows, both directions.
 	fwd := map[key]float64{}
-	byPerson := map[int][]*speeddating.Row{}
+	byPerson := map[int][]*Meeting{}
 	for i := range rows {
 		r := &rows[i]
 		if !test(r) {
@@ -261,8 +289,8 @@ func Evaluate(ctx context.Context, cfg Config, t *speeddating.Table, aggs []Aggr
 	}
 	for _, p := range people {
 		list := byPerson[p]
-		slices.SortFunc(list, func(x, y *speeddating.Row) int { return cmp.Compare(x.PID, y.PID) })
-		var cand []*speeddating.Row
+		slices.SortFunc(list, func(x, y *Meeting) int { return cmp.Compare(x.PID, y.PID) })
+		var cand []*Meeting
 		for _, r := range list {
 			if _, ok := fwd[key{r.PID, r.IID}]; ok {
 				cand = append(cand, r)

@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/twowayrec/twoway/benchmarks/contender"
 	"github.com/twowayrec/twoway/internal/realdata"
-	"github.com/twowayrec/twoway/internal/speeddating"
 )
 
 func aggs() []Aggregator {
@@ -23,8 +22,8 @@ func aggs() []Aggregator {
 }
 
 func TestRealSpeedDating(t *testing.T) {
-	path := realdata.Require(t, speeddating.File)
-	tab, err := speeddating.Open(path)
+	path := realdata.Require(t, File)
+	tab, err := Open(path)
 	require.NoError(t, err)
 	res, err := Evaluate(context.Background(), Config{Seed: 1}, tab, aggs())
 	require.NoError(t, err)

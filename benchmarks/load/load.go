@@ -23,8 +23,8 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/twowayrec/twoway/benchmarks/dating"
 	"github.com/twowayrec/twoway/internal/realdata"
-	"github.com/twowayrec/twoway/internal/speeddating"
 	"github.com/twowayrec/twoway/market"
 )
 
@@ -49,13 +49,15 @@ func Path(dir, rel string) (string, error) {
 	return p, nil
 }
 
-// SpeedDating reads speeddating/speed_dating_waves01-14.csv.
-func SpeedDating(dir string) (*speeddating.Table, error) {
-	p, err := Path(dir, speeddating.File)
+// SpeedDating reads speeddating/speed_dating_waves01-14.csv of the data
+// directory dir ("": the one internal/realdata finds) with dating.Open. To
+// read another copy, call dating.Open(path) or dating.Read(r).
+func SpeedDating(dir string) (*dating.Table, error) {
+	p, err := Path(dir, dating.File)
 	if err != nil {
 		return nil, err
 	}
-	return speeddating.Open(p)
+	return dating.Open(p)
 }
 
 // PostingsDir is the directory of the Chinese job postings.

@@ -113,7 +113,7 @@ func TestRealData(t *testing.T) {
 	assert.InDelta(t, 0.36, float64(zero)/float64(len(rates)), 0.03)
 	tab, err := SpeedDating("")
 	require.NoError(t, err)
-	assert.Greater(t, len(tab.Rows), 5000)
+	assert.Greater(t, len(tab.Meetings), 5000)
 	ps, reps, err := Postings("")
 	require.NoError(t, err)
 	assert.Len(t, reps, 6)
