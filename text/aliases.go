@@ -1,9 +1,13 @@
 package text
 
+// en names an entry's English display form.
+func en(name string) map[Language]string { return map[Language]string{English: name} }
+
 // aliases is the hand-written part of the default vocabulary: spellings
 // that folding alone cannot unite (abbreviations, Chinese and English names
-// of one skill). It is applied after the generated skills.tsv and
-// overrides it.
+// of one skill), the English display names of skills whose identity is a
+// Chinese term, and common English skills the Chinese postings lack. It is
+// applied after the generated skills.tsv and overrides it.
 var aliases = []Entry{
 	{Canonical: "go", Variants: []string{"golang", "go语言", "go lang"}},
 	{Canonical: "kubernetes", Variants: []string{"k8s", "kubernete", "kube"}},
@@ -31,20 +35,20 @@ var aliases = []Entry{
 	{Canonical: "tensorflow", Variants: []string{"tf"}},
 	{Canonical: "pytorch", Variants: []string{"torch"}},
 	{Canonical: "scikit-learn", Variants: []string{"sklearn"}},
-	{Canonical: "机器学习", Variants: []string{"ml", "machine learning"}},
-	{Canonical: "深度学习", Variants: []string{"dl", "deep learning"}},
-	{Canonical: "人工智能", Variants: []string{"ai", "artificial intelligence"}},
-	{Canonical: "自然语言处理", Variants: []string{"nlp", "natural language processing"}},
-	{Canonical: "计算机视觉", Variants: []string{"cv", "computer vision"}},
-	{Canonical: "数据分析", Variants: []string{"data analysis", "数据分析能力"}},
-	{Canonical: "数据挖掘", Variants: []string{"data mining"}},
-	{Canonical: "大数据", Variants: []string{"big data", "bigdata"}},
-	{Canonical: "商业智能", Variants: []string{"bi"}},
-	{Canonical: "数据仓库", Variants: []string{"数仓", "data warehouse", "dw"}},
-	{Canonical: "爬虫", Variants: []string{"网络爬虫", "crawler", "spider"}},
-	{Canonical: "微服务", Variants: []string{"微服务架构", "microservice", "microservices"}},
-	{Canonical: "分布式", Variants: []string{"分布式技术", "分布式系统"}},
-	{Canonical: "多线程", Variants: []string{"multithreading", "并发编程"}},
+	{Canonical: "机器学习", Names: en("machine learning"), Variants: []string{"ml", "machine learning"}},
+	{Canonical: "深度学习", Names: en("deep learning"), Variants: []string{"dl", "deep learning"}},
+	{Canonical: "人工智能", Names: en("ai"), Variants: []string{"ai", "artificial intelligence"}},
+	{Canonical: "自然语言处理", Names: en("nlp"), Variants: []string{"nlp", "natural language processing"}},
+	{Canonical: "计算机视觉", Names: en("computer vision"), Variants: []string{"cv", "computer vision"}},
+	{Canonical: "数据分析", Names: en("data analysis"), Variants: []string{"data analysis", "data analytics", "数据分析能力"}},
+	{Canonical: "数据挖掘", Names: en("data mining"), Variants: []string{"data mining"}},
+	{Canonical: "大数据", Names: en("big data"), Variants: []string{"big data", "bigdata"}},
+	{Canonical: "商业智能", Names: en("business intelligence"), Variants: []string{"bi", "business intelligence"}},
+	{Canonical: "数据仓库", Names: en("data warehouse"), Variants: []string{"数仓", "data warehouse", "data warehousing", "dw"}},
+	{Canonical: "爬虫", Names: en("web crawling"), Variants: []string{"网络爬虫", "crawler", "web crawler", "web crawling", "web scraping", "spider"}},
+	{Canonical: "微服务", Names: en("microservices"), Variants: []string{"微服务架构", "microservice", "microservices"}},
+	{Canonical: "分布式", Names: en("distributed systems"), Variants: []string{"分布式技术", "分布式系统", "distributed systems", "distributed system"}},
+	{Canonical: "多线程", Names: en("multithreading"), Variants: []string{"multithreading", "并发编程"}},
 	{Canonical: "linux", Variants: []string{"unix"}},
 	{Canonical: "git", Variants: []string{"github", "gitlab"}},
 	{Canonical: "excel", Variants: []string{"ms excel"}},
@@ -54,8 +58,57 @@ var aliases = []Entry{
 	{Canonical: "hadoop", Variants: []string{"hdfs"}},
 	{Canonical: "spark", Variants: []string{"pyspark", "spark sql", "sparksql"}},
 	{Canonical: "rabbitmq", Variants: []string{"rabbit mq"}},
-	{Canonical: "消息队列", Variants: []string{"mq", "message queue"}},
-	{Canonical: "自动化测试", Variants: []string{"test automation"}},
-	{Canonical: "前端开发", Variants: []string{"web前端", "前端"}},
-	{Canonical: "后端开发", Variants: []string{"后台开发", "后端", "服务端开发"}},
+	{Canonical: "消息队列", Names: en("message queue"), Variants: []string{"mq", "message queue", "message queues"}},
+	{Canonical: "自动化测试", Names: en("test automation"), Variants: []string{"test automation", "automated testing"}},
+	{Canonical: "前端开发", Names: en("frontend development"), Variants: []string{"web前端", "前端", "frontend development"}},
+	{Canonical: "后端开发", Names: en("backend development"), Variants: []string{"后台开发", "后端", "服务端开发", "backend development"}},
+
+	// Chinese terms of skills.tsv that English text names too.
+	{Canonical: "统计", Names: en("statistics"), Variants: []string{"统计学", "statistics"}},
+	{Canonical: "数据库", Names: en("databases"), Variants: []string{"database", "databases"}},
+	{Canonical: "算法", Names: en("algorithms"), Variants: []string{"algorithm", "algorithms"}},
+	{Canonical: "英语", Names: en("english"), Variants: []string{"english"}},
+	{Canonical: "可视化", Names: en("data visualization"), Variants: []string{"数据可视化", "data visualization", "data visualisation"}},
+	// Compounds the tokenizer keeps whole: "Power BI" is not BI, "CI/CD"
+	// not CI and CD.
+	{Canonical: "power bi", Variants: []string{"powerbi"}},
+	{Canonical: "ci/cd", Variants: []string{"cicd", "持续集成"}},
+	{Canonical: "a/b testing", Names: map[Language]string{Chinese: "a/b测试"}, Variants: []string{"a/b test", "a/b tests", "ab testing", "ab test", "a/b测试", "ab测试"}},
+	{Canonical: "idea", Variants: []string{"intellij idea", "intellij"}},
+	// English skills common in English postings.
+	{Canonical: "aws", Variants: []string{"amazon web services"}},
+	{Canonical: "gcp", Variants: []string{"google cloud", "google cloud platform"}},
+	{Canonical: "azure", Variants: []string{"microsoft azure"}},
+	{Canonical: "terraform"},
+	{Canonical: "jenkins"},
+	{Canonical: "ansible"},
+	{Canonical: "prometheus"},
+	{Canonical: "grafana"},
+	{Canonical: "jira"},
+	{Canonical: "figma"},
+	{Canonical: "tableau"},
+	{Canonical: "looker"},
+	{Canonical: "dbt"},
+	{Canonical: "airflow", Variants: []string{"apache airflow"}},
+	{Canonical: "snowflake"},
+	{Canonical: "kotlin"},
+	{Canonical: "swift"},
+	{Canonical: "rust"},
+	{Canonical: "ruby"},
+	{Canonical: "ruby on rails", Variants: []string{"rails"}},
+	{Canonical: "pandas"},
+	{Canonical: "graphql"},
+	{Canonical: "redux"},
+	{Canonical: "fastapi"},
+	{Canonical: "selenium"},
+	{Canonical: "opencv"},
+	{Canonical: "grpc"},
+	{Canonical: "powershell"},
+	{Canonical: "scrapy"},
+	{Canonical: "ios"},
+	{Canonical: "sap"},
+	{Canonical: "salesforce"},
+	{Canonical: "photoshop"},
+	{Canonical: "agile"},
+	{Canonical: "scrum"},
 }

@@ -18,6 +18,12 @@ var englishStopWords = []string{
 	"his", "she", "her", "they", "them", "their", "its", "not", "no", "yes", "all", "any", "some",
 	"such", "very", "also", "just", "only", "etc", "e.g", "i.e", "via", "per", "more", "most",
 	"other", "each", "both", "either", "neither", "up", "down", "out", "off",
+	// contractions, which the tokenizer keeps whole (possessive 's is cut)
+	"don't", "doesn't", "didn't", "isn't", "aren't", "wasn't", "weren't", "can't", "cannot", "won't",
+	"wouldn't", "shouldn't", "couldn't", "haven't", "hasn't", "hadn't", "mustn't", "i'm", "i've", "i'd",
+	"i'll", "we're", "we've", "we'll", "we'd", "you're", "you've", "you'll", "you'd", "they're", "they've",
+	"they'll", "they'd", "it's", "that's", "there's", "here's", "what's", "let's", "he's", "she's", "who's",
+	"where's", "how's",
 }
 
 // defaultStopWords returns the built-in stop-word set: gse's embedded

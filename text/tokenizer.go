@@ -74,9 +74,10 @@ type Tokenizer struct {
 
 // tokScratch holds per-call buffers.
 type tokScratch struct {
-	raw []rawToken
-	key []byte
-	han []byte
+	raw  []rawToken
+	key  []byte
+	han  []byte
+	lang Language // of the text being tokenised, "" until senseFits asks
 }
 
 // rawToken is a piece before normalisation.
@@ -200,6 +201,7 @@ func containsString(l []string, s string) bool {
 // is followed by the vocabulary terms among its pieces ("python", "爬虫").
 func (t *Tokenizer) each(s string, parts bool, emit func(Token)) {
 	sc := t.scratch.Get().(*tokScratch)
+	sc.lang = ""
 	sc.raw = t.split(sc, sc.raw[:0], s)
 	t.normalise(sc, s, parts || t.search, emit)
 	clear(sc.raw) // drop references to s
@@ -213,6 +215,9 @@ func (t *Tokenizer) normalise(sc *tokScratch, s string, parts bool, emit func(To
 	raw := sc.raw
 	for i := 0; i < len(raw); {
 		best, entry := t.match(sc, s, i, len(raw))
+		if best == i && !t.senseFits(sc, s, i) {
+			best = -1 // "go live", "excel at": the common word, not the skill
+		}
 		if best < 0 {
 			if _, stop := t.stop[raw[i].term]; !stop {
 				emit(Token{Term: raw[i].term, Start: raw[i].start, End: raw[i].end})
@@ -223,8 +228,13 @@ func (t *Tokenizer) normalise(sc *tokScratch, s string, parts bool, emit func(To
 			i++
 			continue
 		}
-		emit(Token{Term: t.vocab.entries[entry].Canonical, Start: raw[i].start, End: raw[best].end, Skill: true})
+		whole := t.vocab.entries[entry].Canonical
+		emit(Token{Term: whole, Start: raw[i].start, End: raw[best].end, Skill: true})
 		if parts && best > i {
+			latin := true
+			for j := i; j <= best; j++ {
+				latin = latin && raw[j].term[0] < utf8.RuneSelf
+			}
 			for j := i; j <= best; {
 				limit := best + 1
 				if j == i {
@@ -235,7 +245,12 @@ func (t *Tokenizer) normalise(sc *tokScratch, s string, parts bool, emit func(To
 					j++
 					continue
 				}
-				emit(Token{Term: t.vocab.entries[e].Canonical, Start: raw[j].start, End: raw[b].end, Skill: true, part: true})
+				// The parts of an English phrase count only when they are
+				// words of its term: "Spring Boot" → spring, but "Power BI"
+				// is not BI and "web crawler" not web.
+				if part := t.vocab.entries[e].Canonical; !latin || hasWord(whole, part) {
+					emit(Token{Term: part, Start: raw[j].start, End: raw[b].end, Skill: true, part: true})
+				}
 				j = b + 1
 			}
 		}
@@ -243,6 +258,22 @@ func (t *Tokenizer) normalise(sc *tokScratch, s string, parts bool, emit func(To
 			t.hanParts(sc, s, raw[i].start, raw[best].end, emit)
 		}
 		i = best + 1
+	}
+}
+
+// hasWord reports whether w is one of the space-separated words of s, or
+// a run of them ("spring" in "spring boot").
+func hasWord(s, w string) bool {
+	for i := 0; ; {
+		k := strings.Index(s[i:], w)
+		if k < 0 {
+			return false
+		}
+		a, b := i+k, i+k+len(w)
+		if (a == 0 || s[a-1] == ' ') && (b == len(s) || s[b] == ' ') {
+			return true
+		}
+		i = a + 1
 	}
 }
 
@@ -454,6 +485,52 @@ func (t *Tokenizer) word(dst []rawToken, s string, i int) ([]rawToken, int) {
 				return t.emitWord(dst, s, start, j, lower), j
 			}
 			return t.emitWord(dst, s, start, k, lower), k
+		case f == '&' && letters > 0:
+			// R&D, Q&A, AT&T are one term, also as R&amp;D in crawled HTML.
+			k := j + n
+			if strings.HasPrefix(s[j:], "&amp;") {
+				k = j + len("&amp;")
+			}
+			e := asciiLetters(s, k)
+			if j-start > 3 || e == k || e-k > 3 || asciiLetters(s, start) != j || (e < len(s) && isWordAt(s, e)) {
+				return t.emitWord(dst, s, start, j, lower), j
+			}
+			if k-j > 1 || hasUpper(s[k:e]) {
+				lower = false
+			}
+			letters += e - k
+			j = e
+			continue
+		case f == '/' && letters > 0 && j+1 < len(s) && isWordAt(s, j+1):
+			// A/B, CI/CD, TCP/IP, C/S are one term when the vocabulary
+			// or the list of slash compounds knows it; Java/Python is two.
+			e := j + 1
+			for e < len(s) && (isASCIIAlnum(s[e])) {
+				e++
+			}
+			if !t.slashCompound(s[start:e]) {
+				return t.emitWord(dst, s, start, j, lower), j
+			}
+			if hasUpper(s[j:e]) {
+				lower = false
+			}
+			letters += e - j - 1
+			j = e
+			continue
+		case (r == '\'' || r == '’') && letters > 0 && j+n < len(s) && isLetterAt(s, j+n):
+			// bachelor's → bachelor; don't, o'reilly stay whole (with an
+			// ASCII apostrophe), so that stop words can drop don't.
+			e := asciiLetters(s, j+n)
+			if e > j+n && (e == len(s) || !isWordAt(s, e)) {
+				if e == j+n+1 && (s[j+n] == 's' || s[j+n] == 'S') && !possessiveStop(s[start:j]) {
+					return t.emitWord(dst, s, start, j, lower), e
+				}
+				if r != '\'' || hasUpper(s[j:e]) {
+					lower = false
+				}
+				return t.emitWord(dst, s, start, e, lower), e
+			}
+			return t.emitWord(dst, s, start, j, lower), j
 		default:
 			return t.emitWord(dst, s, start, j, lower), j
 		}
@@ -473,8 +550,16 @@ func (t *Tokenizer) emitWord(dst []rawToken, s string, a, b int, lower bool) []r
 	if !lower {
 		var sb strings.Builder
 		sb.Grow(b - a)
-		for _, r := range term {
+		for i := 0; i < len(term); {
+			r, n := utf8.DecodeRuneInString(term[i:])
+			switch {
+			case r == '’':
+				r = '\''
+			case r == '&' && strings.HasPrefix(term[i:], "&amp;"):
+				n = len("&amp;")
+			}
 			sb.WriteRune(foldRune(r))
+			i += n
 		}
 		term = sb.String()
 	}
@@ -482,6 +567,71 @@ func (t *Tokenizer) emitWord(dst []rawToken, s string, a, b int, lower bool) []r
 		return dst
 	}
 	return append(dst, rawToken{term: term, start: a, end: b})
+}
+
+// slashCompounds are terms written with a slash that are one thing, not
+// two: A/B (testing), B/S and C/S (architectures, not the C language),
+// I/O, N/A, W/O, 24/7. Compounds the vocabulary knows (CI/CD, TCP/IP) are
+// kept whole as well.
+var slashCompounds = map[string]bool{"a/b": true, "b/s": true, "c/s": true, "i/o": true, "n/a": true, "w/o": true, "24/7": true}
+
+// slashCompound reports whether the word w, which holds one slash, is one
+// term (see slashCompounds). It does not allocate.
+func (t *Tokenizer) slashCompound(w string) bool {
+	var buf [32]byte
+	key := buf[:0]
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		switch {
+		case c == '.' || c == '-' || c == '_':
+			continue
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		case c >= utf8.RuneSelf:
+			return false
+		}
+		if len(key) == cap(key) {
+			return false
+		}
+		key = append(key, c)
+	}
+	if slashCompounds[string(key)] {
+		return true
+	}
+	_, ok := t.vocab.keys[string(key)]
+	return ok
+}
+
+// possessiveStop reports whether w + "'s" is a contraction the stop words
+// drop whole (it's, that's, let's) rather than a possessive.
+func possessiveStop(w string) bool {
+	switch strings.ToLower(w) {
+	case "it", "that", "there", "here", "what", "let", "he", "she", "who", "where", "how":
+		return true
+	}
+	return false
+}
+
+// asciiLetters returns the end of the run of ASCII letters at s[i:].
+func asciiLetters(s string, i int) int {
+	for i < len(s) && ('a' <= s[i] && s[i] <= 'z' || 'A' <= s[i] && s[i] <= 'Z') {
+		i++
+	}
+	return i
+}
+
+func isASCIIAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+// hasUpper reports whether s holds an ASCII capital letter.
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
 }
 
 // isListMarker reports whether the number s[a:b] numbers a list item:

@@ -5,10 +5,12 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -20,11 +22,56 @@ import (
 //go:embed skills.tsv
 var skillsTSV string
 
+// Language is a language skills are shown in: [Chinese] or [English].
+type Language string
+
+// The languages of [Vocabulary.Display].
+const (
+	Chinese Language = "zh"
+	English Language = "en"
+)
+
+// DetectLanguage returns the language a text is written in: [Chinese] when
+// Chinese ideographs are at least half as many as Latin-script words (a
+// Chinese sentence names its English skills in Latin letters: "熟悉Java、
+// Spring Boot" is Chinese), [English] otherwise, and Chinese for a text
+// with neither.
+func DetectLanguage(s string) Language {
+	han, words := 0, 0
+	inWord := false
+	for _, r := range s {
+		switch f := foldRune(r); {
+		case isHan(f):
+			han++
+			inWord = false
+		case isWordRune(f) && unicode.IsLetter(f):
+			if !inWord {
+				words++
+			}
+			inWord = true
+		default:
+			inWord = false
+		}
+	}
+	if words > 0 && 2*han < words {
+		return English
+	}
+	return Chinese
+}
+
 // Entry is one canonical skill or job term with the spellings that mean it.
 type Entry struct {
-	// Canonical is the term every variant maps to: lower case, half-width,
-	// words separated by one space ("spring boot", "c++", "机器学习").
+	// Canonical is the term every variant maps to, the skill's identity
+	// in content vectors and profiles: lower case, half-width, words
+	// separated by one space ("spring boot", "c++", "机器学习"). A skill
+	// first known from Chinese postings keeps its Chinese term as its
+	// identity; Names gives it an English display form.
 	Canonical string `json:"canonical"`
+	// Names are display forms per language ("machine learning" in
+	// English for 机器学习), read by [Vocabulary.Display]; a language not
+	// listed shows Canonical. Names are not spellings: list them in
+	// Variants as well when text may spell the skill so.
+	Names map[Language]string `json:"names,omitempty"`
 	// Variants are other spellings ("SpringBoot", "Spring-Boot"). Case,
 	// width, spaces, hyphens, underscores and dots never matter (see
 	// [Fold]), so "Spring Boot" need not be listed beside "springboot".
@@ -73,6 +120,17 @@ func NewVocabulary(entries []Entry) (*Vocabulary, error) {
 		}
 		ent := &v.entries[k]
 		ent.Postings += e.Postings
+		for lang, name := range e.Names {
+			if !utf8.ValidString(name) {
+				return nil, fmt.Errorf("%w: entry %d (%s): Names[%s] %q", ErrVocabulary, i, c, lang, name)
+			}
+			if name = Clean(name); name != "" {
+				if ent.Names == nil {
+					ent.Names = map[Language]string{}
+				}
+				ent.Names[lang] = name
+			}
+		}
 		for _, s := range append([]string{c}, e.Variants...) {
 			key := Fold(s)
 			if key == "" {
@@ -185,6 +243,24 @@ func (v *Vocabulary) Known(term string) bool {
 	return ok && v.entries[k].Canonical == term
 }
 
+// Display returns how term is shown to a reader of lang: the entry's
+// name in lang when it has one ("machine learning" for 机器学习 in
+// English), else its canonical term. term may be any spelling v knows
+// ("ML" shows as "machine learning" in English and 机器学习 in Chinese);
+// a term v does not know is returned [Clean]ed. Matching never depends on
+// the display form: every spelling of a skill has one canonical term.
+func (v *Vocabulary) Display(term string, lang Language) string {
+	k, ok := v.keys[Fold(term)]
+	if !ok {
+		return Clean(term)
+	}
+	e := &v.entries[k]
+	if name, ok := e.Names[lang]; ok {
+		return name
+	}
+	return e.Canonical
+}
+
 // Len returns the number of canonical terms.
 func (v *Vocabulary) Len() int { return len(v.entries) }
 
@@ -192,7 +268,7 @@ func (v *Vocabulary) Len() int { return len(v.entries) }
 func (v *Vocabulary) Entries() []Entry {
 	out := make([]Entry, len(v.entries))
 	for i, e := range v.entries {
-		out[i] = Entry{Canonical: e.Canonical, Variants: slices.Clone(e.Variants), Postings: e.Postings}
+		out[i] = Entry{Canonical: e.Canonical, Names: maps.Clone(e.Names), Variants: slices.Clone(e.Variants), Postings: e.Postings}
 	}
 	return out
 }
