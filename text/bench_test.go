@@ -160,3 +160,34 @@ func BenchmarkTokenizeInterleaved(b *testing.B) {
 	b.ReportMetric(mb/tPipe.Seconds(), "pipeline-MB/s")
 	b.ReportMetric(tGse.Seconds()/tPipe.Seconds(), "pipeline/gse")
 }
+
+// BenchmarkExtractSkills extracts the skills of every zhilian posting
+// (dictionary matches plus five TF-IDF keywords each), one pass per
+// iteration.
+func BenchmarkExtractSkills(b *testing.B) {
+	posts := readZhilian(b)
+	tk := DefaultTokenizer()
+	docs := make([][]string, len(posts))
+	var size int64
+	for i, p := range posts {
+		docs[i] = tk.Terms(p.JobDetail)
+		size += int64(len(p.JobDetail))
+	}
+	w, err := FitWeighting(docs, WeightingConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	skills := 0
+	for b.Loop() {
+		skills = 0
+		for _, p := range posts {
+			skills += len(ExtractSkills(tk, w, p.JobDetail, 5))
+		}
+	}
+	if skills == 0 {
+		b.Fatal("no skills")
+	}
+	b.ReportMetric(float64(skills)/float64(len(posts)), "skills/posting")
+}

@@ -33,11 +33,12 @@ func ExtractSkills(tk *Tokenizer, w *Weighting, s string, keywords int) []string
 		return skills
 	}
 	added := 0
+	var lower string // s with ASCII letters lower-cased, for writtenAsName
 	for _, kw := range w.Keywords(terms, len(terms)) {
 		if added == keywords {
 			break
 		}
-		if containsString(skills, kw) || !tk.looksLikeSkill(kw, s) {
+		if containsString(skills, kw) || !tk.looksLikeSkill(kw, s, &lower) {
 			continue
 		}
 		skills = append(skills, kw)
@@ -47,12 +48,13 @@ func ExtractSkills(tk *Tokenizer, w *Weighting, s string, keywords int) []string
 }
 
 // looksLikeSkill reports whether the keyword kw of s looks like a skill
-// (see ExtractSkills).
-func (t *Tokenizer) looksLikeSkill(kw, s string) bool {
+// (see ExtractSkills). *lower caches s with ASCII letters lower-cased.
+func (t *Tokenizer) looksLikeSkill(kw, s string, lower *string) bool {
 	if utf8.RuneCountInString(kw) < 2 || isNumber(kw) || notSkillWords[kw] || places[kw] {
 		return false
 	}
-	if _, known := t.vocab.Lookup(kw); known {
+	var buf [64]byte
+	if _, known := t.vocab.lookupKey(appendFolded(buf[:0], kw)); known {
 		return false
 	}
 	if strings.IndexFunc(kw, isHan) >= 0 {
@@ -77,17 +79,35 @@ func (t *Tokenizer) looksLikeSkill(kw, s string) bool {
 	if digits > 0 { // vue3, web3, but not q3
 		return letters >= 2
 	}
-	return writtenAsName(s, kw)
+	if *lower == "" {
+		*lower = asciiLower(s)
+	}
+	return writtenAsName(s, *lower, kw)
+}
+
+// asciiLower returns s with its ASCII capitals lower-cased (byte offsets
+// unchanged).
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // writtenAsName reports whether the ASCII word kw (lower case) occurs in s
-// with a capital inside it or in capitals (GraphQL, SAP), or capitalised
-// away from the start of a sentence (Kotlin).
-func writtenAsName(s, kw string) bool {
-	for i := 0; i+len(kw) <= len(s); i++ {
-		if !strings.EqualFold(s[i:i+len(kw)], kw) {
-			continue
+// (lower is s through asciiLower) with a capital inside it or in capitals
+// (GraphQL, SAP), or capitalised away from the start of a sentence
+// (Kotlin).
+func writtenAsName(s, lower, kw string) bool {
+	for i := 0; ; i += len(kw) {
+		k := strings.Index(lower[i:], kw)
+		if k < 0 {
+			return false
 		}
+		i += k
 		if (i > 0 && isWordBefore(s, i)) || (i+len(kw) < len(s) && isWordAt(s, i+len(kw))) {
 			continue
 		}
@@ -96,7 +116,6 @@ func writtenAsName(s, kw string) bool {
 			return true
 		}
 	}
-	return false
 }
 
 // nounTags are gse's part-of-speech tags of nouns that may name a skill
