@@ -10,6 +10,7 @@ import (
 var fuzzSeeds = []string{
 	"熟悉SpringBoot/MyBatis框架", "C++、C#、Node.js、.NET、Vue3、K8s", "１、ＪＡＶＡ ②Python3.8",
 	"<p>&nbsp;数据分析&amp;</p>", "\xff\xfe\x80熟悉", "a+b c++ #", ".", "&#x4e2d;", "", "中华人民共和国", "⾯试⼊职⺟",
+	"R&D, R&amp;D, AT&T; CI/CD A/B tests C/C++", "bachelor's don’t it's", "go live in Go; excel at Excel, IDEA",
 }
 
 // FuzzTokenizer checks that any bytes tokenise without panicking into
