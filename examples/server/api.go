@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -9,8 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,25 +23,37 @@ import (
 	"github.com/twowayrec/twoway/match"
 )
 
-// maxIDLen bounds a profile ID in a URL path.
-const maxIDLen = 256
-
 // maxN bounds how many recommendations one request may ask for.
 const maxN = 500
 
+// The routes. The fuzz tests route paths through the same patterns.
+const (
+	routeHealth      = "GET /healthz"
+	routeMetrics     = "GET /metrics"
+	routeRecommend   = "GET /v1/recommendations/{id}"
+	routeExplain     = "GET /v1/explanations/{requester}/{candidate}"
+	routeUpsert      = "PUT /v1/profiles"
+	routeRemove      = "DELETE /v1/profiles/{id}"
+	routeRecord      = "POST /v1/events"
+	routeRefit       = "POST /v1/refit"
+	routeSnapshotNow = "POST /v1/snapshot"
+)
+
 // routes builds the API. Reads (recommendations, explanations, health,
-// metrics) are open; everything that changes the Engine needs the token.
+// metrics) are open, but a recommendation is counted in the exposure
+// ledger only for a caller with the token; everything that changes the
+// Engine needs the token.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.health)
-	mux.HandleFunc("GET /metrics", s.metricsHandler)
-	mux.HandleFunc("GET /v1/recommendations/{id}", s.recommend)
-	mux.HandleFunc("GET /v1/explanations/{requester}/{candidate}", s.explain)
-	mux.Handle("PUT /v1/profiles", s.admin(s.upsert))
-	mux.Handle("DELETE /v1/profiles/{id}", s.admin(s.remove))
-	mux.Handle("POST /v1/events", s.admin(s.record))
-	mux.Handle("POST /v1/refit", s.admin(s.refit))
-	mux.Handle("POST /v1/snapshot", s.admin(s.snapshot))
+	mux.HandleFunc(routeHealth, s.health)
+	mux.HandleFunc(routeMetrics, s.metricsHandler)
+	mux.HandleFunc(routeRecommend, s.recommend)
+	mux.HandleFunc(routeExplain, s.explain)
+	mux.Handle(routeUpsert, s.admin(s.upsert))
+	mux.Handle(routeRemove, s.admin(s.remove))
+	mux.Handle(routeRecord, s.admin(s.record))
+	mux.Handle(routeRefit, s.admin(s.refit))
+	mux.Handle(routeSnapshotNow, s.admin(s.snapshot))
 	return s.observe(mux)
 }
 
@@ -59,22 +73,35 @@ func errorf(status int, format string, args ...any) *apiError {
 	return &apiError{Status: status, Message: fmt.Sprintf(format, args...)}
 }
 
+// bearer reports whether r carries the right bearer token (authorized)
+// and whether it carries an Authorization header at all (presented). The
+// comparison is of SHA-256 digests with subtle.ConstantTimeCompare, so its
+// time depends neither on where the tokens differ nor on their lengths.
+func (s *Server) bearer(r *http.Request) (authorized, presented bool) {
+	auth := r.Header.Get("Authorization")
+	token, ok := strings.CutPrefix(auth, "Bearer ")
+	got := sha256.Sum256([]byte(token))
+	return subtle.ConstantTimeCompare(got[:], s.tokenSum[:]) == 1 && ok, auth != ""
+}
+
+// unauthorized answers 401 for a request without the right token.
+func (s *Server) unauthorized(w http.ResponseWriter, presented bool, why string) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="twoway"`)
+	msg := "wrong bearer token"
+	if !presented {
+		msg = "missing bearer token (Authorization: Bearer <token>)"
+	}
+	if why != "" {
+		msg += ": " + why
+	}
+	s.fail(w, errorf(http.StatusUnauthorized, "%s", msg))
+}
+
 // admin requires the bearer token before h sees the request (and its body).
-// The comparison is of SHA-256 digests with subtle.ConstantTimeCompare, so
-// its time depends neither on where the tokens differ nor on their lengths.
 func (s *Server) admin(h http.HandlerFunc) http.Handler {
-	want := sha256.Sum256([]byte(s.cfg.Token))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		auth := r.Header.Get("Authorization")
-		token, ok := strings.CutPrefix(auth, "Bearer ")
-		got := sha256.Sum256([]byte(token))
-		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 || !ok {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="twoway"`)
-			msg := "wrong bearer token"
-			if auth == "" {
-				msg = "missing bearer token (Authorization: Bearer <token>)"
-			}
-			s.fail(w, errorf(http.StatusUnauthorized, "%s", msg))
+		if ok, presented := s.bearer(r); !ok {
+			s.unauthorized(w, presented, "")
 			return
 		}
 		h(w, r)
@@ -82,7 +109,7 @@ func (s *Server) admin(h http.HandlerFunc) http.Handler {
 }
 
 // readJSON decodes the request body into dst: JSON media type, at most
-// MaxBodyBytes, valid UTF-8, one value with only known fields.
+// MaxBodyBytes, then decodeJSON's checks.
 func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, dst any) *apiError {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -98,52 +125,39 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, dst any) *apiE
 		}
 		return errorf(http.StatusBadRequest, "reading the request body: %v", err)
 	}
-	if !utf8.Valid(body) {
-		return errorf(http.StatusBadRequest, "request body is not valid UTF-8 (first bad byte at offset %d)", firstInvalid(body))
+	return decodeJSON(body, dst)
+}
+
+// checkPathID returns why id cannot name a profile in a URL path of this
+// API, or nil: the library's rules for IDs (not empty, valid UTF-8, at most
+// market.MaxIDLen bytes), and not "." or ".." (net/http cleans those path
+// segments away, so such a profile could never be read or deleted). Any
+// other byte may be sent percent-encoded ("/" as %2F).
+func checkPathID(id string) error {
+	if err := market.CheckID(id); err != nil {
+		return err
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		var syn *json.SyntaxError
-		var typ *json.UnmarshalTypeError
-		switch {
-		case errors.Is(err, io.EOF):
-			return errorf(http.StatusBadRequest, "bad JSON: empty body")
-		case errors.As(err, &syn):
-			return errorf(http.StatusBadRequest, "bad JSON at offset %d: %v", syn.Offset, err)
-		case errors.As(err, &typ):
-			return errorf(http.StatusBadRequest, "bad JSON: field %q: want %s, got JSON %s", typ.Field, typ.Type, typ.Value)
-		default:
-			return errorf(http.StatusBadRequest, "bad JSON: %v", err)
-		}
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errorf(http.StatusBadRequest, "bad JSON: data after the first value")
+	if id == "." || id == ".." {
+		return errUnroutableID
 	}
 	return nil
 }
 
-func firstInvalid(b []byte) int {
-	for i := 0; i < len(b); {
-		r, n := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && n <= 1 {
-			return i
-		}
-		i += n
-	}
-	return -1
-}
+// errUnroutableID: an ID that no URL path can carry.
+var errUnroutableID = errors.New(`"." and ".." cannot be used in a URL path`)
 
 // pathID returns the path value name as a profile ID, checked.
 func pathID(r *http.Request, name string) (string, *apiError) {
 	id := r.PathValue(name)
-	switch {
-	case id == "":
+	switch err := checkPathID(id); {
+	case errors.Is(err, market.ErrEmptyID):
 		return "", errorf(http.StatusBadRequest, "empty %s", name)
-	case len(id) > maxIDLen:
-		return "", errorf(http.StatusBadRequest, "%s longer than %d bytes", name, maxIDLen)
-	case !utf8.ValidString(id):
+	case errors.Is(err, market.ErrIDTooLong):
+		return "", errorf(http.StatusBadRequest, "%s longer than %d bytes", name, market.MaxIDLen)
+	case errors.Is(err, market.ErrInvalidUTF8):
 		return "", errorf(http.StatusBadRequest, "%s is not valid UTF-8", name)
+	case err != nil:
+		return "", errorf(http.StatusBadRequest, "%s %q: %v", name, id, err)
 	}
 	return id, nil
 }
@@ -170,17 +184,26 @@ func (s *Server) fail(w http.ResponseWriter, e *apiError) {
 }
 
 // engineError maps an Engine error to an answer: bad input is 4xx, and
-// only the server's own failures are 5xx.
+// only the server's own failures are 5xx. A bad record of a batch names
+// its position, ID and field; it is 400 when a field breaks a rule of form
+// that the URL paths share (an ID of more than market.MaxIDLen bytes, empty
+// or not UTF-8) or a time outside [market.MinTime, market.MaxTime), and
+// 422 when a well-formed record is refused (an unknown participant, both
+// on one side, a side change, a minimum above its maximum, …).
 func engineError(err error) *apiError {
 	var batch *twoway.BatchError
 	var field *market.FieldError
 	switch {
+	case errors.As(err, &field):
+		e := errorf(fieldStatus(field), "%v", err)
+		if errors.As(err, &batch) {
+			e.Index = &batch.Index
+		}
+		e.Record, e.Field = field.ID, field.Field
+		return e
 	case errors.As(err, &batch):
 		e := errorf(http.StatusUnprocessableEntity, "%v", err)
 		e.Index = &batch.Index
-		if errors.As(err, &field) {
-			e.Record, e.Field = field.ID, field.Field
-		}
 		return e
 	case errors.Is(err, twoway.ErrUnknownRequester):
 		return errorf(http.StatusNotFound, "%v", err)
@@ -198,29 +221,80 @@ func engineError(err error) *apiError {
 	}
 }
 
-// health answers 200 when the real-time store answers, 503 (degraded) when
-// it does not: the server still serves, without real-time features.
+// fieldStatus is the status of a record refused for one of its fields
+// (see engineError).
+func fieldStatus(f *market.FieldError) int {
+	for _, form := range []error{market.ErrIDTooLong, market.ErrEmptyID, market.ErrInvalidUTF8,
+		market.ErrTimeRange, market.ErrZeroTime, errUnroutableID} {
+		if errors.Is(f.Err, form) {
+			return http.StatusBadRequest
+		}
+	}
+	return http.StatusUnprocessableEntity
+}
+
+// health answers GET /healthz: 200 {"status": "ok"} when the Engine
+// answers its self-check (twoway.Engine.Ping) within HealthTimeout, the
+// real-time store answers, and the counters in it are complete; 503 with
+// the reason otherwise. The status is the worst of: "stalled" (the Engine
+// did not finish its probe: requests may hang), "degraded" (Redis is
+// unavailable: recommendations are served without real-time features) and
+// "rebuilding" (Redis lost its data and the counters are being replayed
+// from the log). The Engine's probe and Redis's ping run side by side.
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
-	resp := healthResponse{Status: "ok", Realtime: "memory"}
-	status := http.StatusOK
+	ectx, cancel := context.WithTimeout(r.Context(), s.cfg.HealthTimeout)
+	defer cancel()
+	pinged := make(chan error, 1)
+	go func() { pinged <- s.engine.Ping(ectx) }() // Ping returns by ectx's deadline
+
+	resp := healthResponse{Status: "ok", Engine: "ok", Realtime: "memory"}
+	if s.cfg.Engine.Realtime != nil {
+		resp.Realtime = "the embedding program's store"
+	}
+	redisDown, rebuilding := false, false
 	if s.store != nil {
-		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RedisTimeout)
-		defer cancel()
-		if err := s.store.Ping(ctx); err != nil {
-			resp.Status = "degraded"
+		rctx, rcancel := context.WithTimeout(r.Context(), s.cfg.RedisTimeout)
+		err := s.store.Ping(rctx)
+		if err == nil {
+			s.guard.check(rctx)
+		}
+		rcancel()
+		if err != nil {
+			redisDown = true
 			resp.Realtime = "redis " + s.cfg.RedisAddr + " unavailable: " + err.Error() +
 				"; recommendations are served without real-time features and events are kept but not counted"
-			status = http.StatusServiceUnavailable
 		} else {
 			resp.Realtime = "redis " + s.cfg.RedisAddr + " ok"
 		}
+		st := s.guard.status()
+		resp.Counters, rebuilding = st.detail, st.rebuilding
+	}
+	if err := <-pinged; err != nil {
+		resp.Engine = "stalled: " + err.Error() + " (the self-check did not finish within " +
+			s.cfg.HealthTimeout.String() + "; requests to this process may hang)"
+		resp.Status = "stalled"
+	}
+	switch {
+	case resp.Status != "ok":
+	case redisDown:
+		resp.Status = "degraded"
+	case rebuilding:
+		resp.Status = "rebuilding"
+	}
+	status := http.StatusOK
+	if resp.Status != "ok" {
+		status = http.StatusServiceUnavailable
 	}
 	s.writeJSON(w, status, resp)
 }
 
 type healthResponse struct {
-	Status   string `json:"status"` // "ok" or "degraded"
+	Status   string `json:"status"` // "ok", "stalled", "degraded" or "rebuilding"
+	Engine   string `json:"engine"`
 	Realtime string `json:"realtime"`
+	// Counters says whether Redis holds the counters of the Engine's log
+	// (its generation marker), with Redis only.
+	Counters string `json:"counters,omitempty"`
 }
 
 func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) {
@@ -230,25 +304,83 @@ func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) {
 	} else {
 		snap.Realtime = "ok"
 	}
+	if s.guard != nil {
+		snap.CounterRebuilds = s.guard.rebuilds.Load()
+	}
 	s.writeJSON(w, http.StatusOK, snap)
 }
 
 // recommend: GET /v1/recommendations/{id}?side=&n=&explain=&city=&aggregator=&dry_run=
+//
+// Only a caller with the bearer token (the host's backend, which shows the
+// list to its user) has the results counted in the exposure ledger: without
+// the token a read is a dry run, and asking for dry_run=false without it is
+// 401. A wrong token is 401 too (a misconfigured backend would otherwise
+// never count), and HEAD is always a dry run.
 func (s *Server) recommend(w http.ResponseWriter, r *http.Request) {
 	id, aerr := pathID(r, "id")
 	if aerr != nil {
 		s.fail(w, aerr)
 		return
 	}
-	req := twoway.Request{ID: id}
-	q := r.URL.Query()
-	for key, vals := range q {
-		v := vals[len(vals)-1]
-		if !utf8.ValidString(v) {
-			s.fail(w, errorf(http.StatusBadRequest, "query parameter %s is not valid UTF-8", key))
-			return
+	req, dry, aerr := parseRecommendQuery(id, r.URL.RawQuery)
+	if aerr != nil {
+		s.fail(w, aerr)
+		return
+	}
+	authorized, presented := s.bearer(r)
+	switch {
+	case presented && !authorized:
+		s.unauthorized(w, true, "")
+		return
+	case r.Method == http.MethodHead:
+		req.DryRun = true
+	case !authorized && dry != nil && !*dry:
+		s.unauthorized(w, false, "only the token's holder may have results counted as shown (dry_run=false); without it every read is a dry run")
+		return
+	case !authorized:
+		req.DryRun = true
+	case dry != nil:
+		req.DryRun = *dry
+	}
+	resp, err := s.engine.Recommend(r.Context(), req)
+	if err != nil {
+		s.fail(w, engineError(err))
+		return
+	}
+	out := toRecommendations(resp)
+	out.Counted = !req.DryRun
+	if err := s.realtimeErr(); err != nil {
+		out.Degraded = "real-time features unavailable (" + err.Error() + "): urgency and activity are unknown"
+		w.Header().Set("Twoway-Degraded", "realtime")
+	}
+	s.writeJSON(w, http.StatusOK, out)
+}
+
+// parseRecommendQuery reads the query of a recommendation request for id.
+// dry is the dry_run parameter when given (nil otherwise). Every parameter
+// but city may be given once; an unknown one is an error; the first bad
+// parameter in name order is reported.
+func parseRecommendQuery(id, rawQuery string) (req twoway.Request, dry *bool, _ *apiError) {
+	req.ID = id
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return req, nil, errorf(http.StatusBadRequest, "bad query: %v", err)
+	}
+	for _, key := range slices.Sorted(maps.Keys(q)) {
+		vals := q[key]
+		if !utf8.ValidString(key) {
+			return req, nil, errorf(http.StatusBadRequest, "a query parameter's name is not valid UTF-8")
 		}
-		var err error
+		for _, v := range vals {
+			if !utf8.ValidString(v) {
+				return req, nil, errorf(http.StatusBadRequest, "query parameter %s is not valid UTF-8", key)
+			}
+		}
+		if len(vals) > 1 && key != "city" {
+			return req, nil, errorf(http.StatusBadRequest, "query parameter %s given %d times (only city may repeat)", key, len(vals))
+		}
+		v := vals[0]
 		switch key {
 		case "side":
 			err = req.Side.UnmarshalText([]byte(v))
@@ -260,36 +392,23 @@ func (s *Server) recommend(w http.ResponseWriter, r *http.Request) {
 		case "explain":
 			req.Explain, err = strconv.ParseBool(v)
 		case "dry_run":
-			req.DryRun, err = strconv.ParseBool(v)
+			var b bool
+			if b, err = strconv.ParseBool(v); err == nil {
+				dry = &b
+			}
 		case "aggregator":
 			req.Aggregator = v
 			_, err = match.AggregatorByName(v)
 		case "city":
-			for _, c := range vals {
-				if !utf8.ValidString(c) {
-					err = errors.New("not valid UTF-8")
-				}
-			}
 			req.Cities = vals
 		default:
 			err = errors.New("unknown parameter (want side, n, explain, dry_run, aggregator, city)")
 		}
 		if err != nil {
-			s.fail(w, errorf(http.StatusBadRequest, "query parameter %s=%q: %v", key, v, err))
-			return
+			return req, nil, errorf(http.StatusBadRequest, "query parameter %s=%q: %v", key, v, err)
 		}
 	}
-	resp, err := s.engine.Recommend(r.Context(), req)
-	if err != nil {
-		s.fail(w, engineError(err))
-		return
-	}
-	out := toRecommendations(resp)
-	if err := s.realtimeErr(); err != nil {
-		out.Degraded = "real-time features unavailable (" + err.Error() + "): urgency and activity are unknown"
-		w.Header().Set("Twoway-Degraded", "realtime")
-	}
-	s.writeJSON(w, http.StatusOK, out)
+	return req, dry, nil
 }
 
 // explain: GET /v1/explanations/{requester}/{candidate}
@@ -319,12 +438,24 @@ type profilesRequest struct {
 func (s *Server) upsert(w http.ResponseWriter, r *http.Request) {
 	var req profilesRequest
 	if aerr := s.readJSON(w, r, &req); aerr != nil {
+		if aerr.Index != nil && *aerr.Index < len(req.Profiles) && foldKey(aerr.Field) != "ID" {
+			aerr.Record = req.Profiles[*aerr.Index].ID // (a twice-given ID names no record)
+		}
 		s.fail(w, aerr)
 		return
 	}
 	if len(req.Profiles) == 0 {
 		s.fail(w, errorf(http.StatusBadRequest, "no profiles"))
 		return
+	}
+	// A profile whose ID no URL path can carry could never be read or
+	// deleted: refuse it here, as the Engine refuses IDs over its cap.
+	for i := range req.Profiles {
+		if id := req.Profiles[i].ID; id == "." || id == ".." {
+			s.fail(w, engineError(&twoway.BatchError{Index: i, Err: &market.FieldError{
+				Record: "profile", ID: id, Field: "ID", Value: id, Err: errUnroutableID}}))
+			return
+		}
 	}
 	if err := s.engine.Upsert(r.Context(), req.Profiles...); err != nil {
 		s.fail(w, engineError(err))
@@ -369,6 +500,9 @@ type eventsResponse struct {
 func (s *Server) record(w http.ResponseWriter, r *http.Request) {
 	var req eventsRequest
 	if aerr := s.readJSON(w, r, &req); aerr != nil {
+		if k := foldKey(aerr.Field); aerr.Index != nil && *aerr.Index < len(req.Events) && k != "ACTOR" && k != "TARGET" {
+			aerr.Record = req.Events[*aerr.Index].Key()
+		}
 		s.fail(w, aerr)
 		return
 	}

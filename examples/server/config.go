@@ -55,9 +55,19 @@ type Config struct {
 	// ShutdownTimeout bounds the wait for in-flight requests at shutdown.
 	// Zero: 10s.
 	ShutdownTimeout time.Duration `json:"shutdown_timeout"`
+	// HealthTimeout bounds the Engine's self-check (twoway.Engine.Ping) in
+	// GET /healthz: a probe that has not finished by then makes the answer
+	// 503 "stalled". Zero: 2s.
+	HealthTimeout time.Duration `json:"health_timeout"`
+	// GenerationCheck is how often the server checks the generation marker
+	// in Redis, to notice that Redis lost its data (a FLUSHALL, a restart
+	// without persistence) and rebuild the counters from the Engine's log;
+	// every GET /healthz checks it too. Zero: 5s. Unused without Redis.
+	GenerationCheck time.Duration `json:"generation_check"`
 
 	// Engine configures the twoway Engine. Its Realtime field is set by the
-	// server (Redis when RedisAddr is set).
+	// server when RedisAddr is set; without RedisAddr it may name a store
+	// of the embedding program's own (nil: in memory).
 	Engine twoway.Config `json:"engine"`
 	// Logger receives the server's log. Nil: silent.
 	Logger *slog.Logger `json:"-"`
@@ -79,6 +89,12 @@ func (c *Config) fill() error {
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = 10 * time.Second
 	}
+	if c.HealthTimeout == 0 {
+		c.HealthTimeout = 2 * time.Second
+	}
+	if c.GenerationCheck == 0 {
+		c.GenerationCheck = 5 * time.Second
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -97,9 +113,13 @@ func (c *Config) fill() error {
 		return fmt.Errorf("%w: ShutdownTimeout %v is negative", errConfig, c.ShutdownTimeout)
 	case c.RedisDB < 0:
 		return fmt.Errorf("%w: RedisDB %d is negative", errConfig, c.RedisDB)
+	case c.HealthTimeout < 0:
+		return fmt.Errorf("%w: HealthTimeout %v is negative", errConfig, c.HealthTimeout)
+	case c.GenerationCheck < 0:
+		return fmt.Errorf("%w: GenerationCheck %v is negative", errConfig, c.GenerationCheck)
 	}
-	if c.Engine.Realtime != nil {
-		return fmt.Errorf("%w: Engine.Realtime is set by the server; set RedisAddr", errConfig)
+	if c.Engine.Realtime != nil && c.RedisAddr != "" {
+		return fmt.Errorf("%w: Engine.Realtime and RedisAddr are both set; the server builds the Redis store itself", errConfig)
 	}
 	if c.IndexPath != "" {
 		c.Engine.Recall.IndexPath = c.IndexPath
@@ -134,6 +154,8 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&c.IndexPath, "index", getenv("TWOWAY_INDEX"), "directory of the on-disk inverted index (env TWOWAY_INDEX)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body", 0, "largest request body in bytes (default 1 MiB)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 0, "wait for in-flight requests at shutdown (default 10s)")
+	fs.DurationVar(&c.HealthTimeout, "health-timeout", 0, "deadline of the Engine's self-check in /healthz (default 2s)")
+	fs.DurationVar(&c.GenerationCheck, "generation-check", 0, "how often to check that Redis still holds the counters (default 5s)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

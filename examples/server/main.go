@@ -10,9 +10,14 @@
 //
 // # Endpoints
 //
-//	GET    /healthz                                  200 ok, 503 degraded (Redis down)
+//	GET    /healthz                                  200 ok; 503 stalled (the Engine's self-check did not
+//	                                                 finish within -health-timeout), degraded (Redis down)
+//	                                                 or rebuilding (Redis lost the counters; replaying)
 //	GET    /metrics                                  request counts and latencies by route
 //	GET    /v1/recommendations/{id}?n=&side=&explain=&city=&aggregator=&dry_run=
+//	                                                 token optional: counted in the exposure ledger only
+//	                                                 with it; without it a dry run (dry_run=false: 401);
+//	                                                 HEAD is always a dry run
 //	GET    /v1/explanations/{requester}/{candidate}
 //	PUT    /v1/profiles        {"profiles":[…]}      token
 //	DELETE /v1/profiles/{id}                         token
@@ -20,10 +25,21 @@
 //	POST   /v1/refit                                 token; fits, then saves the snapshot
 //	POST   /v1/snapshot                              token
 //
-// Bad input is always a 4xx with a JSON {"error": …}: 400 bad JSON, bad
-// query or invalid UTF-8, 401 missing or wrong token, 404 unknown ID, 409
-// wrong side or inactive requester or no fit yet, 413 body too large, 415
-// not JSON, 422 an invalid record of a batch (its index, ID and field).
+// Only the token's holder (the host's backend, which shows the list to a
+// user) has recommendations counted as shown, so that anonymous reads
+// cannot spend everyone's exposure budget.
+//
+// Bad input is always a 4xx with a JSON {"error": …}: 400 bad JSON (a key
+// given twice in one object, case-insensitively, included), bad or
+// repeated query parameters, invalid UTF-8, an ID no path can carry (over
+// market.MaxIDLen bytes, "." or "..") or a time outside [market.MinTime,
+// market.MaxTime); 401 missing or wrong token; 404 unknown ID; 409 wrong
+// side or inactive requester or no fit yet; 413 body too large; 415 not
+// JSON; 422 a record the Engine refuses (its index, ID and field).
+//
+// With Redis, a generation marker key tells when Redis lost the counters
+// (FLUSHALL, a restart without persistence); the server then rebuilds them
+// from the Engine's log.
 //
 // On SIGINT or SIGTERM the server stops taking connections, finishes the
 // requests in flight and saves the snapshot, so no acknowledged event is

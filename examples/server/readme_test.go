@@ -130,11 +130,16 @@ func TestREADME(t *testing.T) {
 			assert.True(t, resp.Fitted)
 			require.NotEmpty(t, resp.Results)
 			require.NotNil(t, resp.Results[0].Explanation)
+			assert.Equal(t, cmd.auth, resp.Counted, "a read is counted in the exposure ledger exactly when it sends the token")
 			var why []string
 			for _, r := range resp.Results[0].Explanation.Forward.Reasons {
 				why = append(why, r.Text)
 			}
 			t.Logf("%s\n→ first: %s (%s)", cmd.line, resp.Results[0].ID, strings.Join(why, "; "))
+		case strings.Contains(cmd.url, "/v1/recommendations/"):
+			var resp recommendationsJSON
+			require.NoError(t, json.Unmarshal(body, &resp))
+			assert.Equal(t, cmd.auth, resp.Counted, "a read is counted in the exposure ledger exactly when it sends the token")
 		case strings.Contains(cmd.url, "/healthz"):
 			assert.Contains(t, string(body), `"status":"ok"`)
 		}

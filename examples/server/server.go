@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -24,20 +26,28 @@ type Server struct {
 	engine  *twoway.Engine
 	rdb     *redis.Client     // nil without Redis
 	store   *redisstore.Store // nil without Redis
+	guard   *counterGuard     // nil without Redis
 	metrics *metrics
 	handler http.Handler
+
+	tokenSum [sha256.Size]byte // of cfg.Token
 
 	saveMu sync.Mutex // one snapshot write at a time
 }
 
-// Open builds the Server for cfg: it connects the Redis client (lazily: no
-// round trip yet), builds the Engine and, when cfg.SnapshotPath names an
-// existing file, loads the snapshot (refitting if it was fitted).
+// Open builds the Server for cfg: it connects the Redis client, builds the
+// Engine and, when cfg.SnapshotPath names an existing file, loads the
+// snapshot (refitting if it was fitted); a snapshot that cannot be loaded
+// is an error naming the file. With Redis, it then checks the generation
+// marker (see counterGuard: a Redis that does not hold this deployment's
+// counters gets them rebuilt from the log, in the background) and starts
+// checking it every cfg.GenerationCheck; a Redis that does not answer does
+// not stop the start.
 func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if err := cfg.fill(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, metrics: newMetrics()}
+	s := &Server{cfg: cfg, metrics: newMetrics(), tokenSum: sha256.Sum256([]byte(cfg.Token))}
 	ecfg := cfg.Engine
 	if cfg.RedisAddr != "" {
 		bucket := ecfg.Activity.Bucket
@@ -80,6 +90,10 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
+	if s.store != nil {
+		s.guard = newCounterGuard(s.store, eng, cfg)
+		s.guard.start()
+	}
 	s.handler = s.routes()
 	return s, nil
 }
@@ -102,11 +116,23 @@ func (s *Server) load(ctx context.Context) error {
 	}
 	defer f.Close()
 	start := time.Now()
-	if err := s.engine.Load(ctx, f); err != nil {
-		return fmt.Errorf("server: snapshot %s: %w", s.cfg.SnapshotPath, err)
+	if err := loadSnapshot(ctx, s.engine, f); err != nil {
+		return fmt.Errorf("server: snapshot %s: %w (move it away to start with an empty Engine)", s.cfg.SnapshotPath, err)
 	}
 	s.cfg.Logger.Info("snapshot loaded", "path", s.cfg.SnapshotPath, "elapsed", time.Since(start))
 	return nil
+}
+
+// loadSnapshot loads r into eng. A corrupt snapshot is the library's
+// twoway.ErrCorruptSnapshot; should the library panic on one all the same
+// (a bug), the start still ends with an error rather than a stack trace.
+func loadSnapshot(ctx context.Context, eng *twoway.Engine, r io.Reader) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: loading panicked: %v", twoway.ErrCorruptSnapshot, p)
+		}
+	}()
+	return eng.Load(ctx, r)
 }
 
 // Save writes the Engine's snapshot to cfg.SnapshotPath atomically (a
@@ -151,6 +177,9 @@ func (s *Server) Engine() *twoway.Engine { return s.engine }
 // HTTP server has stopped taking requests, so that every event it
 // acknowledged is in the snapshot.
 func (s *Server) Close() error {
+	if s.guard != nil {
+		s.guard.stop()
+	}
 	err := s.Save()
 	err = errors.Join(err, s.engine.Close())
 	if s.rdb != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/twowayrec/twoway"
 	"github.com/twowayrec/twoway/examples/server/internal/redistest"
 	"github.com/twowayrec/twoway/market"
 )
@@ -73,6 +74,10 @@ func TestValidation(t *testing.T) {
 		{"huge n", "GET", "/v1/recommendations/s-li?n=100000", "", "", "", 400, "n="},
 		{"bad bool", "GET", "/v1/recommendations/s-li?explain=maybe", "", "", "", 400, "explain"},
 		{"unknown parameter", "GET", "/v1/recommendations/s-li?limit=3", "", "", "", 400, "unknown parameter"},
+		{"repeated parameter", "GET", "/v1/recommendations/s-li?n=3&n=500", "", "", "", 400, "given 2 times"},
+		{"bad query escape", "GET", "/v1/recommendations/s-li?n=%zz", "", "", "", 400, "bad query"},
+		{"anonymous dry_run=false", "GET", "/v1/recommendations/s-li?dry_run=false", "", "", "", 401, "dry_run=false"},
+		{"wrong token on a read", "GET", "/v1/recommendations/s-li", "wrong-token-0123456789", "", "", 401, "wrong bearer token"},
 		{"unknown aggregator", "GET", "/v1/recommendations/s-li?aggregator=median", "", "", "", 400, "median"},
 		{"invalid UTF-8 in path", "GET", "/v1/recommendations/s-%FF", "", "", "", 400, "UTF-8"},
 		{"invalid UTF-8 in query", "GET", "/v1/recommendations/s-li?city=%FF", "", "", "", 400, "UTF-8"},
@@ -436,13 +441,63 @@ func TestParseConfig(t *testing.T) {
 	}
 }
 
-// A damaged snapshot stops the start with a clear error instead of serving
-// an empty market.
+// A damaged snapshot stops the start with a clear error naming the file
+// instead of serving an empty market, and never a panic: foreign bytes, an
+// empty file, a real snapshot cut short or with a flipped byte, a
+// directory; through Open and through run (the command's start).
 func TestCorruptSnapshot(t *testing.T) {
-	snap := filepath.Join(t.TempDir(), "engine.snap")
-	require.NoError(t, os.WriteFile(snap, []byte("not a snapshot"), 0o600))
-	_, err := Open(context.Background(), Config{Token: testToken, SnapshotPath: snap})
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), snap)
-	assert.Contains(t, err.Error(), "corrupt")
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.snap")
+	now := time.Now()
+	_, c := startServer(t, Config{SnapshotPath: good})
+	c.upsert(tinyMarket(now, 3)...)
+	status, _ := c.record(history(now, 3)...)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, http.StatusOK, c.do("POST", "/v1/snapshot", nil, nil))
+	snap, err := os.ReadFile(good)
+	require.NoError(t, err)
+	require.Greater(t, len(snap), 64)
+
+	flipped := bytes.Clone(snap)
+	flipped[len(flipped)/2] ^= 0x40
+	for _, tc := range []struct {
+		name string
+		data []byte
+	}{
+		{"foreign", []byte("not a snapshot")},
+		{"empty", nil},
+		{"header only", snap[:20]},
+		{"cut in the middle", snap[:len(snap)/2]},
+		{"last byte missing", snap[:len(snap)-1]},
+		{"flipped byte", flipped},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".snap")
+			require.NoError(t, os.WriteFile(path, tc.data, 0o600))
+			_, err := Open(context.Background(), Config{Token: testToken, SnapshotPath: path})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), path)
+			assert.ErrorIs(t, err, twoway.ErrCorruptSnapshot)
+		})
+	}
+	t.Run("directory", func(t *testing.T) {
+		_, err := Open(context.Background(), Config{Token: testToken, SnapshotPath: dir})
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), dir)
+	})
+	t.Run("run", func(t *testing.T) {
+		path := filepath.Join(dir, "cut-for-run.snap")
+		require.NoError(t, os.WriteFile(path, snap[:len(snap)/3], 0o600))
+		env := map[string]string{"TWOWAY_TOKEN": testToken, "TWOWAY_SNAPSHOT": path}
+		var stderr bytes.Buffer
+		err := run(context.Background(), []string{"-addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, &stderr,
+			func(string) { t.Error("the server started listening on a corrupt snapshot") })
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), path)
+		assert.Contains(t, err.Error(), "corrupt")
+	})
+	// The good one still loads.
+	srv, err := Open(context.Background(), Config{Token: testToken, SnapshotPath: good})
+	require.NoError(t, err)
+	require.NoError(t, srv.Close())
 }

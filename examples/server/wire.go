@@ -25,12 +25,16 @@ func num(x float64) *float64 {
 }
 
 type recommendationsJSON struct {
-	Requester string               `json:"requester"`
-	Side      market.Side          `json:"side"`
-	Urgency   *float64             `json:"urgency"`
-	Fitted    bool                 `json:"fitted"`
-	Results   []recommendationJSON `json:"results"`
-	Degraded  string               `json:"degraded,omitempty"`
+	Requester string      `json:"requester"`
+	Side      market.Side `json:"side"`
+	Urgency   *float64    `json:"urgency"`
+	Fitted    bool        `json:"fitted"`
+	// Counted says whether the results were counted in the exposure
+	// ledger as shown (false for dry runs and for callers without the
+	// token).
+	Counted  bool                 `json:"counted"`
+	Results  []recommendationJSON `json:"results"`
+	Degraded string               `json:"degraded,omitempty"`
 }
 
 type recommendationJSON struct {
@@ -164,6 +168,9 @@ type metricsJSON struct {
 	Refits           int64   `json:"refits"`
 	LastFitSeconds   float64 `json:"last_fit_seconds"`
 	Realtime         string  `json:"realtime"`
+	// CounterRebuilds counts the rebuilds of the real-time counters this
+	// process finished after Redis lost them (or started empty).
+	CounterRebuilds int64 `json:"counter_rebuilds"`
 	// Routes by route pattern ("unmatched": no route); JSON sorts the keys.
 	Routes map[string]routeStats `json:"routes"`
 }

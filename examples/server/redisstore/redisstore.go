@@ -30,6 +30,24 @@
 // of hundreds of candidates thus costs one timeout, not hundreds, and the
 // Store recovers by itself when Redis is back. [Store.Ping] always asks Redis
 // and is what a health check calls.
+//
+// # Generations
+//
+// Redis may lose the counters without any error showing: a FLUSHALL, or a
+// restart of a Redis without persistence, leaves an empty database that
+// answers every call. A generation marker tells such a loss apart from a
+// quiet market: one key, written once when the counters start, that every
+// user of the namespace checks now and then ([Store.Generation]). When it
+// is missing, the data went with it; the first process to write a new
+// marker ([Store.NewGeneration], SET NX: one winner) rebuilds the counters
+// from its behaviour log and holds a lease key while it does
+// ([Store.Rebuilding]), so that the others can tell:
+//
+//	{ns}:{gen}              string: the generation, a random token; no expiry
+//	{ns}:{gen}:rebuilding   string: the generation being rebuilt; expires
+//
+// Both keys share the hash tag {gen}, so that one MGET or script reads them
+// in a Redis Cluster too.
 package redisstore
 
 import (

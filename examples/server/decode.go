@@ -1,0 +1,319 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+)
+
+// decodeJSON decodes a request body into dst, a pointer to a struct: valid
+// UTF-8, exactly one JSON value, only known fields, and no object with the
+// same key twice. encoding/json matches a struct's keys case-insensitively
+// and lets the last duplicate win, so {"side": "seeker", "Side":
+// "recruiter"} would silently be a recruiter; such a body is refused, with
+// the key and the path of the object ("profiles[2]"). Keys of a map
+// (Profile.Attributes) are compared exactly, as the decoder does. index,
+// when the duplicate is inside the element of a top-level array, is that
+// element's position; else -1.
+func decodeJSON(body []byte, dst any) *apiError {
+	if !utf8.Valid(body) {
+		return errorf(http.StatusBadRequest, "request body is not valid UTF-8 (first bad byte at offset %d)", firstInvalid(body))
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.Is(err, io.EOF):
+			return errorf(http.StatusBadRequest, "bad JSON: empty body")
+		case errors.As(err, &syn):
+			return errorf(http.StatusBadRequest, "bad JSON at offset %d: %v", syn.Offset, err)
+		case errors.As(err, &typ):
+			return errorf(http.StatusBadRequest, "bad JSON: field %q: want %s, got JSON %s", typ.Field, typ.Type, typ.Value)
+		default:
+			return errorf(http.StatusBadRequest, "bad JSON: %v", err)
+		}
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errorf(http.StatusBadRequest, "bad JSON: data after the first value")
+	}
+	if dup := duplicateKey(body, reflect.TypeOf(dst)); dup != nil {
+		e := errorf(http.StatusBadRequest, "bad JSON: %v", dup)
+		e.Field = dup.key
+		if dup.index >= 0 {
+			e.Index = &dup.index
+		}
+		return e
+	}
+	return nil
+}
+
+// keyError is a key given twice in one JSON object.
+type keyError struct {
+	path  string // of the object: "profiles[2]", "" for the top level
+	key   string // the second occurrence, as written
+	prev  string // the first, as written
+	index int    // position in the top-level array, -1 when not in one
+}
+
+func (e *keyError) Error() string {
+	where := "the top-level object"
+	if e.path != "" {
+		where = e.path
+	}
+	if e.key == e.prev {
+		return fmt.Sprintf("key %q given twice in %s", e.key, where)
+	}
+	return fmt.Sprintf("key %q given twice in %s (as %q and %q: keys match case-insensitively)", e.key, where, e.prev, e.key)
+}
+
+// keyFrame is one open object or array while walking a JSON value.
+type keyFrame struct {
+	object  bool
+	fold    bool         // a struct's keys: compared as encoding/json does
+	typ     reflect.Type // the Go type the value decodes into (nil: unknown)
+	wantKey bool         // object: the next token is a key (or '}')
+	key     string       // object: the key whose value comes next
+	index   int          // array: position of the next element
+	keys    []string     // object: the keys so far (folded for a struct)
+	set     map[string]string
+}
+
+// seen reports the key already given that k repeats ("" and false if
+// none), and remembers k.
+func (f *keyFrame) seen(k string) (string, bool) {
+	norm := k
+	if f.fold {
+		norm = foldKey(k)
+	}
+	if f.set != nil {
+		if prev, ok := f.set[norm]; ok {
+			return prev, true
+		}
+		f.set[norm] = k
+		return "", false
+	}
+	for i := 0; i < len(f.keys); i += 2 {
+		if f.keys[i] == norm {
+			return f.keys[i+1], true
+		}
+	}
+	f.keys = append(f.keys, norm, k)
+	if len(f.keys) > 32 { // many keys (a large Attributes map): a map is cheaper
+		f.set = make(map[string]string, len(f.keys))
+		for i := 0; i < len(f.keys); i += 2 {
+			f.set[f.keys[i]] = f.keys[i+1]
+		}
+		f.keys = nil
+	}
+	return "", false
+}
+
+// duplicateKey walks body, one JSON value that decoded into a value of
+// type typ without error, and returns the first key given twice in one
+// object, or nil.
+func duplicateKey(body []byte, typ reflect.Type) *keyError {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var stack []*keyFrame
+	valueDone := func() {
+		if n := len(stack); n > 0 {
+			if f := stack[n-1]; f.object {
+				f.wantKey = true
+			} else {
+				f.index++
+			}
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // io.EOF; a syntax error cannot happen after a successful Decode
+		}
+		var top *keyFrame
+		if n := len(stack); n > 0 {
+			top = stack[n-1]
+		}
+		if top != nil && top.object && top.wantKey {
+			if tok == json.Delim('}') {
+				stack = stack[:len(stack)-1]
+				valueDone()
+				continue
+			}
+			k, _ := tok.(string)
+			if prev, dup := top.seen(k); dup {
+				return &keyError{path: keyPath(stack[:len(stack)-1]), key: k, prev: prev, index: topIndex(stack)}
+			}
+			top.key, top.wantKey = k, false
+			continue
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			var t reflect.Type
+			switch {
+			case top == nil:
+				t = typ
+			case top.object:
+				t = fieldType(top.typ, top.key)
+			default:
+				t = elemType(top.typ)
+			}
+			t = deref(t)
+			f := &keyFrame{typ: t}
+			if tok == json.Delim('{') {
+				f.object, f.wantKey = true, true
+				f.fold = t != nil && t.Kind() == reflect.Struct
+			}
+			stack = append(stack, f)
+		case json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			valueDone()
+		default:
+			valueDone()
+		}
+	}
+}
+
+// keyPath names the object on top of the frames: "profiles[2]",
+// "profiles[2].salary"; "" for the top-level object.
+func keyPath(frames []*keyFrame) string {
+	var b strings.Builder
+	for i, f := range frames {
+		switch {
+		case f.object:
+			if i > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(f.key)
+		default:
+			fmt.Fprintf(&b, "[%d]", f.index)
+		}
+	}
+	return b.String()
+}
+
+// topIndex returns the position of the record in the request's batch: the
+// element of the array under the top-level object ({"profiles": [ … ]}),
+// or -1 when the duplicate is not inside one.
+func topIndex(stack []*keyFrame) int {
+	if len(stack) >= 3 && stack[0].object && !stack[1].object {
+		return stack[1].index
+	}
+	return -1
+}
+
+// foldKey folds a key as encoding/json does when it matches a struct
+// field: ASCII letters to upper case, any other rune to the smallest rune
+// of its simple case-folding orbit (so "ſide" and "SIDE" both match
+// "side").
+func foldKey(k string) string {
+	ascii := true
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return strings.ToUpper(k)
+	}
+	var b strings.Builder
+	b.Grow(len(k))
+	for _, r := range k {
+		if r < utf8.RuneSelf {
+			if 'a' <= r && r <= 'z' {
+				r -= 'a' - 'A'
+			}
+			b.WriteRune(r)
+			continue
+		}
+		for {
+			r2 := unicode.SimpleFold(r)
+			if r2 <= r {
+				r = r2
+				break
+			}
+			r = r2
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func deref(t reflect.Type) reflect.Type {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
+func elemType(t reflect.Type) reflect.Type {
+	if t == nil {
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array, reflect.Map:
+		return t.Elem()
+	}
+	return nil
+}
+
+// fieldType returns the type that the value of key decodes into, in an
+// object of type t (a struct or a map); nil when unknown.
+func fieldType(t reflect.Type, key string) reflect.Type {
+	if t == nil {
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Map:
+		return t.Elem()
+	case reflect.Struct:
+		return structFields(t)[foldKey(key)]
+	}
+	return nil
+}
+
+var fieldCache sync.Map // reflect.Type → map[string]reflect.Type
+
+// structFields maps the folded JSON names of t's fields to their types.
+func structFields(t reflect.Type) map[string]reflect.Type {
+	if m, ok := fieldCache.Load(t); ok {
+		return m.(map[string]reflect.Type)
+	}
+	m := map[string]reflect.Type{}
+	for _, f := range reflect.VisibleFields(t) {
+		if !f.IsExported() || f.Anonymous && deref(f.Type).Kind() == reflect.Struct {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch name {
+		case "-":
+			continue
+		case "":
+			name = f.Name
+		}
+		m[foldKey(name)] = f.Type
+	}
+	fieldCache.Store(t, m)
+	return m
+}
+
+func firstInvalid(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
+}
