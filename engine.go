@@ -158,17 +158,20 @@ func (e *Engine) Upsert(ctx context.Context, profiles ...market.Profile) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	for i := range profiles {
+		if err := profiles[i].Validate(); err != nil {
+			return &BatchError{Index: i, Err: err}
+		}
+	}
+	// The side check and the store under one lock: two concurrent Upserts
+	// of one new ID on different sides cannot both pass.
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	sides := make(map[string]market.Side, len(profiles)) // within the batch
 	for i := range profiles {
 		p := &profiles[i]
-		if err := p.Validate(); err != nil {
-			return &BatchError{Index: i, Err: err}
-		}
-		if ix, ok := e.dict.Lookup(p.ID); ok {
-			e.mu.RLock()
-			old := e.profiles[ix].Side
-			e.mu.RUnlock()
-			if old != 0 && old != p.Side {
+		if ix, ok := e.dict.Lookup(p.ID); ok && int(ix) < len(e.profiles) {
+			if old := e.profiles[ix].Side; old != 0 && old != p.Side {
 				return &BatchError{Index: i, Err: &market.FieldError{Record: "profile", ID: p.ID, Field: "Side",
 					Value: p.Side.String(), Err: fmt.Errorf("%w: it was %s", ErrWrongSide, old)}}
 			}
@@ -179,8 +182,6 @@ func (e *Engine) Upsert(ctx context.Context, profiles ...market.Profile) error {
 		}
 		sides[p.ID] = p.Side
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	ixs := make([]uint32, len(profiles))
 	for i := range profiles {
 		ix, err := e.dict.Index(profiles[i].ID)

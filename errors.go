@@ -23,6 +23,8 @@ var (
 	// ErrCorruptSnapshot: Load read something that is not a twoway snapshot
 	// of a version this build understands, or a damaged one.
 	ErrCorruptSnapshot = errors.New("twoway: corrupt or foreign snapshot")
+	// ErrBadRequest: a Request field is out of range (see Request).
+	ErrBadRequest = errors.New("twoway: invalid request")
 	// ErrConfig is wrapped by every error New returns for a bad Config.
 	ErrConfig = errors.New("twoway: invalid config")
 )

@@ -13,18 +13,26 @@ var ErrNotFitted = fmt.Errorf("twoway: not fitted yet (call Fit)")
 
 // Explain explains the two-way match of a requester and a candidate (IDs on
 // opposite sides), with each side's reasons in words and as data, under
-// Config.Aggregator and both sides' current urgencies.
+// Config.Aggregator and both sides' current urgencies. A removed or
+// inactive requester, or a removed candidate, is ErrInactive (as in
+// Recommend); an inactive candidate (a filled job) can still be explained.
 func (e *Engine) Explain(ctx context.Context, requester, candidate string) (*match.Explanation, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	a, pa, ok, _ := e.lookup(requester)
-	if !ok {
+	a, pa, ok, removed := e.lookup(requester)
+	switch {
+	case !ok:
 		return nil, unknownID(requester)
+	case removed || pa.Inactive:
+		return nil, fmt.Errorf("%w: %q", ErrInactive, requester)
 	}
-	b, pb, ok, _ := e.lookup(candidate)
-	if !ok {
+	b, pb, ok, removed := e.lookup(candidate)
+	switch {
+	case !ok:
 		return nil, unknownID(candidate)
+	case removed:
+		return nil, fmt.Errorf("%w: %q was removed", ErrInactive, candidate)
 	}
 	if pa.Side == pb.Side {
 		return nil, fmt.Errorf("%w: %q and %q are both %ss", ErrWrongSide, requester, candidate, pa.Side)

@@ -81,7 +81,7 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 
 	if e.cfg.Events != nil {
 		stage("events", false)
-		if log, err = e.readEvents(ctx, profiles); err != nil {
+		if log, err = e.readEvents(ctx, "fit", &e.dict, profiles); err != nil {
 			return err
 		}
 		stage("events", true)
@@ -273,32 +273,34 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	return nil
 }
 
-// readEvents reads Config.Events, keeping the events between known
-// participants on opposite sides. An invalid event is an error naming it;
-// events naming unknown or same-side participants are skipped and counted
-// in the log (a host's log outlives deleted profiles).
-func (e *Engine) readEvents(ctx context.Context, profiles []market.Profile) ([]event, error) {
+// readEvents reads Config.Events for a Fit or a Load (op), keeping the
+// events between participants of dict with profiles on opposite sides. An
+// invalid event is an error naming it; events naming unknown or same-side
+// participants are skipped and counted in the log (a host's log outlives
+// deleted profiles).
+func (e *Engine) readEvents(ctx context.Context, op string, dict *market.Dict, profiles []market.Profile) ([]event, error) {
 	var log []event
 	skipped := 0
 	i := 0
 	for ev, err := range e.cfg.Events.Events(ctx) {
 		if err != nil {
-			return nil, fmt.Errorf("twoway: fit: event source: %w", err)
+			return nil, fmt.Errorf("twoway: %s: event source: %w", op, err)
 		}
 		if err := ev.Validate(); err != nil {
-			return nil, fmt.Errorf("twoway: fit: event source: event %d: %w", i, err)
+			return nil, fmt.Errorf("twoway: %s: event source: event %d: %w", op, i, err)
 		}
 		i++
-		a, okA := e.dict.Lookup(ev.Actor)
-		t, okT := e.dict.Lookup(ev.Target)
-		if !okA || !okT || int(a) >= len(profiles) || int(t) >= len(profiles) || profiles[a].Side == profiles[t].Side {
+		a, okA := dict.Lookup(ev.Actor)
+		t, okT := dict.Lookup(ev.Target)
+		if !okA || !okT || int(a) >= len(profiles) || int(t) >= len(profiles) ||
+			profiles[a].ID == "" || profiles[t].ID == "" || profiles[a].Side == profiles[t].Side {
 			skipped++
 			continue
 		}
 		log = append(log, event{actor: a, target: t, action: ev.Action, at: ev.Time.UnixNano()})
 	}
 	if skipped > 0 {
-		e.cfg.Logger.Warn("twoway: fit: skipped events between unknown or same-side participants", "skipped", skipped, "kept", len(log))
+		e.cfg.Logger.Warn("twoway: "+op+": skipped events between unknown or same-side participants", "skipped", skipped, "kept", len(log))
 	}
 	return log, nil
 }

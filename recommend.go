@@ -24,7 +24,8 @@ type Request struct {
 	// Side, when set, must be the requester's side (ErrWrongSide otherwise):
 	// a host's guard against asking with a job's ID on a seeker's screen.
 	Side market.Side `json:"side,omitempty"`
-	// N is how many recommendations to return. Zero: 10.
+	// N is how many recommendations to return, at most MaxN. Zero: 10.
+	// Negative or above MaxN: ErrBadRequest.
 	N int `json:"n,omitempty"`
 	// Cities, when set, keeps candidates in these cities only.
 	Cities []string `json:"cities,omitempty"`
@@ -33,7 +34,10 @@ type Request struct {
 	// Aggregator overrides Config.Aggregator for this request.
 	Aggregator string `json:"aggregator,omitempty"`
 	// DryRun leaves the exposure ledger alone: the results are not counted
-	// as shown (for evaluation and previews).
+	// as shown (for evaluation, previews and unauthenticated reads).
+	// Without it, each result counts one impression in the ledger, once per
+	// (requester, candidate) pair within Exposure.RepeatWindow: a requester
+	// reloading a list does not spend anybody's budget again.
 	DryRun bool `json:"dry_run,omitempty"`
 }
 
@@ -69,6 +73,9 @@ type Response struct {
 	Results   []Recommendation `json:"results"`
 }
 
+// MaxN is the most recommendations one Request may ask for.
+const MaxN = 1000
+
 // activityHalfLife sets Recommendation.Activity.
 const activityHalfLife = 3.0 // days
 
@@ -80,7 +87,8 @@ const activityHalfLife = 3.0 // days
 // req.DryRun, the results are counted in the exposure ledger.
 //
 // Errors: ErrUnknownRequester, ErrInactive, ErrWrongSide, ErrEmptyMarket
-// (the other side has no active profile). Zero results with a nil error
+// (the other side has no active profile), ErrBadRequest (N out of range, an
+// unknown aggregator). Zero results with a nil error
 // means every candidate was filtered out (all seen, say).
 func (e *Engine) Recommend(ctx context.Context, req Request) (*Response, error) {
 	if err := ctx.Err(); err != nil {
@@ -99,13 +107,16 @@ func (e *Engine) Recommend(ctx context.Context, req Request) (*Response, error) 
 	if req.Aggregator != "" {
 		f, err := match.AggregatorByName(req.Aggregator)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: %w", ErrBadRequest, err)
 		}
 		agg = match.NamedAggregator{Name: req.Aggregator, Aggregate: f}
 	}
 	n := req.N
-	if n <= 0 {
+	switch {
+	case n == 0:
 		n = 10
+	case n < 0 || n > MaxN:
+		return nil, fmt.Errorf("%w: N = %d, want 0 (10) to %d", ErrBadRequest, n, MaxN)
 	}
 	now := e.cfg.Clock()
 	st := e.state.Load()
@@ -175,7 +186,7 @@ func (e *Engine) Recommend(ctx context.Context, req Request) (*Response, error) 
 		resp.Results[i] = rec
 	}
 	if !req.DryRun {
-		e.control.Served(served)
+		e.control.ServedTo(ix, served)
 	}
 	return resp, nil
 }

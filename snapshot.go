@@ -1,190 +1,290 @@
 package twoway
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
+	"math"
+	"slices"
 	"time"
 
 	"github.com/twowayrec/twoway/activity"
+	"github.com/twowayrec/twoway/exposure"
+	"github.com/twowayrec/twoway/fusion"
+	"github.com/twowayrec/twoway/internal/binio"
 	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/match"
+	"github.com/twowayrec/twoway/text"
+	"github.com/twowayrec/twoway/urgency"
 )
 
-// Snapshot format, version 1:
+// Snapshot format, version 2 (a frame of internal/binio):
 //
 //	magic   "twoway.snapshot\x00"
-//	version uvarint (1)
+//	version uvarint (2)
 //	length  uvarint: bytes of body
-//	body    fitAt varint (unix ns; 0: never fitted)
-//	        nProfiles uvarint, then per profile: removed byte, uvarint len, JSON
-//	        nEvents uvarint, then per event: actor uvarint, target uvarint,
-//	                action byte, time varint (unix ns)
+//	body    see below
 //	crc     uint32 little-endian, CRC-32 (IEEE) of body
 //
-// Profiles are in index order, so a Load gives every participant the index
-// it had.
+// Body, in order (varints; "blob" is a uvarint length and bytes; every
+// model blob is that package's own versioned encoding):
+//
+//	fitted bool, fit time varint (unix ns)
+//	IDs: count, then each ID (index order of the dictionary)
+//	profiles: count, then per profile: index, removed bool, JSON blob
+//	log: kept bool; count, then per event: actor, target, action byte, time
+//	dirty: the participants whose interest correction awaits its online update
+//	exposure controller blob (ledger and repeat memory)
+//	exclusion bitmap: built bool, time, members
+//	interest matrix blob, hot order blob, recent-match blob,
+//	urgency, saturation and activity table blobs
+//	if fitted: encoder blob, rules blob, interest models (present, blob),
+//	urgency model (present, blob), saturation model (present, blob),
+//	learned ranker (present, blob), urgency inputs (count, blob each)
+//
+// Version 1 snapshots (profiles, the log and the Fit's time only) are read
+// and refitted.
 const (
 	snapMagic   = "twoway.snapshot\x00"
-	snapVersion = 1
-	maxSnapBody = 1 << 34 // 16 GiB: a larger length is corruption
+	snapVersion = 2
+	maxSnapBody = 1 << 36 // 64 GiB: a larger length is corruption
 )
 
-// Save writes the Engine's data in a versioned format: its profiles, the
-// behaviour log it keeps (none when Config.Events is set: the host keeps
-// it), and the reference time of the last Fit. Load rebuilds the fitted
-// state from them deterministically, so an Engine loaded from a snapshot
-// recommends exactly as the saved one did (the exposure ledger, which
-// forgets within a day, is not saved).
-func (e *Engine) Save(w io.Writer) error {
-	e.mu.RLock()
-	var body bytes.Buffer
-	var tmp [binary.MaxVarintLen64]byte
-	putU := func(v uint64) { body.Write(tmp[:binary.PutUvarint(tmp[:], v)]) }
-	putI := func(v int64) { body.Write(tmp[:binary.PutVarint(tmp[:], v)]) }
-	st := e.state.Load()
-	var at int64
-	if st.fitted {
-		at = st.at.UnixNano()
-	}
-	putI(at)
-	putU(uint64(len(e.profiles)))
-	for i, p := range e.profiles {
-		b, err := json.Marshal(p)
-		if err != nil {
-			e.mu.RUnlock()
-			return fmt.Errorf("twoway: save: profile %q: %w", p.ID, err)
-		}
-		if e.removed[i] {
-			body.WriteByte(1)
-		} else {
-			body.WriteByte(0)
-		}
-		putU(uint64(len(b)))
-		body.Write(b)
-	}
-	putU(uint64(len(e.log)))
-	for _, ev := range e.log {
-		putU(uint64(ev.actor))
-		putU(uint64(ev.target))
-		body.WriteByte(byte(ev.action))
-		putI(ev.at)
-	}
-	e.mu.RUnlock()
+// ErrNotEmpty: Load was called on an Engine that already holds profiles,
+// events or a fitted state. Load restores a snapshot into a new Engine;
+// loading over live data would mix two markets (and count the events of
+// both in the behaviour counters).
+var ErrNotEmpty = errors.New("twoway: Load needs a new, empty Engine")
 
-	bw := bufio.NewWriter(w)
-	bw.WriteString(snapMagic)
-	bw.Write(tmp[:binary.PutUvarint(tmp[:], snapVersion)])
-	bw.Write(tmp[:binary.PutUvarint(tmp[:], uint64(body.Len()))])
-	bw.Write(body.Bytes())
-	var crc [4]byte
-	binary.LittleEndian.PutUint32(crc[:], crc32.ChecksumIEEE(body.Bytes()))
-	bw.Write(crc[:])
-	if err := bw.Flush(); err != nil {
+// Save writes the Engine's state in a versioned, checksummed format: its
+// profiles, the behaviour log it keeps (none when Config.Events is set: the
+// host keeps it), the models of the last Fit (text encoder and association
+// rules, interest matrix, interest models with every online correction
+// since, urgency and saturation models, learned ranker, the urgency inputs
+// of the Fit) and the real-time state since the Fit (the interest matrix's
+// overlay, serving tables, recent-match statistics, the exposure ledger
+// and its repeat memory, pending online updates). [Engine.Load] restores
+// it without refitting, and the loaded Engine recommends exactly as this
+// one did at the time of the Save.
+//
+// Save is consistent with respect to Upsert, Remove, Record and Fit, which
+// wait for it. A Recommend running at the same time may change a ledger
+// entry or a serving-table entry while it is being written; save a quiet
+// Engine when exactness matters.
+func (e *Engine) Save(w io.Writer) error {
+	body, err := e.snapshotBody()
+	if err != nil {
+		return err
+	}
+	if _, err := binio.WriteFrame(w, snapMagic, snapVersion, body); err != nil {
 		return fmt.Errorf("twoway: save: %w", err)
 	}
 	return nil
 }
 
-// Load replaces the Engine's data with a snapshot written by Save and, if
-// the snapshot was fitted, refits as of the saved Fit's reference time. A
-// foreign, truncated or damaged snapshot is an error wrapping
-// ErrCorruptSnapshot that says what is wrong; the Engine is then unchanged.
-// Load is meant for a new Engine; with the in-memory real-time store it
-// replays the log into the behaviour counters.
+func (e *Engine) snapshotBody() ([]byte, error) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	st := e.state.Load()
+	var w binio.Writer
+	blob := func(name string, f func([]byte) ([]byte, error)) error {
+		b, err := f(nil)
+		if err != nil {
+			return fmt.Errorf("twoway: save: %s: %w", name, err)
+		}
+		w.Bytes(b)
+		return nil
+	}
+	writerBlob := func(name string, wt io.WriterTo) error {
+		var buf bytes.Buffer
+		if _, err := wt.WriteTo(&buf); err != nil {
+			return fmt.Errorf("twoway: save: %s: %w", name, err)
+		}
+		w.Bytes(buf.Bytes())
+		return nil
+	}
+	w.Bool(st.fitted)
+	if st.fitted {
+		w.Varint(st.at.UnixNano())
+	} else {
+		w.Varint(0)
+	}
+	w.Strings(e.dict.IDs())
+	n := 0
+	for i := range e.profiles {
+		if e.profiles[i].ID != "" {
+			n++
+		}
+	}
+	w.Uvarint(uint64(n))
+	for i, p := range e.profiles {
+		if p.ID == "" {
+			continue
+		}
+		b, err := json.Marshal(p)
+		if err != nil {
+			return nil, fmt.Errorf("twoway: save: profile %q: %w", p.ID, err)
+		}
+		w.Uvarint(uint64(i))
+		w.Bool(e.removed[i])
+		w.Bytes(b)
+	}
+	w.Bool(e.cfg.Events == nil)
+	w.Uvarint(uint64(len(e.log)))
+	for _, ev := range e.log {
+		w.Uvarint(uint64(ev.actor))
+		w.Uvarint(uint64(ev.target))
+		w.Byte(byte(ev.action))
+		w.Varint(ev.at)
+	}
+	dirty := make([]uint32, 0, len(e.dirty))
+	for ix, d := range e.dirty {
+		if d {
+			dirty = append(dirty, ix)
+		}
+	}
+	slices.Sort(dirty)
+	w.Uint32s(dirty)
+	if err := blob("exposure ledger", e.control.AppendBinary); err != nil {
+		return nil, err
+	}
+	if x := e.excl.Load(); x != nil {
+		w.Bool(true)
+		w.Varint(x.at.UnixNano())
+		var bits []uint32
+		x.bm.Range(func(i uint32) { bits = append(bits, i) })
+		w.Uint32s(bits)
+	} else {
+		w.Bool(false)
+	}
+	for _, part := range []struct {
+		name string
+		f    func([]byte) ([]byte, error)
+	}{
+		{"interest matrix", st.matrix.AppendBinary}, {"hot", st.hot.AppendBinary}, {"recent matches", st.recent.AppendBinary},
+		{"urgency table", st.urgTable.AppendBinary}, {"saturation table", st.satTable.AppendBinary}, {"activity table", st.actTable.AppendBinary},
+	} {
+		if err := blob(part.name, part.f); err != nil {
+			return nil, err
+		}
+	}
+	if !st.fitted {
+		return w.B, nil
+	}
+	if err := blob("text encoder", st.encoder.AppendBinary); err != nil {
+		return nil, err
+	}
+	if err := blob("association rules", st.rules.AppendBinary); err != nil {
+		return nil, err
+	}
+	for _, m := range []struct {
+		name string
+		wt   io.WriterTo
+		ok   bool
+	}{
+		{"interest models", st.interest, st.interest != nil},
+		{"urgency model", st.urgency, st.urgency != nil},
+		{"saturation model", st.saturation, st.saturation != nil},
+		{"learned ranker", st.learned, st.learned != nil},
+	} {
+		w.Bool(m.ok)
+		if m.ok {
+			if err := writerBlob(m.name, m.wt); err != nil {
+				return nil, err
+			}
+		}
+	}
+	w.Uvarint(uint64(len(st.inputs)))
+	for i := range st.inputs {
+		if err := blob("urgency inputs", st.inputs[i].AppendBinary); err != nil {
+			return nil, err
+		}
+	}
+	return w.B, nil
+}
+
+// Load restores a snapshot written by [Engine.Save] into this Engine, which
+// must be new (no profile, event or Fit yet: ErrNotEmpty otherwise), made
+// with the Config of the saved one. It restores the fitted models without
+// refitting, and the loaded Engine recommends exactly as the saved one did
+// (same candidates, scores and order). With Config.Events set, the
+// per-participant sets of contacted and blocked pairs and the in-memory
+// behaviour counters are rebuilt from Config.Events (the snapshot holds no
+// log); with Config.Realtime set, the shared store already holds the
+// counters and is not written.
+//
+// A foreign, truncated or damaged snapshot is an error wrapping
+// ErrCorruptSnapshot that says what is wrong. Whatever fails (a damaged
+// model, a cancelled ctx, the index), the Engine is left exactly as it was.
+// A version 1 snapshot (data only) is loaded and refitted as of its Fit.
 func (e *Engine) Load(ctx context.Context, r io.Reader) error {
-	snap, err := readSnapshot(r)
+	version, body, _, err := binio.ReadFrame(r, snapMagic, snapVersion, maxSnapBody)
+	if err != nil {
+		if errors.Is(err, binio.ErrCorrupt) {
+			return fmt.Errorf("%w: %w", ErrCorruptSnapshot, err)
+		}
+		return fmt.Errorf("twoway: load: %w", err)
+	}
+	var snap *snapshot
+	if version == 1 {
+		snap, err = parseSnapshotV1(body)
+	} else {
+		snap, err = parseSnapshot(body)
+	}
 	if err != nil {
 		return err
 	}
 	e.fitMu.Lock()
 	defer e.fitMu.Unlock()
-	e.mu.Lock()
-	var dict market.Dict
-	for i, p := range snap.profiles {
-		if ix, err := dict.Index(p.ID); err != nil || ix != uint32(i) {
-			e.mu.Unlock()
-			return fmt.Errorf("%w: profile %d: duplicate ID %q", ErrCorruptSnapshot, i, p.ID)
-		}
+	if !e.empty() {
+		return ErrNotEmpty
 	}
-	var buf bytes.Buffer
-	if _, err := dict.WriteTo(&buf); err != nil {
-		e.mu.Unlock()
-		return err
-	}
-	if _, err := e.dict.ReadFrom(&buf); err != nil {
-		e.mu.Unlock()
-		return err
-	}
-	ixs := make([]uint32, 0, len(snap.profiles))
-	live := make([]market.Profile, 0, len(snap.profiles))
-	for i := range snap.profiles {
-		if !snap.removed[i] {
-			ixs, live = append(ixs, uint32(i)), append(live, snap.profiles[i])
-		}
-	}
-	for i := range e.profiles {
-		if err := e.index.Remove(uint32(i)); err != nil {
-			e.mu.Unlock()
-			return fmt.Errorf("twoway: load: inverted index: %w", err)
-		}
-		e.pop.Remove(uint32(i))
-	}
-	if err := e.index.UpsertBatch(ixs, live); err != nil {
-		e.mu.Unlock()
-		return fmt.Errorf("twoway: load: inverted index: %w", err)
-	}
-	for i := range snap.profiles {
-		if !snap.removed[i] {
-			if err := e.pop.Upsert(uint32(i), &snap.profiles[i]); err != nil {
-				e.mu.Unlock()
-				return fmt.Errorf("%w: profile %d: %v", ErrCorruptSnapshot, i, err)
-			}
-		}
-	}
-	e.profiles, e.removed, e.others = snap.profiles, snap.removed, nil
-	if e.cfg.Events == nil {
-		e.log = snap.events
-	}
-	e.acts, e.seen, e.blocked = e.sets(snap.events)
-	e.dirty = map[uint32]bool{}
-	st, err := e.emptyState(e.cfg.Clock())
+	ld, err := e.build(ctx, snap)
 	if err != nil {
-		e.mu.Unlock()
 		return err
 	}
-	for _, ev := range snap.events {
-		st.record(ev)
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	e.publish(st)
-	e.excl.Store(nil)
-	e.mu.Unlock()
-	for i, p := range snap.profiles {
-		e.tracker.Register(uint32(i), p.Registered)
+	if err := e.commit(ld); err != nil {
+		return err
 	}
-	if e.cfg.Realtime == nil {
-		for _, ev := range snap.events {
-			if err := e.tracker.Record(ctx, activity.Event{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: ev.time()}); err != nil {
-				return fmt.Errorf("twoway: load: behaviour counters: %w", err)
-			}
+	if version == 1 && !snap.fitAt.IsZero() {
+		if err := e.fit(ctx, snap.fitAt); err != nil {
+			return fmt.Errorf("twoway: load: refitting a version 1 snapshot: %w", err)
 		}
 	}
-	if snap.fitAt.IsZero() {
-		return nil
-	}
-	return e.fit(ctx, snap.fitAt)
+	return nil
 }
 
+// empty reports whether the Engine holds nothing yet.
+func (e *Engine) empty() bool {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.dict.Len() == 0 && len(e.profiles) == 0 && len(e.log) == 0 && !e.state.Load().fitted
+}
+
+// snapshot is a parsed snapshot body: the data, and the encoded real-time
+// and model parts, decoded by build with the Engine's configuration.
 type snapshot struct {
-	fitAt    time.Time
-	profiles []market.Profile
+	fitAt    time.Time // zero: never fitted
+	ids      []string
+	profiles []market.Profile // by index; ID "" where the index holds none
 	removed  []bool
+	kept     bool // the log is the Engine's own (Config.Events was nil)
 	events   []event
+	dirty    []uint32
+	control  []byte
+	excl     *exclusions
+
+	v1                                                bool // a version 1 snapshot: no models, refit after loading
+	matrix, hot, recent, urgTable, satTable, actTable []byte
+	encoder, rules                                    []byte
+	interest, urgency, saturation, learned            []byte // nil: none
+	inputs                                            [][]byte
 }
 
 // bad returns an ErrCorruptSnapshot saying what is wrong.
@@ -192,64 +292,42 @@ func bad(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrCorruptSnapshot, fmt.Sprintf(format, args...))
 }
 
-func readSnapshot(r io.Reader) (*snapshot, error) {
-	br := bufio.NewReader(r)
-	magic := make([]byte, len(snapMagic))
-	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != snapMagic {
-		return nil, bad("not a twoway snapshot (bad magic)")
-	}
-	v, err := binary.ReadUvarint(br)
-	if err != nil || v != snapVersion {
-		return nil, bad("unsupported version %d (this build reads %d)", v, snapVersion)
-	}
-	n, err := binary.ReadUvarint(br)
-	if err != nil || n > maxSnapBody {
-		return nil, bad("bad body length")
-	}
-	body, err := io.ReadAll(io.LimitReader(br, int64(n)))
-	if err != nil || uint64(len(body)) != n {
-		return nil, bad("truncated body (%d of %d bytes)", len(body), n)
-	}
-	var crc [4]byte
-	if _, err := io.ReadFull(br, crc[:]); err != nil {
-		return nil, bad("truncated checksum")
-	}
-	if binary.LittleEndian.Uint32(crc[:]) != crc32.ChecksumIEEE(body) {
-		return nil, bad("checksum mismatch")
-	}
-	return parseSnapshotBody(body)
-}
-
-func parseSnapshotBody(body []byte) (*snapshot, error) {
-	rd := bytes.NewReader(body)
+func parseSnapshot(body []byte) (*snapshot, error) {
+	r := binio.NewReader(body)
 	s := &snapshot{}
-	at, err := binary.ReadVarint(rd)
-	if err != nil {
-		return nil, bad("fit time")
-	}
-	if at != 0 {
+	fitted := r.Bool()
+	at := r.Varint()
+	if fitted {
 		s.fitAt = time.Unix(0, at).UTC()
+		if err := market.CheckTime(s.fitAt); err != nil && r.Err() == nil {
+			return nil, bad("fit time %v: %v", s.fitAt, err)
+		}
 	}
-	np, err := binary.ReadUvarint(rd)
-	if err != nil || np > uint64(len(body)) {
-		return nil, bad("profile count")
+	s.ids = r.Strings()
+	if err := r.Err(); err != nil {
+		return nil, bad("IDs: %v", err)
 	}
-	s.profiles = make([]market.Profile, np)
-	s.removed = make([]bool, np)
-	for i := range s.profiles {
-		flag, err := rd.ReadByte()
-		if err != nil || flag > 1 {
-			return nil, bad("profile %d: removed flag", i)
+	var dict market.Dict
+	for i, id := range s.ids {
+		if ix, err := dict.Index(id); err != nil || ix != uint32(i) {
+			return nil, bad("ID %d %q: duplicate or invalid", i, market.Shorten(id))
 		}
-		s.removed[i] = flag == 1
-		l, err := binary.ReadUvarint(rd)
-		if err != nil || l > uint64(rd.Len()) {
-			return nil, bad("profile %d: length", i)
+	}
+	s.profiles = make([]market.Profile, len(s.ids))
+	s.removed = make([]bool, len(s.ids))
+	np := r.Count(3)
+	prev := -1
+	for k := 0; k < np && r.Err() == nil; k++ {
+		i := int(r.Uint32())
+		removed := r.Bool()
+		b := r.Bytes()
+		if r.Err() != nil {
+			break
 		}
-		b := make([]byte, l)
-		if _, err := io.ReadFull(rd, b); err != nil {
-			return nil, bad("profile %d: truncated", i)
+		if i <= prev || i >= len(s.ids) {
+			return nil, bad("profile %d: index %d out of order or range", k, i)
 		}
+		prev = i
 		p := &s.profiles[i]
 		if err := json.Unmarshal(b, p); err != nil {
 			return nil, bad("profile %d: %v", i, err)
@@ -257,33 +335,358 @@ func parseSnapshotBody(body []byte) (*snapshot, error) {
 		if err := p.Validate(); err != nil {
 			return nil, bad("profile %d: %v", i, err)
 		}
+		if p.ID != s.ids[i] {
+			return nil, bad("profile %d: ID %q, the dictionary says %q", i, market.Shorten(p.ID), market.Shorten(s.ids[i]))
+		}
+		s.removed[i] = removed
 	}
-	ne, err := binary.ReadUvarint(rd)
-	if err != nil || ne > uint64(rd.Len()) {
-		return nil, bad("event count")
+	s.kept = r.Bool()
+	ne := r.Count(4)
+	if r.Err() == nil {
+		s.events = make([]event, 0, ne)
 	}
-	s.events = make([]event, ne)
-	for i := range s.events {
-		a, err1 := binary.ReadUvarint(rd)
-		t, err2 := binary.ReadUvarint(rd)
-		act, err3 := rd.ReadByte()
-		ts, err4 := binary.ReadVarint(rd)
-		if err := errors.Join(err1, err2, err3, err4); err != nil {
-			return nil, bad("event %d: truncated", i)
+	for i := 0; i < ne && r.Err() == nil; i++ {
+		a, t, act, ts := r.Uint32(), r.Uint32(), market.Action(r.Byte()), r.Varint()
+		if r.Err() != nil {
+			break
 		}
-		if a >= np || t >= np || a == t {
-			return nil, bad("event %d: participant out of range", i)
+		ev, err := checkedEvent(s.profiles, i, a, t, act, ts)
+		if err != nil {
+			return nil, err
 		}
-		if !market.Action(act).Valid() {
-			return nil, bad("event %d: unknown action %d", i, act)
-		}
-		if s.profiles[a].Side == s.profiles[t].Side {
-			return nil, bad("event %d: actor and target on the same side", i)
-		}
-		s.events[i] = event{actor: uint32(a), target: uint32(t), action: market.Action(act), at: ts}
+		s.events = append(s.events, ev)
 	}
-	if rd.Len() != 0 {
-		return nil, bad("%d trailing bytes", rd.Len())
+	s.dirty = r.Uint32s()
+	for _, ix := range s.dirty {
+		if int(ix) >= len(s.ids) {
+			return nil, bad("pending update of participant %d out of range", ix)
+		}
+	}
+	s.control = r.Bytes()
+	if r.Bool() {
+		x := &exclusions{at: time.Unix(0, r.Varint()).UTC()}
+		for _, i := range r.Uint32s() {
+			x.bm.Set(i)
+		}
+		s.excl = x
+	}
+	for _, p := range []*[]byte{&s.matrix, &s.hot, &s.recent, &s.urgTable, &s.satTable, &s.actTable} {
+		*p = r.Bytes()
+	}
+	if fitted {
+		s.encoder, s.rules = r.Bytes(), r.Bytes()
+		for _, p := range []*[]byte{&s.interest, &s.urgency, &s.saturation, &s.learned} {
+			if r.Bool() {
+				*p = r.Bytes()
+			}
+		}
+		n := r.Count(1)
+		for i := 0; i < n && r.Err() == nil; i++ {
+			s.inputs = append(s.inputs, r.Bytes())
+		}
+	}
+	if err := r.Done(); err != nil {
+		return nil, bad("%v", err)
 	}
 	return s, nil
+}
+
+// checkedEvent validates event i of a snapshot against its profiles.
+func checkedEvent(profiles []market.Profile, i int, a, t uint32, act market.Action, ts int64) (event, error) {
+	switch {
+	case int(a) >= len(profiles) || int(t) >= len(profiles) || a == t || profiles[a].ID == "" || profiles[t].ID == "":
+		return event{}, bad("event %d: participant out of range", i)
+	case !act.Valid():
+		return event{}, bad("event %d: unknown action %d", i, act)
+	case profiles[a].Side == profiles[t].Side:
+		return event{}, bad("event %d: actor and target on the same side", i)
+	}
+	if err := market.CheckTime(time.Unix(0, ts)); err != nil {
+		return event{}, bad("event %d: time %d: %v", i, ts, err)
+	}
+	return event{actor: a, target: t, action: act, at: ts}, nil
+}
+
+// parseSnapshotV1 reads a version 1 body: the fit time, the profiles in
+// index order with their removed flags, and the log.
+func parseSnapshotV1(body []byte) (*snapshot, error) {
+	r := binio.NewReader(body)
+	s := &snapshot{v1: true, kept: true}
+	if at := r.Varint(); at != 0 {
+		s.fitAt = time.Unix(0, at).UTC()
+		if err := market.CheckTime(s.fitAt); err != nil {
+			return nil, bad("fit time: %v", err)
+		}
+	}
+	np := r.Count(2)
+	for i := 0; i < np && r.Err() == nil; i++ {
+		removed := r.Byte()
+		b := r.Bytes()
+		if r.Err() != nil {
+			break
+		}
+		if removed > 1 {
+			return nil, bad("profile %d: removed flag", i)
+		}
+		var p market.Profile
+		if err := json.Unmarshal(b, &p); err != nil {
+			return nil, bad("profile %d: %v", i, err)
+		}
+		if err := p.Validate(); err != nil {
+			return nil, bad("profile %d: %v", i, err)
+		}
+		s.ids = append(s.ids, p.ID)
+		s.profiles = append(s.profiles, p)
+		s.removed = append(s.removed, removed == 1)
+	}
+	var dict market.Dict
+	for i, id := range s.ids {
+		if ix, err := dict.Index(id); err != nil || ix != uint32(i) {
+			return nil, bad("profile %d: duplicate ID %q", i, market.Shorten(id))
+		}
+	}
+	ne := r.Count(4)
+	for i := 0; i < ne && r.Err() == nil; i++ {
+		a, t, act, ts := r.Uint32(), r.Uint32(), market.Action(r.Byte()), r.Varint()
+		if r.Err() != nil {
+			break
+		}
+		ev, err := checkedEvent(s.profiles, i, a, t, act, ts)
+		if err != nil {
+			return nil, err
+		}
+		s.events = append(s.events, ev)
+	}
+	if err := r.Done(); err != nil {
+		return nil, bad("%v", err)
+	}
+	return s, nil
+}
+
+// loaded is everything a Load installs, built aside so that a failure
+// leaves the Engine untouched.
+type loaded struct {
+	snap           *snapshot
+	dict           market.Dict
+	st             *state
+	log            []event // the Engine's own log (Config.Events == nil)
+	counted        []event // what the in-memory counters replay
+	acts           map[uint32][]match.Interaction
+	seen, blocked  map[uint32][]uint32
+	dirty          map[uint32]bool
+	ixs            []uint32 // live profiles, for the index and the population
+	live           []market.Profile
+	controlChecked bool
+}
+
+// build decodes a parsed snapshot with the Engine's configuration.
+func (e *Engine) build(ctx context.Context, s *snapshot) (*loaded, error) {
+	ld := &loaded{snap: s}
+	for _, id := range s.ids {
+		if _, err := ld.dict.Index(id); err != nil {
+			return nil, bad("ID %q: %v", market.Shorten(id), err)
+		}
+	}
+	for i := range s.profiles {
+		if s.profiles[i].ID != "" && !s.removed[i] {
+			ld.ixs, ld.live = append(ld.ixs, uint32(i)), append(ld.live, s.profiles[i])
+		}
+	}
+	// The log-derived sets: from the snapshot's log, or the host's.
+	events := s.events
+	if e.cfg.Events != nil {
+		if s.kept && len(s.events) > 0 {
+			return nil, bad("the snapshot holds the Engine's own log, but Config.Events is set")
+		}
+		var err error
+		if events, err = e.readEvents(ctx, "load", &ld.dict, s.profiles); err != nil {
+			return nil, err
+		}
+	} else {
+		ld.log = s.events
+	}
+	ld.counted = events
+	ld.acts, ld.seen, ld.blocked = e.sets(events)
+	ld.dirty = make(map[uint32]bool, len(s.dirty))
+	for _, ix := range s.dirty {
+		ld.dirty[ix] = true
+	}
+	if s.v1 {
+		st, err := e.emptyState(e.cfg.Clock())
+		if err != nil {
+			return nil, err
+		}
+		for _, ev := range s.events {
+			st.record(ev)
+		}
+		n := len(s.profiles)
+		st.actTable = activity.NewTable(n, 0)
+		ld.st = st
+		return ld, nil
+	}
+	if len(s.control) > 0 {
+		probe, err := exposure.New(e.control.Config())
+		if err != nil {
+			return nil, fmt.Errorf("%w: Exposure: %w", ErrConfig, err)
+		}
+		if err := probe.UnmarshalBinary(s.control); err != nil {
+			return nil, bad("exposure ledger: %v", err)
+		}
+		ld.controlChecked = true
+	}
+	st, err := e.decodeState(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	ld.st = st
+	return ld, nil
+}
+
+// decodeState rebuilds the state that snapshot s was saved from.
+func (e *Engine) decodeState(ctx context.Context, s *snapshot) (*state, error) {
+	st := &state{at: s.fitAt, fitted: !s.fitAt.IsZero(), policy: e.policy}
+	if !st.fitted {
+		st.at = time.Time{}
+	}
+	var err error
+	if st.matrix, err = e.newMatrix(e.cfg.Clock()); err != nil {
+		return nil, err
+	}
+	if err := st.matrix.UnmarshalBinary(s.matrix); err != nil {
+		return nil, bad("interest matrix: %v", err)
+	}
+	if err := e.newRecall(st); err != nil {
+		return nil, err
+	}
+	if err := st.hot.UnmarshalBinary(s.hot); err != nil {
+		return nil, bad("hot: %v", err)
+	}
+	st.urgTable, st.satTable, st.actTable = activity.NewTable(0, math.NaN()), activity.NewTable(0, 0), activity.NewTable(0, 0)
+	for _, t := range []struct {
+		name string
+		tab  *activity.Table
+		b    []byte
+	}{{"urgency table", st.urgTable, s.urgTable}, {"saturation table", st.satTable, s.satTable}, {"activity table", st.actTable, s.actTable}} {
+		if err := t.tab.UnmarshalBinary(t.b); err != nil {
+			return nil, bad("%s: %v", t.name, err)
+		}
+	}
+	uc := e.cfg.Urgency
+	if st.fitted {
+		if st.rules, err = text.DecodeRules(s.rules); err != nil {
+			return nil, bad("association rules: %v", err)
+		}
+		rules := e.cfg.Text.Rules
+		if rules == nil {
+			rules = st.rules
+		}
+		if st.encoder, err = text.DecodeEncoder(s.encoder, e.cfg.Text.Tokenizer, rules); err != nil {
+			return nil, bad("text encoder: %v", err)
+		}
+		st.catalog = match.NewCatalog(match.CatalogConfig{FeatureName: match.FeatureNames(st.encoder)})
+		for i := range s.profiles {
+			if i%256 == 0 && ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if s.profiles[i].ID != "" {
+				st.setContent(uint32(i), &s.profiles[i])
+			}
+		}
+		if s.interest != nil {
+			if st.interest, err = match.ReadInterest(bytes.NewReader(s.interest), st.catalog); err != nil {
+				return nil, bad("interest models: %v", err)
+			}
+			uc.OneWay = st.interest.OneWay
+		}
+		if s.urgency != nil {
+			if st.urgency, err = urgency.ReadModel(bytes.NewReader(s.urgency)); err != nil {
+				return nil, bad("urgency model: %v", err)
+			}
+		}
+		if s.saturation != nil {
+			if st.saturation, err = exposure.ReadModel(bytes.NewReader(s.saturation)); err != nil {
+				return nil, bad("saturation model: %v", err)
+			}
+		}
+		if s.learned != nil {
+			if st.learned, err = fusion.ReadLearned(bytes.NewReader(s.learned)); err != nil {
+				return nil, bad("learned ranker: %v", err)
+			}
+			cfg := e.policy.Config()
+			cfg.Learned = st.learned
+			if st.policy, err = fusion.New(cfg); err != nil {
+				return nil, fmt.Errorf("twoway: load: learned ranking: %w", err)
+			}
+		}
+		st.inputs = make([]urgency.Input, len(s.inputs))
+		st.features = make([]activity.Features, len(s.inputs))
+		for i, b := range s.inputs {
+			if err := st.inputs[i].UnmarshalBinary(b); err != nil {
+				return nil, bad("urgency input %d: %v", i, err)
+			}
+			st.features[i] = st.inputs[i].Activity
+		}
+		for _, f := range []func(context.Context) error{st.itemCF.Fit, st.userCF.Fit, st.swing.Fit} {
+			if err := f(ctx); err != nil {
+				return nil, fmt.Errorf("twoway: load: collaborative recall: %w", err)
+			}
+		}
+	}
+	if st.recent, err = urgency.NewRecent(uc); err != nil {
+		return nil, fmt.Errorf("%w: Urgency: %w", ErrConfig, err)
+	}
+	if err := st.recent.UnmarshalBinary(s.recent); err != nil {
+		return nil, bad("recent matches: %v", err)
+	}
+	return st, nil
+}
+
+// commit installs a built snapshot. The index is the one part that can
+// fail (disk); it goes first and takes all of the profiles or none.
+func (e *Engine) commit(ld *loaded) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.dict.Len() != 0 || len(e.profiles) != 0 || len(e.log) != 0 || e.state.Load().fitted {
+		return ErrNotEmpty // an Upsert or Record got in while the snapshot was built
+	}
+	if err := e.index.UpsertBatch(ld.ixs, ld.live); err != nil {
+		return fmt.Errorf("twoway: load: inverted index: %w", err)
+	}
+	s := ld.snap
+	for _, id := range s.ids {
+		if _, err := e.dict.Index(id); err != nil { // checked by build; cannot fail
+			return bad("ID %q: %v", market.Shorten(id), err)
+		}
+	}
+	for k, ix := range ld.ixs {
+		_ = e.pop.Upsert(ix, &ld.live[k]) // validated profiles: cannot fail
+	}
+	e.profiles, e.removed, e.others = s.profiles, s.removed, nil
+	e.log = ld.log
+	e.acts, e.seen, e.blocked, e.dirty = ld.acts, ld.seen, ld.blocked, ld.dirty
+	if ld.controlChecked {
+		_ = e.control.UnmarshalBinary(s.control) // decoded once by build: cannot fail
+	}
+	for i, p := range s.profiles {
+		if p.ID != "" {
+			e.tracker.Register(uint32(i), p.Registered)
+		}
+	}
+	if e.cfg.Realtime == nil {
+		// In-memory counters never fail.
+		for _, ev := range ld.counted {
+			_ = e.tracker.Record(context.Background(), activity.Event{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: ev.time()})
+		}
+	}
+	if s.v1 {
+		// Version 1 kept no serving tables: compute the activity part now.
+		users := make([]uint32, len(s.profiles))
+		for i := range users {
+			users[i] = uint32(i)
+		}
+		_ = e.refresh(context.Background(), ld.st, users, e.cfg.Clock())
+	}
+	e.publish(ld.st)
+	e.excl.Store(s.excl)
+	return nil
 }

@@ -1,10 +1,14 @@
 package exposure
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"slices"
 
+	"github.com/twowayrec/twoway/internal/binio"
 	"github.com/twowayrec/twoway/rank"
 )
 
@@ -30,4 +34,82 @@ func ReadModel(r io.Reader) (*Model, error) {
 		return nil, fmt.Errorf("%w: a %q model, want %q", ErrCorrupt, s.Kind(), kind)
 	}
 	return &Model{s}, nil
+}
+
+// controllerFormat is the version of the encoding of Controller.AppendBinary.
+const controllerFormat = 1
+
+// AppendBinary appends the controller's real-time state to b
+// (encoding.BinaryAppender): every ledger entry (load and time of the
+// newest impression, bit-exact) and the (requester, candidate) pairs
+// counted within Config.RepeatWindow, sorted. The configuration is not
+// written: decode into a Controller made by New with the same Config.
+func (c *Controller) AppendBinary(b []byte) ([]byte, error) {
+	w := binio.Writer{B: b}
+	w.Uvarint(controllerFormat)
+	l := c.ledger
+	l.mu.RLock()
+	w.Uvarint(uint64(len(l.entries)))
+	for i := range l.entries {
+		s := &l.stripes[uint32(i)%uint32(len(l.stripes))]
+		s.Lock()
+		e := l.entries[i]
+		s.Unlock()
+		w.Float64(e.load)
+		w.Varint(e.at)
+	}
+	l.mu.RUnlock()
+	type pair struct {
+		key uint64
+		at  int64
+	}
+	var pairs []pair
+	c.repeats.each(func(k uint64, at int64) { pairs = append(pairs, pair{k, at}) })
+	slices.SortFunc(pairs, func(a, b pair) int { return cmp.Compare(a.key, b.key) })
+	w.Uvarint(uint64(len(pairs)))
+	for _, p := range pairs {
+		w.Uvarint(p.key)
+		w.Varint(p.at)
+	}
+	return w.B, nil
+}
+
+// UnmarshalBinary replaces the controller's ledger and repeat memory with
+// those encoded by AppendBinary. Damaged data is an error wrapping
+// ErrCorrupt, and the controller is then unchanged.
+func (c *Controller) UnmarshalBinary(data []byte) error {
+	r := binio.NewReader(data)
+	if v := r.Uvarint(); r.Err() == nil && v != controllerFormat {
+		r.Fail("controller format %d (this build reads %d)", v, controllerFormat)
+	}
+	n := r.Count(9)
+	entries := make([]entry, n)
+	for i := range entries {
+		e := entry{load: r.Float64(), at: r.Varint()}
+		if r.Err() == nil && (!(e.load >= 0) || math.IsInf(e.load, 0) || e.at < 0) {
+			r.Fail("ledger entry %d: load %v at %d", i, e.load, e.at)
+		}
+		entries[i] = e
+	}
+	np := r.Count(2)
+	keys := make([]uint64, 0, np)
+	ats := make([]int64, 0, np)
+	for i := 0; i < np && r.Err() == nil; i++ {
+		k, at := r.Uvarint(), r.Varint()
+		if r.Err() == nil && (uint32(k>>32) == uint32(k) || (i > 0 && k <= keys[i-1])) {
+			r.Fail("repeat pair %d: key %d", i, k)
+		}
+		keys, ats = append(keys, k), append(ats, at)
+	}
+	if err := r.Done(); err != nil {
+		return fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	c.ledger.mu.Lock()
+	c.ledger.entries = entries
+	c.ledger.mu.Unlock()
+	c.repeats.reset()
+	for i, k := range keys {
+		c.repeats.set(k, ats[i])
+	}
+	return nil
 }

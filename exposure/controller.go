@@ -45,6 +45,11 @@ type Config struct {
 	// MaxSaturation excludes a candidate whatever the ledger says once its
 	// saturation reaches it, in (0,1]. Zero means 0.95.
 	MaxSaturation float64 `json:"max_saturation"`
+	// RepeatWindow is how long a (requester, candidate) impression counts
+	// once in the ledger: serving the same candidate to the same requester
+	// again within it adds nothing ([Controller.ServedTo]), so reloading a
+	// list does not drain anybody's budget. Zero means HalfLife.
+	RepeatWindow time.Duration `json:"repeat_window"`
 	// Clock gives "now" for [Controller.Served]. Nil means time.Now.
 	Clock func() time.Time `json:"-"`
 }
@@ -70,6 +75,8 @@ func (c Config) withDefaults() (Config, error) {
 		return bad("L2", c.L2, "must be finite")
 	case c.HalfLife < 0:
 		return bad("HalfLife", c.HalfLife, "must not be negative")
+	case c.RepeatWindow < 0:
+		return bad("RepeatWindow", c.RepeatWindow, "must not be negative")
 	case notFinite(c.Capacity) || c.Capacity < 0:
 		return bad("Capacity", c.Capacity, "must be finite and not negative")
 	case notFinite(c.Gamma) || c.Gamma < 0:
@@ -97,6 +104,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.HalfLife == 0 {
 		c.HalfLife = 24 * time.Hour
+	}
+	if c.RepeatWindow == 0 {
+		c.RepeatWindow = c.HalfLife
 	}
 	if c.Capacity == 0 {
 		c.Capacity = 50
@@ -134,8 +144,9 @@ func (c Config) withDefaults() (Config, error) {
 // A Controller is safe for concurrent use: requests read the ledger while
 // [Controller.Served] adds to it.
 type Controller struct {
-	cfg    Config
-	ledger *Ledger
+	cfg     Config
+	ledger  *Ledger
+	repeats *repeats // pairs counted within Config.RepeatWindow
 }
 
 // New returns a Controller with an empty ledger, or an error wrapping
@@ -145,7 +156,7 @@ func New(cfg Config) (*Controller, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Controller{cfg: c, ledger: NewLedger(c.HalfLife)}, nil
+	return &Controller{cfg: c, ledger: NewLedger(c.HalfLife), repeats: newRepeats(c.RepeatWindow)}, nil
 }
 
 // Config returns the configuration with defaults filled in.
@@ -154,8 +165,27 @@ func (c *Controller) Config() Config { return c.cfg }
 // Ledger returns the controller's exposure ledger.
 func (c *Controller) Ledger() *Ledger { return c.ledger }
 
-// Served records that candidates were shown once each, at Config.Clock().
+// Served records that candidates were shown once each, at Config.Clock(),
+// counting every call. A server answering requesters uses
+// [Controller.ServedTo], which counts a pair once per Config.RepeatWindow.
 func (c *Controller) Served(candidates []uint32) { c.ledger.AddAll(candidates, c.cfg.Clock()) }
+
+// ServedTo records that candidates were shown to requester at
+// Config.Clock(): each candidate's ledger load grows by one impression
+// unless the same requester was already shown it within
+// Config.RepeatWindow. It returns how many impressions it counted.
+func (c *Controller) ServedTo(requester uint32, candidates []uint32) int {
+	now := c.cfg.Clock()
+	t := now.UnixNano()
+	n := 0
+	for _, cand := range candidates {
+		if c.repeats.first(requester, cand, t) {
+			c.ledger.Add(cand, now, 1)
+			n++
+		}
+	}
+	return n
+}
 
 // Verdict is the controller's decision for one candidate.
 type Verdict struct {

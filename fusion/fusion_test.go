@@ -1,6 +1,7 @@
 package fusion
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -222,4 +223,27 @@ func TestLearnRecoversThePreference(t *testing.T) {
 
 	_, err = Learn(context.Background(), rank.Config{}, outs[:1])
 	assert.ErrorIs(t, err, ErrNoOutcomes)
+}
+
+func TestLearnedRoundTrip(t *testing.T) {
+	var outs []Outcome
+	for i := range 200 {
+		tw := float64(i%10) / 10
+		outs = append(outs, Outcome{Candidate: Candidate{Index: uint32(i), TwoWay: tw}, Mutual: tw > 0.5 && i%3 == 0})
+	}
+	l, err := Learn(context.Background(), rank.Config{}, outs)
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	_, err = l.WriteTo(&buf)
+	require.NoError(t, err)
+	b := buf.Bytes()
+	got, err := ReadLearned(bytes.NewReader(b))
+	require.NoError(t, err)
+	assert.Equal(t, l.Outcomes(), got.Outcomes())
+	x := Features(sparse.Vector{}, Requester{Urgency: 0.3}, &Candidate{TwoWay: 0.7, Activity: 0.2}, 0.5)
+	assert.Equal(t, l.Score(x), got.Score(x))
+	for _, cut := range []int{0, 4, len(b) / 2, len(b) - 1} {
+		_, err := ReadLearned(bytes.NewReader(b[:cut]))
+		assert.ErrorIs(t, err, ErrCorrupt, "cut at %d", cut)
+	}
 }

@@ -2,8 +2,11 @@ package fusion
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 
 	"github.com/twowayrec/twoway/rank"
 	"github.com/twowayrec/twoway/sparse"
@@ -11,6 +14,10 @@ import (
 
 // ErrNoOutcomes: Learn needs outcomes of both kinds (mutual and not).
 var ErrNoOutcomes = errors.New("fusion: no outcomes of both kinds to learn from")
+
+// ErrCorrupt is wrapped by the errors of ReadLearned for a damaged or
+// foreign stream.
+var ErrCorrupt = errors.New("fusion: corrupt learned ranker")
 
 // Outcome is one training row of the learned ranker: what the policy would
 // have known of a requester and a candidate, and whether the pair went on to
@@ -72,3 +79,43 @@ func (l *Learned) Model() *rank.Model { return l.m }
 
 // Outcomes returns how many outcomes it was fitted on.
 func (l *Learned) Outcomes() int { return l.n }
+
+// WriteTo writes the learned ranker: its logistic model in rank's binary
+// format, then the number of outcomes it learned from.
+func (l *Learned) WriteTo(w io.Writer) (int64, error) {
+	n, err := l.m.WriteTo(w)
+	if err != nil {
+		return n, err
+	}
+	var b [binary.MaxVarintLen64]byte
+	k, err := w.Write(b[:binary.PutUvarint(b[:], uint64(l.n))])
+	return n + int64(k), err
+}
+
+// ReadLearned reads a ranker written by [Learned.WriteTo]. A damaged or
+// foreign stream, or a model of another dimension than [Features] gives,
+// is an error wrapping ErrCorrupt.
+func ReadLearned(r io.Reader) (*Learned, error) {
+	m, err := rank.ReadModel(r)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	if m.Dim() > NumFeatures {
+		return nil, fmt.Errorf("%w: model of %d features, the ranker has %d", ErrCorrupt, m.Dim(), NumFeatures)
+	}
+	n, err := binary.ReadUvarint(byteReader{r: r})
+	if err != nil || n > math.MaxInt32 {
+		return nil, fmt.Errorf("%w: outcome count", ErrCorrupt)
+	}
+	return &Learned{m: m, n: int(n)}, nil
+}
+
+// byteReader reads one byte at a time, so that ReadLearned never reads past
+// its stream.
+type byteReader struct{ r io.Reader }
+
+func (b byteReader) ReadByte() (byte, error) {
+	var p [1]byte
+	_, err := io.ReadFull(b.r, p[:])
+	return p[0], err
+}

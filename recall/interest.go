@@ -284,27 +284,7 @@ func (x *Interest) Fit(ctx context.Context, events iter.Seq[Event]) error {
 	}
 	m.rowPtr = ptr
 	idx, val = nil, nil
-	// Transpose: rows are visited in order, so columns come out sorted.
-	m.colPtr = make([]int, n+1)
-	for _, j := range m.rowIdx {
-		m.colPtr[j+1]++
-	}
-	for i := 1; i <= n; i++ {
-		m.colPtr[i] += m.colPtr[i-1]
-	}
-	m.colIdx = make([]uint32, len(m.rowIdx))
-	m.colVal = make([]float64, len(m.rowIdx))
-	m.colSum = make([]float64, n)
-	next = slices.Clone(m.colPtr[:n])
-	for u := range n {
-		for p := m.rowPtr[u]; p < m.rowPtr[u+1]; p++ {
-			j := m.rowIdx[p]
-			q := next[j]
-			m.colIdx[q], m.colVal[q] = uint32(u), m.rowVal[p]
-			m.colSum[j] += m.rowVal[p]
-			next[j]++
-		}
-	}
+	m.transpose()
 	if err := ctx.Err(); err != nil {
 		return err
 	}

@@ -371,3 +371,38 @@ func failing(t *testing.T) *activity.Tracker {
 	require.NoError(t, err)
 	return tr
 }
+
+func TestRecentAndInputBinaryRoundTrip(t *testing.T) {
+	cfg := Config{Recent: 3, OneWay: func(u, target uint32) float64 { return float64(target) / 10 }}
+	r, err := NewRecent(cfg)
+	require.NoError(t, err)
+	at := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	for i := range uint32(7) { // user 1 wraps its ring
+		r.Record(activity.Event{Actor: 1, Target: 10 + i, Action: market.View, Time: at})
+	}
+	r.Record(activity.Event{Actor: 4, Target: 2, Action: market.Chat, Time: at})
+	b, err := r.AppendBinary(nil)
+	require.NoError(t, err)
+	got, err := NewRecent(cfg)
+	require.NoError(t, err)
+	require.NoError(t, got.UnmarshalBinary(b))
+	for u := range uint32(6) {
+		assert.Equal(t, r.Stats(u), got.Stats(u), "user %d", u)
+	}
+	// The ring continues where it stopped.
+	r.Record(activity.Event{Actor: 1, Target: 30, Action: market.View, Time: at})
+	got.Record(activity.Event{Actor: 1, Target: 30, Action: market.View, Time: at})
+	assert.Equal(t, r.Stats(1), got.Stats(1))
+	other, _ := NewRecent(Config{Recent: 5})
+	assert.ErrorIs(t, other.UnmarshalBinary(b), ErrCorrupt, "another ring size")
+	assert.ErrorIs(t, got.UnmarshalBinary(b[:len(b)-1]), ErrCorrupt)
+
+	in := Input{Match: MatchStats{N: 2, Mean: 0.4, Variance: 0.01}}
+	in.Activity.NumWindows, in.Activity.Active = 1, true
+	ib, err := in.AppendBinary(nil)
+	require.NoError(t, err)
+	var back Input
+	require.NoError(t, back.UnmarshalBinary(ib))
+	assert.Equal(t, in, back)
+	assert.ErrorIs(t, back.UnmarshalBinary(ib[:len(ib)-2]), ErrCorrupt)
+}
