@@ -35,6 +35,14 @@ import (
 // ledger, interest-matrix overlay, already-seen sets) is updated by Record
 // and Recommend at once, so the very next request sees it.
 //
+// # Locks
+//
+// The Engine's own state (profiles, the log, the per-participant sets) is
+// under mu; Fit and Load serialise on fitMu, taken before mu; every
+// package the Engine calls guards its own parts and calls nothing that
+// locks while holding them, except along the order written down in
+// docs/architecture.md ("Locks"). No lock is taken twice on one goroutine.
+//
 // # Before the first Fit
 //
 // Recommend answers from cold-start recall: fresh profiles of the other side
