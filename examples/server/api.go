@@ -130,21 +130,70 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, dst any) *apiE
 
 // checkPathID returns why id cannot name a profile in a URL path of this
 // API, or nil: the library's rules for IDs (not empty, valid UTF-8, at most
-// market.MaxIDLen bytes), and not "." or ".." (net/http cleans those path
-// segments away, so such a profile could never be read or deleted). Any
-// other byte may be sent percent-encoded ("/" as %2F).
+// market.MaxIDLen bytes), and a path that carries it percent-encoded (as
+// url.PathEscape writes it) must reach the handler as id itself. net/http
+// cleans "." and ".." away and does not route a lone "/", so such profiles
+// could never be read or deleted; PUT refuses them. The check asks
+// net/http's own router, so it cannot drift from what the server does.
 func checkPathID(id string) error {
 	if err := market.CheckID(id); err != nil {
 		return err
 	}
-	if id == "." || id == ".." {
+	if !routable(id) {
 		return errUnroutableID
 	}
 	return nil
 }
 
 // errUnroutableID: an ID that no URL path can carry.
-var errUnroutableID = errors.New(`"." and ".." cannot be used in a URL path`)
+var errUnroutableID = errors.New("no URL path carries this ID (net/http cleans away \".\" and \"..\" and does not route \"/\")")
+
+// idRouter has one wildcard at the end of a path and one in the middle, as
+// the API's routes do.
+var idRouter = func() *http.ServeMux {
+	m := http.NewServeMux()
+	capture := func(w http.ResponseWriter, r *http.Request) {
+		w.(*idCapture).id, w.(*idCapture).ok = r.PathValue("id"), true
+	}
+	m.HandleFunc("GET /p/{id}", capture)
+	m.HandleFunc("GET /p/{id}/q", capture)
+	return m
+}()
+
+// idCapture is the ResponseWriter of idRouter: it keeps the ID that
+// reached the handler and discards everything written.
+type idCapture struct {
+	id string
+	ok bool
+	h  http.Header
+}
+
+func (c *idCapture) Header() http.Header {
+	if c.h == nil {
+		c.h = http.Header{}
+	}
+	return c.h
+}
+func (c *idCapture) Write(b []byte) (int, error) { return len(b), nil }
+func (c *idCapture) WriteHeader(int)             {}
+
+// routable reports whether id, percent-encoded, reaches a handler as
+// itself both as the last segment of a path and as a middle one.
+func routable(id string) bool {
+	esc := url.PathEscape(id)
+	for _, target := range [...]string{"/p/" + esc, "/p/" + esc + "/q"} {
+		u, err := url.ParseRequestURI(target)
+		if err != nil {
+			return false
+		}
+		c := &idCapture{}
+		idRouter.ServeHTTP(c, &http.Request{Method: http.MethodGet, URL: u, Host: "localhost", Header: http.Header{}})
+		if !c.ok || c.id != id {
+			return false
+		}
+	}
+	return true
+}
 
 // pathID returns the path value name as a profile ID, checked.
 func pathID(r *http.Request, name string) (string, *apiError) {
@@ -449,9 +498,10 @@ func (s *Server) upsert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// A profile whose ID no URL path can carry could never be read or
-	// deleted: refuse it here, as the Engine refuses IDs over its cap.
+	// deleted: refuse it here, as the Engine refuses IDs over its cap (the
+	// Engine's own validation names the other bad IDs).
 	for i := range req.Profiles {
-		if id := req.Profiles[i].ID; id == "." || id == ".." {
+		if id := req.Profiles[i].ID; market.CheckID(id) == nil && !routable(id) {
 			s.fail(w, engineError(&twoway.BatchError{Index: i, Err: &market.FieldError{
 				Record: "profile", ID: id, Field: "ID", Value: id, Err: errUnroutableID}}))
 			return

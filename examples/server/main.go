@@ -32,7 +32,7 @@
 // Bad input is always a 4xx with a JSON {"error": …}: 400 bad JSON (a key
 // given twice in one object, case-insensitively, included), bad or
 // repeated query parameters, invalid UTF-8, an ID no path can carry (over
-// market.MaxIDLen bytes, "." or "..") or a time outside [market.MinTime,
+// market.MaxIDLen bytes, ".", ".." or "/") or a time outside [market.MinTime,
 // market.MaxTime); 401 missing or wrong token; 404 unknown ID; 409 wrong
 // side or inactive requester or no fit yet; 413 body too large; 415 not
 // JSON; 422 a record the Engine refuses (its index, ID and field).

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"reflect"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/match"
+)
+
+// The fuzz targets exercise the server's own parsing, without an Engine or
+// Redis, so that each input costs microseconds:
+//
+//	go test -run '^$' -fuzz FuzzDecodeProfiles -fuzztime 60s
+//	go test -run '^$' -fuzz FuzzDecodeEvents -fuzztime 60s
+//	go test -run '^$' -fuzz FuzzRecommendQuery -fuzztime 60s
+//	go test -run '^$' -fuzz FuzzPathID -fuzztime 60s
+
+// checkDecoded checks decodeJSON's contract on one body: a refusal is a 400
+// with a message, and an accepted body's canonical form (json.Marshal of
+// what was decoded) is accepted again and decodes to the same value, so
+// the duplicate-key check never refuses what encoding/json itself writes.
+func checkDecoded[T any](t *testing.T, body []byte) {
+	var v T
+	aerr := decodeJSON(body, &v)
+	if aerr != nil {
+		if aerr.Status != http.StatusBadRequest || aerr.Message == "" {
+			t.Fatalf("refusal %d %q, want a 400 with a message", aerr.Status, aerr.Message)
+		}
+		if aerr.Index != nil && *aerr.Index < 0 {
+			t.Fatalf("negative index %d", *aerr.Index)
+		}
+		return
+	}
+	if !utf8.Valid(body) {
+		t.Fatal("accepted invalid UTF-8")
+	}
+	canon, err := json.Marshal(v)
+	if err != nil {
+		if !invalidRecord(&v) {
+			t.Fatalf("accepted a body of valid records that cannot be encoded: %v", err)
+		}
+		return // a missing side or action: the Engine's validation refuses it (422)
+	}
+	var again T
+	if aerr := decodeJSON(canon, &again); aerr != nil {
+		t.Fatalf("canonical form %s refused: %s", canon, aerr.Message)
+	}
+	canon2, err := json.Marshal(again)
+	if err != nil || !bytes.Equal(canon, canon2) {
+		t.Fatalf("canonical form not stable:\n%s\n%s (%v)", canon, canon2, err)
+	}
+}
+
+// invalidRecord reports whether a decoded request holds a record that the
+// Engine's validation refuses.
+func invalidRecord(v any) bool {
+	switch v := v.(type) {
+	case *profilesRequest:
+		for i := range v.Profiles {
+			if v.Profiles[i].Validate() != nil {
+				return true
+			}
+		}
+	case *eventsRequest:
+		for i := range v.Events {
+			if v.Events[i].Validate() != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func FuzzDecodeProfiles(f *testing.F) {
+	for _, seed := range []string{
+		`{"profiles": [{"id": "a", "side": "seeker", "title": "Go开发", "skills": ["Go"], "salary": {"min": 1, "max": 2}, "registered": "2026-01-01T00:00:00Z"}]}`,
+		`{"profiles": [{"id": "a", "side": "seeker", "Side": "recruiter"}]}`,
+		`{"profiles": [{"id": "a", "attributes": {"age": 3, "Age": 4}, "experience": {"min": 1}}]}`,
+		`{"profiles": [], "PROFILES": null}`,
+		`{"profiles": [{"id": "a\u017f", "ſide": "seeker", "education": "bachelor", "inactive": true}]}`,
+		`{"profiles": [{"id": 1}]}`,
+		"{\"profiles\": [{\"id\": \"\xff\"}]}",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) { checkDecoded[profilesRequest](t, body) })
+}
+
+func FuzzDecodeEvents(f *testing.F) {
+	for _, seed := range []string{
+		`{"events": [{"actor": "a", "target": "b", "action": "view", "time": "2026-01-01T00:00:00Z"}]}`,
+		`{"events": [{"actor": "a", "ACTOR": "c", "target": "b", "action": "chat", "time": "2026-01-01T00:00:00+08:00"}]}`,
+		`{"events": [{"actor": "a", "target": "b", "action": "wink", "time": "1000-01-01T00:00:00Z"}]}`,
+		`{"events": [{}, {"time": "x"}]} {}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) { checkDecoded[eventsRequest](t, body) })
+}
+
+// FuzzRecommendQuery: every query is either a 400 or a valid request
+// (n in [1, maxN] when given, a known aggregator, UTF-8 cities), and the
+// request's own query form parses back to the same request.
+func FuzzRecommendQuery(f *testing.F) {
+	for _, seed := range []string{
+		"", "n=3&explain=true", "side=recruiter&n=500&dry_run=0", "city=南京&city=%E4%B8%8A%E6%B5%B7&aggregator=harmonic",
+		"n=0", "n=3&n=4", "dry_run=maybe", "limit=1", "city=%FF", "%zz", "a;b", "side=seeker&aggregator=min",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		req, dry, aerr := parseRecommendQuery("s-1", raw)
+		if aerr != nil {
+			if aerr.Status != http.StatusBadRequest || aerr.Message == "" {
+				t.Fatalf("refusal %d %q, want a 400 with a message", aerr.Status, aerr.Message)
+			}
+			return
+		}
+		if req.ID != "s-1" || req.N < 0 || req.N > maxN || req.DryRun {
+			t.Fatalf("accepted %q as %+v", raw, req)
+		}
+		if req.Aggregator != "" {
+			if _, err := match.AggregatorByName(req.Aggregator); err != nil {
+				t.Fatalf("accepted aggregator %q: %v", req.Aggregator, err)
+			}
+		}
+		q := url.Values{}
+		if req.Side != 0 {
+			q.Set("side", req.Side.String())
+		}
+		if req.N != 0 {
+			q.Set("n", itoa(req.N))
+		}
+		if req.Explain {
+			q.Set("explain", "true")
+		}
+		if dry != nil {
+			q.Set("dry_run", map[bool]string{true: "true", false: "false"}[*dry])
+		}
+		if req.Aggregator != "" {
+			q.Set("aggregator", req.Aggregator)
+		}
+		for _, c := range req.Cities {
+			if !utf8.ValidString(c) {
+				t.Fatalf("accepted city %q", c)
+			}
+			q.Add("city", c)
+		}
+		back, dry2, aerr := parseRecommendQuery("s-1", q.Encode())
+		if aerr != nil {
+			t.Fatalf("%q → %q refused: %s", raw, q.Encode(), aerr.Message)
+		}
+		if !reflect.DeepEqual(req, back) || (dry == nil) != (dry2 == nil) || dry != nil && *dry != *dry2 {
+			t.Fatalf("%q → %+v, but its own form %q → %+v", raw, req, q.Encode(), back)
+		}
+	})
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+// pathProbe routes requests through the API's ID-carrying patterns and
+// records what pathID made of each wildcard.
+type pathProbe struct {
+	mux *http.ServeMux
+	ids map[string]string // wildcard → accepted ID
+	bad bool              // pathID refused one
+}
+
+func newPathProbe() *pathProbe {
+	p := &pathProbe{mux: http.NewServeMux()}
+	handle := func(names ...string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			for _, name := range names {
+				id, aerr := pathID(r, name)
+				if aerr != nil {
+					if aerr.Status != http.StatusBadRequest {
+						panic("pathID refused with " + itoa(aerr.Status))
+					}
+					p.bad = true
+					return
+				}
+				p.ids[name] = id
+			}
+		}
+	}
+	p.mux.HandleFunc(routeRecommend, handle("id"))
+	p.mux.HandleFunc(routeRemove, handle("id"))
+	p.mux.HandleFunc(routeExplain, handle("requester", "candidate"))
+	return p
+}
+
+// route sends method target (a request target as on the wire) through the
+// patterns; ok is false when the target is no valid URL.
+func (p *pathProbe) route(method, target string) (ids map[string]string, refused, ok bool) {
+	u, err := url.ParseRequestURI(target)
+	if err != nil {
+		return nil, false, false
+	}
+	p.ids, p.bad = map[string]string{}, false
+	r := &http.Request{Method: method, URL: u, Host: "example.test", Header: http.Header{}}
+	p.mux.ServeHTTP(httptest.NewRecorder(), r)
+	return p.ids, p.bad, true
+}
+
+// FuzzPathID: an ID that PUT accepts (checkPathID) can be read, deleted
+// and explained through its percent-encoded path, and arrives as itself;
+// and whatever raw path arrives, pathID accepts only IDs that PUT would.
+func FuzzPathID(f *testing.F) {
+	for _, seed := range []string{"s-li", "a/b", ".", "..", "a%2Fb", "%FF", "中文", "a b", "x?y#z", "a//b", "%2e%2e", ""} {
+		f.Add(seed)
+	}
+	p := newPathProbe()
+	f.Fuzz(func(t *testing.T, s string) {
+		// s as an ID.
+		if checkPathID(s) == nil {
+			esc := url.PathEscape(s)
+			for _, tc := range []struct{ method, target, name string }{
+				{"GET", "/v1/recommendations/" + esc, "id"},
+				{"DELETE", "/v1/profiles/" + esc, "id"},
+				{"GET", "/v1/explanations/" + esc + "/b", "requester"},
+				{"GET", "/v1/explanations/a/" + esc, "candidate"},
+			} {
+				ids, refused, ok := p.route(tc.method, tc.target)
+				if !ok || refused || ids[tc.name] != s {
+					t.Fatalf("ID %q is creatable but %s %s gives %q (refused %v, valid URL %v)", s, tc.method, tc.target, ids[tc.name], refused, ok)
+				}
+			}
+		}
+		// s as the raw rest of a path.
+		ids, _, ok := p.route("GET", "/v1/recommendations/"+s)
+		if !ok {
+			return
+		}
+		for name, id := range ids {
+			if err := checkPathID(id); err != nil || len(id) > market.MaxIDLen {
+				t.Fatalf("path %q: %s = %q accepted, but PUT refuses it: %v", s, name, id, err)
+			}
+		}
+	})
+}
