@@ -176,7 +176,7 @@ func Compare(ctx context.Context, w *sim.World, entries []Entry, progress func(f
 		}
 		out = append(out, o)
 		if progress != nil {
-			progress("simulated %2d/%d %-34s %6d matches (%.1fs)", i+1, len(entries), e.Name, o.Summary.Matches, time.Since(t0).Seconds())
+			progress("simulated %2d/%d %-40s %6d matches (%.1fs)", i+1, len(entries), e.Name, o.Summary.Matches, time.Since(t0).Seconds())
 		}
 	}
 	return out, nil

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 
@@ -15,6 +16,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // plotted are the contenders drawn in the per-round and Lorenz plots (all
@@ -42,9 +45,10 @@ func (r *writer) plots(out string, w *sim.World, results []*sim.Result, off []si
 	if err := plotutil.AddLinePoints(p, finite(lines)...); err != nil {
 		return err
 	}
-	p.Legend.Top = true
-	p.Legend.Left = true
-	if err := save(p, out, "matches_per_round.png"); err != nil {
+	if len(results) > 0 {
+		p.X.Tick.Marker = roundTicks(len(results[0].Rounds))
+	}
+	if err := saveLegendRight(p, out, "matches_per_round.png"); err != nil {
 		return err
 	}
 	// Lorenz curves per side.
@@ -85,8 +89,9 @@ func (r *writer) plots(out string, w *sim.World, results []*sim.Result, off []si
 	for _, sd := range []market.Side{market.Seeker, market.Recruiter} {
 		p := plot.New()
 		p.Title.Text = fmt.Sprintf("Recall of mutual acceptances at k, %s (simulated)", sideName(sd))
-		p.X.Label.Text = "k"
+		p.X.Label.Text = "k (log scale)"
 		p.Y.Label.Text = "recall"
+		p.X.Scale = plot.LogScale{}
 		var lines []any
 		for _, c := range curves {
 			pts := make(plotter.XYs, len(c.Ks))
@@ -108,9 +113,10 @@ func (r *writer) plots(out string, w *sim.World, results []*sim.Result, off []si
 		if err := plotutil.AddLinePoints(p, finite(lines)...); err != nil {
 			return err
 		}
-		p.Legend.Top = true
-		p.Legend.Left = true
-		if err := save(p, out, "recall_"+sideName(sd)+".png"); err != nil {
+		if len(curves) > 0 {
+			p.X.Tick.Marker = kTicks(curves[0].Ks)
+		}
+		if err := saveLegendRight(p, out, "recall_"+sideName(sd)+".png"); err != nil {
 			return err
 		}
 	}
@@ -138,4 +144,40 @@ func finite(args []any) []any {
 
 func save(p *plot.Plot, out, name string) error {
 	return p.Save(8*vg.Inch, 5*vg.Inch, filepath.Join(out, name))
+}
+
+// kTicks labels an axis at exactly the cut-offs ks.
+func kTicks(ks []int) plot.ConstantTicks {
+	var t plot.ConstantTicks
+	for _, k := range ks {
+		t = append(t, plot.Tick{Value: float64(k), Label: fmt.Sprint(k)})
+	}
+	return t
+}
+
+// legendWidth is the strip to the right of the data that holds the
+// legend in saveLegendRight.
+const legendWidth = 2.6 * vg.Inch
+
+// saveLegendRight saves p as a PNG with its legend in a strip to the
+// right of the plot, where it cannot cover any data.
+func saveLegendRight(p *plot.Plot, out, name string) error {
+	const w, h = 10.5 * vg.Inch, 5 * vg.Inch
+	leg := p.Legend
+	p.Legend = plot.NewLegend() // nothing drawn inside the data area
+	img := vgimg.New(w, h)
+	dc := draw.New(img)
+	p.Draw(draw.Crop(dc, 0, -legendWidth, 0, 0))
+	leg.Top, leg.Left = true, true
+	leg.YOffs = -p.Title.TextStyle.Height(p.Title.Text) - vg.Points(12)
+	leg.Draw(draw.Crop(dc, w-legendWidth+vg.Points(8), 0, 0, 0))
+	f, err := os.Create(filepath.Join(out, name))
+	if err != nil {
+		return err
+	}
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

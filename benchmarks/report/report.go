@@ -7,8 +7,11 @@
 // coverage per side with and without exposure control, offline ranking
 // quality per side, recall@k of the recall strategies. Real data: speed
 // dating (one-way against two-way aggregators), parsing coverage of the
-// Chinese postings. Every contender runs in the same process on the same
-// data.
+// Chinese postings. Engine: the twoway.Engine itself through its public
+// API on the simulator (warm and cold start, finite room, beside floors
+// and an oracle ceiling), on speed dating (validation and test splits)
+// and on text retrieval over real postings. Every contender runs in the
+// same process on the same data.
 //
 // # Determinism
 //
@@ -57,6 +60,27 @@ type Config struct {
 	DataDir string `json:"data_dir"`
 	// SkipRealData leaves the real data out (for tests of the simulator).
 	SkipRealData bool `json:"skip_real_data"`
+
+	// EngineSeekers, EngineJobs and EngineRounds size the Engine section's
+	// simulated market; 0 means Seekers, Jobs and Rounds.
+	EngineSeekers int `json:"engine_seekers"`
+	EngineJobs    int `json:"engine_jobs"`
+	EngineRounds  int `json:"engine_rounds"`
+	// EngineVariants, when not nil, keeps only the Engine contenders of
+	// the simulator with these names ("Engine default", "Engine harmonic,
+	// exposure off", …). Nil: all of them.
+	EngineVariants []string `json:"engine_variants,omitempty"`
+	// SkipEngine leaves the Engine section out.
+	SkipEngine bool `json:"skip_engine"`
+	// TextQueries is the number of query postings of the text retrieval
+	// task; 0 means 300.
+	TextQueries int `json:"text_queries"`
+	// TextPostings, when positive, runs the text retrieval task on a
+	// seeded sample of that many postings (quick runs); 0: all of them.
+	TextPostings int `json:"text_postings"`
+	// Bootstrap is the number of bootstrap resamples of the Engine
+	// section's intervals; 0 means 1000.
+	Bootstrap int `json:"bootstrap"`
 }
 
 // Run runs the suite and writes report.md and the plots into out (created
@@ -74,8 +98,26 @@ func Run(ctx context.Context, cfg Config, out string, progress io.Writer) error 
 	if cfg.OfflineUsers == 0 {
 		cfg.OfflineUsers = 150
 	}
+	if cfg.EngineSeekers == 0 {
+		cfg.EngineSeekers = cfg.Seekers
+	}
+	if cfg.EngineJobs == 0 {
+		cfg.EngineJobs = cfg.Jobs
+	}
+	if cfg.EngineRounds == 0 {
+		cfg.EngineRounds = cfg.Rounds
+	}
+	if cfg.TextQueries == 0 {
+		cfg.TextQueries = 300
+	}
+	if cfg.Bootstrap == 0 {
+		cfg.Bootstrap = 1000
+	}
 	if cfg.Seekers < 1 || cfg.Jobs < 1 || cfg.Rounds < 1 || cfg.OfflineUsers < 1 {
 		return fmt.Errorf("report: Seekers, Jobs, Rounds and OfflineUsers must be positive")
+	}
+	if cfg.EngineSeekers < 1 || cfg.EngineJobs < 1 || cfg.EngineRounds < 1 || cfg.TextQueries < 1 || cfg.Bootstrap < 1 || cfg.TextPostings < 0 {
+		return fmt.Errorf("report: EngineSeekers, EngineJobs, EngineRounds, TextQueries and Bootstrap must be positive, TextPostings not negative")
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
@@ -214,6 +256,11 @@ func Run(ctx context.Context, cfg Config, out string, progress io.Writer) error 
 		r.p("\n## Real data\n\nSkipped (Config.SkipRealData).\n")
 	} else {
 		r.realData(ctx, cfg, logf)
+	}
+	if cfg.SkipEngine {
+		r.p("\n## Engine: twoway.Engine through its public API\n\nSkipped (Config.SkipEngine).\n")
+	} else if err := r.engineSection(ctx, cfg, rates, rateSource, out, logf); err != nil {
+		return err
 	}
 	logf("writing %s", filepath.Join(out, "report.md"))
 	return os.WriteFile(filepath.Join(out, "report.md"), []byte(md.String()), 0o644)

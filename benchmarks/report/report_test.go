@@ -12,9 +12,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// small is a report small enough for a unit test.
+// small is a report small enough for a unit test: the Engine section
+// runs two Engine contenders on a tiny market, and few text queries.
 func small(seed uint64) Config {
-	return Config{Seed: seed, Seekers: 300, Jobs: 80, Rounds: 3, OfflineUsers: 20}
+	return Config{Seed: seed, Seekers: 300, Jobs: 80, Rounds: 3, OfflineUsers: 20,
+		EngineSeekers: 100, EngineJobs: 30, EngineRounds: 2, EngineVariants: []string{"Engine default", "Engine default, exposure off"},
+		TextQueries: 10, TextPostings: 300, Bootstrap: 20}
 }
 
 // TestDeterministic runs the whole suite twice with the same seed and
@@ -26,7 +29,9 @@ func TestDeterministic(t *testing.T) {
 	var progress bytes.Buffer
 	require.NoError(t, Run(ctx, small(7), a, &progress))
 	require.NoError(t, Run(ctx, small(7), b, nil))
-	require.NoError(t, Run(ctx, small(8), c, nil))
+	other := small(8)
+	other.SkipRealData, other.SkipEngine = true, true // only "another seed, another report" is checked
+	require.NoError(t, Run(ctx, other, c, nil))
 	assert.Contains(t, progress.String(), "simulated", "progress lines")
 	files, err := os.ReadDir(a)
 	require.NoError(t, err)
@@ -39,16 +44,20 @@ func TestDeterministic(t *testing.T) {
 		require.NoError(t, err)
 		assert.True(t, bytes.Equal(x, y), "%s differs between two runs with the same seed", f.Name())
 	}
-	for _, want := range []string{"report.md", "matches_per_round.png", "lorenz_seekers.png", "lorenz_jobs.png", "recall_seekers.png", "recall_jobs.png"} {
+	for _, want := range []string{"report.md", "matches_per_round.png", "lorenz_seekers.png", "lorenz_jobs.png", "recall_seekers.png", "recall_jobs.png",
+		"engine_matches_warm.png", "engine_matches_cold.png"} {
 		assert.True(t, names[want], "wrote %s", want)
 	}
 	x, _ := os.ReadFile(filepath.Join(a, "report.md"))
 	z, _ := os.ReadFile(filepath.Join(c, "report.md"))
 	assert.NotEqual(t, string(x), string(z), "another seed, another report")
 	md := string(x)
-	for _, want := range []string{"simulated", "Most mutual matches per round", "| harmonic +exposure |", "Gini seekers", "R@50"} {
+	for _, want := range []string{"simulated", "Most mutual matches per round", "| harmonic +exposure |", "Gini seekers", "R@50",
+		"## Engine", "#### warm start (simulated)", "#### cold start (simulated)", "| Engine default | engine |", "| oracle | ceiling |",
+		"| content | floor |"} {
 		assert.Contains(t, md, want)
 	}
+	assert.NotContains(t, md, "| **", "the harness passed for every Engine contender")
 	assert.False(t, strings.Contains(md, "NaN"), "no NaN printed")
 }
 
@@ -56,8 +65,10 @@ func TestDeterministic(t *testing.T) {
 // gives a report (undefined values print as "—", plots skip them).
 func TestTinyMarket(t *testing.T) {
 	out := t.TempDir()
-	require.NoError(t, Run(context.Background(), Config{Seed: 1, Seekers: 40, Jobs: 10, Rounds: 2, OfflineUsers: 5, SkipRealData: true}, out, nil))
+	require.NoError(t, Run(context.Background(), Config{Seed: 1, Seekers: 40, Jobs: 10, Rounds: 2, OfflineUsers: 5, SkipRealData: true,
+		EngineVariants: []string{"Engine default"}}, out, nil))
 	md, err := os.ReadFile(filepath.Join(out, "report.md"))
 	require.NoError(t, err)
 	assert.Contains(t, string(md), "Skipped (Config.SkipRealData)")
+	assert.Contains(t, string(md), "| Engine default | engine |")
 }

@@ -136,6 +136,25 @@ func ReadLagou2017(r io.Reader, source string) (*Corpus, error) {
 	return c, nil
 }
 
+// sample returns a corpus of n of c's postings chosen by seed, in c's
+// order.
+func (c *Corpus) sample(n int, seed uint64) *Corpus {
+	idx := make([]int, len(c.Postings))
+	for i := range idx {
+		idx[i] = i
+	}
+	key := func(i int) uint64 { return mix(seed ^ mix(uint64(i)+0x9a)) }
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Or(cmp.Compare(key(a), key(b)), cmp.Compare(a, b)) })
+	idx = idx[:n]
+	slices.Sort(idx)
+	out := &Corpus{Source: c.Source, Report: c.Report, Uncategorised: c.Uncategorised}
+	for _, i := range idx {
+		out.Postings = append(out.Postings, c.Postings[i])
+		out.Categories = append(out.Categories, c.Categories[i])
+	}
+	return out
+}
+
 // categories maps the id column to the category column of a CSV.
 func categories(r io.Reader, idCol, catCol string) (map[string]string, error) {
 	cr := csv.NewReader(r)
@@ -222,6 +241,9 @@ type Config struct {
 	Seed uint64 `json:"seed"`
 	// Queries is the number of query postings; 0 means 300.
 	Queries int `json:"queries"`
+	// Postings, when positive, keeps a seeded sample of that many of the
+	// corpus's postings (pool and queries; for quick runs). 0: all.
+	Postings int `json:"postings"`
 	// K is the cut-off; 0 means 10.
 	K int `json:"k"`
 	// Bootstrap is the number of bootstrap resamples; 0 means 1000.
@@ -280,8 +302,11 @@ func Evaluate(ctx context.Context, c *Corpus, cfg Config) (*Result, error) {
 	if cfg.Bootstrap == 0 {
 		cfg.Bootstrap = 1000
 	}
-	if cfg.Queries < 0 || cfg.K < 0 || cfg.Bootstrap < 0 {
-		return nil, fmt.Errorf("retrieval: invalid Config: Queries %d, K %d, Bootstrap %d", cfg.Queries, cfg.K, cfg.Bootstrap)
+	if cfg.Queries < 0 || cfg.K < 0 || cfg.Bootstrap < 0 || cfg.Postings < 0 {
+		return nil, fmt.Errorf("retrieval: invalid Config: Queries %d, K %d, Bootstrap %d, Postings %d", cfg.Queries, cfg.K, cfg.Bootstrap, cfg.Postings)
+	}
+	if cfg.Postings > 0 && cfg.Postings < len(c.Postings) {
+		c = c.sample(cfg.Postings, cfg.Seed)
 	}
 	n := len(c.Postings)
 	if n < 2 {
