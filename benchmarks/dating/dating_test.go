@@ -7,7 +7,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/twowayrec/twoway/benchmarks/contender"
-	"github.com/twowayrec/twoway/internal/realdata"
 )
 
 func aggs() []Aggregator {
@@ -22,8 +21,7 @@ func aggs() []Aggregator {
 }
 
 func TestRealSpeedDating(t *testing.T) {
-	path := realdata.Require(t, File)
-	tab, err := Open(path)
+	tab, err := Open(requireData(t))
 	require.NoError(t, err)
 	res, err := Evaluate(context.Background(), Config{Seed: 1}, tab, aggs())
 	require.NoError(t, err)

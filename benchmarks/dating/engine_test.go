@@ -82,6 +82,17 @@ func TestFloorsHandComputed(t *testing.T) {
 	}
 }
 
+// requireData returns the path of the real speed-dating file, or skips
+// the test saying where the data comes from.
+func requireData(t *testing.T) string {
+	t.Helper()
+	p, ok := realdata.Path(File)
+	if !ok {
+		t.Skipf("real data absent: this test needs %s", Source)
+	}
+	return p
+}
+
 func names(ns []evaluate.Named) []string {
 	var out []string
 	for _, n := range ns {
@@ -133,7 +144,7 @@ func TestProfileSignupOnly(t *testing.T) {
 // checks its structure (splits, queries, every ranker scored every
 // query); the figures themselves are the report's.
 func TestEngineOnSpeedDating(t *testing.T) {
-	tab, err := Open(realdata.Require(t, File))
+	tab, err := Open(requireData(t))
 	require.NoError(t, err)
 	res, err := EvaluateEngine(context.Background(), EngineConfig{Seed: 1, Bootstrap: 50}, tab)
 	require.NoError(t, err)

@@ -73,6 +73,10 @@ import (
 // data directory.
 const Lagou2017File = "jobs-zh/lagou_2017_data_analyst.csv"
 
+// Lagou2017Source says where that file comes from, for skip messages.
+const Lagou2017Source = "real job postings (data-analyst jobs) crawled from lagou.com in 2017 by a third party: " +
+	Lagou2017File + " in the shared data directory (../shared/data beside the repository, or $TWOWAY_DATA)"
+
 // Corpus is a file of postings with one category each.
 type Corpus struct {
 	// Source names the file.
