@@ -43,6 +43,9 @@ type Entry struct {
 	Name string
 	Kind Kind
 	New  func(ctx context.Context, w *sim.World) (rec sim.Recommender, closer func() error, err error)
+	// Probe, when set and the recommender is a *Contender, probes its
+	// Engine after the run (Probe with this config).
+	Probe *ProbeConfig
 }
 
 // Floors returns the floors of the Engine comparisons, each a
@@ -88,8 +91,10 @@ func Floors(seed uint64) []Entry {
 // Engines returns the Engine contenders: base ("default"), then base with
 // each aggregator of match.Aggregators as Config.Aggregator, each with
 // exposure control as configured and with ExposureOff. onFit, when set,
-// receives each contender's nightly Fit times (progress only).
-func Engines(base twoway.Config, onFit func(name string, round int, took time.Duration, err error)) []Entry {
+// receives each contender's nightly Fit times (progress only). The two
+// "default" entries probe their Engine after the run (ProbeConfig{Seed:
+// seed}).
+func Engines(base twoway.Config, seed uint64, onFit func(name string, round int, took time.Duration, err error)) []Entry {
 	type variant struct {
 		name string
 		cfg  twoway.Config
@@ -108,7 +113,11 @@ func Engines(base twoway.Config, onFit func(name string, round int, took time.Du
 				name += ", exposure off"
 				cfg = ExposureOff(cfg)
 			}
-			out = append(out, Entry{Name: name, Kind: EngineKind, New: func(ctx context.Context, w *sim.World) (sim.Recommender, func() error, error) {
+			var probe *ProbeConfig
+			if v.name == "default" {
+				probe = &ProbeConfig{Seed: seed}
+			}
+			out = append(out, Entry{Name: name, Kind: EngineKind, Probe: probe, New: func(ctx context.Context, w *sim.World) (sim.Recommender, func() error, error) {
 				var fit func(int, time.Duration, error)
 				if onFit != nil {
 					fit = func(r int, d time.Duration, err error) { onFit(name, r, d, err) }
@@ -141,6 +150,9 @@ type Outcome struct {
 	// harness check of the run (Check), "" when it passed.
 	Engine  *Stats `json:"engine,omitempty"`
 	Harness string `json:"harness,omitempty"`
+	// Probe is the Engine's one-way matches against the latent truth
+	// after the run (entries with Probe set).
+	Probe *ProbeResult `json:"probe,omitempty"`
 }
 
 // Compare runs every entry on w, one after the other in the given order,
@@ -164,6 +176,13 @@ func Compare(ctx context.Context, w *sim.World, entries []Entry, progress func(f
 			o.Engine = &st
 			if err := Check(st, o.Summary); err != nil {
 				o.Harness = err.Error()
+			}
+			if e.Probe != nil {
+				p, err := Probe(ctx, c, *e.Probe)
+				if err != nil {
+					return nil, fmt.Errorf("enginesim: %s: %w", e.Name, err)
+				}
+				o.Probe = p
 			}
 		}
 		if closer != nil {

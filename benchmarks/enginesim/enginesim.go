@@ -91,6 +91,7 @@ type Contender struct {
 	stats   Stats
 	out     []uint32
 	lastErr error
+	left    map[uint32]bool
 }
 
 // New returns a contender named name over w: it creates the Engine,
@@ -98,7 +99,7 @@ type Contender struct {
 // ctx is used for every call to the Engine during the run. Close the
 // contender after the run.
 func New(ctx context.Context, name string, w *sim.World, cfg Config) (*Contender, error) {
-	c := &Contender{name: name, w: w, cfg: cfg, ctx: ctx, round: -1}
+	c := &Contender{name: name, w: w, cfg: cfg, ctx: ctx, round: -1, left: map[uint32]bool{}}
 	if c.cfg.HistoryBatch == 0 {
 		c.cfg.HistoryBatch = 1000
 	}
@@ -262,6 +263,7 @@ func (c *Contender) Happened(r int, e sim.Interaction) {
 // Inactive set (a filled job, a seeker who found work).
 func (c *Contender) Left(r int, ix uint32, at time.Time) {
 	c.set(at)
+	c.left[ix] = true
 	p := c.w.Market.Profiles[ix]
 	p.Inactive = true
 	if err := c.engine.Upsert(c.ctx, p); err != nil {

@@ -131,6 +131,19 @@ func TestEngineEndToEnd(t *testing.T) {
 				assert.Zero(t, st.Unfitted, "Fit runs before the first request")
 				t.Logf("simulated, %s %s: %d matches, %d contacts, %d requests (%d empty, %d short), %d left",
 					sc.name, v.name, sum.Matches, contacts, st.Requests, st.Empty, st.Short, left)
+
+				pr, err := Probe(ctx, c, ProbeConfig{Users: 10, Candidates: 10, Seed: 1})
+				require.NoError(t, err)
+				for _, sd := range []market.Side{market.Seeker, market.Recruiter} {
+					require.Positive(t, pr.Pairs[sd])
+					for _, auc := range []float64{pr.Forward[sd], pr.Backward[sd]} {
+						if pr.Positives[sd] > 0 && pr.Positives[sd] < pr.Pairs[sd] {
+							assert.True(t, auc >= 0 && auc <= 1, "AUC %v", auc)
+						}
+					}
+				}
+				t.Logf("simulated, %s %s: forward AUC vs latent acceptance %.3f (seekers) %.3f (jobs), backward %.3f %.3f",
+					sc.name, v.name, pr.Forward[market.Seeker], pr.Forward[market.Recruiter], pr.Backward[market.Seeker], pr.Backward[market.Recruiter])
 			})
 		}
 	}
