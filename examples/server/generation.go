@@ -45,6 +45,7 @@ type counterGuard struct {
 	checking sync.Mutex // one check at a time (TryLock: a health check does not queue)
 
 	mu      sync.Mutex
+	stopped bool        // stop was called: no rebuild starts any more
 	gen     string      // the generation this process counts into; "" until a check reached Redis
 	own     string      // the last generation this process wrote (and rebuilt)
 	other   string      // another process's generation being rebuilt, as last seen
@@ -111,6 +112,9 @@ func (g *counterGuard) start() {
 
 // stop ends the ticker and any rebuild, and waits for them.
 func (g *counterGuard) stop() {
+	g.mu.Lock()
+	g.stopped = true
+	g.mu.Unlock()
 	g.cancel()
 	g.wg.Wait()
 }
@@ -184,9 +188,14 @@ func (g *counterGuard) rebuild(gen string) {
 	ctx, cancel := context.WithCancel(g.ctx)
 	run := &rebuildRun{gen: gen, since: time.Now(), cancel: cancel, done: make(chan struct{})}
 	g.mu.Lock()
+	if g.stopped {
+		g.mu.Unlock()
+		cancel()
+		return
+	}
 	g.gen, g.own, g.running, g.failed, g.lastErr = gen, gen, run, "", nil
+	g.wg.Add(1) // under g.mu, so that stop's Wait cannot begin in between
 	g.mu.Unlock()
-	g.wg.Add(1)
 	go func() {
 		defer g.wg.Done()
 		defer close(run.done)

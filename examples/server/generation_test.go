@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -112,4 +113,58 @@ func TestRedisRestartRebuildsCounters(t *testing.T) {
 	var h healthResponse
 	require.Equal(t, http.StatusOK, c.do("GET", "/healthz", nil, &h))
 	assert.Equal(t, "ok", h.Status)
+}
+
+// Two servers on one Redis: after a FLUSHALL exactly one of them rebuilds
+// (the one whose check writes the new generation first), the other adopts
+// the new generation without replaying anything, so no counter is counted
+// twice; while a rebuild holds the lease, the other server says
+// "rebuilding" too.
+func TestFlushWithTwoServersRebuildsOnce(t *testing.T) {
+	rs := redistest.Start(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	snap := filepath.Join(t.TempDir(), "engine.snap")
+	cfg := Config{RedisAddr: rs.Addr, Namespace: "pair", GenerationCheck: time.Hour, SnapshotPath: snap,
+		Engine: twoway.Config{Clock: func() time.Time { return now }}}
+	_, a := startServer(t, cfg)
+	a.upsert(tinyMarket(now, 6)...)
+	status, _ := a.record(history(now, 6)...)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, http.StatusOK, a.do("POST", "/v1/snapshot", nil, nil))
+	_, b := startServer(t, cfg) // the same log, from the snapshot; adopts A's generation
+	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr})
+	defer rdb.Close()
+	before := dumpCounters(t, rdb, "pair")
+	require.NotEmpty(t, before)
+	rebuilds := func(c *client) int64 {
+		var m metricsJSON
+		require.Equal(t, http.StatusOK, c.do("GET", "/metrics", nil, &m))
+		return m.CounterRebuilds
+	}
+	require.Equal(t, int64(1), rebuilds(a), "A filled the empty Redis at its start")
+	require.Zero(t, rebuilds(b), "B found A's generation")
+
+	require.NoError(t, rdb.FlushAll(context.Background()).Err())
+	var h healthResponse
+	require.Equal(t, http.StatusServiceUnavailable, a.do("GET", "/healthz", nil, &h))
+	assert.Equal(t, "rebuilding", h.Status)
+	require.Eventually(t, func() bool { return rebuilds(a) == 2 }, 10*time.Second, 20*time.Millisecond)
+	require.Equal(t, http.StatusOK, b.do("GET", "/healthz", nil, &h), "%+v", h)
+	assert.Zero(t, rebuilds(b), "B adopted A's new generation instead of replaying its log again")
+	assert.Equal(t, before, dumpCounters(t, rdb, "pair"), "every counter once")
+
+	// Another process holding the rebuilding lease (as one in the middle
+	// of its rebuild does) is reported by both.
+	gen, err := rdb.Get(context.Background(), "pair:{gen}").Result()
+	require.NoError(t, err)
+	require.NoError(t, rdb.Set(context.Background(), "pair:{gen}:rebuilding", gen+"-other", time.Minute).Err())
+	for _, c := range []*client{a, b} {
+		require.Equal(t, http.StatusServiceUnavailable, c.do("GET", "/healthz", nil, &h))
+		assert.Equal(t, "rebuilding", h.Status)
+		assert.Contains(t, h.Counters, "another server process")
+	}
+	require.NoError(t, rdb.Del(context.Background(), "pair:{gen}:rebuilding").Err())
+	for _, c := range []*client{a, b} {
+		require.Equal(t, http.StatusOK, c.do("GET", "/healthz", nil, &h), "%+v", h)
+	}
 }
