@@ -294,7 +294,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	ectx, cancel := context.WithTimeout(r.Context(), s.cfg.HealthTimeout)
 	defer cancel()
 	pinged := make(chan error, 1)
-	go func() { pinged <- s.engine.Ping(ectx) }() // Ping returns by ectx's deadline
+	go func() { pinged <- pingEngine(ectx, s.engine) }() // returns by ectx's deadline
 
 	resp := healthResponse{Status: "ok", Engine: "ok", Realtime: "memory"}
 	if s.cfg.Engine.Realtime != nil {
@@ -335,6 +335,28 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusServiceUnavailable
 	}
 	s.writeJSON(w, status, resp)
+}
+
+// pingEngine calls eng.Ping until it succeeds or ctx is done. Ping answers
+// ErrStalled at once while an earlier probe has not returned; that probe
+// may be stuck, or may just not have cleared its flag yet (twoway's Ping
+// signals its caller before it does), so a refusal that came before the
+// deadline is asked again a moment later instead of being reported: a
+// health check says "stalled" only when no probe finished in its time.
+func pingEngine(ctx context.Context, eng *twoway.Engine) error {
+	for {
+		err := eng.Ping(ctx)
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		t := time.NewTimer(5 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
 }
 
 type healthResponse struct {
