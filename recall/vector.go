@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/twowayrec/twoway/market"
+	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 )
 
@@ -60,7 +61,7 @@ type Vectors struct {
 	cand []uint32  // global index of each candidate row, by norm descending
 	norm []float32 // ‖v‖ of each candidate row, rounded up
 	data []float32 // candidate rows, row-major
-	pool sync.Pool // *[]vhit
+	pool sync.Pool // *vscratch
 }
 
 // NewVectors validates cfg and copies its tables. It returns an error
@@ -215,31 +216,30 @@ type vhit struct {
 // and a higher index.
 func vworse(a, b vhit) bool { return a.s < b.s || (a.s == b.s && a.j > b.j) }
 
+// vscratch is one request's scratch space, pooled.
+type vscratch struct {
+	h      []vhit
+	scores [vectorRun]float32
+}
+
+// vectorRun is the number of candidate rows scored by one matrix–vector
+// product when most of them are allowed.
+const vectorRun = 256
+
 func (v *Vectors) recall(ctx context.Context, req Request, q []float32, dst []Candidate) ([]Candidate, error) {
-	hp, _ := v.pool.Get().(*[]vhit)
-	if hp == nil {
-		hp = new([]vhit)
+	sc, _ := v.pool.Get().(*vscratch)
+	if sc == nil {
+		sc = &vscratch{}
 	}
-	defer v.pool.Put(hp)
-	h := (*hp)[:0]
+	defer v.pool.Put(sc)
+	h := sc.h[:0]
 	k := req.K
 	dim, impl := v.dim, blas32.Implementation()
 	allowed := req.Allowed
 	// bound·‖v_r‖ bounds every score from row r on: rows are stored by
 	// norm, largest first.
 	bound := norm32(q) * normSlack(dim)
-	for r, j := range v.cand {
-		if r%vectorBlock == 0 && r > 0 && ctx.Err() != nil {
-			return dst, ctx.Err()
-		}
-		if len(h) == k && bound*float64(v.norm[r]) < float64(h[0].s) {
-			break // no later row can beat the worst kept score
-		}
-		if w := int(j >> 6); w >= len(allowed) || allowed[w]&(1<<(j&63)) == 0 || j == req.Requester {
-			continue
-		}
-		p := r * dim
-		c := vhit{impl.Sdot(dim, q, 1, v.data[p:p+dim], 1), j}
+	push := func(c vhit) {
 		if len(h) < k {
 			h = append(h, c)
 			for i := len(h) - 1; i > 0; {
@@ -250,15 +250,55 @@ func (v *Vectors) recall(ctx context.Context, req Request, q []float32, dst []Ca
 				h[i], h[up] = h[up], h[i]
 				i = up
 			}
-			continue
+			return
 		}
-		if !vworse(h[0], c) {
-			continue
+		if vworse(h[0], c) {
+			h[0] = c
+			siftDown(h, 0)
 		}
-		h[0] = c
-		siftDown(h, 0)
 	}
-	*hp = h
+	ok := func(j uint32) bool {
+		w := int(j >> 6)
+		return w < len(allowed) && allowed[w]&(1<<(j&63)) != 0 && j != req.Requester
+	}
+	for lo := 0; lo < len(v.cand); lo += vectorRun {
+		if lo%vectorBlock == 0 && lo > 0 && ctx.Err() != nil {
+			return dst, ctx.Err()
+		}
+		if len(h) == k && bound*float64(v.norm[lo]) < float64(h[0].s) {
+			break // no later row can beat the worst kept score
+		}
+		hi := min(lo+vectorRun, len(v.cand))
+		cand := v.cand[lo:hi]
+		n := 0
+		for _, j := range cand {
+			if ok(j) {
+				n++
+			}
+		}
+		switch {
+		case n == 0:
+		case 4*n >= len(cand):
+			// Most rows allowed: one product for the whole run.
+			s := sc.scores[:len(cand)]
+			impl.Sgemv(blas.NoTrans, len(cand), dim, 1, v.data[lo*dim:hi*dim], dim, q, 1, 0, s, 1)
+			for r, j := range cand {
+				if ok(j) && (len(h) < k || s[r] >= h[0].s) {
+					push(vhit{s[r], j})
+				}
+			}
+		default:
+			for r, j := range cand {
+				if ok(j) {
+					p := (lo + r) * dim
+					if c := (vhit{impl.Sdot(dim, q, 1, v.data[p:p+dim], 1), j}); len(h) < k || c.s >= h[0].s {
+						push(c)
+					}
+				}
+			}
+		}
+	}
+	sc.h = h
 	// Heapsort: the worst kept goes to the back, so h ends best first.
 	for n := len(h) - 1; n > 0; n-- {
 		h[0], h[n] = h[n], h[0]
