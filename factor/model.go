@@ -156,7 +156,11 @@ func (m *Model) calibrate(s *state) {
 		lab = append(lab, label)
 	}
 	if len(s.held) > 0 {
-		for h, hc := range s.held {
+		// At most maxCalibration held-out cells (every step-th), each with
+		// its negatives: two parameters need no more.
+		step := (len(s.held) + maxCalibration - 1) / maxCalibration
+		for h := 0; h < len(s.held); h += step {
+			hc := s.held[h]
 			add(hc.row, hc.col, true)
 			for _, j := range s.negs[h*S : (h+1)*S] {
 				if j != noNegative {
@@ -165,7 +169,7 @@ func (m *Model) calibrate(s *state) {
 			}
 		}
 	} else {
-		share := math.Min(1, 20000/float64(s.nnzTrain))
+		share := math.Min(1, maxCalibration/float64(s.nnzTrain))
 		n := uint32(0)
 		for u := range s.rows.n {
 			idx, _ := s.rows.m.Row(u)
@@ -196,6 +200,9 @@ func (m *Model) calibrate(s *state) {
 		m.calB += logit(pi) - logit(ybar)
 	}
 }
+
+// maxCalibration bounds the positive cells the calibration is fitted on.
+const maxCalibration = 20000
 
 func logit(p float64) float64 { return math.Log(p / (1 - p)) }
 
