@@ -2,6 +2,9 @@ package factor
 
 import (
 	"context"
+	"errors"
+	"math"
+	"sync/atomic"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
@@ -107,7 +110,8 @@ func (s *state) solve(ctx context.Context, sd, o *side) error {
 		return nil
 	}
 	lambda := sd.lambdaOwn
-	return forChunks(ctx, s.cfg.Workers, sd.n, 64, func(lo, hi, w int) {
+	var bad atomic.Bool
+	err = forChunks(ctx, s.cfg.Workers, sd.n, 64, func(lo, hi, w int) {
 		sc := s.scratch[w]
 		b, r, p, ap := sc[:k], sc[2*k:3*k], sc[3*k:4*k], sc[4*k:5*k]
 		for u := lo; u < hi; u++ {
@@ -118,15 +122,26 @@ func (s *state) solve(ctx context.Context, sd, o *side) error {
 			}
 			idx, val := sd.m.Row(u)
 			rhs(k, o.eff, idx, val, alpha, b)
-			cg(func(v, out []float64) { applyM(k, g, o.eff, idx, val, alpha, v, out, lambda) }, b, x, r, p, ap, steps)
+			if !cg(func(v, out []float64) { applyM(k, g, o.eff, idx, val, alpha, v, out, lambda) }, b, x, r, p, ap, steps) {
+				bad.Store(true)
+			}
 		}
 	})
+	if err == nil && bad.Load() {
+		err = errNonFinite
+	}
+	return err
 }
+
+// errNonFinite is returned by a solve that met an infinite or NaN value;
+// run reports it as ErrDiverged.
+var errNonFinite = errors.New("factor: non-finite value in a solve")
 
 // cg runs at most steps conjugate-gradient steps on A x = b from x, with
 // apply(v, out) setting out = A v (A symmetric positive definite). r, p
-// and ap are scratch vectors of x's length.
-func cg(apply func(v, out []float64), b, x, r, p, ap []float64, steps int) {
+// and ap are scratch vectors of x's length. It returns false, leaving x
+// as it was at that step, when it meets a value that is not finite.
+func cg(apply func(v, out []float64), b, x, r, p, ap []float64, steps int) bool {
 	apply(x, ap)
 	for d := range r {
 		r[d] = b[d] - ap[d]
@@ -134,13 +149,19 @@ func cg(apply func(v, out []float64), b, x, r, p, ap []float64, steps int) {
 	copy(p, r)
 	rs := floats.Dot(r, r)
 	for range steps {
+		if math.IsNaN(rs) || math.IsInf(rs, 0) {
+			return false
+		}
 		if rs < 1e-30 {
-			return
+			return true
 		}
 		apply(p, ap)
 		pap := floats.Dot(p, ap)
+		if math.IsNaN(pap) || math.IsInf(pap, 0) {
+			return false
+		}
 		if !(pap > 0) {
-			return
+			return true
 		}
 		a := rs / pap
 		floats.AddScaled(x, a, p)
@@ -152,6 +173,7 @@ func cg(apply func(v, out []float64), b, x, r, p, ap []float64, steps int) {
 		}
 		rs = rsn
 	}
+	return !math.IsNaN(rs) && !math.IsInf(rs, 0)
 }
 
 // solveJoint updates the own factors W and the feature factors E of a
@@ -240,6 +262,9 @@ func (s *state) solveJoint(ctx context.Context, sd, o *side, g []float64) error 
 		return err
 	}
 	for range s.cfg.CGSteps {
+		if math.IsNaN(rs) || math.IsInf(rs, 0) {
+			return errNonFinite
+		}
 		if rs < 1e-30 {
 			break
 		}
@@ -260,6 +285,9 @@ func (s *state) solveJoint(ctx context.Context, sd, o *side, g []float64) error 
 		pap, err := dot(PW, APW, PE, APE)
 		if err != nil {
 			return err
+		}
+		if math.IsNaN(pap) || math.IsInf(pap, 0) {
+			return errNonFinite
 		}
 		if !(pap > 0) {
 			break

@@ -14,6 +14,9 @@ import (
 // the field.
 var ErrConfig = errors.New("factor: invalid config")
 
+// ErrDiverged is returned by a fit whose factors stopped being finite.
+var ErrDiverged = errors.New("factor: fit diverged")
+
 // ErrEmpty is returned by a fit whose interest matrix has no cell to
 // learn from.
 var ErrEmpty = errors.New("factor: no interest cells")

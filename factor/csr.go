@@ -19,8 +19,9 @@ var ErrData = errors.New("factor: invalid data")
 // DataError reports one bad piece of an input matrix: which matrix
 // ("Interest", "RowFeatures", "ColFeatures", or a caller's name), which
 // row and column (−1 when the problem is not about one cell), which field
-// of [CSR] and why. Err is one of market.ErrNaN, market.ErrNegative,
-// market.ErrOutOfRange or [ErrUnsorted].
+// of [CSR] and why. Err is one of market.ErrNaN (also for ±Inf),
+// market.ErrOutOfRange, [ErrNotPositive], [ErrUnsorted] or, for a
+// feature matrix of the wrong shape, a shape mismatch.
 type DataError struct {
 	Matrix   string
 	Row, Col int
@@ -28,6 +29,10 @@ type DataError struct {
 	Value    string
 	Err      error
 }
+
+// ErrNotPositive is the reason of a *DataError for an interest weight (or
+// a history weight) that is zero or negative.
+var ErrNotPositive = errors.New("factor: weight not positive")
 
 // ErrUnsorted is the reason of a *DataError for column indices of a row
 // that are not strictly increasing, or row pointers that decrease.
@@ -189,7 +194,7 @@ func (m *CSR) check(name string, positive bool) error {
 			case math.IsNaN(v) || math.IsInf(v, 0):
 				return bad(r, int(c), "Val", fmt.Sprint(v), market.ErrNaN)
 			case positive && v <= 0:
-				return bad(r, int(c), "Val", fmt.Sprint(v), market.ErrNegative)
+				return bad(r, int(c), "Val", fmt.Sprint(v), ErrNotPositive)
 			}
 		}
 	}

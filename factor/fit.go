@@ -2,6 +2,7 @@ package factor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -62,8 +63,10 @@ const noNegative = math.MaxUint32
 
 // Fit learns a factor model of d. It returns a *DataError naming the
 // matrix, cell and field for bad input, [ErrEmpty] for an interest matrix
-// without cells, an error wrapping [ErrConfig] for features with BPR,
-// ctx.Err() when ctx is done, or the error of Config.Progress (wrapped).
+// without cells, an error wrapping [ErrConfig] for features with BPR, one
+// wrapping [ErrDiverged] when the factors stop being finite (weights or a
+// learning rate far too large), ctx.Err() when ctx is done, or the error
+// of Config.Progress (wrapped).
 //
 // Fit is deterministic: the same Config (Seed included) and Data give a
 // bit-identical Model whatever Config.Workers is.
@@ -257,17 +260,23 @@ func (s *state) run(ctx context.Context) (*Model, error) {
 				loss, err = s.alsLoss(ctx)
 			}
 		}
+		if errors.Is(err, errNonFinite) {
+			return nil, fmt.Errorf("%w: the fit diverged at iteration %d (a non-finite value in a solve): lower Config.Alpha or scale the weights down", ErrDiverged, it)
+		}
 		if err != nil {
 			return nil, err
 		}
+		if err := s.checkFinite(it); err != nil {
+			return nil, err
+		}
 		val := math.NaN()
-		improved := true
 		if len(s.held) > 0 {
 			if val, err = s.validate(ctx); err != nil {
 				return nil, err
 			}
-			improved = val > bestVal
 		}
+		measured := !math.IsNaN(val)
+		improved := !measured || val > bestVal
 		if improved {
 			bestVal, best = val, it
 			m.snapshot(s)
@@ -279,21 +288,33 @@ func (s *state) run(ctx context.Context) (*Model, error) {
 			}
 		}
 		m.report.Iterations = it
-		if len(s.held) > 0 && it-best >= c.Patience {
+		if measured && it-best >= c.Patience {
 			break
 		}
 	}
-	if best == 0 { // Iterations ran none (not reachable with defaults)
-		m.snapshot(s)
-	}
 	m.report.Best = best
-	m.report.Validation = bestVal
-	if len(s.held) == 0 {
-		m.report.Validation = math.NaN()
+	if !math.IsInf(bestVal, -1) && !math.IsNaN(bestVal) {
+		m.report.Validation = bestVal
 	}
 	m.report.Loss = lastLoss
 	m.finish(s)
 	return m, nil
+}
+
+// checkFinite returns an error when a factor is not finite: the fit
+// diverged (weights so large that the confidences overflow, or a BPR
+// learning rate too large).
+func (s *state) checkFinite(it int) error {
+	for _, sd := range []*side{&s.rows, &s.cols} {
+		for _, v := range [][]float64{sd.eff, sd.ff} {
+			for q, x := range v {
+				if math.IsNaN(x) || math.IsInf(x, 0) {
+					return fmt.Errorf("%w: the fit diverged at iteration %d (factor value %v at %d): lower Config.Alpha or Config.LearningRate, or scale the weights down", ErrDiverged, it, x, q)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // validate returns the held-out AUC: the share of (held-out cell, sampled

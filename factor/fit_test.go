@@ -239,8 +239,8 @@ func TestBadDataIsAnErrorNamingTheCell(t *testing.T) {
 	}{
 		"NaN confidence": {func() factor.Data { m := good(); m.Val[1] = math.NaN(); return factor.Data{Interest: m} }, "Interest", 0, 2, "Val", market.ErrNaN, "Interest row 0 column 2: field Val"},
 		"Inf confidence": {func() factor.Data { m := good(); m.Val[2] = math.Inf(1); return factor.Data{Interest: m} }, "Interest", 1, 1, "Val", market.ErrNaN, "+Inf"},
-		"zero weight":    {func() factor.Data { m := good(); m.Val[0] = 0; return factor.Data{Interest: m} }, "Interest", 0, 0, "Val", market.ErrNegative, "row 0 column 0"},
-		"negative":       {func() factor.Data { m := good(); m.Val[0] = -1; return factor.Data{Interest: m} }, "Interest", 0, 0, "Val", market.ErrNegative, "-1"},
+		"zero weight":    {func() factor.Data { m := good(); m.Val[0] = 0; return factor.Data{Interest: m} }, "Interest", 0, 0, "Val", factor.ErrNotPositive, "row 0 column 0"},
+		"negative":       {func() factor.Data { m := good(); m.Val[0] = -1; return factor.Data{Interest: m} }, "Interest", 0, 0, "Val", factor.ErrNotPositive, "-1"},
 		"column out of range": {func() factor.Data { m := good(); m.Idx[2] = 3; return factor.Data{Interest: m} }, "Interest", 1, 3, "Idx", market.ErrOutOfRange,
 			"3 for 3 columns"},
 		"unsorted":      {func() factor.Data { m := good(); m.Idx[0], m.Idx[1] = 2, 0; return factor.Data{Interest: m} }, "Interest", 0, 0, "Idx", factor.ErrUnsorted, "0 after 2"},
@@ -282,6 +282,26 @@ func TestBadDataIsAnErrorNamingTheCell(t *testing.T) {
 	require.NoError(t, err)
 	_, err = bpr.Fit(context.Background(), factor.Data{Interest: good(), RowFeatures: feat()})
 	require.ErrorIs(t, err, factor.ErrConfig)
+}
+
+// TestDivergenceIsAnError: weights so large that the confidences overflow
+// make the factors non-finite; the fit says so instead of returning NaN
+// scores.
+func TestDivergenceIsAnError(t *testing.T) {
+	im := blockData(t, 3, 50, 20, 2, 4)
+	im.Val = slices.Clone(im.Val)
+	for q := range im.Val {
+		im.Val[q] = 1e306
+	}
+	tr, err := factor.New(factor.Config{Factors: 4, Alpha: 1000})
+	require.NoError(t, err)
+	_, err = tr.Fit(context.Background(), factor.Data{Interest: im})
+	require.ErrorIs(t, err, factor.ErrDiverged)
+	assert.Contains(t, err.Error(), "iteration 1")
+	bpr, err := factor.New(factor.Config{Method: factor.BPR, Factors: 4, LearningRate: 1e200, InitScale: 1e100})
+	require.NoError(t, err)
+	_, err = bpr.Fit(context.Background(), factor.Data{Interest: im})
+	require.ErrorIs(t, err, factor.ErrDiverged)
 }
 
 func TestConfigErrorsNameTheField(t *testing.T) {
@@ -474,7 +494,7 @@ func TestFoldIn(t *testing.T) {
 	assert.Equal(t, "history", de.Matrix)
 	assert.Equal(t, 100, de.Col)
 	_, err = m.FoldInCol(sparse.Vector{Idx: []uint32{3}, Val: []float64{-1}}, sparse.Vector{}, nil)
-	require.ErrorIs(t, err, market.ErrNegative)
+	require.ErrorIs(t, err, factor.ErrNotPositive)
 	empty, err := m.FoldInRow(sparse.Vector{}, sparse.Vector{}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, make([]float32, 6), empty)

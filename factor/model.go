@@ -52,7 +52,8 @@ type Report struct {
 	// the best held-out AUC, or the last without a holdout).
 	Best int `json:"best"`
 	// Validation is the held-out AUC at Best: the share of (held-out cell,
-	// sampled non-cell) pairs of a row ranked correctly. 0 when HeldOut is 0.
+	// sampled non-cell) pairs of a row ranked correctly. 0 when not
+	// measured (HeldOut is 0, or no row had a non-cell to sample).
 	Validation float64 `json:"validation"`
 	// Loss is the training objective at Best (see [Progress]); 0 for ALS
 	// fits without Config.Progress, which skip computing it.
@@ -104,9 +105,6 @@ func (m *Model) finish(s *state) {
 	m.gx = gram32(m.x, s.rows.active, m.k)
 	m.gy = gram32(m.y, s.cols.active, m.k)
 	m.calibrate(s)
-	if m.report.HeldOut == 0 {
-		m.report.Validation = 0
-	}
 }
 
 // gram32 returns Σ_{u active} x_u x_uᵀ in float64.
@@ -433,7 +431,7 @@ func checkVector(v sparse.Vector, name string, limit int, positive bool) error {
 		case math.IsNaN(x) || math.IsInf(x, 0):
 			return &DataError{Matrix: name, Row: -1, Col: int(j), Field: "Val", Value: fmt.Sprint(x), Err: market.ErrNaN}
 		case positive && x <= 0:
-			return &DataError{Matrix: name, Row: -1, Col: int(j), Field: "Val", Value: fmt.Sprint(x), Err: market.ErrNegative}
+			return &DataError{Matrix: name, Row: -1, Col: int(j), Field: "Val", Value: fmt.Sprint(x), Err: ErrNotPositive}
 		}
 	}
 	return nil
