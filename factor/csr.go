@@ -38,6 +38,7 @@ var ErrNotPositive = errors.New("factor: weight not positive")
 // that are not strictly increasing, or row pointers that decrease.
 var ErrUnsorted = errors.New("factor: not strictly increasing")
 
+// Error names the matrix, row, column and field, and says why.
 func (e *DataError) Error() string {
 	where := e.Matrix
 	if e.Row >= 0 {

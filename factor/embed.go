@@ -65,6 +65,7 @@ type ProfileError struct {
 	Err   error
 }
 
+// Error names the profile by ID and position, and says why.
 func (e *ProfileError) Error() string {
 	return fmt.Sprintf("factor: embedding profile %q (position %d): %v", market.Shorten(e.ID), e.Index, e.Err)
 }

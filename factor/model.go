@@ -295,8 +295,8 @@ func (m *Model) Rows() int { return m.rows }
 // Cols returns the number of columns the model was fitted on.
 func (m *Model) Cols() int { return m.cols }
 
-// RowFeatures and ColFeatures return the numbers of row and column
-// features of a hybrid model (0: not hybrid on that side).
+// RowFeatures returns the number of row features of a hybrid model (0:
+// none).
 func (m *Model) RowFeatures() int { return m.fr }
 
 // ColFeatures returns the number of column features (0: none).
