@@ -5,8 +5,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -69,6 +71,7 @@ func BenchmarkALSLarge(b *testing.B) {
 			b.ReportAllocs()
 			var sweeps time.Duration
 			var m *factor.Model
+			var peak uint64
 			cpu := cputime.Start()
 			for b.Loop() {
 				sweeps = 0
@@ -76,11 +79,14 @@ func BenchmarkALSLarge(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if m, err = tr.Fit(context.Background(), tc.data); err != nil {
-					b.Fatal(err)
-				}
+				peak = max(peak, peakHeap(func() {
+					if m, err = tr.Fit(context.Background(), tc.data); err != nil {
+						b.Fatal(err)
+					}
+				}))
 			}
 			cpu.Report(b)
+			b.ReportMetric(float64(peak)/1e6, "fit-peak-MB")
 			if v := m.Report().Validation; !(v > 0.85) {
 				b.Fatalf("held-out AUC %.4f after two sweeps", v)
 			}
@@ -265,6 +271,7 @@ func BenchmarkVectorRecallLarge(b *testing.B) {
 			// report the mean over all of them.
 			b.ReportMetric(float64(cpu.Nanoseconds())/1e3/float64(len(lat)), "cpu-µs/req")
 			b.ReportMetric(float64(returned)/float64(len(lat)), "results/req")
+			b.ReportMetric(float64(tc.r.Bytes())/1e6, "vectors-MB")
 			if tc.name == "all" {
 				b.ReportMetric(v.fit.Seconds(), "twosided-fit-s")
 				b.ReportMetric(float64(v.model.Bytes())/1e6, "twosided-factors-MB")
@@ -307,4 +314,40 @@ func threadCPU() time.Duration {
 		return d
 	}
 	return time.Duration(time.Now().UnixNano())
+}
+
+// peakHeap runs f and returns the peak of live heap objects above the
+// level before f, sampled every millisecond.
+func peakHeap(f func()) uint64 {
+	runtime.GC()
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	read := func() uint64 { metrics.Read(sample); return sample[0].Value.Uint64() }
+	base := read()
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if v := read(); v > peak.Load() {
+					peak.Store(v)
+				}
+			}
+		}
+	})
+	f()
+	close(done)
+	wg.Wait()
+	if v := read(); v > peak.Load() {
+		peak.Store(v)
+	}
+	if peak.Load() < base {
+		return 0
+	}
+	return peak.Load() - base
 }

@@ -103,6 +103,7 @@ func TestVectorsConformance(t *testing.T) {
 	assert.Equal(t, "emb", recruiters.String())
 	assert.Equal(t, 12, seekers.Dim())
 	assert.Equal(t, 40, seekers.Len())
+	assert.Equal(t, 4*(100+60*12+40+40+40*12), seekers.Bytes())
 	assert.Nil(t, seekers.Query(70), "a job has no seeker-side query")
 }
 
