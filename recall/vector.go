@@ -147,7 +147,9 @@ func (v *Vectors) String() string { return v.name }
 func (v *Vectors) Dim() int { return v.dim }
 
 // Bytes returns the memory of the copied tables.
-func (v *Vectors) Bytes() int { return 4 * (len(v.qpos) + len(v.q) + len(v.cand) + len(v.norm) + len(v.data)) }
+func (v *Vectors) Bytes() int {
+	return 4 * (len(v.qpos) + len(v.q) + len(v.cand) + len(v.norm) + len(v.data))
+}
 
 // Len returns the number of candidates with a vector.
 func (v *Vectors) Len() int { return len(v.cand) }
