@@ -8,17 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"mime"
 	"net/http"
-	"net/url"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/twowayrec/twoway"
+	"github.com/twowayrec/twoway/examples/server/internal/input"
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/match"
 )
@@ -26,14 +22,15 @@ import (
 // maxN bounds how many recommendations one request may ask for.
 const maxN = 500
 
-// The routes. The fuzz tests route paths through the same patterns.
+// The routes (those with IDs in their paths are input's, which its fuzz
+// test routes through).
 const (
 	routeHealth      = "GET /healthz"
 	routeMetrics     = "GET /metrics"
-	routeRecommend   = "GET /v1/recommendations/{id}"
-	routeExplain     = "GET /v1/explanations/{requester}/{candidate}"
+	routeRecommend   = input.RouteRecommend
+	routeExplain     = input.RouteExplain
 	routeUpsert      = "PUT /v1/profiles"
-	routeRemove      = "DELETE /v1/profiles/{id}"
+	routeRemove      = input.RouteRemove
 	routeRecord      = "POST /v1/events"
 	routeRefit       = "POST /v1/refit"
 	routeSnapshotNow = "POST /v1/snapshot"
@@ -109,7 +106,7 @@ func (s *Server) admin(h http.HandlerFunc) http.Handler {
 }
 
 // readJSON decodes the request body into dst: JSON media type, at most
-// MaxBodyBytes, then decodeJSON's checks.
+// MaxBodyBytes, then input.DecodeJSON's checks.
 func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, dst any) *apiError {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -125,88 +122,28 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, dst any) *apiE
 		}
 		return errorf(http.StatusBadRequest, "reading the request body: %v", err)
 	}
-	return decodeJSON(body, dst)
-}
-
-// checkPathID returns why id cannot name a profile in a URL path of this
-// API, or nil: the library's rules for IDs (not empty, valid UTF-8, at most
-// market.MaxIDLen bytes), and a path that carries it percent-encoded (as
-// url.PathEscape writes it) must reach the handler as id itself. net/http
-// cleans "." and ".." away and does not route a lone "/", so such profiles
-// could never be read or deleted; PUT refuses them. The check asks
-// net/http's own router, so it cannot drift from what the server does.
-func checkPathID(id string) error {
-	if err := market.CheckID(id); err != nil {
-		return err
-	}
-	if !routable(id) {
-		return errUnroutableID
+	if e := input.DecodeJSON(body, dst); e != nil {
+		return inputError(e)
 	}
 	return nil
 }
 
-// errUnroutableID: an ID that no URL path can carry.
-var errUnroutableID = errors.New("no URL path carries this ID (net/http cleans away \".\" and \"..\" and does not route \"/\")")
-
-// idRouter has one wildcard at the end of a path and one in the middle, as
-// the API's routes do.
-var idRouter = func() *http.ServeMux {
-	m := http.NewServeMux()
-	capture := func(w http.ResponseWriter, r *http.Request) {
-		w.(*idCapture).id, w.(*idCapture).ok = r.PathValue("id"), true
+// inputError turns refused input into an answer.
+func inputError(e *input.Error) *apiError {
+	out := &apiError{Status: e.Status, Message: e.Message, Field: e.Field}
+	if e.Index >= 0 {
+		i := e.Index
+		out.Index = &i
 	}
-	m.HandleFunc("GET /p/{id}", capture)
-	m.HandleFunc("GET /p/{id}/q", capture)
-	return m
-}()
-
-// idCapture is the ResponseWriter of idRouter: it keeps the ID that
-// reached the handler and discards everything written.
-type idCapture struct {
-	id string
-	ok bool
-	h  http.Header
+	return out
 }
 
-func (c *idCapture) Header() http.Header {
-	if c.h == nil {
-		c.h = http.Header{}
-	}
-	return c.h
-}
-func (c *idCapture) Write(b []byte) (int, error) { return len(b), nil }
-func (c *idCapture) WriteHeader(int)             {}
-
-// routable reports whether id, percent-encoded, reaches a handler as
-// itself both as the last segment of a path and as a middle one.
-func routable(id string) bool {
-	esc := url.PathEscape(id)
-	for _, target := range [...]string{"/p/" + esc, "/p/" + esc + "/q"} {
-		u, err := url.ParseRequestURI(target)
-		if err != nil {
-			return false
-		}
-		c := &idCapture{}
-		idRouter.ServeHTTP(c, &http.Request{Method: http.MethodGet, URL: u, Host: "localhost", Header: http.Header{}})
-		if !c.ok || c.id != id {
-			return false
-		}
-	}
-	return true
-}
-
-// pathID returns the path value name as a profile ID, checked.
+// pathID returns the path value name as a profile ID, checked
+// (input.CheckPathID).
 func pathID(r *http.Request, name string) (string, *apiError) {
-	id := r.PathValue(name)
-	switch err := checkPathID(id); {
-	case errors.Is(err, market.ErrEmptyID):
-		return "", errorf(http.StatusBadRequest, "empty %s", name)
-	case errors.Is(err, market.ErrIDTooLong):
-		return "", errorf(http.StatusBadRequest, "%s longer than %d bytes", name, market.MaxIDLen)
-	case errors.Is(err, market.ErrInvalidUTF8):
-		return "", errorf(http.StatusBadRequest, "%s is not valid UTF-8", name)
-	case err != nil:
-		return "", errorf(http.StatusBadRequest, "%s %q: %v", name, id, err)
+	id, err := input.PathID(r, name)
+	if err != nil {
+		return "", inputError(err)
 	}
 	return id, nil
 }
@@ -274,7 +211,7 @@ func engineError(err error) *apiError {
 // (see engineError).
 func fieldStatus(f *market.FieldError) int {
 	for _, form := range []error{market.ErrIDTooLong, market.ErrEmptyID, market.ErrInvalidUTF8,
-		market.ErrTimeRange, market.ErrZeroTime, errUnroutableID} {
+		market.ErrTimeRange, market.ErrZeroTime, input.ErrUnroutableID} {
 		if errors.Is(f.Err, form) {
 			return http.StatusBadRequest
 		}
@@ -428,58 +365,18 @@ func (s *Server) recommend(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, http.StatusOK, out)
 }
 
-// parseRecommendQuery reads the query of a recommendation request for id.
-// dry is the dry_run parameter when given (nil otherwise). Every parameter
-// but city may be given once; an unknown one is an error; the first bad
-// parameter in name order is reported.
+// parseRecommendQuery reads the query of a recommendation request for id
+// (input.ParseQuery). dry is the dry_run parameter when given (nil
+// otherwise).
 func parseRecommendQuery(id, rawQuery string) (req twoway.Request, dry *bool, _ *apiError) {
-	req.ID = id
-	q, err := url.ParseQuery(rawQuery)
+	q, err := input.ParseQuery(rawQuery, maxN, func(name string) error {
+		_, err := match.AggregatorByName(name)
+		return err
+	})
 	if err != nil {
-		return req, nil, errorf(http.StatusBadRequest, "bad query: %v", err)
+		return req, nil, inputError(err)
 	}
-	for _, key := range slices.Sorted(maps.Keys(q)) {
-		vals := q[key]
-		if !utf8.ValidString(key) {
-			return req, nil, errorf(http.StatusBadRequest, "a query parameter's name is not valid UTF-8")
-		}
-		for _, v := range vals {
-			if !utf8.ValidString(v) {
-				return req, nil, errorf(http.StatusBadRequest, "query parameter %s is not valid UTF-8", key)
-			}
-		}
-		if len(vals) > 1 && key != "city" {
-			return req, nil, errorf(http.StatusBadRequest, "query parameter %s given %d times (only city may repeat)", key, len(vals))
-		}
-		v := vals[0]
-		switch key {
-		case "side":
-			err = req.Side.UnmarshalText([]byte(v))
-		case "n":
-			req.N, err = strconv.Atoi(v)
-			if err == nil && (req.N < 1 || req.N > maxN) {
-				err = fmt.Errorf("want 1 to %d", maxN)
-			}
-		case "explain":
-			req.Explain, err = strconv.ParseBool(v)
-		case "dry_run":
-			var b bool
-			if b, err = strconv.ParseBool(v); err == nil {
-				dry = &b
-			}
-		case "aggregator":
-			req.Aggregator = v
-			_, err = match.AggregatorByName(v)
-		case "city":
-			req.Cities = vals
-		default:
-			err = errors.New("unknown parameter (want side, n, explain, dry_run, aggregator, city)")
-		}
-		if err != nil {
-			return req, nil, errorf(http.StatusBadRequest, "query parameter %s=%q: %v", key, v, err)
-		}
-	}
-	return req, dry, nil
+	return twoway.Request{ID: id, Side: q.Side, N: q.N, Explain: q.Explain, Aggregator: q.Aggregator, Cities: q.Cities}, q.DryRun, nil
 }
 
 // explain: GET /v1/explanations/{requester}/{candidate}
@@ -501,15 +398,13 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
 	s.fail(w, aerr)
 }
 
-type profilesRequest struct {
-	Profiles []market.Profile `json:"profiles"`
-}
+type profilesRequest = input.Profiles
 
 // upsert: PUT /v1/profiles {"profiles": [...]}
 func (s *Server) upsert(w http.ResponseWriter, r *http.Request) {
 	var req profilesRequest
 	if aerr := s.readJSON(w, r, &req); aerr != nil {
-		if aerr.Index != nil && *aerr.Index < len(req.Profiles) && foldKey(aerr.Field) != "ID" {
+		if aerr.Index != nil && *aerr.Index < len(req.Profiles) && input.FoldKey(aerr.Field) != "ID" {
 			aerr.Record = req.Profiles[*aerr.Index].ID // (a twice-given ID names no record)
 		}
 		s.fail(w, aerr)
@@ -523,9 +418,9 @@ func (s *Server) upsert(w http.ResponseWriter, r *http.Request) {
 	// deleted: refuse it here, as the Engine refuses IDs over its cap (the
 	// Engine's own validation names the other bad IDs).
 	for i := range req.Profiles {
-		if id := req.Profiles[i].ID; market.CheckID(id) == nil && !routable(id) {
+		if id := req.Profiles[i].ID; market.CheckID(id) == nil && !input.Routable(id) {
 			s.fail(w, engineError(&twoway.BatchError{Index: i, Err: &market.FieldError{
-				Record: "profile", ID: id, Field: "ID", Value: id, Err: errUnroutableID}}))
+				Record: "profile", ID: id, Field: "ID", Value: id, Err: input.ErrUnroutableID}}))
 			return
 		}
 	}
@@ -554,9 +449,7 @@ func (s *Server) remove(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, http.StatusOK, map[string]string{"removed": id})
 }
 
-type eventsRequest struct {
-	Events []market.Event `json:"events"`
-}
+type eventsRequest = input.Events
 
 type eventsResponse struct {
 	Recorded int `json:"recorded"`
@@ -572,7 +465,7 @@ type eventsResponse struct {
 func (s *Server) record(w http.ResponseWriter, r *http.Request) {
 	var req eventsRequest
 	if aerr := s.readJSON(w, r, &req); aerr != nil {
-		if k := foldKey(aerr.Field); aerr.Index != nil && *aerr.Index < len(req.Events) && k != "ACTOR" && k != "TARGET" {
+		if k := input.FoldKey(aerr.Field); aerr.Index != nil && *aerr.Index < len(req.Events) && k != "ACTOR" && k != "TARGET" {
 			aerr.Record = req.Events[*aerr.Index].Key()
 		}
 		s.fail(w, aerr)

@@ -1,4 +1,16 @@
-package main
+// Package input decodes and checks what clients send the server: JSON
+// bodies, the query of a recommendation request and IDs in URL paths. It
+// depends on the standard library and the market vocabulary only, so that
+// its fuzz targets run thousands of inputs a second:
+//
+//	go test -run '^$' -fuzz FuzzDecodeProfiles -fuzztime 60s .
+//	go test -run '^$' -fuzz FuzzDecodeEvents -fuzztime 60s .
+//	go test -run '^$' -fuzz FuzzParseQuery -fuzztime 60s .
+//	go test -run '^$' -fuzz FuzzPathID -fuzztime 60s .
+//
+// Every refusal is an *Error with an HTTP status (400 unless said
+// otherwise) and a message for the client.
+package input
 
 import (
 	"bytes"
@@ -12,9 +24,38 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/twowayrec/twoway/market"
 )
 
-// decodeJSON decodes a request body into dst, a pointer to a struct: valid
+// Error is refused input: the HTTP status, the message for the client and,
+// for a record of a batch, its position (Index, -1 when none) and the
+// field or key at fault.
+type Error struct {
+	Status  int
+	Message string
+	Index   int
+	Field   string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Errorf returns an *Error with status and a formatted message, no record.
+func Errorf(status int, format string, args ...any) *Error {
+	return &Error{Status: status, Message: fmt.Sprintf(format, args...), Index: -1}
+}
+
+// Profiles is the body of PUT /v1/profiles.
+type Profiles struct {
+	Profiles []market.Profile `json:"profiles"`
+}
+
+// Events is the body of POST /v1/events.
+type Events struct {
+	Events []market.Event `json:"events"`
+}
+
+// DecodeJSON decodes a request body into dst, a pointer to a struct: valid
 // UTF-8, exactly one JSON value, only known fields, and no object with the
 // same key twice. encoding/json matches a struct's keys case-insensitively
 // and lets the last duplicate win, so {"side": "seeker", "Side":
@@ -22,10 +63,10 @@ import (
 // the key and the path of the object ("profiles[2]"). Keys of a map
 // (Profile.Attributes) are compared exactly, as the decoder does. index,
 // when the duplicate is inside the element of a top-level array, is that
-// element's position; else -1.
-func decodeJSON(body []byte, dst any) *apiError {
+// element's position; else -1. A refusal is a 400.
+func DecodeJSON(body []byte, dst any) *Error {
 	if !utf8.Valid(body) {
-		return errorf(http.StatusBadRequest, "request body is not valid UTF-8 (first bad byte at offset %d)", firstInvalid(body))
+		return Errorf(http.StatusBadRequest, "request body is not valid UTF-8 (first bad byte at offset %d)", firstInvalid(body))
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -34,24 +75,21 @@ func decodeJSON(body []byte, dst any) *apiError {
 		var typ *json.UnmarshalTypeError
 		switch {
 		case errors.Is(err, io.EOF):
-			return errorf(http.StatusBadRequest, "bad JSON: empty body")
+			return Errorf(http.StatusBadRequest, "bad JSON: empty body")
 		case errors.As(err, &syn):
-			return errorf(http.StatusBadRequest, "bad JSON at offset %d: %v", syn.Offset, err)
+			return Errorf(http.StatusBadRequest, "bad JSON at offset %d: %v", syn.Offset, err)
 		case errors.As(err, &typ):
-			return errorf(http.StatusBadRequest, "bad JSON: field %q: want %s, got JSON %s", typ.Field, typ.Type, typ.Value)
+			return Errorf(http.StatusBadRequest, "bad JSON: field %q: want %s, got JSON %s", typ.Field, typ.Type, typ.Value)
 		default:
-			return errorf(http.StatusBadRequest, "bad JSON: %v", err)
+			return Errorf(http.StatusBadRequest, "bad JSON: %v", err)
 		}
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errorf(http.StatusBadRequest, "bad JSON: data after the first value")
+		return Errorf(http.StatusBadRequest, "bad JSON: data after the first value")
 	}
 	if dup := duplicateKey(body, reflect.TypeOf(dst)); dup != nil {
-		e := errorf(http.StatusBadRequest, "bad JSON: %v", dup)
-		e.Field = dup.key
-		if dup.index >= 0 {
-			e.Index = &dup.index
-		}
+		e := Errorf(http.StatusBadRequest, "bad JSON: %v", dup)
+		e.Field, e.Index = dup.key, dup.index
 		return e
 	}
 	return nil
@@ -93,7 +131,7 @@ type keyFrame struct {
 func (f *keyFrame) seen(k string) (string, bool) {
 	norm := k
 	if f.fold {
-		norm = foldKey(k)
+		norm = FoldKey(k)
 	}
 	if f.set != nil {
 		if prev, ok := f.set[norm]; ok {
@@ -211,11 +249,11 @@ func topIndex(stack []*keyFrame) int {
 	return -1
 }
 
-// foldKey folds a key as encoding/json does when it matches a struct
+// FoldKey folds a key as encoding/json does when it matches a struct
 // field: ASCII letters to upper case, any other rune to the smallest rune
 // of its simple case-folding orbit (so "ſide" and "SIDE" both match
 // "side").
-func foldKey(k string) string {
+func FoldKey(k string) string {
 	ascii := true
 	for i := 0; i < len(k); i++ {
 		if c := k[i]; c >= utf8.RuneSelf {
@@ -277,7 +315,7 @@ func fieldType(t reflect.Type, key string) reflect.Type {
 	case reflect.Map:
 		return t.Elem()
 	case reflect.Struct:
-		return structFields(t)[foldKey(key)]
+		return structFields(t)[FoldKey(key)]
 	}
 	return nil
 }
@@ -301,7 +339,7 @@ func structFields(t reflect.Type) map[string]reflect.Type {
 		case "":
 			name = f.Name
 		}
-		m[foldKey(name)] = f.Type
+		m[FoldKey(name)] = f.Type
 	}
 	fieldCache.Store(t, m)
 	return m

@@ -1,40 +1,35 @@
-package main
+package input
 
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"reflect"
+	"slices"
+	"strconv"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/twowayrec/twoway/market"
-	"github.com/twowayrec/twoway/match"
 )
 
-// The fuzz targets exercise the server's own parsing, without an Engine or
-// Redis, so that each input costs microseconds:
-//
-//	go test -run '^$' -fuzz FuzzDecodeProfiles -fuzztime 60s
-//	go test -run '^$' -fuzz FuzzDecodeEvents -fuzztime 60s
-//	go test -run '^$' -fuzz FuzzRecommendQuery -fuzztime 60s
-//	go test -run '^$' -fuzz FuzzPathID -fuzztime 60s
+// The fuzz targets run the package's parsing alone (no Engine, no Redis,
+// nothing shared between inputs), so that each input costs microseconds;
+// see the package doc for the commands.
 
-// checkDecoded checks decodeJSON's contract on one body: a refusal is a 400
+// checkDecoded checks DecodeJSON's contract on one body: a refusal is a 400
 // with a message, and an accepted body's canonical form (json.Marshal of
 // what was decoded) is accepted again and decodes to the same value, so
 // the duplicate-key check never refuses what encoding/json itself writes.
 func checkDecoded[T any](t *testing.T, body []byte) {
 	var v T
-	aerr := decodeJSON(body, &v)
-	if aerr != nil {
-		if aerr.Status != http.StatusBadRequest || aerr.Message == "" {
-			t.Fatalf("refusal %d %q, want a 400 with a message", aerr.Status, aerr.Message)
-		}
-		if aerr.Index != nil && *aerr.Index < 0 {
-			t.Fatalf("negative index %d", *aerr.Index)
+	e := DecodeJSON(body, &v)
+	if e != nil {
+		if e.Status != http.StatusBadRequest || e.Message == "" || e.Index < -1 {
+			t.Fatalf("refusal %+v, want a 400 with a message", e)
 		}
 		return
 	}
@@ -49,8 +44,8 @@ func checkDecoded[T any](t *testing.T, body []byte) {
 		return // a missing side or action: the Engine's validation refuses it (422)
 	}
 	var again T
-	if aerr := decodeJSON(canon, &again); aerr != nil {
-		t.Fatalf("canonical form %s refused: %s", canon, aerr.Message)
+	if e := DecodeJSON(canon, &again); e != nil {
+		t.Fatalf("canonical form %s refused: %s", canon, e.Message)
 	}
 	canon2, err := json.Marshal(again)
 	if err != nil || !bytes.Equal(canon, canon2) {
@@ -58,17 +53,17 @@ func checkDecoded[T any](t *testing.T, body []byte) {
 	}
 }
 
-// invalidRecord reports whether a decoded request holds a record that the
+// invalidRecord reports whether a decoded body holds a record that the
 // Engine's validation refuses.
 func invalidRecord(v any) bool {
 	switch v := v.(type) {
-	case *profilesRequest:
+	case *Profiles:
 		for i := range v.Profiles {
 			if v.Profiles[i].Validate() != nil {
 				return true
 			}
 		}
-	case *eventsRequest:
+	case *Events:
 		for i := range v.Events {
 			if v.Events[i].Validate() != nil {
 				return true
@@ -90,7 +85,7 @@ func FuzzDecodeProfiles(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	f.Fuzz(func(t *testing.T, body []byte) { checkDecoded[profilesRequest](t, body) })
+	f.Fuzz(func(t *testing.T, body []byte) { checkDecoded[Profiles](t, body) })
 }
 
 func FuzzDecodeEvents(f *testing.F) {
@@ -102,13 +97,25 @@ func FuzzDecodeEvents(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	f.Fuzz(func(t *testing.T, body []byte) { checkDecoded[eventsRequest](t, body) })
+	f.Fuzz(func(t *testing.T, body []byte) { checkDecoded[Events](t, body) })
 }
 
-// FuzzRecommendQuery: every query is either a 400 or a valid request
-// (n in [1, maxN] when given, a known aggregator, UTF-8 cities), and the
-// request's own query form parses back to the same request.
-func FuzzRecommendQuery(f *testing.F) {
+// aggregators stands in for the library's aggregator names.
+var aggregators = []string{"urgency-weighted", "harmonic", "geometric", "product", "min", "one-way"}
+
+func knownAggregator(name string) error {
+	if slices.Contains(aggregators, name) {
+		return nil
+	}
+	return errors.New("unknown aggregator")
+}
+
+const maxN = 500
+
+// FuzzParseQuery: every query is either a 400 or a valid query (n in
+// [1, maxN] when given, a known aggregator, UTF-8 cities), and the query's
+// own encoding parses back to the same query.
+func FuzzParseQuery(f *testing.F) {
 	for _, seed := range []string{
 		"", "n=3&explain=true", "side=recruiter&n=500&dry_run=0", "city=南京&city=%E4%B8%8A%E6%B5%B7&aggregator=harmonic",
 		"n=0", "n=3&n=4", "dry_run=maybe", "limit=1", "city=%FF", "%zz", "a;b", "side=seeker&aggregator=min",
@@ -116,64 +123,40 @@ func FuzzRecommendQuery(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		req, dry, aerr := parseRecommendQuery("s-1", raw)
-		if aerr != nil {
-			if aerr.Status != http.StatusBadRequest || aerr.Message == "" {
-				t.Fatalf("refusal %d %q, want a 400 with a message", aerr.Status, aerr.Message)
+		q, e := ParseQuery(raw, maxN, knownAggregator)
+		if e != nil {
+			if e.Status != http.StatusBadRequest || e.Message == "" {
+				t.Fatalf("refusal %+v, want a 400 with a message", e)
 			}
 			return
 		}
-		if req.ID != "s-1" || req.N < 0 || req.N > maxN || req.DryRun {
-			t.Fatalf("accepted %q as %+v", raw, req)
+		if q.N < 0 || q.N > maxN || q.Side != 0 && !q.Side.Valid() {
+			t.Fatalf("accepted %q as %+v", raw, q)
 		}
-		if req.Aggregator != "" {
-			if _, err := match.AggregatorByName(req.Aggregator); err != nil {
-				t.Fatalf("accepted aggregator %q: %v", req.Aggregator, err)
-			}
+		if q.Aggregator != "" && knownAggregator(q.Aggregator) != nil {
+			t.Fatalf("accepted aggregator %q", q.Aggregator)
 		}
-		q := url.Values{}
-		if req.Side != 0 {
-			q.Set("side", req.Side.String())
-		}
-		if req.N != 0 {
-			q.Set("n", itoa(req.N))
-		}
-		if req.Explain {
-			q.Set("explain", "true")
-		}
-		if dry != nil {
-			q.Set("dry_run", map[bool]string{true: "true", false: "false"}[*dry])
-		}
-		if req.Aggregator != "" {
-			q.Set("aggregator", req.Aggregator)
-		}
-		for _, c := range req.Cities {
+		for _, c := range q.Cities {
 			if !utf8.ValidString(c) {
 				t.Fatalf("accepted city %q", c)
 			}
-			q.Add("city", c)
 		}
-		back, dry2, aerr := parseRecommendQuery("s-1", q.Encode())
-		if aerr != nil {
-			t.Fatalf("%q → %q refused: %s", raw, q.Encode(), aerr.Message)
+		back, e := ParseQuery(q.Encode(), maxN, knownAggregator)
+		if e != nil {
+			t.Fatalf("%q → %q refused: %s", raw, q.Encode(), e.Message)
 		}
-		if !reflect.DeepEqual(req, back) || (dry == nil) != (dry2 == nil) || dry != nil && *dry != *dry2 {
-			t.Fatalf("%q → %+v, but its own form %q → %+v", raw, req, q.Encode(), back)
+		if !reflect.DeepEqual(q, back) {
+			t.Fatalf("%q → %+v, but its own form %q → %+v", raw, q, q.Encode(), back)
 		}
 	})
 }
 
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
-}
-
-// pathProbe routes requests through the API's ID-carrying patterns and
-// records what pathID made of each wildcard.
+// pathProbe routes requests through the server's ID-carrying patterns and
+// records what PathID made of each wildcard.
 type pathProbe struct {
 	mux *http.ServeMux
 	ids map[string]string // wildcard → accepted ID
-	bad bool              // pathID refused one
+	bad bool              // PathID refused one
 }
 
 func newPathProbe() *pathProbe {
@@ -181,10 +164,10 @@ func newPathProbe() *pathProbe {
 	handle := func(names ...string) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			for _, name := range names {
-				id, aerr := pathID(r, name)
-				if aerr != nil {
-					if aerr.Status != http.StatusBadRequest {
-						panic("pathID refused with " + itoa(aerr.Status))
+				id, e := PathID(r, name)
+				if e != nil {
+					if e.Status != http.StatusBadRequest {
+						panic("PathID refused with " + strconv.Itoa(e.Status))
 					}
 					p.bad = true
 					return
@@ -193,9 +176,9 @@ func newPathProbe() *pathProbe {
 			}
 		}
 	}
-	p.mux.HandleFunc(routeRecommend, handle("id"))
-	p.mux.HandleFunc(routeRemove, handle("id"))
-	p.mux.HandleFunc(routeExplain, handle("requester", "candidate"))
+	p.mux.HandleFunc(RouteRecommend, handle("id"))
+	p.mux.HandleFunc(RouteRemove, handle("id"))
+	p.mux.HandleFunc(RouteExplain, handle("requester", "candidate"))
 	return p
 }
 
@@ -212,9 +195,9 @@ func (p *pathProbe) route(method, target string) (ids map[string]string, refused
 	return p.ids, p.bad, true
 }
 
-// FuzzPathID: an ID that PUT accepts (checkPathID) can be read, deleted
+// FuzzPathID: an ID that PUT accepts (CheckPathID) can be read, deleted
 // and explained through its percent-encoded path, and arrives as itself;
-// and whatever raw path arrives, pathID accepts only IDs that PUT would.
+// and whatever raw path arrives, PathID accepts only IDs that PUT would.
 func FuzzPathID(f *testing.F) {
 	for _, seed := range []string{"s-li", "a/b", ".", "..", "a%2Fb", "%FF", "中文", "a b", "x?y#z", "a//b", "%2e%2e", ""} {
 		f.Add(seed)
@@ -222,7 +205,7 @@ func FuzzPathID(f *testing.F) {
 	p := newPathProbe()
 	f.Fuzz(func(t *testing.T, s string) {
 		// s as an ID.
-		if checkPathID(s) == nil {
+		if CheckPathID(s) == nil {
 			esc := url.PathEscape(s)
 			for _, tc := range []struct{ method, target, name string }{
 				{"GET", "/v1/recommendations/" + esc, "id"},
@@ -242,7 +225,7 @@ func FuzzPathID(f *testing.F) {
 			return
 		}
 		for name, id := range ids {
-			if err := checkPathID(id); err != nil || len(id) > market.MaxIDLen {
+			if err := CheckPathID(id); err != nil || len(id) > market.MaxIDLen {
 				t.Fatalf("path %q: %s = %q accepted, but PUT refuses it: %v", s, name, id, err)
 			}
 		}
