@@ -11,8 +11,11 @@ import (
 	"gonum.org/v1/gonum/floats"
 )
 
-// blas64 is gonum's pure-Go BLAS (assembly kernels on amd64).
-var blas64 gonum.Implementation
+// gemv sets out = G v for the k × k matrix G, with gonum's BLAS
+// (assembly kernels on amd64).
+func gemv(k int, g, v, out []float64) {
+	gonum.Implementation{}.Dgemv(blas.NoTrans, k, k, 1, g, k, v, 1, 0, out, 1)
+}
 
 // alsSweep solves the rows with the columns fixed, then the columns with
 // the rows fixed.
@@ -66,7 +69,7 @@ func (s *state) gram(ctx context.Context, o *side) ([]float64, error) {
 //
 // applied to v without forming it.
 func applyM(k int, g, ys []float64, idx []uint32, val []float64, alpha float64, v, out []float64, lambda float64) {
-	blas64.Dgemv(blas.NoTrans, k, k, 1, g, k, v, 1, 0, out, 1)
+	gemv(k, g, v, out)
 	for p, i := range idx {
 		y := ys[int(i)*k : int(i)*k+k]
 		floats.AddScaled(out, alpha*val[p]*floats.Dot(y, v), y)
@@ -334,7 +337,7 @@ func (s *state) alsLoss(ctx context.Context) (float64, error) {
 				continue
 			}
 			x := X[u*k : u*k+k]
-			blas64.Dgemv(blas.NoTrans, k, k, 1, g, k, x, 1, 0, gx, 1)
+			gemv(k, g, x, gx)
 			acc += floats.Dot(x, gx)
 			idx, val := s.rows.m.Row(u)
 			for p, i := range idx {
