@@ -7,6 +7,7 @@
 //	go test -run '^$' -fuzz FuzzDecodeEvents -fuzztime 60s .
 //	go test -run '^$' -fuzz FuzzParseQuery -fuzztime 60s .
 //	go test -run '^$' -fuzz FuzzPathID -fuzztime 60s .
+//	go test -run '^$' -fuzz FuzzFoldKey -fuzztime 60s .
 //
 // Every refusal is an *Error with an HTTP status (400 unless said
 // otherwise) and a message for the client.

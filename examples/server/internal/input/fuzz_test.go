@@ -10,7 +10,9 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/twowayrec/twoway/market"
@@ -230,4 +232,48 @@ func FuzzPathID(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzFoldKey checks FoldKey against encoding/json itself: a key a fills a
+// struct field named b exactly when FoldKey(a) == FoldKey(b), so the
+// duplicate-key check calls two keys the same exactly when the decoder
+// would let one overwrite the other.
+func FuzzFoldKey(f *testing.F) {
+	for _, seed := range [][2]string{{"side", "Side"}, {"ſide", "side"}, {"K", "\u212a"}, {"id", "ID"}, {"ǅ", "ǆ"}, {"a", "b"}, {"ß", "ss"}} {
+		f.Add(seed[0], seed[1])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if !utf8.ValidString(a) || !utf8.ValidString(b) || !validTag(b) {
+			return // encoding/json would not use b as the field's name
+		}
+		typ := reflect.StructOf([]reflect.StructField{{Name: "F", Type: reflect.TypeFor[int](), Tag: reflect.StructTag(`json:"` + b + `"`)}})
+		key, err := json.Marshal(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := reflect.New(typ)
+		if err := json.Unmarshal([]byte(`{`+string(key)+`: 1}`), v.Interface()); err != nil {
+			t.Fatal(err)
+		}
+		filled := v.Elem().Field(0).Int() == 1
+		if same := FoldKey(a) == FoldKey(b); same != filled {
+			t.Fatalf("key %q, field %q: encoding/json matches them: %v; FoldKey says the same: %v", a, b, filled, same)
+		}
+	})
+}
+
+// validTag reports whether encoding/json takes s as a field's name
+// (encoding/json's isValidTag, for tags that a struct tag can carry).
+func validTag(s string) bool {
+	if s == "" || strings.ContainsAny(s, "\"\\,`") {
+		return false
+	}
+	for _, c := range s {
+		switch {
+		case strings.ContainsRune("!#$%&()*+-./:;<=>?@[]^_{|}~ ", c):
+		case !unicode.IsLetter(c) && !unicode.IsDigit(c):
+			return false
+		}
+	}
+	return true
 }
