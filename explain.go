@@ -48,7 +48,7 @@ func (e *Engine) Explain(ctx context.Context, requester, candidate string) (*mat
 	var in urgency.Input
 	ua := e.urgencyOf(ctx, st, a, now, &in)
 	ub := e.urgencyOf(ctx, st, b, now, &in)
-	x := st.interest.Explain(e.agg, a, b, ua, ub, e.cfg.Reasons)
+	x := st.interest.Explain(e.agg, a, b, ua, ub, match.ExplainOptions{Top: e.cfg.Reasons, Language: "en", Encoder: st.encoder})
 	withIDs(&x, requester, candidate)
 	return &x, nil
 }

@@ -179,7 +179,7 @@ func (e *Engine) Recommend(ctx context.Context, req Request) (*Response, error) 
 			rec.TwoWay, rec.Forward, rec.Backward = math.NaN(), math.NaN(), math.NaN()
 		}
 		if req.Explain && st.interest != nil {
-			x := st.interest.Explain(agg, ix, r.Index, reqUrg, r.Urgency, e.cfg.Reasons)
+			x := st.interest.Explain(agg, ix, r.Index, reqUrg, r.Urgency, match.ExplainOptions{Top: e.cfg.Reasons, Language: "en", Encoder: st.encoder})
 			withIDs(&x, req.ID, id)
 			rec.Explanation = &x
 		}

@@ -144,7 +144,7 @@ func TestExplain(t *testing.T) {
 	}
 	im, err := match.FitInterest(context.Background(), match.InterestConfig{}, c, samples)
 	require.NoError(t, err)
-	ex := im.Explain(match.Aggregators()[3], 0, 5, math.NaN(), math.NaN(), 0)
+	ex := im.Explain(match.Aggregators()[3], 0, 5, math.NaN(), math.NaN(), match.ExplainOptions{Language: "en"})
 	assert.Equal(t, "harmonic", ex.Aggregator)
 	assert.InDelta(t, match.Harmonic(ex.Pair), ex.TwoWay, 0)
 	assert.InDelta(t, im.OneWay(0, 5), ex.Forward.Match, 0)
@@ -182,7 +182,7 @@ func TestExplain(t *testing.T) {
 		}
 		assert.InDelta(t, d.Match, rank.Sigmoid(z), 1e-12, "contributions add up")
 	}
-	top := im.Explain(match.Aggregators()[1], 0, 5, 0.9, 0.1, 1)
+	top := im.Explain(match.Aggregators()[1], 0, 5, 0.9, 0.1, match.ExplainOptions{Top: 1})
 	assert.LessOrEqual(t, len(top.Forward.Reasons), 1)
 	assert.LessOrEqual(t, len(top.Forward.Concerns), 1)
 	assert.InDelta(t, (0.9*top.Pair.Forward+0.1*top.Pair.Backward)/1.0, top.TwoWay, 1e-12)

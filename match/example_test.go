@@ -117,7 +117,7 @@ func Example() {
 	}
 
 	// ana is urgent (0.9), the Go job is not (0.2).
-	ex := im.Explain(match.NamedAggregator{Name: "urgency-weighted", Aggregate: match.UrgencyWeighted}, ana, goJob, 0.9, 0.2, 2)
+	ex := im.Explain(match.NamedAggregator{Name: "urgency-weighted", Aggregate: match.UrgencyWeighted}, ana, goJob, 0.9, 0.2, match.ExplainOptions{Top: 2, Language: text.English, Encoder: enc})
 	fmt.Printf("two-way (%s) %.2f\n", ex.Aggregator, ex.TwoWay)
 	for _, d := range []match.Direction{ex.Forward, ex.Backward} {
 		from, _ := dict.ID(d.Requester)
@@ -136,15 +136,15 @@ func Example() {
 	// ana → job-java: one-way 0.09, back 0.10, harmonic 0.09
 	// two-way (urgency-weighted) 0.97
 	// ana → job-go 0.97
-	//   + shared-skills 7.33  3 shared skills: go, kubernetes, 开发
-	//   + experience    0.84  asks 3–5 years of experience; you have 4 (fit 100%)
-	//   - salary        -1.97  pays 25k–35k a month; you expect 28k (fit 100%)
-	//   - shared-tags   -0.39  shared tags: mysql (mysql by tag expansion)
+	//   + shared-skills 5.01  2 shared skills: go, kubernetes
+	//   + shared-words  2.44  both mention development
+	//   - salary        -1.93  pays 25k–35k a month (you expect 28k)
+	//   - shared-tags   -0.54  1 shared tag: mysql (by tag expansion)
 	// job-go → ana 0.97
-	//   + shared-skills 7.30  3 shared skills: go, kubernetes, 开发
-	//   + city          1.34  both in 北京
-	//   - content       -0.85  city: 北京
-	//   - content       -0.26  skill: 开发
+	//   + shared-skills 4.56  2 shared skills: go, kubernetes
+	//   + shared-words  2.01  both mention development
+	//   - education     -0.22  has a bachelor's degree (you ask for a bachelor's degree or above)
+	//   - salary        -0.03  expects 28k a month (you pay 25k–35k)
 }
 
 // The aggregators side by side for one pair: the seeker likes the job a lot

@@ -9,29 +9,79 @@ import (
 	"strings"
 
 	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/text"
 )
 
-// ReasonKind says what a [Reason] is about.
+// ReasonKind says what fact a [Reason] is about. The kinds are stable:
+// their numbers and names (the JSON form) never change meaning, and new
+// kinds are added at the end. A host that renders its own sentences
+// switches on Kind and reads Terms, Labels, Expanded and Values; the
+// fields each kind fills are listed with the constants.
 type ReasonKind uint8
 
-// The kinds of reasons. The first six are the pair features of a Catalog;
-// ReasonContent is one feature of the candidate's content vector.
+// The kinds of reasons. Each reason is one fact about the pair, with the
+// contributions of every feature about that fact merged into it (see
+// [Interest.Explain]). "The candidate" is the participant being explained
+// to the requester ("you").
 const (
-	ReasonSharedSkills ReasonKind = iota + 1 // skills both have
-	ReasonSharedTags                         // tags both have, expanded tags included
-	ReasonCity                               // same city
-	ReasonSalary                             // offered pay against expected pay
-	ReasonExperience                         // years of experience against the required range
-	ReasonEducation                          // education against the required minimum
-	ReasonContent                            // a feature of the candidate's content (a term, a field)
-)
+	// ReasonSharedSkills: skills both have (Terms), from the shared-skills
+	// pair feature and the candidate's skill features. Generic title
+	// words ([GenericTerm]) are never counted as shared skills.
+	ReasonSharedSkills ReasonKind = iota + 1
+	// ReasonSharedTags: tags (and skills tagged on one side only) both
+	// have beyond the shared skills (Terms); Expanded lists those shared
+	// only thanks to association-rule tag expansion.
+	ReasonSharedTags
+	// ReasonCity: where both are. Terms holds the candidate's city;
+	// Values the requester's and the candidate's city and the
+	// candidate's district. From the same-city pair feature and the
+	// candidate's city and district features.
+	ReasonCity
+	// ReasonSalary: the seeker's expected pay against the job's offer
+	// (Values.Expected, Values.Offered), from the salary-fit pair
+	// feature and the candidate's salary bands.
+	ReasonSalary
+	// ReasonExperience: the seeker's years against the job's required
+	// range (Values.Years, Values.Required), from the experience-fit pair
+	// feature and the candidate's experience bands.
+	ReasonExperience
+	// ReasonEducation: the seeker's education against the job's minimum
+	// (Values.Education, Values.MinEducation), from the education-fit
+	// pair feature and the candidate's education features.
+	ReasonEducation
+	// ReasonContent: a feature the explanation has no words for (a
+	// Featurizer other than a Catalog, or a Catalog explained without an
+	// [ExplainOptions.Encoder]); Terms holds its name as given by
+	// CatalogConfig.FeatureName, or "feature j".
+	ReasonContent
+	// ReasonSkills: skills of the candidate the requester does not have
+	// (Terms): what a job asks for, what a seeker knows.
+	ReasonSkills
+	// ReasonTags: tags of the candidate the requester does not have
+	// (Terms).
+	ReasonTags
+	// ReasonSharedWords: generic title words ([GenericTerm]: 开发, 数据,
+	// engineer) both have (Terms), strongest first.
+	ReasonSharedWords
+	// ReasonTitle: words of the candidate's job title (Terms), strongest
+	// first.
+	ReasonTitle
+	// ReasonText: words of the candidate's description, and generic words
+	// of the candidate that are not title words (Terms), strongest first.
+	ReasonText
+	// ReasonIndustry: the candidate's industries (Terms).
+	ReasonIndustry
+	// ReasonAttribute: host attributes of the candidate's profile
+	// (Terms, their names).
+	ReasonAttribute
 
-var reasonNames = [...]string{"", "shared-skills", "shared-tags", "city", "salary", "experience", "education", "content"}
+	numReasonKinds // one past the last kind
+)
 
 // String returns the kind's name ("shared-skills"), or "ReasonKind(n)".
 func (k ReasonKind) String() string {
-	if k >= ReasonSharedSkills && k <= ReasonContent {
-		return reasonNames[k]
+	if k >= ReasonSharedSkills && k < numReasonKinds {
+		return kinds[k].name
 	}
 	return "ReasonKind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -39,24 +89,74 @@ func (k ReasonKind) String() string {
 // MarshalText implements encoding.TextMarshaler.
 func (k ReasonKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 
-// Reason is one feature's contribution to a one-way match, as data.
+// UnmarshalText implements encoding.TextUnmarshaler: it reads the names
+// String returns, and nothing else.
+func (k *ReasonKind) UnmarshalText(b []byte) error {
+	for i := ReasonSharedSkills; i < numReasonKinds; i++ {
+		if kinds[i].name == string(b) {
+			*k = i
+			return nil
+		}
+	}
+	return fmt.Errorf("match: unknown reason kind %q", b)
+}
+
+// Reason is one fact's contribution to a one-way match, as data and in
+// words.
 type Reason struct {
 	Kind ReasonKind `json:"kind"`
-	// Contribution is weight × value in the requester's model, in
-	// log-odds: positive raised the match, negative lowered it.
+	// Contribution is the sum of weight × value, in the requester's model,
+	// of every feature about this fact, in log-odds: positive raised the
+	// match, negative lowered it.
 	Contribution float64 `json:"contribution"`
-	// Value is the feature's value: a fit or cosine in [0, 1] for the pair
-	// features, the content weight for ReasonContent.
+	// Value is the pair feature's value (a fit or cosine in [0, 1]) for the
+	// kinds built on one (shared skills and tags, city, salary,
+	// experience, education), else the sum of the values of the content
+	// features merged into the reason.
 	Value float64 `json:"value"`
-	// Terms are the shared skills or tags (sorted), or for ReasonContent
-	// the feature's name.
+	// Terms are the canonical terms of the fact (skills, tags, words,
+	// industries, the city), sorted, except for the kinds of words
+	// (ReasonSharedWords, ReasonTitle, ReasonText), which list the
+	// strongest first (ties by term) and whose Text names the first five;
+	// for ReasonContent the feature's name.
 	Terms []string `json:"terms,omitempty"`
+	// Labels are Terms as the reader of the explanation's language sees
+	// them (text.Vocabulary.Display: "machine learning" for 机器学习 in
+	// English), one per term.
+	Labels []string `json:"labels,omitempty"`
 	// Expanded lists the Terms that are shared only thanks to
 	// association-rule tag expansion.
 	Expanded []string `json:"expanded,omitempty"`
-	// Text says it in words for the requester ("3 shared skills: go,
-	// mysql, redis").
+	// Values are the structured facts behind the reason (cities, pay,
+	// years, education), for the kinds that have them.
+	Values Values `json:"values,omitzero"`
+	// Text says it in words for the requester, in the explanation's
+	// language ("3 shared skills: go, mysql, redis"; "共同技能：go、mysql、
+	// redis").
 	Text string `json:"text"`
+}
+
+// Values are the structured facts of a reason, so that a host can render
+// its own sentences. Which fields a kind fills is listed with the
+// [ReasonKind] constants; the others stay zero (and are left out of JSON).
+// Seeker and job are the two participants whichever of them asks.
+type Values struct {
+	RequesterCity string `json:"requester_city,omitempty"` // ReasonCity
+	CandidateCity string `json:"candidate_city,omitempty"` // ReasonCity
+	District      string `json:"district,omitempty"`       // ReasonCity: the candidate's
+	// Expected is the seeker's expected monthly pay and Offered the job's
+	// offer (ReasonSalary); the zero Salary is not stated.
+	Expected market.Salary `json:"expected,omitzero"`
+	Offered  market.Salary `json:"offered,omitzero"`
+	// Years is the seeker's years of experience (0: none stated) and
+	// Required the job's range (zero: any) (ReasonExperience).
+	Years    float64      `json:"years,omitempty"`
+	Required market.Range `json:"required,omitzero"`
+	// Education is the seeker's (EducationAny: not stated) and
+	// MinEducation the job's minimum (EducationAny: none)
+	// (ReasonEducation).
+	Education    market.Education `json:"education,omitempty"`
+	MinEducation market.Education `json:"min_education,omitempty"`
 }
 
 // Direction explains one side's one-way match.
@@ -76,9 +176,10 @@ type Direction struct {
 	// Base is the model's intercept (log-odds) for this requester: with
 	// every reason and concern kept, σ(Base + Σ contributions) = Match.
 	Base float64 `json:"base"`
-	// Reasons are the features that raised the match, largest
-	// contribution first; Concerns those that lowered it, most negative
-	// first. Ties are broken by kind, then terms.
+	// Reasons are the facts that raised the match, largest contribution
+	// first; Concerns those that lowered it, most negative first. Ties
+	// are broken by kind, then terms. A fact is on one side only: its
+	// net contribution decides which.
 	Reasons  []Reason `json:"reasons"`
 	Concerns []Reason `json:"concerns,omitempty"`
 }
@@ -91,20 +192,99 @@ type Explanation struct {
 	Pair       Pair      `json:"pair"`
 	Aggregator string    `json:"aggregator"`
 	TwoWay     float64   `json:"two_way"`
+	// Language is the language of every Text and Labels.
+	Language text.Language `json:"language,omitempty"`
+}
+
+// ExplainOptions configure [Interest.Explain]. The zero value keeps every
+// reason, in Chinese, with content features named by the Catalog.
+type ExplainOptions struct {
+	// Top keeps the top reasons and the top concerns of each direction;
+	// zero or negative keeps all.
+	Top int `json:"top,omitempty"`
+	// Language of the words: text.Chinese ("zh") or text.English ("en").
+	// Empty means Chinese, the language of the postings the library is
+	// built for; any other language gets English.
+	Language text.Language `json:"language,omitempty"`
+	// Encoder is the text encoder that built the Catalog's content
+	// vectors: with it, content features are facts in words ("the job
+	// title mentions 数据分析", "in 北京") merged with the pair features
+	// about the same fact. Nil: content features are ReasonContent
+	// reasons named by CatalogConfig.FeatureName.
+	Encoder *text.Encoder `json:"-"`
+	// Vocabulary shows terms in Language (Vocabulary.Display). Nil: the
+	// Encoder's tokenizer's vocabulary, or text.DefaultVocabulary().
+	Vocabulary *text.Vocabulary `json:"-"`
+	// Generic reports whether a term is a generic title word that is not
+	// a skill. Nil: [GenericTerm].
+	Generic func(term string) bool `json:"-"`
+}
+
+// language returns the language of the words.
+func (o *ExplainOptions) language() text.Language {
+	switch o.Language {
+	case "", text.Chinese:
+		return text.Chinese
+	}
+	return text.English
+}
+
+func (o *ExplainOptions) vocabulary() *text.Vocabulary {
+	switch {
+	case o.Vocabulary != nil:
+		return o.Vocabulary
+	case o.Encoder != nil:
+		return o.Encoder.Tokenizer().Vocabulary()
+	}
+	return text.DefaultVocabulary()
 }
 
 // Explain explains the two-way match of requester a and candidate b under
-// agg, with urgencies ua and ub (NaN: unknown), keeping the top reasons and
-// the top concerns of each direction (top <= 0 keeps all). Words come from the Catalog when m's Featurizer is
-// one; other Featurizers give ReasonContent reasons named "feature j".
-func (m *Interest) Explain(agg NamedAggregator, a, b uint32, ua, ub float64, top int) Explanation {
-	f := m.direction(a, b, top)
-	bk := m.direction(b, a, top)
+// agg, with urgencies ua and ub (NaN: unknown), in the words and with the
+// number of reasons opt asks for.
+//
+// Each direction's features become facts: a skill, a tag, a word, the
+// city, the pay, the years of experience, the education, an industry.
+// Every feature about one fact is merged into it (the shared-skills pair
+// feature's contribution is split evenly over the shared skills, then each
+// skill's own content feature is added), so a fact is a reason or a
+// concern by its net contribution, never both. Term facts are grouped by
+// kind into one reason per kind and side. Words come from opt.Encoder when
+// m's Featurizer is a Catalog; other Featurizers give ReasonContent
+// reasons named "feature j".
+func (m *Interest) Explain(agg NamedAggregator, a, b uint32, ua, ub float64, opt ExplainOptions) Explanation {
+	f := m.direction(a, b, &opt)
+	bk := m.direction(b, a, &opt)
 	p := Pair{Forward: f.Match, Backward: bk.Match, RequesterUrgency: ua, CandidateUrgency: ub}
-	return Explanation{Forward: f, Backward: bk, Pair: p, Aggregator: agg.Name, TwoWay: agg.Aggregate(p)}
+	return Explanation{Forward: f, Backward: bk, Pair: p, Aggregator: agg.Name, TwoWay: agg.Aggregate(p), Language: opt.language()}
 }
 
-func (m *Interest) direction(a, b uint32, top int) Direction {
+// Localize returns a copy of x with every Text and Labels in language lang
+// (text.Chinese, text.English; others get English), re-rendered from the
+// structured reasons alone; vocab shows the terms (nil:
+// text.DefaultVocabulary()). It is how a host shows one explanation in
+// several languages without explaining twice, and it shows that a reason's
+// data suffices to render it.
+func (x Explanation) Localize(lang text.Language, vocab *text.Vocabulary) Explanation {
+	o := ExplainOptions{Language: lang, Vocabulary: vocab}
+	l, v := o.language(), o.vocabulary()
+	for _, d := range []*Direction{&x.Forward, &x.Backward} {
+		d.Reasons, d.Concerns = slices.Clone(d.Reasons), slices.Clone(d.Concerns)
+		for _, rs := range [][]Reason{d.Reasons, d.Concerns} {
+			for i := range rs {
+				r := &rs[i]
+				if r.Kind != ReasonContent {
+					r.Labels = labels(v, l, r.Terms)
+				}
+				r.Text = say(l, d.Side, r)
+			}
+		}
+	}
+	x.Language = l
+	return x
+}
+
+func (m *Interest) direction(a, b uint32, opt *ExplainOptions) Direction {
 	d := Direction{Requester: a, Candidate: b, Side: m.feat.Side(a), Match: m.OneWay(a, b)}
 	d.Personal, _ = m.HasCorrection(a)
 	x, w, base, ok := m.contributions(a, b)
@@ -112,32 +292,16 @@ func (m *Interest) direction(a, b uint32, top int) Direction {
 		return d
 	}
 	d.Base = base
-	cat, _ := m.feat.(*Catalog)
-	var ca, cb Content
-	if cat != nil {
-		ca, _ = cat.Content(a)
-		cb, _ = cat.Content(b)
-	}
+	fs := newFacts(m.feat, a, b, d.Side, opt)
 	for k, j := range x.Idx {
-		r := Reason{Contribution: w[k] * x.Val[k], Value: x.Val[k]}
-		if r.Contribution == 0 {
-			continue
+		fs.add(j, x.Val[k], w[k]*x.Val[k])
+	}
+	lang, vocab := opt.language(), opt.vocabulary()
+	for _, r := range fs.reasons() {
+		if r.Kind != ReasonContent {
+			r.Labels = labels(vocab, lang, r.Terms)
 		}
-		if cat != nil && j < NumPairFeatures {
-			describePair(&r, int(j), d.Side, &ca, &cb)
-		} else {
-			r.Kind = ReasonContent
-			name := "feature " + strconv.Itoa(int(j))
-			if cat != nil {
-				cj := j - NumPairFeatures
-				name = "feature " + strconv.Itoa(int(cj))
-				if cat.cfg.FeatureName != nil {
-					name = cat.cfg.FeatureName(cb.Side, cj)
-				}
-			}
-			r.Terms = []string{name}
-			r.Text = name
-		}
+		r.Text = say(lang, d.Side, &r)
 		if r.Contribution > 0 {
 			d.Reasons = append(d.Reasons, r)
 		} else {
@@ -151,81 +315,40 @@ func (m *Interest) direction(a, b uint32, top int) Direction {
 		if c := cmp.Compare(p.Kind, q.Kind); c != 0 {
 			return c
 		}
-		return cmp.Compare(strings.Join(p.Terms, ","), strings.Join(q.Terms, ","))
+		return slices.Compare(p.Terms, q.Terms)
 	}
 	slices.SortFunc(d.Reasons, byStrength)
 	slices.SortFunc(d.Concerns, byStrength)
-	if top > 0 {
-		d.Reasons = d.Reasons[:min(top, len(d.Reasons))]
-		d.Concerns = d.Concerns[:min(top, len(d.Concerns))]
+	if opt.Top > 0 {
+		d.Reasons = d.Reasons[:min(opt.Top, len(d.Reasons))]
+		d.Concerns = d.Concerns[:min(opt.Top, len(d.Concerns))]
 	}
 	return d
 }
 
-// describePair fills the kind, terms and words of pair feature j for a
-// requester on side s (content a) looking at candidate content b.
-func describePair(r *Reason, j int, s market.Side, a, b *Content) {
-	seeker, job := a, b
-	if s == market.Recruiter {
-		seeker, job = b, a
+// labels returns terms as a reader of lang sees them: the vocabulary's
+// display form, or for a Chinese generic title word without an English name
+// in the vocabulary, its name in genericNamesEN.
+func labels(v *text.Vocabulary, lang text.Language, terms []string) []string {
+	if len(terms) == 0 {
+		return nil
 	}
-	you := s == market.Seeker // the requester is the seeker
-	switch j {
-	case FeatureSharedSkills:
-		r.Kind = ReasonSharedSkills
-		r.Terms = sharedTerms(a.Skills, b.Skills)
-		r.Text = fmt.Sprintf("%d shared skills: %s", len(r.Terms), strings.Join(r.Terms, ", "))
-	case FeatureSharedTags:
-		r.Kind = ReasonSharedTags
-		// shared terms beyond the shared skills (those have their own reason)
-		all := sharedTerms(slices.Concat(a.Tags, a.Skills, a.Expanded), slices.Concat(b.Tags, b.Skills, b.Expanded))
-		skills := sharedTerms(a.Skills, b.Skills)
-		for _, t := range all {
-			if !slices.Contains(skills, t) {
-				r.Terms = append(r.Terms, t)
+	out := make([]string, len(terms))
+	for i, t := range terms {
+		if out[i] = v.Display(t, lang); out[i] == "" {
+			out[i] = t
+		}
+		if lang == text.English && out[i] == text.Clean(t) {
+			if en, ok := genericNamesEN[out[i]]; ok {
+				out[i] = en // a generic word the vocabulary has no English name for
 			}
 		}
-		for _, t := range r.Terms {
-			if slices.Contains(a.Expanded, t) || slices.Contains(b.Expanded, t) {
-				r.Expanded = append(r.Expanded, t)
-			}
-		}
-		r.Text = fmt.Sprintf("shared tags: %s", strings.Join(r.Terms, ", "))
-		if len(r.Expanded) > 0 {
-			r.Text += fmt.Sprintf(" (%s by tag expansion)", strings.Join(r.Expanded, ", "))
-		}
-	case FeatureSameCity:
-		r.Kind = ReasonCity
-		r.Terms = []string{strings.TrimSpace(a.City)}
-		r.Text = "both in " + r.Terms[0]
-	case FeatureSalaryFit:
-		r.Kind = ReasonSalary
-		switch {
-		case !seeker.Salary.Known() || !job.Salary.Known():
-			r.Text = "salary not stated on both sides"
-		case you:
-			r.Text = fmt.Sprintf("pays %s a month; you expect %s (fit %.0f%%)", money(job.Salary), money(seeker.Salary), 100*r.Value)
-		default:
-			r.Text = fmt.Sprintf("expects %s a month; you pay %s (fit %.0f%%)", money(seeker.Salary), money(job.Salary), 100*r.Value)
-		}
-	case FeatureExperienceFit:
-		r.Kind = ReasonExperience
-		req := years(job.Experience)
-		if you {
-			r.Text = fmt.Sprintf("asks %s of experience; you have %g (fit %.0f%%)", req, seeker.Experience.Min, 100*r.Value)
-		} else {
-			r.Text = fmt.Sprintf("has %g years of experience; you ask %s (fit %.0f%%)", seeker.Experience.Min, req, 100*r.Value)
-		}
-	case FeatureEducationFit:
-		r.Kind = ReasonEducation
-		if you {
-			r.Text = fmt.Sprintf("asks %s or above; you have %s (fit %.0f%%)", job.Education, seeker.Education, 100*r.Value)
-		} else {
-			r.Text = fmt.Sprintf("has %s; you ask %s or above (fit %.0f%%)", seeker.Education, job.Education, 100*r.Value)
-		}
 	}
+	return out
 }
 
+// sharedTerms returns the terms both a and b hold (trimmed, sorted,
+// unique), as the Catalog counts them.
 func sharedTerms(a, b []string) []string {
 	var out []string
 	for _, x := range a {
@@ -236,24 +359,4 @@ func sharedTerms(a, b []string) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-func money(s market.Salary) string {
-	k := func(x float64) string { return strconv.FormatFloat(x/1000, 'f', -1, 64) + "k" }
-	if s.Max > s.Min {
-		return k(s.Min) + "–" + k(s.Max)
-	}
-	return k(max(s.Min, s.Max))
-}
-
-func years(r market.Range) string {
-	switch {
-	case r.Min == 0 && !r.Bounded():
-		return "any years"
-	case !r.Bounded():
-		return strconv.FormatFloat(r.Min, 'f', -1, 64) + "+ years"
-	case r.Min == r.Max:
-		return strconv.FormatFloat(r.Min, 'f', -1, 64) + " years"
-	}
-	return strconv.FormatFloat(r.Min, 'f', -1, 64) + "–" + strconv.FormatFloat(r.Max, 'f', -1, 64) + " years"
 }

@@ -208,7 +208,7 @@ func TestInterestConcurrentUse(t *testing.T) {
 			cands := []uint32{lo, lo + 1, hi - 1}
 			for s := uint32(w); s < 60; s += 4 {
 				dst = im.OneWayBatch(dst, &buf, s, cands)
-				_ = im.Explain(match.Aggregators()[3], s, lo, 0.5, 0.5, 3)
+				_ = im.Explain(match.Aggregators()[3], s, lo, 0.5, 0.5, match.ExplainOptions{Top: 3})
 				if s%8 == 0 {
 					err := im.Update(context.Background(), s, []match.Sample{{User: s, Target: lo, Attended: true, Weight: 1}, {User: s, Target: lo + 1, Weight: 1}, {User: s, Target: lo + 2, Weight: 1}})
 					assert.NoError(t, err)
