@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/twowayrec/twoway"
+	"github.com/twowayrec/twoway/activity"
 	"github.com/twowayrec/twoway/examples/server/internal/redistest"
 	"github.com/twowayrec/twoway/market"
 )
@@ -408,8 +409,10 @@ func TestParseConfig(t *testing.T) {
 	}
 	getenv := func(k string) string { return env[k] }
 	var stderr bytes.Buffer
-	cfg, err := ParseConfig([]string{"-redis-addr", "10.0.0.6:6380", "-max-body", "2048"}, getenv, &stderr)
+	cfg, err := ParseConfig([]string{"-redis-addr", "10.0.0.6:6380", "-max-body", "2048", "-health-timeout", "750ms", "-generation-check", "1m"}, getenv, &stderr)
 	require.NoError(t, err)
+	assert.Equal(t, 750*time.Millisecond, cfg.HealthTimeout)
+	assert.Equal(t, time.Minute, cfg.GenerationCheck)
 	assert.Equal(t, "10.0.0.6:6380", cfg.RedisAddr, "flags override the environment")
 	assert.Equal(t, "pw", cfg.RedisPassword)
 	assert.Equal(t, 2, cfg.RedisDB)
@@ -432,6 +435,9 @@ func TestParseConfig(t *testing.T) {
 		{"short token", Config{Token: "short"}, "shorter than 16"},
 		{"negative body", Config{Token: testToken, MaxBodyBytes: -1}, "MaxBodyBytes"},
 		{"negative cooldown", Config{Token: testToken, RedisCooldown: -1}, "RedisCooldown"},
+		{"negative health timeout", Config{Token: testToken, HealthTimeout: -1}, "HealthTimeout"},
+		{"negative generation check", Config{Token: testToken, GenerationCheck: -1}, "GenerationCheck"},
+		{"store and redis", Config{Token: testToken, RedisAddr: "127.0.0.1:1", Engine: twoway.Config{Realtime: activity.NewMemory(31)}}, "both set"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Open(context.Background(), tc.cfg)
