@@ -7,8 +7,12 @@
 //
 // # Running
 //
+//	go run . -profiles sample/profiles.jsonl -events sample/events.csv -split 0.8 -k 5,20
 //	go run . -profiles profiles.csv -events events.csv
 //	go run . -profiles profiles.jsonl -events events.jsonl -split 0.8 -k 10,50,100
+//
+// sample/ holds a small simulated market (internal/synth; go generate
+// rewrites it) to try the command on.
 //
 // profiles.csv has a header naming some of id, side, title, company, city,
 // district, zone, industry, experience, education, salary, skills, tags,
@@ -30,6 +34,8 @@
 // strategy that returns fewer than k candidates gets the expected hits of a
 // random fill for the rest; the "returned" column shows how many it gave.
 package main
+
+//go:generate go test -run ^TestSampleFiles$ -update .
 
 import (
 	"cmp"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,11 +18,19 @@ import (
 	"github.com/twowayrec/twoway/internal/synth"
 )
 
-// writeSynth writes a small simulated market as profiles.jsonl and
-// events.csv in dir, the formats a user would bring.
-func writeSynth(t *testing.T, dir string) {
+var update = flag.Bool("update", false, "rewrite the sample files in sample/")
+
+// sampleConfig is the simulated market of the sample files: small enough
+// to commit (a few hundred KB), large enough for every strategy to find
+// something.
+var sampleConfig = synth.Config{Seed: 3, Seekers: 120, Jobs: 40, Events: 4000, Days: 14}
+
+// sampleFiles returns the sample files, by name: profiles.jsonl (one
+// market.Profile per line) and events.csv (actor,target,action,time), the
+// formats a user would bring.
+func sampleFiles(t *testing.T) map[string][]byte {
 	t.Helper()
-	m, err := synth.Generate(synth.Config{Seed: 3, Seekers: 120, Jobs: 40, Events: 6000, Days: 14})
+	m, err := synth.Generate(sampleConfig)
 	require.NoError(t, err)
 	var pj bytes.Buffer
 	for _, p := range m.Profiles {
@@ -29,39 +38,111 @@ func writeSynth(t *testing.T, dir string) {
 		require.NoError(t, err)
 		pj.Write(append(b, '\n'))
 	}
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "profiles.jsonl"), pj.Bytes(), 0o600))
 	var ec bytes.Buffer
 	ec.WriteString("actor,target,action,time\n")
 	for _, e := range m.Events {
-		fmt.Fprintf(&ec, "%s,%s,%s,%s\n", e.Actor, e.Target, e.Action, e.Time.Format(time.RFC3339Nano))
+		fmt.Fprintf(&ec, "%s,%s,%s,%s\n", e.Actor, e.Target, e.Action, e.Time.UTC().Format(time.RFC3339))
 	}
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "events.csv"), ec.Bytes(), 0o600))
+	return map[string][]byte{"profiles.jsonl": pj.Bytes(), "events.csv": ec.Bytes()}
 }
 
-// The README's command on a generated file: a row per strategy and side,
-// every metric a share in [0, 1], the collaborative strategies finding
-// something, and the same table byte for byte on a second run.
-func TestRunOnGeneratedFiles(t *testing.T) {
-	wd, err := os.Getwd()
-	require.NoError(t, err)
-	dir := t.TempDir()
-	writeSynth(t, dir)
-	t.Chdir(dir)
-	// The README's command, as run here.
-	args := []string{"-profiles", "profiles.jsonl", "-events", "events.csv", "-split", "0.8", "-k", "10,50"}
-	var out, stderr bytes.Buffer
-	require.NoError(t, run(context.Background(), args, &out, &stderr), stderr.String())
-	t.Logf("simulated market (synth seed 3, 120 seekers, 40 jobs, 6,000 events):\n%s", out.String())
+// The committed sample files are what internal/synth generates for
+// sampleConfig, byte for byte (go generate, or go test -run
+// TestSampleFiles -update, rewrites them), and stay small.
+func TestSampleFiles(t *testing.T) {
+	total := 0
+	for name, want := range sampleFiles(t) {
+		path := filepath.Join("sample", name)
+		if *update {
+			require.NoError(t, os.MkdirAll("sample", 0o755))
+			require.NoError(t, os.WriteFile(path, want, 0o644))
+		}
+		got, err := os.ReadFile(path)
+		require.NoError(t, err, "go test -run TestSampleFiles -update writes it")
+		assert.True(t, bytes.Equal(want, got), "%s differs from what internal/synth generates: run go generate in examples/recallbench", path)
+		total += len(got)
+	}
+	assert.Less(t, total, 400<<10, "the sample files stay a few hundred KB")
+}
 
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	require.Len(t, lines, 3+14, "summary, blank line, header, 7 strategies × 2 sides")
-	assert.Contains(t, lines[0], "160 profiles, 6000 events: 4800 train")
-	header := strings.Fields(lines[2])
-	assert.Equal(t, []string{"side", "strategy", "users", "returned", "empty", "recall@10", "recall@50", "NDCG@50", "MRR", "GAUC"}, header)
-	readme, err := os.ReadFile(filepath.Join(wd, "README.md"))
+// readmeCommands returns the shell commands of README.md's sh blocks.
+func readmeCommands(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile("README.md")
 	require.NoError(t, err)
-	assert.Contains(t, string(readme), "go run . "+strings.Join(args, " "), "the README's command is the one run here")
-	assert.Contains(t, string(readme), "\n"+strings.Join(header, "  ")+"\n", "the README shows the header")
+	var cmds []string
+	in := false
+	for _, line := range strings.Split(string(b), "\n") {
+		switch {
+		case line == "```sh":
+			in = true
+		case line == "```":
+			in = false
+		case in && strings.TrimSpace(line) != "":
+			cmds = append(cmds, strings.TrimSpace(line))
+		}
+	}
+	return cmds
+}
+
+// readmeBlock returns the first plain ``` block of README.md after the
+// line that starts with after.
+func readmeBlock(t *testing.T, after string) string {
+	t.Helper()
+	b, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	s := string(b)
+	i := strings.Index(s, "\n"+after)
+	require.GreaterOrEqual(t, i, 0, "README.md has no line starting %q", after)
+	s = s[i:]
+	start := strings.Index(s, "\n```\n")
+	require.GreaterOrEqual(t, start, 0)
+	s = s[start+5:]
+	end := strings.Index(s, "```\n")
+	require.GreaterOrEqual(t, end, 0)
+	return s[:end]
+}
+
+// Every command of the README, run as written from a clean clone: cd into
+// this directory, then go run on the committed sample files (in process,
+// through run). The README shows the output it prints, which must be
+// every row per strategy and side, every metric a share in [0, 1], the
+// collaborative strategies finding something, and the same table byte for
+// byte on a second run.
+func TestReadmeCommands(t *testing.T) {
+	cmds := readmeCommands(t)
+	require.NotEmpty(t, cmds)
+	ran := 0
+	for _, cmd := range cmds {
+		switch f := strings.Fields(cmd); {
+		case len(f) == 2 && f[0] == "cd":
+			wd, err := os.Getwd()
+			require.NoError(t, err)
+			assert.True(t, strings.HasSuffix(filepath.ToSlash(wd), "/"+f[1]), "%q: the test runs in %s", cmd, wd)
+		case len(f) >= 3 && f[0] == "go" && f[1] == "run" && f[2] == ".":
+			var out, stderr bytes.Buffer
+			require.NoError(t, run(context.Background(), f[3:], &out, &stderr), "%s: %s", cmd, stderr.String())
+			assert.Equal(t, readmeBlock(t, "This is the command"), out.String(), "README.md shows what %q prints", cmd)
+			checkTable(t, out.String())
+			var again bytes.Buffer
+			require.NoError(t, run(context.Background(), f[3:], &again, &stderr))
+			assert.Equal(t, out.String(), again.String(), "deterministic")
+			ran++
+		default:
+			t.Errorf("README.md command %q: the test does not know how to run it", cmd)
+		}
+	}
+	assert.Equal(t, 1, ran, "README.md runs the program once")
+}
+
+// checkTable checks the printed table of the sample market.
+func checkTable(t *testing.T, out string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 3+14, "summary, blank line, header, 7 strategies × 2 sides")
+	assert.Contains(t, lines[0], "160 profiles, 4000 events: 3200 train")
+	header := strings.Fields(lines[2])
+	assert.Equal(t, []string{"side", "strategy", "users", "returned", "empty", "recall@5", "recall@20", "NDCG@20", "MRR", "GAUC"}, header)
 	best := map[string]float64{}
 	for _, line := range lines[3:] {
 		// Strategy names may hold a space ("content index"): read the
@@ -75,20 +156,16 @@ func TestRunOnGeneratedFiles(t *testing.T) {
 			require.NoError(t, err, line)
 			assert.True(t, v >= 0 && v <= 1, "%s: %v out of [0,1]", line, v)
 		}
-		r50, _ := strconv.ParseFloat(f[len(f)-4], 64)
-		r10, _ := strconv.ParseFloat(f[len(f)-5], 64)
-		assert.GreaterOrEqual(t, r50, r10, "recall grows with k: %s", line)
-		best[name] = max(best[name], r50)
+		r20, _ := strconv.ParseFloat(f[len(f)-4], 64)
+		r5, _ := strconv.ParseFloat(f[len(f)-5], 64)
+		assert.GreaterOrEqual(t, r20, r5, "recall grows with k: %s", line)
+		best[name] = max(best[name], r20)
 	}
 	for _, name := range []string{"content index", "user-CF", "item-CF", "Swing", "hot", "hybrid RRF", "hybrid snake"} {
 		assert.Contains(t, best, name)
 	}
 	assert.Greater(t, best["item-CF"], 0.0)
 	assert.Greater(t, best["hybrid RRF"], 0.0)
-
-	var again bytes.Buffer
-	require.NoError(t, run(context.Background(), args, &again, &stderr))
-	assert.Equal(t, out.String(), again.String(), "deterministic")
 }
 
 // CSV profiles work too, and bad input is an error naming the file and
