@@ -30,9 +30,11 @@ func (e *Engine) Ping(ctx context.Context) error {
 	}
 	done := make(chan struct{})
 	go func() {
-		defer e.pinging.Store(false)
-		defer close(done)
 		e.probe()
+		// Free the slot before saying done, so that a Ping right after a
+		// finished one never finds the slot still taken.
+		e.pinging.Store(false)
+		close(done)
 	}()
 	select {
 	case <-done:

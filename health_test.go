@@ -81,3 +81,14 @@ func (f *flushable) Add(ctx context.Context, user uint32, bucket int64, set acti
 func (f *flushable) Read(ctx context.Context, user uint32, first int64, dst []uint32) (int64, error) {
 	return f.Load().Read(ctx, user, first, dst)
 }
+
+// A Ping right after a finished one never reports a stall (the probe's
+// slot is free before the first Ping returns).
+func TestPingBackToBack(t *testing.T) {
+	m, err := synth.Generate(synth.Config{Seed: 5, Seekers: 10, Jobs: 4, Events: 80, Days: 3})
+	require.NoError(t, err)
+	e := newEngine(t, m, false)
+	for range 200 {
+		require.NoError(t, e.Ping(context.Background()))
+	}
+}

@@ -64,13 +64,13 @@ func ParseAction(s string) (Action, error) {
 	if s == "favorite" {
 		return Favourite, nil
 	}
-	return 0, fmt.Errorf("market: %w %q", ErrUnknownAction, s)
+	return 0, fmt.Errorf("%w %q", ErrUnknownAction, s)
 }
 
 // MarshalText implements encoding.TextMarshaler.
 func (a Action) MarshalText() ([]byte, error) {
 	if !a.Valid() {
-		return nil, fmt.Errorf("market: %w %d", ErrUnknownAction, uint8(a))
+		return nil, fmt.Errorf("%w %d", ErrUnknownAction, uint8(a))
 	}
 	return []byte(a.String()), nil
 }
