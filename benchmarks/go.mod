@@ -1,6 +1,6 @@
 module github.com/twowayrec/twoway/benchmarks
 
-go 1.25.0
+go 1.26.0
 
 require (
 	github.com/kelindar/bitmap v1.5.3
