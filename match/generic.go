@@ -39,7 +39,7 @@ var roleSuffixes = []string{
 var genericNamesEN = map[string]string{
 	"专员": "specialist", "中级": "mid-level", "主管": "supervisor", "互联网": "internet",
 	"产品": "product", "分析": "analysis", "分析师": "analyst", "初级": "junior",
-	"前端": "frontend", "助理": "assistant", "后台": "back office", "后端": "backend",
+	"前端": "frontend", "助理": "assistant", "后台": "backend", "后端": "backend",
 	"实习": "internship", "实习生": "intern", "岗位": "position", "工程师": "engineer",
 	"平台": "platform", "开发": "development", "总监": "director", "技术": "technology",
 	"数据": "data", "架构师": "architect", "研发": "R&D", "移动互联网": "mobile internet",

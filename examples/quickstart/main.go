@@ -1,8 +1,8 @@
 // Command quickstart runs twoway end to end on a small market written for
 // this example (10 seekers, 8 jobs, Chinese and English): it fits the
 // Engine on the market's history, recommends jobs to a seeker and seekers to
-// a job with the reasons on both sides, then records a few new events and
-// shows how they change both lists.
+// a job with the reasons on both sides (the first also in Chinese), then
+// records a few new events and shows how they change both lists.
 //
 //	go run ./examples/quickstart
 package main
@@ -21,6 +21,7 @@ import (
 	"github.com/twowayrec/twoway"
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/match"
+	"github.com/twowayrec/twoway/text"
 )
 
 //go:embed market.json
@@ -78,6 +79,7 @@ func run(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "A market of %d seekers and %d jobs with %d past events; fitted.\n", len(m.Seekers), len(m.Jobs), len(history))
 
+	var first *match.Explanation // li.wei's first result, shown in Chinese too
 	show := func(id string) error {
 		resp, err := engine.Recommend(ctx, twoway.Request{ID: id, N: 3, Explain: true})
 		if err != nil {
@@ -88,8 +90,11 @@ func run(w io.Writer) error {
 			x := r.Explanation
 			fmt.Fprintf(w, "%d. %-12s two-way %.2f  (%s → it %.2f, it → %s %.2f)\n",
 				i+1, r.ID, r.TwoWay, id, r.Forward, id, r.Backward)
-			fmt.Fprintf(w, "   why %s: %s\n", id, reasons(x.Forward.Reasons))
-			fmt.Fprintf(w, "   why %s: %s\n", r.ID, reasons(x.Backward.Reasons))
+			fmt.Fprintf(w, "   why %s: %s\n", id, reasons(x.Forward.Reasons, "; "))
+			fmt.Fprintf(w, "   why %s: %s\n", r.ID, reasons(x.Backward.Reasons, "; "))
+			if first == nil {
+				first = x
+			}
 		}
 		return nil
 	}
@@ -98,6 +103,13 @@ func run(w io.Writer) error {
 			return err
 		}
 	}
+
+	// The same explanation in Chinese, rendered from its structured
+	// reasons (kind, terms, values) without explaining again.
+	zh := first.Localize(text.Chinese, nil)
+	fmt.Fprintf(w, "\nIn Chinese (Explanation.Localize), %s → %s:\n", zh.Forward.RequesterID, zh.Forward.CandidateID)
+	fmt.Fprintf(w, "   %s 的理由：%s\n", zh.Forward.RequesterID, reasons(zh.Forward.Reasons, "；"))
+	fmt.Fprintf(w, "   %s 的理由：%s\n", zh.Backward.RequesterID, reasons(zh.Backward.Reasons, "；"))
 
 	fmt.Fprintln(w, "\nNew events: li.wei chats with job-py-nj, job-java-sh rejects li.wei, job-java-nj chats with he.tao.")
 	if err := engine.Record(ctx,
@@ -116,8 +128,8 @@ func run(w io.Writer) error {
 	return nil
 }
 
-// reasons joins the reasons of one direction in words.
-func reasons(rs []match.Reason) string {
+// reasons joins the reasons of one direction in words, with sep.
+func reasons(rs []match.Reason, sep string) string {
 	if len(rs) == 0 {
 		return "nothing stands out"
 	}
@@ -125,5 +137,5 @@ func reasons(rs []match.Reason) string {
 	for i, r := range rs {
 		words[i] = r.Text
 	}
-	return strings.Join(words, "; ")
+	return strings.Join(words, sep)
 }

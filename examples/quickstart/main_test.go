@@ -27,9 +27,8 @@ func lists(t *testing.T, out string) [][]string {
 }
 
 func TestRun(t *testing.T) {
-	var out bytes.Buffer
-	require.NoError(t, run(&out))
-	got := out.String()
+	got, err := quickstartOutput()
+	require.NoError(t, err)
 	assert.Contains(t, got, "A market of 10 seekers and 8 jobs with 56 past events; fitted.\n")
 	ls := lists(t, got)
 	require.Len(t, ls, 4, got)
@@ -61,6 +60,9 @@ func TestRun(t *testing.T) {
 	assert.Equal(t, 12, strings.Count(got, "   why li.wei: ")+strings.Count(got, "   why job-java-nj: "))
 	assert.Contains(t, got, "both in 南京")
 	assert.Contains(t, got, "shared skills: java, mysql")
+	// The first result's reasons once more, in Chinese.
+	assert.Contains(t, got, "\nIn Chinese (Explanation.Localize), li.wei → "+liBefore[0]+":\n   li.wei 的理由：")
+	assert.Contains(t, got, "同在南京")
 
 	// The output is the same on every run.
 	var again bytes.Buffer
