@@ -137,9 +137,11 @@ type Reason struct {
 }
 
 // Values are the structured facts of a reason, so that a host can render
-// its own sentences. Which fields a kind fills is listed with the
-// [ReasonKind] constants; the others stay zero (and are left out of JSON).
-// Seeker and job are the two participants whichever of them asks.
+// its own sentences ([EducationLabel], [ExperienceLabel] and [SalaryLabel]
+// give the field values in words). Which fields a kind fills is listed
+// with the [ReasonKind] constants; the others stay zero (and are left out
+// of JSON). Seeker and job are the two participants whichever of them
+// asks.
 type Values struct {
 	RequesterCity string `json:"requester_city,omitempty"` // ReasonCity
 	CandidateCity string `json:"candidate_city,omitempty"` // ReasonCity

@@ -553,3 +553,46 @@ func TestExplainWords(t *testing.T) {
 	assert.Equal(t, "1 shared skill: go", x.Localize("fr", nil).Forward.Reasons[0].Text)
 	assert.Equal(t, text.English, x.Localize("fr", nil).Language)
 }
+
+// The labels of field values a host renders its own sentences with.
+func TestFieldLabels(t *testing.T) {
+	for _, c := range []struct {
+		e        market.Education
+		required bool
+		zh, en   string
+	}{
+		{market.EducationBachelor, true, "本科及以上", "a bachelor's degree or above"},
+		{market.EducationBachelor, false, "本科", "a bachelor's degree"},
+		{market.EducationAny, true, "学历不限", "no degree required"},
+		{market.EducationAny, false, "未写学历", "not stated"},
+		{market.EducationAssociate, true, "大专及以上", "an associate degree or above"},
+		{market.EducationDoctorate, false, "博士", "a doctorate"},
+	} {
+		assert.Equal(t, c.zh, match.EducationLabel(c.e, text.Chinese, c.required))
+		assert.Equal(t, c.en, match.EducationLabel(c.e, text.English, c.required))
+	}
+	for _, c := range []struct {
+		r      market.Range
+		zh, en string
+	}{
+		{market.Range{}, "经验不限", "any experience"},
+		{market.Range{Min: 1, Max: 3}, "1–3年", "1–3 years"},
+		{market.Range{Min: 5}, "5年以上", "5+ years"},
+		{market.Range{Min: 1, Max: 1}, "1年", "1 year"},
+	} {
+		assert.Equal(t, c.zh, match.ExperienceLabel(c.r, text.Chinese))
+		assert.Equal(t, c.en, match.ExperienceLabel(c.r, text.English))
+	}
+	for _, c := range []struct {
+		s      market.Salary
+		zh, en string
+	}{
+		{market.Salary{Min: 12000, Max: 18000, Months: 14}, "12k–18k·14薪", "12k–18k a month, 14 months a year"},
+		{market.Salary{Min: 15000}, "15k以上", "15k+ a month"},
+		{market.Salary{Negotiable: true}, "面议", "negotiable"},
+		{market.Salary{}, "未写", "not stated"},
+	} {
+		assert.Equal(t, c.zh, match.SalaryLabel(c.s, text.Chinese))
+		assert.Equal(t, c.en, match.SalaryLabel(c.s, text.English))
+	}
+}

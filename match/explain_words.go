@@ -604,6 +604,67 @@ func level(names []string, e market.Education) string {
 	return e.String()
 }
 
+// EducationLabel is how education level e reads in lang: a seeker's
+// ("本科", "a bachelor's degree"; EducationAny: "未写学历", "not stated"),
+// or with required a job's minimum ("本科及以上", "a bachelor's degree or
+// above"; EducationAny: "学历不限", "no degree required"). Languages other
+// than text.Chinese get English.
+func EducationLabel(e market.Education, lang text.Language, required bool) string {
+	zh := lang == text.Chinese
+	switch {
+	case e == market.EducationAny && required && zh:
+		return "学历不限"
+	case e == market.EducationAny && required:
+		return "no degree required"
+	case e == market.EducationAny && zh:
+		return "未写学历"
+	case e == market.EducationAny:
+		return "not stated"
+	case required && zh:
+		return educationMinZH(e)
+	case required:
+		return educationMinEN(e)
+	case zh:
+		return educationZH(e)
+	}
+	return educationEN(e)
+}
+
+// ExperienceLabel is how a job's required range of years reads in lang
+// ("1–3年", "1–3 years"; "5年以上", "5+ years"; the zero Range "经验不限",
+// "any experience").
+func ExperienceLabel(r market.Range, lang text.Language) string {
+	switch {
+	case anyYears(r) && lang == text.Chinese:
+		return "经验不限"
+	case anyYears(r):
+		return "any experience"
+	case lang == text.Chinese:
+		return yearsZH(r)
+	}
+	return yearsEN(r)
+}
+
+// SalaryLabel is how a monthly pay range reads in lang ("12k–18k·14薪",
+// "12k–18k a month, 14 months a year"; "15k以上", "15k+ a month"; 面议:
+// "面议", "negotiable"; the zero Salary "未写", "not stated").
+func SalaryLabel(s market.Salary, lang text.Language) string {
+	zh := lang == text.Chinese
+	switch {
+	case s.Known() && zh:
+		return moneyZH(s) + monthsZH(s)
+	case s.Known():
+		return moneyEN(s) + " a month" + monthsEN(s)
+	case s.Negotiable && zh:
+		return "面议"
+	case s.Negotiable:
+		return "negotiable"
+	case zh:
+		return "未写"
+	}
+	return "not stated"
+}
+
 // zhJoin concatenates the parts of a Chinese sentence, with a space where a
 // Chinese character meets a Latin letter (同在 Austin, 要求 Go), as
 // Chinese typesetting asks; digits and punctuation join without one.
