@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"sync"
 
@@ -262,10 +263,6 @@ func (v *Vectors) recall(ctx context.Context, req Request, q []float32, dst []Ca
 			siftDown(h, 0)
 		}
 	}
-	ok := func(j uint32) bool {
-		w := int(j >> 6)
-		return w < len(allowed) && allowed[w]&(1<<(j&63)) != 0 && j != req.Requester
-	}
 	for lo := 0; lo < len(v.cand); lo += vectorRun {
 		if lo%vectorBlock == 0 && lo > 0 && ctx.Err() != nil {
 			return dst, ctx.Err()
@@ -275,30 +272,32 @@ func (v *Vectors) recall(ctx context.Context, req Request, q []float32, dst []Ca
 		}
 		hi := min(lo+vectorRun, len(v.cand))
 		cand := v.cand[lo:hi]
+		// The run's allowed rows, as bits.
+		var okm [vectorRun / 64]uint64
 		n := 0
-		for _, j := range cand {
-			if ok(j) {
+		for r, j := range cand {
+			if w := int(j >> 6); w < len(allowed) && allowed[w]&(1<<(j&63)) != 0 && j != req.Requester {
+				okm[r>>6] |= 1 << (r & 63)
 				n++
 			}
 		}
-		switch {
-		case n == 0:
-		case 4*n >= len(cand):
+		if n == 0 {
+			continue
+		}
+		s := sc.scores[:len(cand)]
+		if 4*n >= len(cand) {
 			// Most rows allowed: one product for the whole run.
-			s := sc.scores[:len(cand)]
 			impl.Sgemv(blas.NoTrans, len(cand), dim, 1, v.data[lo*dim:hi*dim], dim, q, 1, 0, s, 1)
-			for r, j := range cand {
-				if ok(j) && (len(h) < k || s[r] >= h[0].s) {
-					push(vhit{s[r], j})
-				}
-			}
-		default:
-			for r, j := range cand {
-				if ok(j) {
+		}
+		for wi, w := range okm {
+			for ; w != 0; w &= w - 1 {
+				r := wi<<6 | bits.TrailingZeros64(w)
+				if 4*n < len(cand) {
 					p := (lo + r) * dim
-					if c := (vhit{impl.Sdot(dim, q, 1, v.data[p:p+dim], 1), j}); len(h) < k || c.s >= h[0].s {
-						push(c)
-					}
+					s[r] = impl.Sdot(dim, q, 1, v.data[p:p+dim], 1)
+				}
+				if len(h) < k || s[r] >= h[0].s {
+					push(vhit{s[r], cand[r]})
 				}
 			}
 		}
