@@ -100,7 +100,7 @@ func BenchmarkALSLarge(b *testing.B) {
 			}
 			cpu.Report(b)
 			b.ReportMetric(float64(peak)/1e6, "fit-peak-MB")
-			if v := m.Report().Validation; !(v > 0.85) {
+			if v := m.Report().Validation; !(v > 0.8) {
 				b.Fatalf("held-out AUC %.4f after two sweeps", v)
 			}
 			b.ReportMetric(sweeps.Seconds()/2, "iteration-s")
