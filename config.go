@@ -115,15 +115,19 @@ type Config struct {
 	// over-exposed candidates is rebuilt. Zero: one minute.
 	ExclusionRefresh time.Duration `json:"exclusion_refresh"`
 
-	Text     text.EncoderConfig   `json:"text"`
-	Rules    text.RuleConfig      `json:"rules"`
-	Recall   RecallConfig         `json:"recall"`
-	Samples  match.SampleConfig   `json:"samples"`
-	Interest match.InterestConfig `json:"interest"`
-	Activity activity.Config      `json:"activity"`
-	Urgency  urgency.Config       `json:"urgency"`
-	Exposure exposure.Config      `json:"exposure"`
-	Fusion   fusion.Config        `json:"fusion"`
+	Text    text.EncoderConfig `json:"text"`
+	Rules   text.RuleConfig    `json:"rules"`
+	Recall  RecallConfig       `json:"recall"`
+	Samples match.SampleConfig `json:"samples"`
+	// Evidence configures the behaviour counts behind the interest
+	// models' evidence features (match.Evidence): what a positive action
+	// is and how rates are smoothed.
+	Evidence match.BehaviourConfig `json:"evidence"`
+	Interest match.InterestConfig  `json:"interest"`
+	Activity activity.Config       `json:"activity"`
+	Urgency  urgency.Config        `json:"urgency"`
+	Exposure exposure.Config       `json:"exposure"`
+	Fusion   fusion.Config         `json:"fusion"`
 }
 
 func (c *Config) defaults() error {
@@ -181,6 +185,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Samples.Seed == 0 {
 		c.Samples.Seed = c.Seed
+	}
+	if c.Evidence.Weights == (market.ActionWeights{}) {
+		c.Evidence.Weights = *c.ActionWeights
 	}
 	if err := c.Samples.Validate(); err != nil {
 		return fmt.Errorf("%w: Samples: %w", ErrConfig, err)

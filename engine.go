@@ -85,7 +85,8 @@ type Engine struct {
 type event struct {
 	actor, target uint32
 	action        market.Action
-	at            int64 // unix nanoseconds
+	side          market.Side // the actor's
+	at            int64       // unix nanoseconds
 }
 
 func (e event) time() time.Time { return time.Unix(0, e.at).UTC() }
@@ -296,7 +297,7 @@ func (e *Engine) Record(ctx context.Context, events ...market.Event) error {
 		}
 		a, _ := e.dict.Lookup(ev.Actor)
 		t, _ := e.dict.Lookup(ev.Target)
-		batch[i] = event{actor: a, target: t, action: ev.Action, at: ev.Time.UnixNano()}
+		batch[i] = event{actor: a, target: t, action: ev.Action, side: e.profiles[a].Side, at: ev.Time.UnixNano()}
 	}
 	e.mu.RUnlock()
 

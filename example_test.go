@@ -56,5 +56,5 @@ func Example() {
 	fmt.Println(best.Explanation.Forward.Reasons[0].Text)
 	// Output:
 	// job-go
-	// 3 shared skills: go, kubernetes, mysql
+	// much alike in what the profiles say
 }

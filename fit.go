@@ -1,6 +1,7 @@
 package twoway
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -133,7 +134,7 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	if st.encoder, err = text.NewEncoder(active, tc); err != nil {
 		return fmt.Errorf("%w: Text: %w", ErrConfig, err)
 	}
-	st.catalog = match.NewCatalog(match.CatalogConfig{FeatureName: match.FeatureNames(st.encoder)})
+	st.catalog = match.NewCatalog(match.CatalogConfig{FeatureName: match.FeatureNames(st.encoder), Kinds: match.FeatureKinds(st.encoder)})
 	for i := range profiles {
 		if profiles[i].ID != "" {
 			st.setContent(uint32(i), &profiles[i])
@@ -169,14 +170,25 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	stage("recall", true)
 
 	stage("match", false)
-	interactions := make([]match.Interaction, len(log))
-	for i, ev := range log {
-		interactions[i] = match.Interaction{Actor: ev.actor, Target: ev.target, Action: ev.action}
+	// The behaviour counts, in time order (the log is in arrival order).
+	ordered := slices.Clone(log)
+	slices.SortStableFunc(ordered, func(a, b event) int { return cmp.Compare(a.at, b.at) })
+	st.behaviour = match.NewBehaviour(e.cfg.Evidence)
+	for _, ev := range ordered {
+		st.behaviour.Record(ev.actor, ev.target, ev.side, ev.action)
+	}
+	interactions := make([]match.Interaction, len(ordered))
+	for i, ev := range ordered {
+		interactions[i] = match.Interaction{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: ev.at}
 	}
 	others := othersBySide(profiles, removed)
 	samples, err := match.Samples(e.cfg.Samples, interactions, sideOf, func(s market.Side) []uint32 { return others[s] })
 	if err != nil {
 		return fmt.Errorf("twoway: fit: interest samples: %w", err)
+	}
+	st.behaviour.AttachEvidence(samples, interactions)
+	if err := e.cfEvidence(ctx, at, log, samples); err != nil {
+		return err
 	}
 	st.interest, err = match.FitInterest(ctx, e.cfg.Interest, st.catalog, samples)
 	if errors.Is(err, match.ErrNoSamples) {
@@ -185,6 +197,7 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	if err != nil {
 		return fmt.Errorf("twoway: fit: interest models: %w", err)
 	}
+	st.setEvidence()
 	stage("match", true)
 
 	stage("urgency", false)
@@ -297,7 +310,7 @@ func (e *Engine) readEvents(ctx context.Context, op string, dict *market.Dict, p
 			skipped++
 			continue
 		}
-		log = append(log, event{actor: a, target: t, action: ev.Action, at: ev.Time.UnixNano()})
+		log = append(log, event{actor: a, target: t, action: ev.Action, side: profiles[a].Side, at: ev.Time.UnixNano()})
 	}
 	if skipped > 0 {
 		e.cfg.Logger.Warn("twoway: "+op+": skipped events between unknown or same-side participants", "skipped", skipped, "kept", len(log))
@@ -385,7 +398,7 @@ func (e *Engine) sets(log []event) (acts map[uint32][]match.Interaction, seen, b
 // viewed or favourited with Config.HideViewed; a rejection blocks the pair
 // both ways. Impressions only feed the interest model.
 func (e *Engine) addSets(acts map[uint32][]match.Interaction, seen, blocked map[uint32][]uint32, ev event) {
-	acts[ev.actor] = append(acts[ev.actor], match.Interaction{Actor: ev.actor, Target: ev.target, Action: ev.action})
+	acts[ev.actor] = append(acts[ev.actor], match.Interaction{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: ev.at})
 	switch ev.action {
 	case market.Reject:
 		blocked[ev.actor] = append(blocked[ev.actor], ev.target)
@@ -427,14 +440,29 @@ func (e *Engine) learnRanking(ctx context.Context, prev, st *state, log []event,
 	if len(order) > maxOutcomes {
 		order = order[len(order)-maxOutcomes:]
 	}
+	// prev's behaviour counts hold the outcomes themselves (they are
+	// real-time): the evidence of each pair leaves the pair out, as for
+	// the interest models' own training rows. Backward is the candidate
+	// answering a contact.
+	interactions := make([]match.Interaction, len(log))
+	for i, ev := range log {
+		interactions[i] = match.Interaction{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: ev.at}
+	}
+	fwd := make([]match.Sample, len(order))
+	bwd := make([]match.Sample, len(order))
+	for k, p := range order {
+		fwd[k], bwd[k] = match.Sample{User: p.a, Target: p.b}, match.Sample{User: p.b, Target: p.a}
+	}
+	prev.behaviour.AttachEvidence(fwd, interactions)
+	prev.behaviour.AttachAnswerEvidence(bwd, interactions)
 	outcomes := make([]fusion.Outcome, 0, len(order))
-	for _, p := range order {
+	for k, p := range order {
 		var ru float64
 		if prev.urgency != nil {
 			ru = nanTo0(prev.urgTable.Get(p.a))
 		}
 		c := fusion.Candidate{
-			Index: p.b, Forward: prev.interest.OneWay(p.a, p.b), Backward: prev.interest.OneWay(p.b, p.a),
+			Index: p.b, Forward: prev.interest.OneWayWith(p.a, p.b, &fwd[k].Evidence), Backward: prev.interest.OneWayWith(p.b, p.a, &bwd[k].Evidence),
 			Urgency: nanTo0(prev.urgTable.Get(p.b)), Saturation: prev.satTable.Get(p.b), Activity: prev.actTable.Get(p.b),
 		}
 		c.TwoWay = e.agg.Aggregate(match.Pair{Forward: c.Forward, Backward: c.Backward, RequesterUrgency: ru, CandidateUrgency: c.Urgency})

@@ -1,6 +1,7 @@
 package twoway
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -268,8 +269,10 @@ func (e *Engine) score(st *state, agg match.NamedAggregator, ix uint32, reqUrg f
 	var forward, backward []float64
 	if st.interest != nil {
 		var buf match.Buffer
-		forward = st.interest.OneWayBatch(nil, &buf, ix, idx)
-		backward = st.interest.OneWayToward(nil, &buf, idx, ix)
+		evf, evb := make([]match.Evidence, len(idx)), make([]match.Evidence, len(idx))
+		st.pairEvidence(evf, evb, ix, idx)
+		forward = st.interest.OneWayBatch(nil, &buf, ix, idx, evf)
+		backward = st.interest.OneWayToward(nil, &buf, idx, ix, evb)
 	}
 	urg := make([]float64, len(pool))
 	sats := make([]float64, len(pool))
@@ -325,6 +328,21 @@ func (e *Engine) refreshInterest(ctx context.Context, st *state, ix uint32) erro
 	}
 	delete(e.dirty, ix)
 	acts := slices.Clone(e.acts[ix])
+	// What the user's counterparts did to the user, so that the evidence
+	// of each row knows which of the user's actions answered a contact.
+	events := slices.Clone(acts)
+	met := map[uint32]bool{}
+	for _, a := range acts {
+		if met[a.Target] {
+			continue
+		}
+		met[a.Target] = true
+		for _, b := range e.acts[a.Target] {
+			if b.Target == ix {
+				events = append(events, b)
+			}
+		}
+	}
 	if e.others == nil {
 		e.others = othersBySide(e.profiles, e.removed)
 	}
@@ -334,6 +352,8 @@ func (e *Engine) refreshInterest(ctx context.Context, st *state, ix uint32) erro
 	if err != nil {
 		return fmt.Errorf("twoway: online interest update: %w", err)
 	}
+	slices.SortStableFunc(events, func(a, b match.Interaction) int { return cmp.Compare(a.Time, b.Time) })
+	st.behaviour.AttachEvidence(samples, events)
 	if err := st.interest.Update(ctx, ix, samples); err != nil {
 		return fmt.Errorf("twoway: online interest update: %w", err)
 	}

@@ -39,8 +39,8 @@ import (
 //	dirty: the participants whose interest correction awaits its online update
 //	exposure controller blob (ledger and repeat memory)
 //	exclusion bitmap: built bool, time, members
-//	interest matrix blob, hot order blob, recent-match blob,
-//	urgency, saturation and activity table blobs
+//	interest matrix blob, hot order blob, recent-match blob, behaviour
+//	counts blob, urgency, saturation and activity table blobs
 //	if fitted: encoder blob, rules blob, interest models (present, blob),
 //	urgency model (present, blob), saturation model (present, blob),
 //	learned ranker (present, blob), urgency inputs (count, blob each)
@@ -165,6 +165,7 @@ func (e *Engine) snapshotBody() ([]byte, error) {
 		f    func([]byte) ([]byte, error)
 	}{
 		{"interest matrix", st.matrix.AppendBinary}, {"hot", st.hot.AppendBinary}, {"recent matches", st.recent.AppendBinary},
+		{"behaviour counts", st.behaviour.AppendBinary},
 		{"urgency table", st.urgTable.AppendBinary}, {"saturation table", st.satTable.AppendBinary}, {"activity table", st.actTable.AppendBinary},
 	} {
 		if err := blob(part.name, part.f); err != nil {
@@ -280,11 +281,11 @@ type snapshot struct {
 	control  []byte
 	excl     *exclusions
 
-	v1                                                bool // a version 1 snapshot: no models, refit after loading
-	matrix, hot, recent, urgTable, satTable, actTable []byte
-	encoder, rules                                    []byte
-	interest, urgency, saturation, learned            []byte // nil: none
-	inputs                                            [][]byte
+	v1                                                           bool // a version 1 snapshot: no models, refit after loading
+	matrix, hot, recent, behaviour, urgTable, satTable, actTable []byte
+	encoder, rules                                               []byte
+	interest, urgency, saturation, learned                       []byte // nil: none
+	inputs                                                       [][]byte
 }
 
 // bad returns an ErrCorruptSnapshot saying what is wrong.
@@ -370,7 +371,7 @@ func parseSnapshot(body []byte) (*snapshot, error) {
 		}
 		s.excl = x
 	}
-	for _, p := range []*[]byte{&s.matrix, &s.hot, &s.recent, &s.urgTable, &s.satTable, &s.actTable} {
+	for _, p := range []*[]byte{&s.matrix, &s.hot, &s.recent, &s.behaviour, &s.urgTable, &s.satTable, &s.actTable} {
 		*p = r.Bytes()
 	}
 	if fitted {
@@ -404,7 +405,7 @@ func checkedEvent(profiles []market.Profile, i int, a, t uint32, act market.Acti
 	if err := market.CheckTime(time.Unix(0, ts)); err != nil {
 		return event{}, bad("event %d: time %d: %v", i, ts, err)
 	}
-	return event{actor: a, target: t, action: act, at: ts}, nil
+	return event{actor: a, target: t, action: act, side: profiles[a].Side, at: ts}, nil
 }
 
 // parseSnapshotV1 reads a version 1 body: the fit time, the profiles in
@@ -561,6 +562,10 @@ func (e *Engine) decodeState(ctx context.Context, s *snapshot) (*state, error) {
 	if err := st.hot.UnmarshalBinary(s.hot); err != nil {
 		return nil, bad("hot: %v", err)
 	}
+	st.behaviour = match.NewBehaviour(e.cfg.Evidence)
+	if err := st.behaviour.UnmarshalBinary(s.behaviour); err != nil {
+		return nil, bad("behaviour counts: %v", err)
+	}
 	st.urgTable, st.satTable, st.actTable = activity.NewTable(0, math.NaN()), activity.NewTable(0, 0), activity.NewTable(0, 0)
 	for _, t := range []struct {
 		name string
@@ -583,7 +588,7 @@ func (e *Engine) decodeState(ctx context.Context, s *snapshot) (*state, error) {
 		if st.encoder, err = text.DecodeEncoder(s.encoder, e.cfg.Text.Tokenizer, rules); err != nil {
 			return nil, bad("text encoder: %v", err)
 		}
-		st.catalog = match.NewCatalog(match.CatalogConfig{FeatureName: match.FeatureNames(st.encoder)})
+		st.catalog = match.NewCatalog(match.CatalogConfig{FeatureName: match.FeatureNames(st.encoder), Kinds: match.FeatureKinds(st.encoder)})
 		for i := range s.profiles {
 			if i%256 == 0 && ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -596,6 +601,7 @@ func (e *Engine) decodeState(ctx context.Context, s *snapshot) (*state, error) {
 			if st.interest, err = match.ReadInterest(bytes.NewReader(s.interest), st.catalog); err != nil {
 				return nil, bad("interest models: %v", err)
 			}
+			st.setEvidence()
 			uc.OneWay = st.interest.OneWay
 		}
 		if s.urgency != nil {

@@ -24,10 +24,11 @@ type state struct {
 	at     time.Time // the Fit's reference time; zero before the first Fit
 	fitted bool
 
-	encoder  *text.Encoder
-	rules    *text.Rules
-	catalog  *match.Catalog
-	interest *match.Interest // nil: no samples yet
+	encoder   *text.Encoder
+	rules     *text.Rules
+	catalog   *match.Catalog
+	interest  *match.Interest  // nil: no samples yet
+	behaviour *match.Behaviour // behaviour counts of every participant, in real time
 
 	matrix *recall.Interest
 	itemCF *recall.ItemCF
@@ -95,7 +96,7 @@ func (e *Engine) newMatrix(at time.Time) (*recall.Interest, error) {
 // that takes events in real time (so hot and CF histories work at once) and
 // no models.
 func (e *Engine) emptyState(now time.Time) (*state, error) {
-	st := &state{policy: e.policy}
+	st := &state{policy: e.policy, behaviour: match.NewBehaviour(e.cfg.Evidence)}
 	var err error
 	if st.matrix, err = e.newMatrix(now); err != nil {
 		return nil, err
@@ -153,7 +154,25 @@ func (st *state) setContent(ix uint32, p *market.Profile) {
 // record applies one event to the state's real-time parts.
 func (st *state) record(ev event) {
 	t := ev.time()
+	st.behaviour.Record(ev.actor, ev.target, ev.side, ev.action)
 	// The event was validated by Record; the matrix cannot reject it.
 	_ = st.matrix.Record(recall.Event{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: t})
 	st.recent.Record(activity.Event{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: t})
+}
+
+// setEvidence makes st's interest model read the evidence of a pair from
+// st's behaviour counts (the actor answers when the target has contacted
+// it).
+func (st *state) setEvidence() {
+	if st.interest == nil {
+		return
+	}
+	b, item, user := st.behaviour, st.itemCF, st.userCF
+	st.interest.SetEvidence(func(dst *match.Evidence, actor, target uint32, answer bool) {
+		var a [2]float64
+		one := []uint32{target}
+		dst[match.EvidenceItemCF] = match.CF(item.Affinity(actor, one, a[0:0:1])[0])
+		dst[match.EvidenceUserCF] = match.CF(user.Affinity(actor, one, a[1:1:2])[0])
+		b.Evidence(dst, actor, target, answer || b.Contacted(actor, target), nil)
+	})
 }

@@ -59,7 +59,7 @@ func BenchmarkOneWay1000(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			var buf match.Buffer
-			dst := im.OneWayBatch(nil, &buf, bc.requester, bc.candidates)
+			dst := im.OneWayBatch(nil, &buf, bc.requester, bc.candidates, nil)
 			for _, i := range []int{0, 1, 500, 999} {
 				require.InDelta(b, im.OneWay(bc.requester, bc.candidates[i]), dst[i], 1e-12)
 			}
@@ -74,7 +74,7 @@ func BenchmarkOneWay1000(b *testing.B) {
 			cpu0, cpuOK := cputime.Thread()
 			n := 0
 			for b.Loop() {
-				dst = im.OneWayBatch(dst, &buf, bc.requester, bc.candidates)
+				dst = im.OneWayBatch(dst, &buf, bc.requester, bc.candidates, nil)
 				n++
 			}
 			if cpu1, _ := cputime.Thread(); cpuOK && n > 0 {

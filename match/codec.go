@@ -3,7 +3,9 @@ package match
 import (
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"io"
+	"math"
 
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/rank"
@@ -12,13 +14,18 @@ import (
 // Stream layout of a saved Interest, little-endian:
 //
 //	magic    [8]byte "TWMATCHI"
-//	version  uint16  1
+//	version  uint16  2 (1: without per-candidate effects)
 //	sides    uint8   bit 1: seeker model follows, bit 2: recruiter model follows
 //	models   one rank.Hierarchical stream per present side (seeker first),
 //	         each with its own version and CRC
+//	effects  version 2: per present side, uint32 n, n float64 per-candidate
+//	         effects, uint32 CRC-32 (IEEE) of the n values
 var interestMagic = [8]byte{'T', 'W', 'M', 'A', 'T', 'C', 'H', 'I'}
 
-const interestVersion = 1
+const interestVersion = 2
+
+// maxItems bounds the per-candidate effects a decoder accepts per side.
+const maxItems = 1 << 28
 
 // WriteTo writes both sides' models (global models and every user's
 // correction) in a versioned binary format. It implements io.WriterTo.
@@ -43,6 +50,22 @@ func (m *Interest) WriteTo(w io.Writer) (int64, error) {
 			}
 		}
 	}
+	for _, s := range []market.Side{market.Seeker, market.Recruiter} {
+		if m.sides[s] == nil {
+			continue
+		}
+		items := m.items[s]
+		b := make([]byte, 4, 8+8*len(items))
+		binary.LittleEndian.PutUint32(b, uint32(len(items)))
+		start := len(b)
+		for _, x := range items {
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(x))
+		}
+		b = binary.LittleEndian.AppendUint32(b, crc32.ChecksumIEEE(b[start:]))
+		if _, err := cw.Write(b); err != nil {
+			return cw.n, err
+		}
+	}
 	return cw.n, nil
 }
 
@@ -58,8 +81,9 @@ func ReadInterest(r io.Reader, feat Featurizer) (*Interest, error) {
 	if [8]byte(head[:8]) != interestMagic {
 		return nil, fmt.Errorf("%w: magic %q, want %q", ErrCorrupt, head[:8], interestMagic[:])
 	}
-	if v := binary.LittleEndian.Uint16(head[8:10]); v != interestVersion {
-		return nil, fmt.Errorf("%w: version %d (this package reads %d)", ErrCorrupt, v, interestVersion)
+	v := binary.LittleEndian.Uint16(head[8:10])
+	if v < 1 || v > interestVersion {
+		return nil, fmt.Errorf("%w: version %d (this package reads 1 to %d)", ErrCorrupt, v, interestVersion)
 	}
 	flags := head[10]
 	if flags&^(1<<market.Seeker|1<<market.Recruiter) != 0 || flags == 0 {
@@ -75,6 +99,42 @@ func ReadInterest(r io.Reader, feat Featurizer) (*Interest, error) {
 			return nil, fmt.Errorf("%w: %v side: %w", ErrCorrupt, s, err)
 		}
 		m.sides[s] = h
+	}
+	if v < 2 {
+		return m, nil
+	}
+	for _, s := range []market.Side{market.Seeker, market.Recruiter} {
+		if m.sides[s] == nil {
+			continue
+		}
+		var n [4]byte
+		if _, err := io.ReadFull(r, n[:]); err != nil {
+			return nil, fmt.Errorf("%w: %v side: per-candidate effects: %w", ErrCorrupt, s, err)
+		}
+		k := binary.LittleEndian.Uint32(n[:])
+		if k > maxItems {
+			return nil, fmt.Errorf("%w: %v side: %d per-candidate effects", ErrCorrupt, s, k)
+		}
+		items := make([]float64, 0, min(k, 1<<16))
+		crc := crc32.NewIEEE()
+		var b [8]byte
+		for range k {
+			if _, err := io.ReadFull(r, b[:]); err != nil {
+				return nil, fmt.Errorf("%w: %v side: per-candidate effects: %w", ErrCorrupt, s, err)
+			}
+			crc.Write(b[:])
+			x := math.Float64frombits(binary.LittleEndian.Uint64(b[:]))
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, fmt.Errorf("%w: %v side: per-candidate effect %v", ErrCorrupt, s, x)
+			}
+			items = append(items, x)
+		}
+		if _, err := io.ReadFull(r, n[:]); err != nil || binary.LittleEndian.Uint32(n[:]) != crc.Sum32() {
+			return nil, fmt.Errorf("%w: %v side: per-candidate effects: checksum", ErrCorrupt, s)
+		}
+		if len(items) > 0 {
+			m.items[s] = items
+		}
 	}
 	return m, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/sparse"
+	"github.com/twowayrec/twoway/text"
 )
 
 // Content is what the match compares of one participant: the content vector
@@ -76,9 +77,24 @@ const (
 	// minimum (or the job asks for any), 1/2 when the seeker's is not
 	// stated, and 1 − gap/3 (floored at 0) for a gap of that many levels.
 	FeatureEducationFit
+	// FeatureContentSim is the dot product of the two content vectors:
+	// the weighted sum of the cosines of every field's block (package
+	// text's Encoder), the content similarity of the pair.
+	FeatureContentSim
+	// FeatureTextSim is the dot product of the two free-text blocks
+	// (text's weighted terms of Profile.Text, the résumé and the job
+	// description): their cosine times the text weight squared.
+	FeatureTextSim
+	// FeatureTitleSim is the dot product of the two title blocks.
+	FeatureTitleSim
+	// FeatureAnswering is the first of the NumEvidence behavioural
+	// features ([Evidence]): evidence feature i is at FeatureAnswering+i.
+	// Content alone gives them 0; the interest model adds the evidence
+	// of the pair.
+	FeatureAnswering
 	// NumPairFeatures is the number of pair features; a candidate's
 	// content feature j is at index NumPairFeatures + j.
-	NumPairFeatures
+	NumPairFeatures = FeatureAnswering + NumEvidence
 )
 
 // Featurizer turns a requester and a candidate (global indices) into the
@@ -100,6 +116,11 @@ type CatalogConfig struct {
 	// example text's vocabulary term). Nil: content features are named
 	// "feature j".
 	FeatureName func(s market.Side, j uint32) string `json:"-"`
+	// Kinds gives the field of content feature j (text.Encoder's
+	// Feature(j).Kind, see [FeatureKinds]), for the text and title
+	// similarity features; features past its end are free-text terms. Nil:
+	// every feature counts as text.
+	Kinds []text.FeatureKind `json:"-"`
 }
 
 // Catalog holds the Content of every participant, indexed by the global
@@ -231,6 +252,9 @@ func (c *Catalog) features(dst sparse.Vector, a, b uint32) sparse.Vector {
 	ia, ib := c.item(a), c.item(b)
 	var pf [NumPairFeatures]float64
 	pairFeatures(&pf, ia, ib)
+	if ia != nil && ib != nil {
+		c.similarity(&pf, ia.c.Vector, ib.c.Vector)
+	}
 	dst.Idx, dst.Val = dst.Idx[:0], dst.Val[:0]
 	for j, x := range pf {
 		if x != 0 {
@@ -246,6 +270,64 @@ func (c *Catalog) features(dst sparse.Vector, a, b uint32) sparse.Vector {
 }
 
 var emptyItem item
+
+// kind returns the field of content feature j.
+func (c *Catalog) kind(j uint32) text.FeatureKind {
+	if int(j) < len(c.cfg.Kinds) {
+		return c.cfg.Kinds[j]
+	}
+	return text.KindText
+}
+
+// similarity sets the content, text and title similarity features of pf
+// from the two content vectors (a merge of their sorted indices).
+func (c *Catalog) similarity(pf *[NumPairFeatures]float64, a, b sparse.Vector) {
+	var all, txt, title float64
+	i, j := 0, 0
+	for i < len(a.Idx) && j < len(b.Idx) {
+		switch x, y := a.Idx[i], b.Idx[j]; {
+		case x < y:
+			i++
+		case x > y:
+			j++
+		default:
+			p := a.Val[i] * b.Val[j]
+			all += p
+			switch c.kind(x) {
+			case text.KindText:
+				txt += p
+			case text.KindTitle:
+				title += p
+			}
+			i++
+			j++
+		}
+	}
+	pf[FeatureContentSim], pf[FeatureTextSim], pf[FeatureTitleSim] = all, txt, title
+}
+
+// similarityDense is similarity with a laid out densely (dense[j] = a's
+// value of feature j, 0 past its end).
+func (c *Catalog) similarityDense(pf *[NumPairFeatures]float64, dense []float64, b sparse.Vector) {
+	var all, txt, title float64
+	val := b.Val[:len(b.Idx)]
+	for k, j := range b.Idx {
+		if int(j) >= len(dense) {
+			break // indices are sorted
+		}
+		if x := dense[j]; x != 0 {
+			p := x * val[k]
+			all += p
+			switch c.kind(j) {
+			case text.KindText:
+				txt += p
+			case text.KindTitle:
+				title += p
+			}
+		}
+	}
+	pf[FeatureContentSim], pf[FeatureTextSim], pf[FeatureTitleSim] = all, txt, title
+}
 
 // pairFeatures fills pf for the pair (a, b); nil means no content.
 func pairFeatures(pf *[NumPairFeatures]float64, a, b *item) {

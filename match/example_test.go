@@ -132,19 +132,19 @@ func Example() {
 	}
 	// Output:
 	// ana: skills [go kubernetes redis 开发], expanded by rules [mysql]
-	// ana → job-go: one-way 0.97, back 0.97, harmonic 0.97
-	// ana → job-java: one-way 0.09, back 0.10, harmonic 0.09
-	// two-way (urgency-weighted) 0.97
-	// ana → job-go 0.97
-	//   + shared-skills 5.01  2 shared skills: go, kubernetes
-	//   + shared-words  2.44  both mention development
-	//   - salary        -1.93  pays 25k–35k a month (you expect 28k)
-	//   - shared-tags   -0.54  1 shared tag: mysql (by tag expansion)
-	// job-go → ana 0.97
-	//   + shared-skills 4.56  2 shared skills: go, kubernetes
-	//   + shared-words  2.01  both mention development
-	//   - education     -0.22  has a bachelor's degree (you ask for a bachelor's degree or above)
-	//   - salary        -0.03  expects 28k a month (you pay 25k–35k)
+	// ana → job-go: one-way 1.00, back 1.00, harmonic 1.00
+	// ana → job-java: one-way 0.04, back 0.03, harmonic 0.03
+	// two-way (urgency-weighted) 1.00
+	// ana → job-go 1.00
+	//   + similar       21.66  much alike in what the profiles say
+	//   + shared-skills 3.01  2 shared skills: go, kubernetes
+	//   - city          -4.84  both in 北京
+	//   - salary        -1.19  pays 25k–35k a month (you expect 28k)
+	// job-go → ana 1.00
+	//   + similar       20.26  much alike in what the profiles say
+	//   + salary        0.33  expects 28k a month (you pay 25k–35k)
+	//   - city          -4.67  both in 北京
+	//   - shared-skills -0.86  1 shared skill: go
 }
 
 // The aggregators side by side for one pair: the seeker likes the job a lot

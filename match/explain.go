@@ -74,6 +74,30 @@ const (
 	// ReasonAttribute: host attributes of the candidate's profile
 	// (Terms, their names).
 	ReasonAttribute
+	// ReasonSimilar: how alike the two profiles are as a whole, their
+	// free texts and their titles (the similarity pair features); Value
+	// is the content similarity (the dot product of the content vectors).
+	ReasonSimilar
+	// ReasonPopular: what the other side did about the candidate:
+	// Value is the candidate's attractiveness, the (smoothed) share of
+	// the people shown it who acted positively on it.
+	ReasonPopular
+	// ReasonResponsive: how the requester answers contacts (in a
+	// backward direction: the candidate's answer to the requester);
+	// Value is the (smoothed) share of contacts answered positively.
+	ReasonResponsive
+	// ReasonContactedYou: the candidate has contacted the requester
+	// already, so acting on it is an answer.
+	ReasonContactedYou
+	// ReasonGenerosity: how often the requester acts on what they are
+	// shown; Value is the (smoothed) share.
+	ReasonGenerosity
+	// ReasonLikeYourChoices: the candidate is like the profiles the
+	// requester acted on before (item-CF affinity, Value).
+	ReasonLikeYourChoices
+	// ReasonPeersChose: people who act like the requester acted on the
+	// candidate (user-CF affinity, Value).
+	ReasonPeersChose
 
 	numReasonKinds // one past the last kind
 )
@@ -255,8 +279,8 @@ func (o *ExplainOptions) vocabulary() *text.Vocabulary {
 // m's Featurizer is a Catalog; other Featurizers give ReasonContent
 // reasons named "feature j".
 func (m *Interest) Explain(agg NamedAggregator, a, b uint32, ua, ub float64, opt ExplainOptions) Explanation {
-	f := m.direction(a, b, &opt)
-	bk := m.direction(b, a, &opt)
+	f := m.direction(a, b, &opt, false)
+	bk := m.direction(b, a, &opt, true) // b answering a contact from a
 	p := Pair{Forward: f.Match, Backward: bk.Match, RequesterUrgency: ua, CandidateUrgency: ub}
 	return Explanation{Forward: f, Backward: bk, Pair: p, Aggregator: agg.Name, TwoWay: agg.Aggregate(p), Language: opt.language()}
 }
@@ -286,15 +310,16 @@ func (x Explanation) Localize(lang text.Language, vocab *text.Vocabulary) Explan
 	return x
 }
 
-func (m *Interest) direction(a, b uint32, opt *ExplainOptions) Direction {
-	d := Direction{Requester: a, Candidate: b, Side: m.feat.Side(a), Match: m.OneWay(a, b)}
+func (m *Interest) direction(a, b uint32, opt *ExplainOptions, answer bool) Direction {
+	d := Direction{Requester: a, Candidate: b, Side: m.feat.Side(a), Match: m.oneWay(a, b, answer)}
 	d.Personal, _ = m.HasCorrection(a)
-	x, w, base, ok := m.contributions(a, b)
+	x, w, base, ok := m.contributions(a, b, answer)
 	if !ok {
 		return d
 	}
 	d.Base = base
 	fs := newFacts(m.feat, a, b, d.Side, opt)
+	fs.answer = answer
 	for k, j := range x.Idx {
 		fs.add(j, x.Val[k], w[k]*x.Val[k])
 	}

@@ -53,18 +53,18 @@ func ExampleInterest_Explain() {
 		}
 	}
 	// Output:
-	// [en] ana → job-go 0.97
+	// [en] ana → job-go 1.00
+	//   + much alike in what the profiles say
 	//   + 2 shared skills: go, kubernetes
-	//   + both mention development
-	//   + asks for 3–5 years of experience (you have 4 years)
+	//   + the job title mentions backend development
+	//   - both in 北京
 	//   - pays 25k–35k a month (you expect 28k)
 	//   - asks for mysql
-	//   - both in 北京
-	// [zh] ana → job-go 0.97
+	// [zh] ana → job-go 1.00
+	//   + 双方资料内容相近
 	//   + 共同技能：go、kubernetes
-	//   + 都提到：开发
-	//   + 要求3–5年经验，你有4年经验
+	//   + 职位名称提到：后端开发
+	//   - 同在北京
 	//   - 月薪25k–35k，你期望28k
 	//   - 技能要求：mysql
-	//   - 同在北京
 }

@@ -52,6 +52,7 @@ type facts struct {
 	structs  map[ReasonKind]*structFact // city, salary, experience, education
 	grouped  []*structFact              // industry, attribute and content facts by key
 	district string
+	answer   bool // the requester would be answering a contact (a backward direction)
 }
 
 func newFacts(feat Featurizer, a, b uint32, side market.Side, opt *ExplainOptions) *facts {
@@ -96,6 +97,24 @@ func (fs *facts) add(j uint32, x, c float64) {
 			fs.structured(ReasonExperience, c)
 		case FeatureEducationFit:
 			fs.structured(ReasonEducation, c)
+		case FeatureContentSim, FeatureTextSim, FeatureTitleSim:
+			fs.structured(ReasonSimilar, c)
+		case FeatureAnswering + EvidenceAnswering:
+			if fs.answer {
+				fs.structured(ReasonResponsive, c) // the context of every answer
+			} else {
+				fs.structured(ReasonContactedYou, c)
+			}
+		case FeatureAnswering + EvidenceRespond:
+			fs.structured(ReasonResponsive, c)
+		case FeatureAnswering + EvidenceGenerous:
+			fs.structured(ReasonGenerosity, c)
+		case FeatureAnswering + EvidenceAttract, FeatureAnswering + EvidenceExposure:
+			fs.structured(ReasonPopular, c)
+		case FeatureAnswering + EvidenceItemCF:
+			fs.structured(ReasonLikeYourChoices, c)
+		case FeatureAnswering + EvidenceUserCF:
+			fs.structured(ReasonPeersChose, c)
 		default: // a pair feature without words yet
 			fs.group(ReasonContent, "pair feature "+strconv.Itoa(int(j)), x, c)
 		}
@@ -328,6 +347,22 @@ func (fs *facts) structReason(k ReasonKind, sf *structFact) Reason {
 	case ReasonEducation:
 		r.Value = fs.pair[FeatureEducationFit]
 		r.Values.Education, r.Values.MinEducation = seeker.Education, job.Education
+	case ReasonSimilar:
+		r.Value = fs.pair[FeatureContentSim]
+	case ReasonPopular:
+		r.Value = sigmoid(fs.pair[FeatureAnswering+EvidenceAttract])
+	case ReasonResponsive:
+		r.Value = sigmoid(fs.pair[FeatureAnswering+EvidenceRespond])
+	case ReasonContactedYou:
+		r.Value = 1
+	case ReasonGenerosity:
+		r.Value = sigmoid(fs.pair[FeatureAnswering+EvidenceGenerous])
+	case ReasonLikeYourChoices:
+		r.Value = math.Expm1(fs.pair[FeatureAnswering+EvidenceItemCF])
+	case ReasonPeersChose:
+		r.Value = math.Expm1(fs.pair[FeatureAnswering+EvidenceUserCF])
 	}
 	return r
 }
+
+func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }

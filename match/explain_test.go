@@ -18,6 +18,7 @@ import (
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/match"
 	"github.com/twowayrec/twoway/rank"
+	"github.com/twowayrec/twoway/recall"
 	"github.com/twowayrec/twoway/sparse"
 	"github.com/twowayrec/twoway/text"
 )
@@ -113,16 +114,54 @@ func newExplainFixture(t *testing.T) *explainFixture {
 	}
 	rules, err := text.MineRules(sets, text.RuleConfig{MinConfidence: 0.6})
 	require.NoError(t, err)
-	f.cat = match.NewCatalog(match.CatalogConfig{FeatureName: match.FeatureNames(f.enc)})
+	f.cat = match.NewCatalog(match.CatalogConfig{FeatureName: match.FeatureNames(f.enc), Kinds: match.FeatureKinds(f.enc)})
 	for i := range ps {
 		require.NoError(t, f.cat.Set(uint32(i), match.ContentFromText(f.enc, rules, &ps[i])))
 	}
-	samples, err := match.Samples(match.SampleConfig{}, explainInteractions(ps), f.cat.Side, nil)
+	inter := explainInteractions(ps)
+	samples, err := match.Samples(match.SampleConfig{}, inter, f.cat.Side, nil)
 	require.NoError(t, err)
+	// The evidence of the pairs: behaviour counts and collaborative
+	// affinities, as the Engine gives them.
+	beh := match.NewBehaviour(match.BehaviourConfig{})
+	x, err := recall.NewInterest(recall.InterestConfig{Clock: func() time.Time { return explainNow }})
+	require.NoError(t, err)
+	for _, e := range inter {
+		beh.Record(e.Actor, e.Target, ps[e.Actor].Side, e.Action)
+	}
+	require.NoError(t, x.Fit(context.Background(), func(yield func(recall.Event) bool) {
+		for _, e := range inter {
+			if !yield(recall.Event{Actor: e.Actor, Target: e.Target, Action: e.Action, Time: time.Unix(0, e.Time)}) {
+				return
+			}
+		}
+	}))
+	item, err := recall.NewItemCF(x, recall.CFConfig{})
+	require.NoError(t, err)
+	user, err := recall.NewUserCF(x, recall.CFConfig{})
+	require.NoError(t, err)
+	require.NoError(t, item.Fit(context.Background()))
+	require.NoError(t, user.Fit(context.Background()))
+	cf := func(dst *match.Evidence, a, b uint32) {
+		one := []uint32{b}
+		dst[match.EvidenceItemCF] = match.CF(item.Affinity(a, one, nil)[0])
+		dst[match.EvidenceUserCF] = match.CF(user.Affinity(a, one, nil)[0])
+	}
+	beh.AttachEvidence(samples, inter)
+	for i := range samples {
+		cf(&samples[i].Evidence, samples[i].User, samples[i].Target)
+	}
 	f.im, err = match.FitInterest(context.Background(), match.InterestConfig{}, f.cat, samples)
 	require.NoError(t, err)
+	f.im.SetEvidence(func(dst *match.Evidence, a, b uint32, answer bool) {
+		cf(dst, a, b)
+		beh.Evidence(dst, a, b, answer || beh.Contacted(a, b), nil)
+	})
 	return f
 }
+
+// explainNow is the time of the golden market's events.
+var explainNow = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 
 // explainInteractions: everyone was shown everyone on the other side; a
 // participant chats with those sharing two declared skills, views those
@@ -135,7 +174,8 @@ func explainInteractions(ps []market.Profile) []match.Interaction {
 			if ps[a].Side == ps[b].Side {
 				continue
 			}
-			out = append(out, match.Interaction{Actor: uint32(a), Target: uint32(b), Action: market.Impression})
+			at := explainNow.Add(time.Duration(len(out)) * time.Minute).UnixNano()
+			out = append(out, match.Interaction{Actor: uint32(a), Target: uint32(b), Action: market.Impression, Time: at})
 			shared := 0
 			for _, s := range ps[a].Skills {
 				for _, t := range ps[b].Skills {
@@ -155,7 +195,7 @@ func explainInteractions(ps []market.Profile) []match.Interaction {
 			default:
 				continue
 			}
-			out = append(out, match.Interaction{Actor: uint32(a), Target: uint32(b), Action: act})
+			out = append(out, match.Interaction{Actor: uint32(a), Target: uint32(b), Action: act, Time: at + int64(time.Second)})
 		}
 	}
 	return out

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"unicode"
@@ -26,6 +27,84 @@ type kind struct {
 // 你期望18k–25k"), so that a list of reasons can be joined with "; " or
 // "；".
 var kinds = [numReasonKinds]kind{
+	ReasonSimilar: {name: "similar",
+		en: func(w *wording) string {
+			if w.r.Contribution < 0 {
+				return "little alike in what the profiles say"
+			}
+			return "much alike in what the profiles say"
+		},
+		zh: func(w *wording) string {
+			if w.r.Contribution < 0 {
+				return "双方资料内容相差较大"
+			}
+			return "双方资料内容相近"
+		},
+	},
+	ReasonPopular: {name: "popular",
+		en: func(w *wording) string {
+			if w.r.Contribution < 0 {
+				return "few of the people shown it act on it (about " + w.percent() + ")"
+			}
+			return "many of the people shown it act on it (about " + w.percent() + ")"
+		},
+		zh: func(w *wording) string {
+			if w.r.Contribution < 0 {
+				return "看到的人中很少有积极回应（约" + w.percent() + "）"
+			}
+			return "看到的人中很多有积极回应（约" + w.percent() + "）"
+		},
+	},
+	ReasonResponsive: {name: "responsive",
+		en: func(w *wording) string {
+			if w.r.Contribution < 0 {
+				return "you answer few contacts (about " + w.percent() + ")"
+			}
+			return "you answer most contacts (about " + w.percent() + ")"
+		},
+		zh: func(w *wording) string {
+			if w.r.Contribution < 0 {
+				return "你很少回复联系（约" + w.percent() + "）"
+			}
+			return "你常回复联系（约" + w.percent() + "）"
+		},
+	},
+	ReasonContactedYou: {name: "contacted-you",
+		en: func(w *wording) string { return "contacted you first" },
+		zh: func(w *wording) string { return "已主动联系你" },
+	},
+	ReasonGenerosity: {name: "generosity",
+		en: func(w *wording) string { return "you act on about " + w.percent() + " of the profiles you are shown" },
+		zh: func(w *wording) string { return "你对约" + w.percent() + "看到的资料有积极行动" },
+	},
+	ReasonLikeYourChoices: {name: "like-your-choices",
+		en: func(w *wording) string {
+			if w.r.Contribution < 0 {
+				return "unlike the profiles you chose before"
+			}
+			return "like the profiles you chose before"
+		},
+		zh: func(w *wording) string {
+			if w.r.Contribution < 0 {
+				return "与你以前选择的不同"
+			}
+			return "与你以前选择的相似"
+		},
+	},
+	ReasonPeersChose: {name: "peers-chose",
+		en: func(w *wording) string {
+			if w.r.Contribution < 0 {
+				return "people who choose like you passed over it"
+			}
+			return "people who choose like you acted on it"
+		},
+		zh: func(w *wording) string {
+			if w.r.Contribution < 0 {
+				return "和你选择相似的人没有选择TA"
+			}
+			return "和你选择相似的人选择了TA"
+		},
+	},
 	ReasonSharedSkills: {name: "shared-skills",
 		en: func(w *wording) string { return w.count("shared skill", "shared skills") + ": " + w.list() },
 		zh: func(w *wording) string { return "共同技能：" + w.list() },
@@ -369,6 +448,11 @@ func say(lang text.Language, you market.Side, r *Reason) string {
 		return kinds[r.Kind].zh(w)
 	}
 	return kinds[r.Kind].en(w)
+}
+
+// percent returns the reason's Value as a whole percentage ("34%").
+func (w *wording) percent() string {
+	return strconv.Itoa(int(math.Round(100*min(max(w.r.Value, 0), 1)))) + "%"
 }
 
 // labelsOf returns the labels of the given terms of the reason.

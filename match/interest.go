@@ -22,6 +22,23 @@ type InterestConfig struct {
 	// content vector has many rare terms), and Model.MinRows, zero: 3 (a
 	// user needs three samples for a correction of their own).
 	Model rank.HierarchicalConfig `json:"model"`
+	// ItemLambda is the prior precision of the per-candidate effect (the
+	// random effect of each target, GLMix's per-item term): the effect of
+	// a candidate with n rows is shrunk toward 0 like a user's intercept.
+	// Zero: 1. Negative: no per-candidate effect.
+	ItemLambda float64 `json:"item_lambda"`
+	// ItemMinRows is the fewest rows a candidate needs for an effect of
+	// its own. Zero: 3.
+	ItemMinRows int `json:"item_min_rows"`
+	// FixLambda takes Model.Lambda and Model.InterceptOnly as given. Zero
+	// (false): when Model.LambdaGrid is nil it is {1, 10, 100}, so the
+	// prior of the per-user corrections is chosen on held-out rows of each
+	// Fit among those and intercept-only corrections (rank's
+	// HierarchicalConfig.LambdaGrid): on speed dating's validation waves
+	// and on the simulator, neither a weak prior (users with a dozen rows
+	// overfit their feature weights) nor intercept-only (users of a large
+	// market have tastes of their own) was best on both.
+	FixLambda bool `json:"fix_lambda"`
 }
 
 func (c InterestConfig) withDefaults() InterestConfig {
@@ -31,7 +48,30 @@ func (c InterestConfig) withDefaults() InterestConfig {
 	if c.Model.MinRows == 0 {
 		c.Model.MinRows = 3
 	}
+	if c.ItemLambda == 0 {
+		c.ItemLambda = 1
+	}
+	if c.ItemMinRows == 0 {
+		c.ItemMinRows = 3
+	}
+	if !c.FixLambda && c.Model.LambdaGrid == nil {
+		c.Model.LambdaGrid = []float64{1, 10, 100}
+	}
+	if c.FixLambda {
+		c.Model.LambdaGrid = nil
+	}
 	return c
+}
+
+// Lambda returns the prior precision and intercept-only setting of side
+// s's per-user corrections, as fitted (chosen on held-out rows unless
+// FixLambda); ok is false when the side has no model.
+func (m *Interest) Lambda(s market.Side) (lambda float64, interceptOnly, ok bool) {
+	if !s.Valid() || m.sides[s] == nil {
+		return 0, false, false
+	}
+	c := m.sides[s].Config()
+	return c.Lambda, c.InterceptOnly, true
 }
 
 // Validate returns an error naming the first invalid field.
@@ -39,36 +79,108 @@ func (c InterestConfig) Validate() error {
 	if err := c.Model.Validate(); err != nil {
 		return fmt.Errorf("%w: InterestConfig.Model: %w", ErrConfig, err)
 	}
+	if math.IsNaN(c.ItemLambda) || math.IsInf(c.ItemLambda, 0) {
+		return fmt.Errorf("%w: InterestConfig.ItemLambda = %v: want a finite value", ErrConfig, c.ItemLambda)
+	}
+	if c.ItemMinRows < 0 {
+		return fmt.Errorf("%w: InterestConfig.ItemMinRows = %d: want >= 0", ErrConfig, c.ItemMinRows)
+	}
 	return nil
 }
 
 // Interest is the fitted interest model of both sides of the market: for
 // each side, rank's hierarchical logistic regression, a global model (the
-// side's content feature model: which features of the other side's
-// profiles predict attention) and, for each user with enough samples, a
-// personal correction on top of it (GLMix's random effect):
+// side's model of which features of a pair predict a positive action) and,
+// for each user with enough samples, a personal correction on top of it
+// (GLMix's per-user random effect), plus for each candidate with enough
+// samples an effect of its own (GLMix's per-item random effect):
 //
-//	P(a attends to b) = σ(b_s + g_s·x + c_a + u_a·x),   x = Features(a, b), s = side of a
+//	P(a acts positively on b) = σ(b_s + g_s·x + c_a + u_a·x + d_s,b),   x = Features(a, b), s = side of a
 //
-// g_s, b_s are the global weights and intercept of side s; u_a, c_a are a's
-// correction, the MAP estimate from a's samples alone with the global score
-// as a fixed offset and the prior (c_a, u_a) ~ N(0, I/λ):
+// g_s, b_s are the global weights and intercept of side s; u_a, c_a are
+// a's correction, the MAP estimate from a's samples alone with the global
+// score as a fixed offset and the prior (c_a, u_a) ~ N(0, I/λ):
 //
 //	minimise  Σ_i s_i ℓ(y_i, b_s + g_s·x_i + c + u·x_i) + (λ/2)(c² + ‖u‖²)
 //
-// so a user with few (weighted) samples stays near the side's global
-// preference and a heavy user gets their own. Users without a correction
-// (new users) use the global model. A correction has weights only on
-// features of the user's own samples, so it is small and sparse.
+// and d_s,b is b's effect on side s's actors, fitted last with every other
+// term as the offset and the prior d ~ N(0, 1/ItemLambda). So a user with
+// few (weighted) samples stays near the side's global preference and a
+// heavy user gets their own; a candidate everybody passes over gets a
+// negative effect. Users without a correction (new users) use the global
+// model. A correction has weights only on features of the user's own
+// samples, so it is small and sparse.
+//
+// x holds the pair features (content fits and similarities, and the
+// behavioural [Evidence] of the pair) and the candidate's content vector.
+// The evidence of a pair comes from the function given to
+// [Interest.SetEvidence] when a caller passes none.
 //
 // The global models are immutable; [Interest.Update] replaces one user's
 // correction in place under a lock. Every method is safe for concurrent
 // use; a prediction running during an Update sees the old or the new
 // correction.
 type Interest struct {
-	cfg   InterestConfig
-	feat  Featurizer
-	sides [3]*rank.Hierarchical // by market.Side; nil: no data for that side
+	cfg      InterestConfig
+	feat     Featurizer
+	sides    [3]*rank.Hierarchical // by market.Side; nil: no data for that side
+	items    [3][]float64          // per actor side: the per-candidate effect by target index; nil: none
+	evidence func(dst *Evidence, actor, target uint32, answer bool)
+}
+
+// SetEvidence sets the function that gives the evidence of a pair when a
+// caller passes none (OneWay, Explain, OneWayBatch and OneWayToward with
+// nil evidence): f(dst, actor, target, answer) fills dst with actor's
+// evidence about target, as an answer to a contact from target when answer
+// is true (the backward direction of a two-way match), as observed
+// otherwise. Nil: no evidence (zero). Call it before the model is shared:
+// it is not safe to call concurrently with scoring.
+func (m *Interest) SetEvidence(f func(dst *Evidence, actor, target uint32, answer bool)) {
+	m.evidence = f
+}
+
+// itemEffect returns the per-candidate effect of target on actors of side s.
+func (m *Interest) itemEffect(s market.Side, target uint32) float64 {
+	if !s.Valid() {
+		return 0
+	}
+	if t := m.items[s]; int(target) < len(t) {
+		return t[target]
+	}
+	return 0
+}
+
+// addEvidence writes ev into the evidence slots of the pair features.
+func addEvidence(pf *[NumPairFeatures]float64, ev *Evidence) {
+	if ev != nil {
+		copy(pf[FeatureAnswering:], ev[:])
+	}
+}
+
+// withEvidence appends ev to a feature vector x whose evidence slots are
+// empty (a Featurizer leaves them 0), keeping the indices sorted.
+func withEvidence(x sparse.Vector, ev *Evidence) sparse.Vector {
+	if ev == nil || *ev == (Evidence{}) {
+		return x
+	}
+	// Split at the first index past the evidence slots and insert.
+	k := 0
+	for k < x.Len() && x.Idx[k] < FeatureAnswering {
+		k++
+	}
+	end := k
+	for end < x.Len() && x.Idx[end] < NumPairFeatures {
+		end++ // a Featurizer that writes evidence slots: replaced
+	}
+	tail := sparse.Vector{Idx: slices.Clone(x.Idx[end:]), Val: slices.Clone(x.Val[end:])}
+	x.Idx, x.Val = x.Idx[:k], x.Val[:k]
+	for i, v := range ev {
+		if v != 0 {
+			x.Idx, x.Val = append(x.Idx, uint32(FeatureAnswering+i)), append(x.Val, v)
+		}
+	}
+	x.Idx, x.Val = append(x.Idx, tail.Idx...), append(x.Val, tail.Val...)
+	return x
 }
 
 // FitInterest fits the interest models of both sides from samples, with feat
@@ -108,7 +220,7 @@ func FitInterest(ctx context.Context, cfg InterestConfig, feat Featurizer, sampl
 		// cheaper than growing millions of rows by doubling).
 		nnz := 0
 		for _, s := range ss {
-			buf = feat.Features(buf, s.User, s.Target)
+			buf = withEvidence(feat.Features(buf, s.User, s.Target), &s.Evidence)
 			nnz += buf.Len()
 		}
 		d := rank.Dataset{
@@ -117,7 +229,7 @@ func FitInterest(ctx context.Context, cfg InterestConfig, feat Featurizer, sampl
 		}
 		entity := make([]uint32, 0, len(ss))
 		for _, s := range ss {
-			buf = feat.Features(buf, s.User, s.Target)
+			buf = withEvidence(feat.Features(buf, s.User, s.Target), &s.Evidence)
 			if err := d.Add(buf, label(s.Attended), s.Weight); err != nil {
 				return nil, fmt.Errorf("%w: sample (user %d, target %d): %w", ErrContent, s.User, s.Target, err)
 			}
@@ -131,6 +243,9 @@ func FitInterest(ctx context.Context, cfg InterestConfig, feat Featurizer, sampl
 			return nil, fmt.Errorf("match: fitting the %v side's interest model: %w", side, err)
 		}
 		m.sides[side] = h
+		if c.ItemLambda > 0 {
+			m.items[side] = fitItemEffects(h, &d, entity, ss, c)
+		}
 	}
 	if m.sides[market.Seeker] == nil && m.sides[market.Recruiter] == nil {
 		return nil, ErrNoSamples
@@ -171,7 +286,7 @@ func (m *Interest) Update(ctx context.Context, user uint32, samples []Sample) er
 	var d rank.Dataset
 	var buf sparse.Vector
 	for i, s := range samples {
-		buf = m.feat.Features(buf, s.User, s.Target)
+		buf = withEvidence(m.feat.Features(buf, s.User, s.Target), &s.Evidence)
 		n := 0
 		for n < buf.Len() && buf.Idx[n] < dim {
 			n++
@@ -223,17 +338,34 @@ func (m *Interest) HasCorrection(user uint32) (bool, int) {
 }
 
 // OneWay returns requester a's one-way match for candidate b: the
-// probability in [0, 1] that a attends to b under a's interest model. A
-// requester of unknown side or of a side without a model gets 0.5. It
-// builds one feature vector; score many candidates with
-// [Interest.OneWayBatch], which does not allocate.
-func (m *Interest) OneWay(a, b uint32) float64 {
-	h, c := m.correction(a)
+// probability in [0, 1] that a acts positively on b under a's interest
+// model, with the pair's evidence from SetEvidence's function. A requester
+// of unknown side or of a side without a model gets 0.5. It builds one
+// feature vector; score many candidates with [Interest.OneWayBatch], which
+// does not allocate.
+func (m *Interest) OneWay(a, b uint32) float64 { return m.oneWay(a, b, false) }
+
+// OneWayAnswer is OneWay for a's answer to a contact from b: the backward
+// direction of b's two-way match with a.
+func (m *Interest) OneWayAnswer(a, b uint32) float64 { return m.oneWay(a, b, true) }
+
+func (m *Interest) oneWay(a, b uint32, answer bool) float64 {
+	var ev Evidence
+	if m.evidence != nil {
+		m.evidence(&ev, a, b, answer)
+	}
+	return m.OneWayWith(a, b, &ev)
+}
+
+// OneWayWith is OneWay with the pair's evidence given (nil: none).
+func (m *Interest) OneWayWith(a, b uint32, ev *Evidence) float64 {
+	s := m.feat.Side(a)
+	h, c := m.correctionOn(s, a)
 	if h == nil {
 		return 0.5
 	}
-	x := m.feat.Features(sparse.Vector{}, a, b)
-	z := h.Global().Score(x)
+	x := withEvidence(m.feat.Features(sparse.Vector{}, a, b), ev)
+	z := h.Global().Score(x) + m.itemEffect(s, b)
 	if c != nil {
 		z += c.Score(x)
 	}
@@ -247,26 +379,65 @@ type Buffer struct {
 	w      []float64 // the requester's weights: global + correction, dense
 	skills termSet   // the requester's skills
 	terms  termSet   // the requester's skills, tags and expansions
-	dense  []float64 // OneWayToward: the target's content, dense
+	dense  []float64 // the requester's (OneWayBatch) or the target's (OneWayToward) content, dense
+	ev     []Evidence
+}
+
+// evidenceFor returns ev, or (when nil and SetEvidence gave a function)
+// the evidence of each pair (actor(i), target(i)) computed into buf.
+func (m *Interest) evidenceFor(ev []Evidence, buf *Buffer, n int, pair func(i int) (actor, target uint32, answer bool)) []Evidence {
+	if ev != nil {
+		if len(ev) != n {
+			panic(fmt.Sprintf("match: %d evidence entries for %d pairs", len(ev), n))
+		}
+		return ev
+	}
+	if m.evidence == nil {
+		return nil
+	}
+	buf.ev = slices.Grow(buf.ev[:0], n)[:n]
+	for i := range buf.ev {
+		a, t, answer := pair(i)
+		m.evidence(&buf.ev[i], a, t, answer)
+	}
+	return buf.ev
+}
+
+// dense lays v out densely in dst (grown and cleared) and returns it.
+func dense(dst []float64, v sparse.Vector) []float64 {
+	n := 0
+	if k := len(v.Idx); k > 0 {
+		n = int(v.Idx[k-1]) + 1
+	}
+	dst = slices.Grow(dst[:0], n)[:n]
+	clear(dst)
+	for k, j := range v.Idx {
+		dst[j] = v.Val[k]
+	}
+	return dst
 }
 
 // OneWayBatch writes requester a's one-way match for each candidate into
-// dst (grown if needed) and returns it; dst[i] is for candidates[i]. With a
-// reused Buffer and a dst of sufficient capacity it does not allocate.
+// dst (grown if needed) and returns it; dst[i] is for candidates[i], with
+// the pair's evidence ev[i] (nil: from SetEvidence's function, or none).
+// With a reused Buffer, a dst of sufficient capacity and evidence given,
+// it does not allocate.
 //
-// a's weights (the side's global weights plus a's correction) are laid out
-// densely once per call; with a [Catalog] the feature vectors are not even
-// built: each candidate costs its pair features and one pass over its
-// content vector.
-func (m *Interest) OneWayBatch(dst []float64, buf *Buffer, a uint32, candidates []uint32) []float64 {
+// a's weights (the side's global weights plus a's correction) and content
+// are laid out densely once per call; with a [Catalog] the feature vectors
+// are not even built: each candidate costs its pair features and one pass
+// over its content vector.
+func (m *Interest) OneWayBatch(dst []float64, buf *Buffer, a uint32, candidates []uint32, ev []Evidence) []float64 {
 	dst = slices.Grow(dst[:0], len(candidates))[:len(candidates)]
-	h, c := m.correction(a)
+	s := m.feat.Side(a)
+	h, c := m.correctionOn(s, a)
 	if h == nil {
 		for i := range dst {
 			dst[i] = 0.5
 		}
 		return dst
 	}
+	ev = m.evidenceFor(ev, buf, len(candidates), func(i int) (uint32, uint32, bool) { return a, candidates[i], false })
 	g := h.Global()
 	bias := g.Bias()
 	size := max(g.Dim(), NumPairFeatures)
@@ -295,6 +466,7 @@ func (m *Interest) OneWayBatch(dst []float64, buf *Buffer, a uint32, candidates 
 		}
 		buf.skills = buf.skills.fill(ia.skills, len(cat.words))
 		buf.terms = buf.terms.fill(ia.tags, len(cat.words))
+		buf.dense = dense(buf.dense, ia.c.Vector)
 		var pf [NumPairFeatures]float64
 		wp := w[:NumPairFeatures:NumPairFeatures]
 		wc := w[NumPairFeatures:] // content weights
@@ -304,7 +476,11 @@ func (m *Interest) OneWayBatch(dst []float64, buf *Buffer, a uint32, candidates 
 				ib = &emptyItem
 			}
 			pairFeaturesCounted(&pf, ia, ib, buf.skills.count(ib.skills), buf.terms.count(ib.tags))
-			z := bias
+			cat.similarityDense(&pf, buf.dense, ib.c.Vector)
+			if ev != nil {
+				addEvidence(&pf, &ev[i])
+			}
+			z := bias + m.itemEffect(s, b)
 			for j, x := range pf {
 				z += x * wp[j]
 			}
@@ -320,26 +496,37 @@ func (m *Interest) OneWayBatch(dst []float64, buf *Buffer, a uint32, candidates 
 		return dst
 	}
 	for i, b := range candidates {
-		buf.x = m.feat.Features(buf.x, a, b)
-		dst[i] = rank.Sigmoid(bias + sparse.DotDense(buf.x, w))
+		var e *Evidence
+		if ev != nil {
+			e = &ev[i]
+		}
+		buf.x = withEvidence(m.feat.Features(buf.x, a, b), e)
+		dst[i] = rank.Sigmoid(bias + m.itemEffect(s, b) + sparse.DotDense(buf.x, w))
 	}
 	return dst
 }
 
 // OneWayToward writes each actor's one-way match for the one target b into
-// dst (grown if needed) and returns it: dst[i] = OneWay(actors[i], b) up to
-// rounding. It is the backward half of a request's two-way scores (every
+// dst (grown if needed) and returns it: dst[i] = OneWayWith(actors[i], b,
+// &ev[i]) up to rounding (ev nil: OneWayAnswer(actors[i], b), each actor
+// answering a contact from b).
+// It is the backward half of a request's two-way scores (every
 // candidate's view of the requester). With a [Catalog], b's side of the
 // work is done once: b's content is dotted with each side's global
 // weights once, and each actor adds its pair features and its correction.
-// With a reused Buffer and a dst of sufficient capacity it does not
-// allocate.
-func (m *Interest) OneWayToward(dst []float64, buf *Buffer, actors []uint32, b uint32) []float64 {
+// With a reused Buffer, a dst of sufficient capacity and evidence given,
+// it does not allocate.
+func (m *Interest) OneWayToward(dst []float64, buf *Buffer, actors []uint32, b uint32, ev []Evidence) []float64 {
 	dst = slices.Grow(dst[:0], len(actors))[:len(actors)]
+	ev = m.evidenceFor(ev, buf, len(actors), func(i int) (uint32, uint32, bool) { return actors[i], b, true })
 	cat, ok := m.feat.(*Catalog)
 	if !ok {
 		for i, a := range actors {
-			dst[i] = m.OneWay(a, b)
+			var e *Evidence
+			if ev != nil {
+				e = &ev[i]
+			}
+			dst[i] = m.OneWayWith(a, b, e)
 		}
 		return dst
 	}
@@ -353,16 +540,8 @@ func (m *Interest) OneWayToward(dst []float64, buf *Buffer, actors []uint32, b u
 	buf.terms = buf.terms.fill(ib.tags, len(cat.words))
 	v := ib.c.Vector
 	val := v.Val[:len(v.Idx)]
-	// b's content, dense, for the actors' corrections.
-	dim := 0
-	if n := len(v.Idx); n > 0 {
-		dim = int(v.Idx[n-1]) + 1
-	}
-	buf.dense = slices.Grow(buf.dense[:0], dim)[:dim]
-	clear(buf.dense)
-	for k, j := range v.Idx {
-		buf.dense[j] = val[k]
-	}
+	// b's content, dense, for the actors' corrections and similarities.
+	buf.dense = dense(buf.dense, v)
 	var (
 		side   *rank.Hierarchical // whose global part is laid out below
 		global float64            // its bias plus its weights · b's content
@@ -376,7 +555,8 @@ func (m *Interest) OneWayToward(dst []float64, buf *Buffer, actors []uint32, b u
 		// The side from the item, not m.correction: cat.mu is held, and
 		// Catalog.Side would take it a second time on this goroutine (a
 		// writer waiting in between would deadlock both).
-		h, c := m.correctionOn(ia.c.Side, a)
+		s := ia.c.Side
+		h, c := m.correctionOn(s, a)
 		if h == nil {
 			dst[i] = 0.5
 			continue
@@ -393,7 +573,11 @@ func (m *Interest) OneWayToward(dst []float64, buf *Buffer, actors []uint32, b u
 			}
 		}
 		pairFeaturesCounted(&pf, ia, ib, buf.skills.count(ia.skills), buf.terms.count(ia.tags))
-		z := global
+		cat.similarityDense(&pf, buf.dense, ia.c.Vector)
+		if ev != nil {
+			addEvidence(&pf, &ev[i])
+		}
+		z := global + m.itemEffect(s, b)
 		for j, x := range pf {
 			z += x * wp[j]
 		}
@@ -423,25 +607,30 @@ func correctionDot(w sparse.Vector, pf *[NumPairFeatures]float64, dense []float6
 }
 
 // TwoWay returns the two-way match of requester a and candidate b under
-// aggregator agg, with the urgencies ua of a and ub of b (NaN: unknown).
+// aggregator agg, with the urgencies ua of a and ub of b (NaN: unknown):
+// a's one-way match for b and b's answer to a contact from a.
 func (m *Interest) TwoWay(agg Aggregator, a, b uint32, ua, ub float64) float64 {
-	return agg(Pair{Forward: m.OneWay(a, b), Backward: m.OneWay(b, a), RequesterUrgency: ua, CandidateUrgency: ub})
+	return agg(Pair{Forward: m.OneWay(a, b), Backward: m.OneWayAnswer(b, a), RequesterUrgency: ua, CandidateUrgency: ub})
 }
 
 // contributions returns, for a's view of b, the features x, the weight
 // each feature carries in a's model (global + correction) and the
 // intercept.
-func (m *Interest) contributions(a, b uint32) (x sparse.Vector, w []float64, bias float64, ok bool) {
+func (m *Interest) contributions(a, b uint32, answer bool) (x sparse.Vector, w []float64, bias float64, ok bool) {
 	h, c := m.correction(a)
 	if h == nil {
 		return x, nil, 0, false
 	}
 	g := h.Global()
-	bias = g.Bias()
+	bias = g.Bias() + m.itemEffect(m.feat.Side(a), b)
 	if c != nil {
 		bias += c.Bias
 	}
-	x = m.feat.Features(sparse.Vector{}, a, b)
+	var ev Evidence
+	if m.evidence != nil {
+		m.evidence(&ev, a, b, answer)
+	}
+	x = withEvidence(m.feat.Features(sparse.Vector{}, a, b), &ev)
 	w = make([]float64, x.Len())
 	for k, j := range x.Idx {
 		w[k] = g.Weight(j)
@@ -450,4 +639,53 @@ func (m *Interest) contributions(a, b uint32) (x sparse.Vector, w []float64, bia
 		}
 	}
 	return x, w, bias, true
+}
+
+// fitItemEffects fits each target's effect d on the actors of one side,
+// with every other term of the model as a fixed offset: the MAP of
+//
+//	minimise  Σ_i s_i ℓ(y_i, o_i + d) + (λ/2) d²
+//
+// over the target's rows i (λ = ItemLambda), by Newton's method (the
+// problem is one-dimensional and strictly convex). Targets with fewer than
+// ItemMinRows rows get 0. rows[i] of d is ss[i]; entity[i] its user.
+func fitItemEffects(h *rank.Hierarchical, d *rank.Dataset, entity []uint32, ss []Sample, c InterestConfig) []float64 {
+	g := h.Global()
+	off := make([]float64, d.Len())
+	for i := range off {
+		x := sparse.Vector{Idx: d.Idx[d.Ptr[i]:d.Ptr[i+1]], Val: d.Val[d.Ptr[i]:d.Ptr[i+1]]}
+		z := g.Score(x)
+		if cr := h.Correction(entity[i]); cr != nil {
+			z += cr.Score(x)
+		}
+		off[i] = z
+	}
+	byTarget := map[uint32][]int{}
+	n := 0
+	for i, s := range ss {
+		byTarget[s.Target] = append(byTarget[s.Target], i)
+		n = max(n, int(s.Target)+1)
+	}
+	out := make([]float64, n)
+	for t, rows := range byTarget {
+		if len(rows) < c.ItemMinRows {
+			continue
+		}
+		e := 0.0
+		for range 30 {
+			grad, hess := c.ItemLambda*e, c.ItemLambda
+			for _, i := range rows {
+				p := rank.Sigmoid(off[i] + e)
+				grad += d.Weight[i] * (p - d.Label[i])
+				hess += d.Weight[i] * p * (1 - p)
+			}
+			step := grad / hess
+			e -= step
+			if math.Abs(step) < 1e-9 {
+				break
+			}
+		}
+		out[t] = e
+	}
+	return out
 }

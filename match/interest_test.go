@@ -68,7 +68,7 @@ func TestInterestDeterministicAndBatch(t *testing.T) {
 	var buf match.Buffer
 	var dst []float64
 	for _, s := range []uint32{0, 1, 17, 123} {
-		dst = one.OneWayBatch(dst, &buf, s, cands)
+		dst = one.OneWayBatch(dst, &buf, s, cands, nil)
 		for i, j := range cands {
 			require.Equal(t, one.OneWay(s, j), two.OneWay(s, j), "seeker %d job %d", s, j)
 			require.InDelta(t, one.OneWay(s, j), dst[i], 1e-12)
@@ -76,7 +76,7 @@ func TestInterestDeterministicAndBatch(t *testing.T) {
 	}
 	// the job side too
 	seekers := []uint32{0, 1, 2, 3, 250}
-	dst = one.OneWayBatch(dst, &buf, lo, seekers)
+	dst = one.OneWayBatch(dst, &buf, lo, seekers, nil)
 	for i, s := range seekers {
 		require.InDelta(t, one.OneWay(lo, s), dst[i], 1e-12)
 	}
@@ -91,7 +91,7 @@ func TestInterestDeterministicAndBatch(t *testing.T) {
 		target uint32
 		actors []uint32
 	}{{0, cands}, {123, cands}, {lo, allSeekers}, {hi - 1, allSeekers}, {5, append([]uint32{lo, 3, hi + 100, lo + 1}, cands[:5]...)}} {
-		dst = one.OneWayToward(dst, &buf, tc.actors, tc.target)
+		dst = one.OneWayToward(dst, &buf, tc.actors, tc.target, nil)
 		require.Len(t, dst, len(tc.actors))
 		for i, a := range tc.actors {
 			require.InDelta(t, one.OneWay(a, tc.target), dst[i], 1e-12, "actor %d target %d", a, tc.target)
@@ -101,7 +101,7 @@ func TestInterestDeterministicAndBatch(t *testing.T) {
 		}
 	}
 	assert.Greater(t, corrected, 100, "personal corrections are exercised")
-	allocs := testing.AllocsPerRun(10, func() { dst = one.OneWayToward(dst, &buf, allSeekers, lo) })
+	allocs := testing.AllocsPerRun(10, func() { dst = one.OneWayToward(dst, &buf, allSeekers, lo, nil) })
 	assert.Zero(t, allocs, "OneWayToward with a reused Buffer and dst")
 }
 
@@ -207,7 +207,7 @@ func TestInterestConcurrentUse(t *testing.T) {
 			var dst []float64
 			cands := []uint32{lo, lo + 1, hi - 1}
 			for s := uint32(w); s < 60; s += 4 {
-				dst = im.OneWayBatch(dst, &buf, s, cands)
+				dst = im.OneWayBatch(dst, &buf, s, cands, nil)
 				_ = im.Explain(match.Aggregators()[3], s, lo, 0.5, 0.5, match.ExplainOptions{Top: 3})
 				if s%8 == 0 {
 					err := im.Update(context.Background(), s, []match.Sample{{User: s, Target: lo, Attended: true, Weight: 1}, {User: s, Target: lo + 1, Weight: 1}, {User: s, Target: lo + 2, Weight: 1}})
@@ -250,7 +250,7 @@ func TestOneWayTowardWhileSettingDoesNotDeadlock(t *testing.T) {
 					return
 				default:
 				}
-				dst = im.OneWayToward(dst, &buf, seekers, lo+(j-lo)%(hi-lo))
+				dst = im.OneWayToward(dst, &buf, seekers, lo+(j-lo)%(hi-lo), nil)
 				progress.Add(1)
 			}
 		})

@@ -15,6 +15,9 @@ type Interaction struct {
 	Actor  uint32        `json:"actor"`
 	Target uint32        `json:"target"`
 	Action market.Action `json:"action"`
+	// Time is when it happened, in Unix nanoseconds (0: unknown). It
+	// orders a contact and its answer for [Behaviour.AttachEvidence].
+	Time int64 `json:"time,omitempty"`
 }
 
 // Sample is one training row of an interest model: how much User attended
@@ -24,6 +27,9 @@ type Sample struct {
 	Target   uint32  `json:"target"`
 	Attended bool    `json:"attended"`
 	Weight   float64 `json:"weight"`
+	// Evidence is the behavioural evidence of the pair, computed without
+	// the pair itself ([Behaviour.AttachEvidence]); zero: none.
+	Evidence Evidence `json:"evidence"`
 }
 
 // SampleConfig says how interactions become samples.

@@ -72,3 +72,13 @@ func FeatureNames(enc *text.Encoder) func(market.Side, uint32) string {
 		return "feature " + strconv.Itoa(int(j))
 	}
 }
+
+// FeatureKinds returns the field of every content feature of enc, for
+// CatalogConfig.Kinds.
+func FeatureKinds(enc *text.Encoder) []text.FeatureKind {
+	out := make([]text.FeatureKind, enc.Len())
+	for j := range out {
+		out[j] = enc.Feature(uint32(j)).Kind
+	}
+	return out
+}

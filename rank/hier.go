@@ -71,6 +71,20 @@ type HierarchicalConfig struct {
 	EntityMaxIterations int `json:"entity_max_iterations"`
 	// EntityTolerance is the gradient tolerance per entity. Zero: 1e-6.
 	EntityTolerance float64 `json:"entity_tolerance"`
+	// LambdaGrid, when set, chooses Lambda on held-out rows instead of
+	// taking it as given: for a sample of entities with enough rows (at
+	// most SelectEntities, chosen by a hash of the entity), every fifth
+	// row (by a hash of the row's position) is held out, each entity's
+	// correction is fitted on the rest with every λ of the grid and with
+	// InterceptOnly (the limit λ → ∞: no feature weights), and the choice
+	// with the lowest weighted log-loss on the held-out rows is used for
+	// every entity. InterceptLambda stays as given. Nil: Lambda and
+	// InterceptOnly as given. The choice is kept in the model's
+	// configuration (Hierarchical.Config).
+	LambdaGrid []float64 `json:"lambda_grid,omitempty"`
+	// SelectEntities bounds the entities LambdaGrid's choice looks at.
+	// Zero: 2000.
+	SelectEntities int `json:"select_entities,omitempty"`
 }
 
 func (c HierarchicalConfig) withDefaults() HierarchicalConfig {
@@ -95,6 +109,9 @@ func (c HierarchicalConfig) withDefaults() HierarchicalConfig {
 	if c.EntityTolerance == 0 {
 		c.EntityTolerance = 1e-6
 	}
+	if c.SelectEntities == 0 {
+		c.SelectEntities = 2000
+	}
 	return c
 }
 
@@ -118,6 +135,13 @@ func (c HierarchicalConfig) Validate() error {
 		return fmt.Errorf("rank: HierarchicalConfig.EntityMaxIterations = %d: want >= 0", c.EntityMaxIterations)
 	case !(c.EntityTolerance >= 0) || math.IsInf(c.EntityTolerance, 0):
 		return fmt.Errorf("rank: HierarchicalConfig.EntityTolerance = %v: want a finite value >= 0", c.EntityTolerance)
+	case c.SelectEntities < 0:
+		return fmt.Errorf("rank: HierarchicalConfig.SelectEntities = %d: want >= 0", c.SelectEntities)
+	}
+	for i, l := range c.LambdaGrid {
+		if !(l > 0) || math.IsInf(l, 0) {
+			return fmt.Errorf("rank: HierarchicalConfig.LambdaGrid[%d] = %v: want a finite value > 0", i, l)
+		}
 	}
 	return nil
 }
@@ -145,6 +169,10 @@ type Hierarchical struct {
 	mu     sync.RWMutex
 	corr   map[uint32]*Correction
 }
+
+// Config returns the configuration the model was fitted with (with
+// LambdaGrid's choice in Lambda and InterceptOnly).
+func (h *Hierarchical) Config() HierarchicalConfig { return h.cfg }
 
 // Global returns the global model.
 func (h *Hierarchical) Global() *Model { return h.global }
@@ -227,6 +255,12 @@ func FitHierarchical(ctx context.Context, cfg HierarchicalConfig, d *Dataset, en
 			return nil, err
 		}
 		h.global = &Model{w: slices.Clone(x[:dim]), bias: x[dim]}
+		if pass == 0 && len(c.LambdaGrid) > 0 {
+			if c, err = selectLambda(ctx, c, h.global, d, groups); err != nil {
+				return nil, err
+			}
+			h.cfg = c
+		}
 		corrs, err := fitEntities(ctx, c, h.global, d, groups)
 		if err != nil {
 			return nil, err
@@ -234,6 +268,85 @@ func FitHierarchical(ctx context.Context, cfg HierarchicalConfig, d *Dataset, en
 		h.corr = corrs
 	}
 	return h, nil
+}
+
+// selectLambda returns c with the Lambda (or InterceptOnly) of
+// c.LambdaGrid that predicts held-out rows best (see
+// HierarchicalConfig.LambdaGrid), and LambdaGrid cleared.
+func selectLambda(ctx context.Context, c HierarchicalConfig, global *Model, d *Dataset, groups []group) (HierarchicalConfig, error) {
+	hash := func(x uint64) uint64 {
+		x ^= x >> 33
+		x *= 0xff51afd7ed558ccd
+		x ^= x >> 33
+		x *= 0xc4ceb9fe1a85ec53
+		return x ^ x>>33
+	}
+	need := max(2*c.MinRows, 5)
+	var pick []group
+	for _, g := range groups {
+		if len(g.rows) >= need {
+			pick = append(pick, g)
+		}
+	}
+	slices.SortFunc(pick, func(a, b group) int {
+		return cmp.Or(cmp.Compare(hash(uint64(a.entity)), hash(uint64(b.entity))), cmp.Compare(a.entity, b.entity))
+	})
+	pick = pick[:min(len(pick), c.SelectEntities)]
+	grid := append(slices.Clone(c.LambdaGrid), math.Inf(1)) // +Inf: intercept only
+	c.LambdaGrid = nil
+	if len(pick) == 0 {
+		return c, nil
+	}
+	// Split each entity's rows; train and held-out rows as groups.
+	train := make([]group, len(pick))
+	held := make([][]int, len(pick))
+	for k, g := range pick {
+		train[k].entity = g.entity
+		for _, i := range g.rows {
+			if hash(uint64(i)^0x5bd1e995)%5 == 0 {
+				held[k] = append(held[k], i)
+			} else {
+				train[k].rows = append(train[k].rows, i)
+			}
+		}
+	}
+	loss := make([]float64, len(grid))
+	for q, l := range grid {
+		cq := c
+		if math.IsInf(l, 1) {
+			cq.InterceptOnly = true
+		} else {
+			cq.Lambda, cq.InterceptOnly = l, false
+		}
+		cq.MinRows = 1
+		corrs, err := fitEntities(ctx, cq, global, d, train)
+		if err != nil {
+			return c, err
+		}
+		for k, g := range train {
+			cr := corrs[g.entity]
+			for _, i := range held[k] {
+				x := d.Row(i)
+				z := d.offset(i) + global.Score(x)
+				if cr != nil {
+					z += cr.Score(x)
+				}
+				loss[q] += d.Weight[i] * logLoss(z, d.Label[i])
+			}
+		}
+	}
+	best := 0
+	for q := range grid {
+		if loss[q] < loss[best] {
+			best = q
+		}
+	}
+	if math.IsInf(grid[best], 1) {
+		c.InterceptOnly = true
+	} else {
+		c.Lambda, c.InterceptOnly = grid[best], false
+	}
+	return c, nil
 }
 
 // group is the rows of one entity.

@@ -666,32 +666,37 @@ func (x *Index) clauses(ix uint32, dst []clause) ([]clause, *indexed) {
 	c := x.cache
 	other := p.side.Other()
 	n := float64(c.docs[other])
-	start := len(dst)
+	// Boosts of the same list add up in float64, in an order that depends
+	// on the boosts alone (the query's terms come in an order that depends
+	// on when each term was first indexed), so that the sums are the same
+	// after an on-disk index is reopened or a snapshot loaded.
+	type boostOf struct {
+		list int32
+		w    float64
+	}
+	bs := make([]boostOf, 0, len(q))
 	for _, b := range q {
 		id := c.list(listKey{other, b.field, b.term}, false)
 		if id < 0 || len(c.lists[id]) == 0 {
 			continue
 		}
 		idf := 1 + math.Log(n/float64(len(c.lists[id])+1))
-		dst = append(dst, clause{id, float32(b.boost * idf)})
+		bs = append(bs, boostOf{id, b.boost * idf})
 	}
 	// Ordered by field and term, not by list id (which depends on the
-	// order terms were first seen), so that the float sums are the same
-	// after an on-disk index is reopened.
-	cl := dst[start:]
-	slices.SortFunc(cl, func(a, b clause) int {
+	// order terms were first seen).
+	slices.SortFunc(bs, func(a, b boostOf) int {
 		ka, kb := c.keys[a.list], c.keys[b.list]
-		return cmp.Or(cmp.Compare(ka.field, kb.field), cmp.Compare(ka.term, kb.term))
+		return cmp.Or(cmp.Compare(ka.field, kb.field), cmp.Compare(ka.term, kb.term), cmp.Compare(a.w, b.w))
 	})
-	out := cl[:0]
-	for _, k := range cl {
-		if len(out) > 0 && out[len(out)-1].list == k.list {
-			out[len(out)-1].w += k.w
-			continue
+	for i := 0; i < len(bs); {
+		k, sum := bs[i].list, 0.0
+		for ; i < len(bs) && bs[i].list == k; i++ {
+			sum += bs[i].w
 		}
-		out = append(out, k)
+		dst = append(dst, clause{k, float32(sum)})
 	}
-	return dst[:start+len(out)], p
+	return dst, p
 }
 
 // compatibilityBound is the most compatibility can add for requester p:

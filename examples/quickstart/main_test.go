@@ -60,9 +60,13 @@ func TestRun(t *testing.T) {
 	assert.Equal(t, 12, strings.Count(got, "   why li.wei: ")+strings.Count(got, "   why job-java-nj: "))
 	assert.Contains(t, got, "both in 南京")
 	assert.Contains(t, got, "shared skills: java, mysql")
+	assert.Contains(t, got, "you answer most contacts", "behavioural evidence has words")
 	// The first result's reasons once more, in Chinese.
 	assert.Contains(t, got, "\nIn Chinese (Explanation.Localize), li.wei → "+liBefore[0]+":\n   li.wei 的理由：")
-	assert.Contains(t, got, "同在南京")
+	zh := got[strings.Index(got, "In Chinese (Explanation.Localize)"):]
+	zh = zh[:strings.Index(zh, "\n\n")]
+	assert.NotContains(t, zh, "shared", "the Chinese lines are in Chinese")
+	assert.Contains(t, zh, "；")
 
 	// The output is the same on every run.
 	var again bytes.Buffer

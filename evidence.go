@@ -1,0 +1,122 @@
+package twoway
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/twowayrec/twoway/match"
+	"github.com/twowayrec/twoway/recall"
+)
+
+// cfFolds is the number of folds of the out-of-fold collaborative
+// evidence of the training rows.
+const cfFolds = 5
+
+// foldOf assigns the unordered pair {a, b} to one of cfFolds folds, so
+// that both directions of a pair are held out together.
+func foldOf(a, b uint32) int {
+	lo, hi := min(a, b), max(a, b)
+	x := uint64(lo)<<32 | uint64(hi)
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	return int(x % cfFolds)
+}
+
+// cfEvidence sets the collaborative entries of every sample's evidence out
+// of fold: the samples' pairs are cut into cfFolds folds; for each fold,
+// item-CF and user-CF are fitted on the log without the fold's pairs, and
+// the fold's rows get their affinities from those. No row's own events
+// ever enter its collaborative evidence, while serving reads the models
+// fitted on everything (st.itemCF, st.userCF).
+func (e *Engine) cfEvidence(ctx context.Context, at time.Time, log []event, samples []match.Sample) error {
+	type row struct {
+		user, target uint32
+		k            int // index in samples
+	}
+	folds := make([][]row, cfFolds)
+	for k, s := range samples {
+		f := foldOf(s.User, s.Target)
+		folds[f] = append(folds[f], row{s.User, s.Target, k})
+	}
+	rc := e.cfg.Recall
+	for f, rows := range folds {
+		if len(rows) == 0 {
+			continue
+		}
+		m, err := e.newMatrix(at)
+		if err != nil {
+			return err
+		}
+		if err := m.Fit(ctx, func(yield func(recall.Event) bool) {
+			for _, ev := range log {
+				if foldOf(ev.actor, ev.target) == f {
+					continue
+				}
+				if !yield(recall.Event{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: ev.time()}) {
+					return
+				}
+			}
+		}); err != nil {
+			return fmt.Errorf("twoway: fit: collaborative evidence: %w", err)
+		}
+		item, err := recall.NewItemCF(m, rc.ItemCF)
+		if err != nil {
+			return fmt.Errorf("%w: Recall.ItemCF: %w", ErrConfig, err)
+		}
+		user, err := recall.NewUserCF(m, rc.UserCF)
+		if err != nil {
+			return fmt.Errorf("%w: Recall.UserCF: %w", ErrConfig, err)
+		}
+		if err := item.Fit(ctx); err != nil {
+			return fmt.Errorf("twoway: fit: collaborative evidence: %w", err)
+		}
+		if err := user.Fit(ctx); err != nil {
+			return fmt.Errorf("twoway: fit: collaborative evidence: %w", err)
+		}
+		slices.SortFunc(rows, func(a, b row) int { return cmp.Or(cmp.Compare(a.user, b.user), cmp.Compare(a.k, b.k)) })
+		var targets []uint32
+		var ia, ua []float64
+		for lo := 0; lo < len(rows); {
+			hi := lo
+			for hi < len(rows) && rows[hi].user == rows[lo].user {
+				hi++
+			}
+			targets = targets[:0]
+			for _, r := range rows[lo:hi] {
+				targets = append(targets, r.target)
+			}
+			ia = item.Affinity(rows[lo].user, targets, ia)
+			ua = user.Affinity(rows[lo].user, targets, ua)
+			for q, r := range rows[lo:hi] {
+				ev := &samples[r.k].Evidence
+				ev[match.EvidenceItemCF], ev[match.EvidenceUserCF] = match.CF(ia[q]), match.CF(ua[q])
+			}
+			lo = hi
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pairEvidence fills the two directions' evidence of a request: forward[i]
+// the requester's about candidates[i], backward[i] candidates[i]'s answer
+// to a contact from the requester, behaviour and collaborative parts.
+func (st *state) pairEvidence(forward, backward []match.Evidence, requester uint32, candidates []uint32) {
+	st.behaviour.Pairs(forward, backward, requester, candidates)
+	n := len(candidates)
+	buf := make([]float64, 4*n)
+	itemF := st.itemCF.Affinity(requester, candidates, buf[0:0:n])
+	userF := st.userCF.Affinity(requester, candidates, buf[n:n:2*n])
+	itemB := st.itemCF.AffinityToward(candidates, requester, buf[2*n:2*n:3*n])
+	userB := st.userCF.AffinityToward(candidates, requester, buf[3*n:3*n:4*n])
+	for i := range candidates {
+		forward[i][match.EvidenceItemCF], forward[i][match.EvidenceUserCF] = match.CF(itemF[i]), match.CF(userF[i])
+		backward[i][match.EvidenceItemCF], backward[i][match.EvidenceUserCF] = match.CF(itemB[i]), match.CF(userB[i])
+	}
+}
