@@ -30,6 +30,23 @@ type simMarket struct {
 
 func newSimMarket(t testing.TB, cfg synth.Config) *simMarket {
 	t.Helper()
+	sm := newSimMarketNoCF(t, cfg)
+	var err error
+	sm.item, err = recall.NewItemCF(sm.x, recall.CFConfig{})
+	require.NoError(t, err)
+	sm.user, err = recall.NewUserCF(sm.x, recall.CFConfig{})
+	require.NoError(t, err)
+	sm.swing, err = recall.NewSwing(sm.x, recall.SwingConfig{Beta: 0.5})
+	require.NoError(t, err)
+	for _, r := range []interface{ Fit(context.Context) error }{sm.item, sm.user, sm.swing} {
+		require.NoError(t, r.Fit(context.Background()))
+	}
+	return sm
+}
+
+// newSimMarketNoCF is newSimMarket without the neighbourhood recallers.
+func newSimMarketNoCF(t testing.TB, cfg synth.Config) *simMarket {
+	t.Helper()
 	m, err := synth.Generate(cfg)
 	require.NoError(t, err)
 	events := make([]recall.Event, len(m.Events))
@@ -39,18 +56,8 @@ func newSimMarket(t testing.TB, cfg synth.Config) *simMarket {
 	clock := func() time.Time { return m.Events[len(m.Events)-1].Time }
 	x, err := recall.NewInterest(recall.InterestConfig{HalfLife: 14 * 24 * time.Hour, Clock: clock})
 	require.NoError(t, err)
-	ctx := context.Background()
-	require.NoError(t, x.Fit(ctx, slices.Values(events)))
+	require.NoError(t, x.Fit(context.Background(), slices.Values(events)))
 	sm := &simMarket{m: m, x: x}
-	sm.item, err = recall.NewItemCF(x, recall.CFConfig{})
-	require.NoError(t, err)
-	sm.user, err = recall.NewUserCF(x, recall.CFConfig{})
-	require.NoError(t, err)
-	sm.swing, err = recall.NewSwing(x, recall.SwingConfig{Beta: 0.5})
-	require.NoError(t, err)
-	for _, r := range []interface{ Fit(context.Context) error }{sm.item, sm.user, sm.swing} {
-		require.NoError(t, r.Fit(ctx))
-	}
 	ns, nj := m.NumSeekers, m.NumJobs
 	sm.data.SeekerInterest = sideCSR(x, 0, ns, uint32(ns), nj)
 	sm.data.JobInterest = sideCSR(x, uint32(ns), nj, 0, ns)
