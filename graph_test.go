@@ -31,6 +31,7 @@ var allowed = map[string][]string{
 	"fusion":            {"market", "sparse", "rank", "activity", "text", "recall", "match", "urgency", "exposure"},
 	"insight":           {"market", "sparse", "text", "rank"},
 	"factor":            {"market", "sparse", "rank"},
+	"allocate":          {"market", "sparse", "rank"},
 }
 
 // anywhere lists the module's internal leaf packages (standard library
@@ -44,7 +45,7 @@ var external = map[string][]string{
 	"github.com/go-ego/gse":      {"text"},
 	"github.com/blevesearch/":    {"text", "recall"},
 	"github.com/kelindar/bitmap": {"recall", "exposure", "fusion", ""},
-	"gonum.org/v1/gonum":         {"rank", "match", "urgency", "exposure", "fusion", "insight", "recall", "text", "factor", ""},
+	"gonum.org/v1/gonum":         {"rank", "match", "urgency", "exposure", "fusion", "insight", "recall", "text", "factor", "allocate", ""},
 	"github.com/redis/go-redis/": {},
 	"gonum.org/v1/plot":          {},
 }
