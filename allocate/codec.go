@@ -31,7 +31,6 @@ func (p *Potentials) AppendBinary(b []byte) ([]byte, error) {
 	w.Byte(byte(p.surplus))
 	w.Float64(p.temp())
 	w.Int(p.stats.Sweeps)
-	w.Int(p.stats.Stages)
 	w.Float64(p.stats.Residual)
 	w.Bool(p.stats.Converged)
 	w.Varint(p.stats.Updates)
@@ -87,7 +86,6 @@ func (p *Potentials) ReadFrom(rd io.Reader) (int64, error) {
 		r.Fail("temperature %v", q.beta)
 	}
 	q.stats.Sweeps = r.Int(0, math.MaxInt32)
-	q.stats.Stages = r.Int(0, math.MaxInt32)
 	q.stats.Residual = r.Float64()
 	if r.Err() == nil && !(q.stats.Residual >= 0) {
 		r.Fail("residual %v", q.stats.Residual)

@@ -101,15 +101,14 @@ type Config struct {
 	// Zero: 1e-6.
 	Tolerance float64 `json:"tolerance"`
 	// MaxSweeps bounds the sweeps of a Fit (a sweep updates every seeker,
-	// then every job), over all temperature stages. A fit that reaches it
+	// then every job). A fit that reaches it
 	// returns its last potentials with Stats.Converged false. Zero: 3000.
 	MaxSweeps int `json:"max_sweeps"`
 	// Relaxation is the over-relaxation factor ω of the sweeps, in [1, 2):
 	// each potential moves ω times the step of plain IPFP (in log space),
 	// unless that would lower the dual objective, in which case it takes
-	// the plain step. 1 is plain IPFP. Zero: adaptive, estimated at each
-	// temperature stage from the rate of the first plain sweeps (Young's
-	// formula ω = 2 / (1 + √(1 − ρ))).
+	// the plain step. 1 is plain IPFP. Zero: adaptive, re-estimated every
+	// few sweeps from the observed rate of convergence (Hageman & Young).
 	Relaxation float64 `json:"relaxation"`
 	// RefreshRounds bounds the rounds of a [Refresh]: each round updates the
 	// participants whose marginal may have moved, on one side of the
@@ -129,11 +128,6 @@ type Config struct {
 type Progress struct {
 	// Sweep counts the sweeps (Fit) or rounds (Refresh) done, from 1.
 	Sweep int
-	// Stage counts the temperature stages, from 1; the last one runs at the
-	// graph's temperature. Refresh has one stage.
-	Stage int
-	// Temperature is the stage's β.
-	Temperature float64
 	// Residual is the largest relative marginal violation seen in the sweep
 	// (each participant's, measured just before its update).
 	Residual float64

@@ -8,12 +8,13 @@ import (
 	"time"
 )
 
-// stageTolerance is the tolerance of every temperature stage but the last:
-// a stage only warm-starts the next one.
-const stageTolerance = 1e-2
-
 // maxRelaxation caps the adaptive ω.
 const maxRelaxation = 1.95
+
+// starEvery is the period, in sweeps, of the star line searches (see
+// solver.star): they cost about half a sweep and correct slow directions,
+// which plain sweeps move along only slowly in between.
+var starEvery = 2
 
 // driftLimit is the largest |ln x| of a scaling ratio before its potential
 // absorbs it (and the kernel is recomputed), so that ratios and kernels stay
@@ -25,8 +26,6 @@ type Stats struct {
 	// Sweeps counts the sweeps of a Fit (every seeker, then every job) or
 	// the rounds of a Refresh.
 	Sweeps int `json:"sweeps"`
-	// Stages counts the temperature stages of a Fit (1 for a Refresh).
-	Stages int `json:"stages"`
 	// Residual is the largest relative marginal violation
 	// |n_x − μ_x0 − Σ_y μ_xy| / n_x of the returned potentials (for a
 	// Refresh: over the participants of its last round, measured before
@@ -106,64 +105,28 @@ func newSolver(g *Graph) *solver {
 	return s
 }
 
-// schedule returns the temperatures of the stages: β·2^k down to β, from
-// the first at or above the largest surplus (where the kernel is nearly
-// flat and IPFP converges in a few sweeps).
-func schedule(beta, maxPhi float64) []float64 {
-	k := 0
-	for b := beta; b < maxPhi && k < 60; b *= 2 {
-		k++
-	}
-	out := make([]float64, 0, k+1)
-	for i := k; i >= 0; i-- {
-		out = append(out, math.Ldexp(beta, i))
-	}
-	return out
-}
-
 func (s *solver) run(ctx context.Context) error {
 	g := s.g
 	s.start = time.Now()
-	betas := schedule(g.beta, g.maxPhi)
-	if len(g.col) == 0 {
-		betas = betas[len(betas)-1:]
-	}
 	// Start unmatched: μ_x0 = n_x.
-	b0 := betas[0]
+	s.beta = g.beta
 	for i, n := range g.nMass {
-		s.u[i], s.xa[i] = -b0*math.Log(n), 1
+		s.u[i], s.xa[i] = -s.beta*math.Log(n), 1
 	}
 	for j, m := range g.mMass {
-		s.v[j], s.xb[j] = -b0*math.Log(m), 1
+		s.v[j], s.xb[j] = -s.beta*math.Log(m), 1
 	}
-	s.beta = b0
 	if len(g.col) == 0 {
-		s.stats = Stats{Stages: 1, Converged: true}
+		s.stats = Stats{Converged: true}
 		return nil
 	}
-	for k, b := range betas {
-		final := k == len(betas)-1
-		// The last stage gets what is left, at least one sweep; each earlier
-		// one at most half the budget's share, leaving one for the last.
-		limit := s.cfg.MaxSweeps - s.stats.Sweeps
-		tol := max(s.cfg.Tolerance, stageTolerance)
-		if final {
-			tol = s.cfg.Tolerance
-			limit = max(limit, 1)
-		} else if limit = min(limit-1, s.cfg.MaxSweeps/(2*(len(betas)-1))); limit < 1 {
-			continue
-		}
-		s.stats.Stages++
-		if err := s.stage(ctx, b, tol, limit, final); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.solve(ctx, s.cfg.MaxSweeps)
 }
 
-// stage runs sweeps at temperature b until the residual is at most tol or
-// limit sweeps are done.
-func (s *solver) stage(ctx context.Context, b, tol float64, limit int, final bool) error {
+// solve runs sweeps until the residual is at most Tolerance or limit sweeps
+// are done.
+func (s *solver) solve(ctx context.Context, limit int) error {
+	b, tol := s.beta, s.cfg.Tolerance
 	s.absorb(b)
 	omega := s.cfg.Relaxation
 	adaptive := omega == 0
@@ -187,11 +150,13 @@ func (s *solver) stage(ctx context.Context, b, tol float64, limit int, final boo
 		resA, driftA, _ := s.half(true, omega)
 		if exactB && resA <= tol {
 			// The state before this half-sweep has converged: keep it.
-			s.stats.Residual, s.stats.Converged = resA, final
+			s.stats.Residual, s.stats.Converged = resA, true
 			return nil
 		}
 		s.xa, s.next = s.next, s.xa
-		s.star()
+		if done%starEvery == 0 {
+			s.star()
+		}
 		s.gauge()
 		resB, driftB, relaxed := s.half(false, omega)
 		exactB = !relaxed
@@ -219,8 +184,8 @@ func (s *solver) stage(ctx context.Context, b, tol float64, limit int, final boo
 			exactB = false
 		}
 		if s.cfg.Progress != nil {
-			err := s.cfg.Progress(Progress{Sweep: s.stats.Sweeps, Stage: s.stats.Stages, Temperature: b,
-				Residual: res, Relaxation: omega, Updated: len(s.xa) + len(s.xb), Elapsed: time.Since(s.start)})
+			err := s.cfg.Progress(Progress{Sweep: s.stats.Sweeps, Residual: res, Relaxation: omega,
+				Updated: len(s.xa) + len(s.xb), Elapsed: time.Since(s.start)})
 			if err != nil {
 				return fmt.Errorf("allocate: fit stopped by Progress: %w", err)
 			}

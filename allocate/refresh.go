@@ -20,7 +20,7 @@ const refreshShare = 4
 // Refresh re-solves the market of g starting from prev, the potentials of
 // an earlier graph of the same market (mini-batch IPFP): it updates only
 // the participants whose marginal may be violated, round after round, and
-// costs the pairs of those participants instead of a Fit's stages over the
+// costs the pairs of those participants instead of a Fit's sweeps over the
 // whole graph.
 //
 // The first round takes the participants of g whose mass differs from
@@ -34,9 +34,9 @@ const refreshShare = 4
 // after every round of jobs a gauge step per connected component (see the
 // package documentation) rebalances the unmatched masses. Rounds stop when
 // nobody is left. When a round would take more than a quarter of a side,
-// or after RefreshRounds rounds, Refresh continues with full sweeps as the
-// last stage of a Fit (relaxed, at most MaxSweeps), warm-started from the
-// rounds' potentials. Stats counts rounds and sweeps together.
+// or after RefreshRounds rounds, Refresh continues with full sweeps as a
+// Fit's (relaxed, with the gauge and star steps, at most MaxSweeps),
+// warm-started from the rounds' potentials. Stats counts rounds and sweeps together.
 //
 // Refresh keeps prev's temperature (a Fit recomputes it from the graph's
 // mean surplus) and needs prev fitted with g's surplus ([ErrMismatch]
@@ -78,7 +78,6 @@ func Refresh(ctx context.Context, g *Graph, prev *Potentials, changed []uint32) 
 		}
 	}
 	var st Stats
-	st.Stages = 1
 	st.Converged = true
 	moveTol := 2 * beta * g.cfg.Tolerance
 	var list []int
@@ -165,7 +164,7 @@ func Refresh(ctx context.Context, g *Graph, prev *Potentials, changed []uint32) 
 			st.Updates += refreshGauge(g, beta, u, v, activeA, activeB)
 		}
 		if g.cfg.Progress != nil {
-			err := g.cfg.Progress(Progress{Sweep: st.Sweeps, Stage: 1, Temperature: beta, Residual: st.Residual,
+			err := g.cfg.Progress(Progress{Sweep: st.Sweeps, Residual: st.Residual,
 				Relaxation: 1, Updated: len(list), Elapsed: time.Since(start)})
 			if err != nil {
 				return nil, fmt.Errorf("allocate: refresh stopped by Progress: %w", err)
@@ -184,8 +183,8 @@ func Refresh(ctx context.Context, g *Graph, prev *Potentials, changed []uint32) 
 		}
 		s.beta, s.start = beta, start
 		s.stats = st
-		s.stats.Stages, s.stats.Converged = 1, false
-		if err := s.stage(ctx, beta, g.cfg.Tolerance, g.cfg.MaxSweeps, true); err != nil {
+		s.stats.Converged = false
+		if err := s.solve(ctx, g.cfg.MaxSweeps); err != nil {
 			return nil, err
 		}
 		p := s.potentials()
