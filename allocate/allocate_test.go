@@ -2,6 +2,7 @@ package allocate
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -464,6 +465,15 @@ func TestConfigValidate(t *testing.T) {
 		_, err = NewBuilder(tc.cfg)
 		assert.ErrorIs(t, err, ErrConfig, tc.field)
 	}
+	// Hosts load Config from JSON; the surplus travels by name.
+	in := Config{Surplus: Sum, Beta: 0.2, Tolerance: 1e-8, MaxSweeps: 50, Relaxation: 1.5, RefreshRounds: 3, Workers: 2}
+	b, err := json.Marshal(in)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"surplus":"sum"`)
+	var out Config
+	require.NoError(t, json.Unmarshal(b, &out))
+	assert.Equal(t, in, out)
+	assert.ErrorIs(t, json.Unmarshal([]byte(`{"surplus":"max"}`), &out), ErrConfig)
 	var s Surplus
 	require.NoError(t, s.UnmarshalText([]byte("sum")))
 	assert.Equal(t, Sum, s)

@@ -116,9 +116,14 @@
 // [Refresh] is mini-batch IPFP: starting from earlier potentials it updates
 // exactly (in log space) the participants whose mass or pairs changed, then,
 // round after round on alternating sides, only the partners of those whose
-// potential moved by more than Tolerance·2β. A job's mass change touches its
-// column, its partners' rows and whatever moves beyond; the unaffected rest
-// of the market is never read.
+// potential moved by more than Tolerance·2β, so that a local change is
+// solved locally. Once a change has spread to a quarter of a side it
+// continues with full sweeps, warm-started. Recalled-pair graphs are well
+// connected: on the graph of synth.Large()'s size (simulated), a change of
+// 0.1% or 1% of the jobs' capacities reached most seekers within two rounds,
+// and the refresh to 1e-6 cost about three quarters of a Fit (85 rounds and
+// sweeps, 0.75 of a Fit's pair terms: the slow tail of the convergence, not
+// the start, dominates the cost).
 //
 // # Wiring it into a host
 //
@@ -147,8 +152,7 @@
 // the remaining capacity (floored at a small positive value) of the
 // participants that moved, then Refresh from the current potentials and
 // swap the result in; list in Refresh's changed argument the participants
-// whose pairs changed. A refresh costs a fraction of a Fit when the change
-// is local; the next Fit starts over.
+// whose pairs changed. The next Fit starts over.
 //
 // # Determinism and cost
 //

@@ -14,7 +14,7 @@ const maxRelaxation = 1.95
 // starEvery is the period, in sweeps, of the star line searches (see
 // solver.star): they cost about half a sweep and correct slow directions,
 // which plain sweeps move along only slowly in between.
-var starEvery = 2
+const starEvery = 2
 
 // driftLimit is the largest |ln x| of a scaling ratio before its potential
 // absorbs it (and the kernel is recomputed), so that ratios and kernels stay

@@ -30,10 +30,8 @@ const refreshShare = 4
 // ignored). Each round updates the participants of one side exactly (each
 // one's marginal then holds, computed in log space), and the next round
 // takes those of the other side whose partners' potentials moved by more
-// than Tolerance (in units of 2β, so that every μ of theirs moved by less);
-// after every round of jobs a gauge step per connected component (see the
-// package documentation) rebalances the unmatched masses. Rounds stop when
-// nobody is left. When a round would take more than a quarter of a side,
+// than Tolerance (in units of 2β, so that every μ of theirs moved by less).
+// Rounds stop when nobody is left. When a round would take more than a quarter of a side,
 // or after RefreshRounds rounds, Refresh continues with full sweeps as a
 // Fit's (relaxed, with the gauge and star steps, at most MaxSweeps),
 // warm-started from the rounds' potentials. Stats counts rounds and sweeps together.
@@ -160,9 +158,6 @@ func Refresh(ctx context.Context, g *Graph, prev *Potentials, changed []uint32) 
 		for _, t := range terms {
 			st.PairTerms += t
 		}
-		if !seekers {
-			st.Updates += refreshGauge(g, beta, u, v, activeA, activeB)
-		}
 		if g.cfg.Progress != nil {
 			err := g.cfg.Progress(Progress{Sweep: st.Sweeps, Residual: st.Residual,
 				Relaxation: 1, Updated: len(list), Elapsed: time.Since(start)})
@@ -253,51 +248,6 @@ func exactUpdate(n, u0, beta float64, phi []float64, idx []uint32, perm []uint32
 		logX = math.Log(2 * n / (s + math.Sqrt(s*s+4*n)))
 	}
 	return -2 * beta * logX, res
-}
-
-// refreshGauge takes the exact dual step along each component's gauge
-// direction (see solver.gauge) from potentials u, v, marks the
-// participants whose unmatched mass it moved by more than Tolerance times
-// their mass, and returns how many it marked. It leaves every μ_xy as it
-// is, so partners are not affected.
-func refreshGauge(g *Graph, beta float64, u, v []float64, activeA, activeB []bool) int64 {
-	p, q, d := make([]float64, g.comps), make([]float64, g.comps), make([]float64, g.comps)
-	for i, c := range g.compA {
-		p[c] += math.Exp(-u[i] / beta)
-		d[c] += g.nMass[i]
-	}
-	for j, c := range g.compB {
-		q[c] += math.Exp(-v[j] / beta)
-		d[c] -= g.mMass[j]
-	}
-	shift := p // 2β·t per component, reusing p
-	for c := range shift {
-		t := gaugeStep(p[c], q[c], d[c])
-		shift[c] = 2 * beta * t
-	}
-	tol := g.cfg.Tolerance
-	var marked int64
-	for i, c := range g.compA {
-		if s := shift[c]; s != 0 {
-			old := math.Exp(-u[i] / beta)
-			u[i] -= s
-			if math.Abs(math.Exp(-u[i]/beta)-old) > tol*g.nMass[i] && !activeA[i] {
-				activeA[i] = true
-				marked++
-			}
-		}
-	}
-	for j, c := range g.compB {
-		if s := shift[c]; s != 0 {
-			old := math.Exp(-v[j] / beta)
-			v[j] += s
-			if math.Abs(math.Exp(-v[j]/beta)-old) > tol*g.mMass[j] && !activeB[j] {
-				activeB[j] = true
-				marked++
-			}
-		}
-	}
-	return marked
 }
 
 // gaugeStep returns t, the exact maximiser of the dual along a gauge
