@@ -95,11 +95,39 @@ type Config struct {
 	// ActionWeights is how much interest each action shows. Nil:
 	// market.DefaultActionWeights().
 	ActionWeights *market.ActionWeights `json:"action_weights,omitempty"`
-	// Aggregator names the two-way aggregator (match.Aggregators): "" is
-	// "urgency-weighted", the patent's.
+	// Aggregator names the two-way aggregator (match.Aggregators). Empty:
+	// DefaultAggregator, the product (see there why); "urgency-geometric"
+	// is the patent's urgency weighting in a form that stays the geometric
+	// mean when urgencies are equal, "urgency-weighted" its weighted sum.
 	Aggregator string `json:"aggregator"`
 	// Reasons is how many reasons per direction explanations keep. Zero: 3.
 	Reasons int `json:"reasons"`
+	// Language is the language of explanations: text.Chinese ("zh") or
+	// text.English ("en"); Request.Language overrides it per request.
+	// Empty: Chinese, the language of the markets the library is built
+	// for.
+	Language text.Language `json:"language,omitempty"`
+	// WarmTokenizer loads the Chinese segmenter's dictionary in New
+	// (about a second), so that the first request does not pay for it.
+	// Zero (false): on first use.
+	WarmTokenizer bool `json:"warm_tokenizer,omitempty"`
+	// EventIDRetention is how long the IDs of recorded events
+	// (market.Event.ID) are remembered: an event delivered again within
+	// it is acknowledged and not counted again. Zero: 7 days. Events
+	// without an ID are never de-duplicated. The memory is this process's.
+	EventIDRetention time.Duration `json:"event_id_retention"`
+	// Unknown is what Record does with an event naming a profile the
+	// Engine does not know yet: RejectUnknown (the zero value: the batch
+	// fails), SkipUnknown or ParkUnknown.
+	Unknown UnknownPolicy `json:"unknown,omitempty"`
+	// ParkLimit bounds the events parked by ParkUnknown; beyond it they
+	// are skipped. Zero: 100,000.
+	ParkLimit int `json:"park_limit,omitempty"`
+	// Observer, when set, receives the Engine's measurements: every
+	// request's recall sizes, filter removals and stage latencies, every
+	// Record batch, every Fit stage. Nil: none. It is called on the
+	// goroutine of the call it reports and must not block.
+	Observer Observer `json:"-"`
 	// LearnRanking makes each Fit (after the first) learn fusion's ranking
 	// from outcomes: every pair that one side attended to (or was shown)
 	// since the previous Fit, labelled by whether it became a mutual chat,
@@ -137,6 +165,28 @@ func (c *Config) defaults() error {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if c.Observer == nil {
+		c.Observer = observer{}
+	}
+	if c.EventIDRetention == 0 {
+		c.EventIDRetention = 7 * 24 * time.Hour
+	}
+	if c.EventIDRetention < 0 {
+		return fmt.Errorf("%w: EventIDRetention: negative", ErrConfig)
+	}
+	switch c.Unknown {
+	case "":
+		c.Unknown = RejectUnknown
+	case RejectUnknown, SkipUnknown, ParkUnknown:
+	default:
+		return fmt.Errorf("%w: Unknown: %q (want %q, %q or %q)", ErrConfig, c.Unknown, RejectUnknown, SkipUnknown, ParkUnknown)
+	}
+	if c.ParkLimit == 0 {
+		c.ParkLimit = 100_000
+	}
+	if c.ParkLimit < 0 {
+		return fmt.Errorf("%w: ParkLimit: negative", ErrConfig)
+	}
 	if c.ActionWeights == nil {
 		w := market.DefaultActionWeights()
 		c.ActionWeights = &w
@@ -146,6 +196,11 @@ func (c *Config) defaults() error {
 	}
 	if c.Reasons == 0 {
 		c.Reasons = 3
+	}
+	switch c.Language {
+	case "", text.Chinese, text.English:
+	default:
+		return fmt.Errorf("%w: Language: %q (want %q or %q)", ErrConfig, c.Language, text.Chinese, text.English)
 	}
 	if c.Reasons < 0 {
 		return fmt.Errorf("%w: Reasons: negative (%d)", ErrConfig, c.Reasons)

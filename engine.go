@@ -18,6 +18,7 @@ import (
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/match"
 	"github.com/twowayrec/twoway/recall"
+	"github.com/twowayrec/twoway/text"
 )
 
 // Engine is two-way recommendation end to end: it holds the market's
@@ -80,6 +81,12 @@ type Engine struct {
 	excl   atomic.Pointer[exclusions]
 
 	pinging atomic.Bool // a Ping probe is running
+
+	idMu    sync.Mutex // guards ids, parked and the counts below; a leaf: nothing else is locked under it
+	ids     *eventIDs
+	parked  []market.Event
+	skipped int // events skipped for naming unknown profiles
+	dupes   int // events acknowledged as duplicates
 }
 
 type event struct {
@@ -104,7 +111,7 @@ func New(cfg Config) (*Engine, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	agg, _ := match.AggregatorByName(cfg.Aggregator)
+	agg, _ := match.AggregatorByName(aggName(cfg.Aggregator))
 	e := &Engine{
 		cfg:     cfg,
 		agg:     match.NamedAggregator{Name: aggName(cfg.Aggregator), Aggregate: agg},
@@ -112,6 +119,10 @@ func New(cfg Config) (*Engine, error) {
 		seen:    make(map[uint32][]uint32),
 		blocked: make(map[uint32][]uint32),
 		dirty:   make(map[uint32]bool),
+		ids:     newEventIDs(cfg.EventIDRetention),
+	}
+	if cfg.WarmTokenizer {
+		text.Warm()
 	}
 	var err error
 	if e.policy, err = fusion.New(cfg.Fusion); err != nil {
@@ -151,10 +162,24 @@ func (e *Engine) Close() error { return e.index.Close() }
 
 func aggName(n string) string {
 	if n == "" {
-		return "urgency-weighted"
+		return DefaultAggregator
 	}
 	return n
 }
+
+// DefaultAggregator is the two-way aggregator of Config.Aggregator "": the
+// product of the two one-way matches, the probability that both say yes
+// (with calibrated one-way matches and the candidate's congestion in the
+// backward one). Chosen on validation figures only: on speed dating's
+// validation waves 11–14 (real decisions) the product's AUC(match) was
+// 0.757 / 0.760 per side, as high as the geometric mean's and within 0.003
+// of the harmonic mean's, against 0.69–0.71 for the patent's
+// urgency-weighted sum (which falls to the mean when urgencies are equal);
+// on a development seed of the simulator (1,500 seekers, 300 jobs, seed
+// 101, warm start, one run of each; simulated) it made 705 matches against
+// 706 for the harmonic mean and 692 for the urgency-weighted geometric
+// mean. The report's figures (seed 1) were not looked at for this choice.
+const DefaultAggregator = "product"
 
 // Config returns the Engine's configuration with defaults filled in.
 func (e *Engine) Config() Config { return e.cfg }
@@ -164,6 +189,54 @@ func (e *Engine) Config() Config { return e.cfg }
 // *BatchError naming its position) and nothing of the batch is stored. A
 // profile may not change side.
 func (e *Engine) Upsert(ctx context.Context, profiles ...market.Profile) error {
+	if err := e.upsert(ctx, profiles); err != nil {
+		return err
+	}
+	return e.recordParked(ctx)
+}
+
+// recordParked records the parked events (Config.Unknown ParkUnknown)
+// whose profiles are now all known, each on its own (one that is invalid
+// now, say on the same side, is skipped and counted).
+func (e *Engine) recordParked(ctx context.Context) error {
+	e.idMu.Lock()
+	parked := e.parked
+	e.parked = nil
+	e.idMu.Unlock()
+	if len(parked) == 0 {
+		return nil
+	}
+	var ready, waiting []market.Event
+	for _, ev := range parked {
+		_, _, ka, _ := e.lookup(ev.Actor)
+		_, _, kt, _ := e.lookup(ev.Target)
+		if ka && kt {
+			ready = append(ready, ev)
+		} else {
+			waiting = append(waiting, ev)
+		}
+	}
+	e.idMu.Lock()
+	e.parked = append(waiting, e.parked...)
+	e.idMu.Unlock()
+	var errs []error
+	for _, ev := range ready {
+		err := e.Record(ctx, ev)
+		var be *BatchError
+		if errors.As(err, &be) {
+			e.idMu.Lock()
+			e.skipped++
+			e.idMu.Unlock()
+			continue
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (e *Engine) upsert(ctx context.Context, profiles []market.Profile) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -274,7 +347,15 @@ func (e *Engine) Record(ctx context.Context, events ...market.Event) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	batch := make([]event, len(events))
+	start := time.Now()
+	stats := EventStats{Events: len(events)}
+	defer func() {
+		stats.Duration = time.Since(start)
+		e.cfg.Observer.Events(stats)
+	}()
+	batch := make([]event, 0, len(events))
+	var unknown []market.Event // events naming an unknown profile (Skip, Park)
+	var ids []string           // the batch's event IDs, by position in batch ("" none)
 	e.mu.RLock()
 	side := func(id string) (market.Side, bool) {
 		ix, ok := e.dict.Lookup(id)
@@ -287,19 +368,50 @@ func (e *Engine) Record(ctx context.Context, events ...market.Event) error {
 	for i := range events {
 		ev := &events[i]
 		if err := market.ValidateEventSides(ev, side); err != nil {
+			if e.cfg.Unknown != RejectUnknown && unknownEvent(err) {
+				unknown = append(unknown, *ev)
+				continue
+			}
 			e.mu.RUnlock()
+			stats.Rejected = true
 			return &BatchError{Index: i, Err: err}
 		}
 		if ev.Time.After(latest) {
 			e.mu.RUnlock()
+			stats.Rejected = true
 			return &BatchError{Index: i, Err: &market.FieldError{Record: "event", ID: ev.Key(), Field: "Time",
 				Value: ev.Time.Format(time.RFC3339), Err: fmt.Errorf("%w: later than now plus one counting bucket", market.ErrOutOfRange)}}
 		}
 		a, _ := e.dict.Lookup(ev.Actor)
 		t, _ := e.dict.Lookup(ev.Target)
-		batch[i] = event{actor: a, target: t, action: ev.Action, side: e.profiles[a].Side, at: ev.Time.UnixNano()}
+		batch = append(batch, event{actor: a, target: t, action: ev.Action, side: e.profiles[a].Side, at: ev.Time.UnixNano()})
+		ids = append(ids, ev.ID)
 	}
 	e.mu.RUnlock()
+
+	// The batch is valid: set aside the unknown ones and claim the IDs,
+	// dropping what was recorded before (within the retention window).
+	e.idMu.Lock()
+	for _, ev := range unknown {
+		if e.cfg.Unknown == ParkUnknown && len(e.parked) < e.cfg.ParkLimit {
+			e.parked = append(e.parked, ev)
+			stats.Parked++
+		} else {
+			e.skipped++
+			stats.Skipped++
+		}
+	}
+	kept := batch[:0]
+	for k, ev := range batch {
+		if ids[k] != "" && !e.ids.claim(ids[k], ev.at) {
+			e.dupes++
+			stats.Duplicates++
+			continue
+		}
+		kept = append(kept, ev)
+	}
+	batch = kept
+	e.idMu.Unlock()
 
 	// Counters first: a Fit that swaps in its state after the lock below
 	// refreshes the touched participants from counters that hold these events.
@@ -309,6 +421,7 @@ func (e *Engine) Record(ctx context.Context, events ...market.Event) error {
 		err := e.tracker.Record(ctx, activity.Event{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: ev.time()})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("event %d: real-time store: %w", i, err))
+			stats.StoreErr = true
 		}
 		touched = append(touched, ev.actor, ev.target)
 	}

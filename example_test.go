@@ -7,6 +7,7 @@ import (
 
 	"github.com/twowayrec/twoway"
 	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/text"
 )
 
 // A host feeds the Engine profiles and events, fits it, and asks for
@@ -47,7 +48,7 @@ func Example() {
 	if err := engine.Fit(ctx); err != nil {
 		panic(err)
 	}
-	resp, err := engine.Recommend(ctx, twoway.Request{ID: "anna", N: 1, Explain: true})
+	resp, err := engine.Recommend(ctx, twoway.Request{ID: "anna", N: 1, Explain: true, Language: text.English})
 	if err != nil {
 		panic(err)
 	}

@@ -3,12 +3,16 @@ package twoway
 import (
 	"context"
 	"fmt"
+	"time"
 
+	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/match"
+	"github.com/twowayrec/twoway/text"
 	"github.com/twowayrec/twoway/urgency"
 )
 
-// ErrNotFitted: Explain needs the interest models of a Fit.
+// ErrNotFitted: Explain needs a Fit (its text encoder at least; without
+// events to learn from, explanations are of the content alone).
 var ErrNotFitted = fmt.Errorf("twoway: not fitted yet (call Fit)")
 
 // Explain explains the two-way match of a requester and a candidate (IDs on
@@ -38,8 +42,15 @@ func (e *Engine) Explain(ctx context.Context, requester, candidate string) (*mat
 		return nil, fmt.Errorf("%w: %q and %q are both %ss", ErrWrongSide, requester, candidate, pa.Side)
 	}
 	st := e.state.Load()
-	if st.interest == nil {
+	if st.catalog == nil {
 		return nil, ErrNotFitted
+	}
+	opt := match.ExplainOptions{Top: e.cfg.Reasons, Language: e.language(""), Encoder: st.encoder}
+	if st.interest == nil {
+		// Fitted, but nothing to learn preferences from yet: the content.
+		x := match.ExplainContent(st.catalog, a, b, opt)
+		withIDs(&x, requester, candidate)
+		return &x, nil
 	}
 	if err := e.refreshInterest(ctx, st, a); err != nil {
 		return nil, err
@@ -48,7 +59,8 @@ func (e *Engine) Explain(ctx context.Context, requester, candidate string) (*mat
 	var in urgency.Input
 	ua := e.urgencyOf(ctx, st, a, now, &in)
 	ub := e.urgencyOf(ctx, st, b, now, &in)
-	x := st.interest.Explain(e.agg, a, b, ua, ub, match.ExplainOptions{Top: e.cfg.Reasons, Language: "en", Encoder: st.encoder})
+	opt.Answer = e.answerOf(st, b, pb.Side, now)
+	x := st.interest.Explain(e.agg, a, b, ua, ub, opt)
 	withIDs(&x, requester, candidate)
 	return &x, nil
 }
@@ -57,4 +69,28 @@ func (e *Engine) Explain(ctx context.Context, requester, candidate string) (*mat
 func withIDs(x *match.Explanation, requester, candidate string) {
 	x.Forward.RequesterID, x.Forward.CandidateID = requester, candidate
 	x.Backward.RequesterID, x.Backward.CandidateID = candidate, requester
+}
+
+// language returns the language of explanations: lang when set, else
+// Config.Language, else Chinese.
+func (e *Engine) language(lang text.Language) text.Language {
+	switch {
+	case lang != "":
+		return lang
+	case e.cfg.Language != "":
+		return e.cfg.Language
+	}
+	return text.Chinese
+}
+
+// answerOf returns the share of one more contact candidate b (on side s)
+// can answer at now (exposure.Controller.Congestion).
+func (e *Engine) answerOf(st *state, b uint32, s market.Side, now time.Time) float64 {
+	c := st.capTable.Get(b)
+	if c == 0 {
+		c = st.capPrior[s]
+	}
+	g := []float64{1}
+	e.control.Congestion([]uint32{b}, []float64{c}, []float64{st.recentTable.Get(b)}, now, g, nil)
+	return g[0]
 }

@@ -41,9 +41,11 @@ func (e *Engine) Fit(ctx context.Context) error {
 func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	start := time.Now()
 	stage := func(name string, done bool) {
+		p := Progress{Stage: name, Done: done, Elapsed: time.Since(start)}
 		if e.cfg.OnProgress != nil {
-			e.cfg.OnProgress(Progress{Stage: name, Done: done, Elapsed: time.Since(start)})
+			e.cfg.OnProgress(p)
 		}
+		e.cfg.Observer.Fit(p)
 		if done {
 			e.cfg.Logger.Info("twoway: fit", "stage", name, "elapsed", time.Since(start))
 		}
@@ -175,7 +177,7 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	slices.SortStableFunc(ordered, func(a, b event) int { return cmp.Compare(a.at, b.at) })
 	st.behaviour = match.NewBehaviour(e.cfg.Evidence)
 	for _, ev := range ordered {
-		st.behaviour.Record(ev.actor, ev.target, ev.side, ev.action)
+		st.behaviour.Record(ev.actor, ev.target, ev.side, ev.action, ev.at)
 	}
 	interactions := make([]match.Interaction, len(ordered))
 	for i, ev := range ordered {
@@ -237,6 +239,11 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	for i := range st.features {
 		st.actTable.Set(uint32(i), activityScore(&st.features[i]))
 	}
+	sides := make([]market.Side, n)
+	for i := range profiles {
+		sides[i] = profiles[i].Side
+	}
+	e.capacities(st, sides)
 	stage("urgency", true)
 
 	stage("exposure", false)
@@ -279,6 +286,7 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	}
 	e.acts, e.seen, e.blocked, e.dirty = acts, seen, blocked, dirty
 	e.fitting, e.during, e.upserted = false, nil, nil
+	st.took = time.Since(start)
 	e.publish(st)
 	e.mu.Unlock()
 	e.excl.Store(nil)
@@ -322,6 +330,19 @@ func (e *Engine) fitUrgency(ctx context.Context, uc urgency.Config, aevents []ac
 	horizon := uc.Horizon
 	if horizon == 0 {
 		horizon = 7 * 24 * time.Hour
+	}
+	// A young market (a log shorter than two horizons) trains on the span
+	// that exists: half of it for the inputs, half for the labels, at
+	// least a day each. Before, the cut-off fell before the market opened
+	// and every requester got the same urgency.
+	if len(aevents) > 0 {
+		if span := at.Sub(aevents[0].Time); span < 2*horizon {
+			short := max(span/2, 24*time.Hour)
+			e.cfg.Logger.Warn("twoway: fit: the log is shorter than two urgency horizons; urgency learns over half of it",
+				"log", span.Round(time.Hour), "horizon", horizon, "used", short.Round(time.Hour))
+			horizon = short
+			uc.Horizon = short
+		}
 	}
 	cutoff := at.Add(-horizon)
 	labels, err := urgency.Labels(aevents, cutoff, uc, n)

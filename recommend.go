@@ -15,6 +15,7 @@ import (
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/match"
 	"github.com/twowayrec/twoway/recall"
+	"github.com/twowayrec/twoway/text"
 	"github.com/twowayrec/twoway/urgency"
 )
 
@@ -34,6 +35,9 @@ type Request struct {
 	Explain bool `json:"explain,omitempty"`
 	// Aggregator overrides Config.Aggregator for this request.
 	Aggregator string `json:"aggregator,omitempty"`
+	// Language of the explanations: text.Chinese or text.English. Empty:
+	// Config.Language.
+	Language text.Language `json:"language,omitempty"`
 	// DryRun leaves the exposure ledger alone: the results are not counted
 	// as shown (for evaluation, previews and unauthenticated reads).
 	// Without it, each result counts one impression in the ledger, once per
@@ -46,12 +50,21 @@ type Request struct {
 type Recommendation struct {
 	ID    string  `json:"id"`
 	Score float64 `json:"score"` // fusion's ranking score
-	// TwoWay is the two-way match, Forward the requester's one-way match
-	// for the candidate, Backward the candidate's for the requester. NaN
-	// (JSON null) before the first Fit.
+	// Forward is the requester's one-way match for the candidate: the
+	// probability that the requester acts positively on it when shown.
+	// Backward is the candidate's: the probability that it answers the
+	// requester positively when contacted. Answer is the share of one
+	// more contact the candidate can answer now, given its capacity and
+	// the contacts already steered to it (1 without exposure control).
+	// TwoWay aggregates Forward and Backward × Answer (Config.Aggregator;
+	// by default their product, the probability of a match). Before any
+	// interaction to learn from, Forward and Backward are NaN (JSON null)
+	// and TwoWay is the content similarity of the two profiles times
+	// Answer; before the first Fit all three are NaN.
 	TwoWay   float64 `json:"two_way"`
 	Forward  float64 `json:"forward"`
 	Backward float64 `json:"backward"`
+	Answer   float64 `json:"answer"`
 	// Urgency and Saturation of the candidate (NaN: unknown), Activity in
 	// [0,1]: 2^(−days since the candidate's last action / 3).
 	Urgency    float64 `json:"urgency"`
@@ -69,9 +82,27 @@ type Recommendation struct {
 type Response struct {
 	Requester string           `json:"requester"`
 	Side      market.Side      `json:"side"`
-	Urgency   float64          `json:"urgency"` // the requester's (NaN: unknown)
+	Urgency   float64          `json:"urgency"` // the requester's (NaN: unknown), also when nothing is left
 	Fitted    bool             `json:"fitted"`  // false before the first Fit: cold-start answers
 	Results   []Recommendation `json:"results"`
+	// Filtered says how many participants of the other side each filter
+	// removed, so that an empty or short list explains itself.
+	Filtered Filtered `json:"filtered"`
+}
+
+// Filtered counts what each filter of a request removed. The hard filters
+// count active participants of the other side (a participant removed by
+// several counts in each); the later stages count recalled candidates.
+type Filtered struct {
+	Eligible  int `json:"eligible"`  // active participants of the other side
+	Seen      int `json:"seen"`      // already contacted by the requester
+	Blocked   int `json:"blocked"`   // rejected by or rejecting the requester
+	City      int `json:"city"`      // outside Request.Cities
+	Excluded  int `json:"excluded"`  // over the exposure hard cap (Exposure.HardCap)
+	Allowed   int `json:"allowed"`   // left after the hard filters
+	Recalled  int `json:"recalled"`  // found by recall among the allowed
+	Threshold int `json:"threshold"` // below fusion's thresholds or saturation cap
+	Company   int `json:"company"`   // over fusion's per-company cap
 }
 
 // MaxN is the most recommendations one Request may ask for.
@@ -119,18 +150,28 @@ func (e *Engine) Recommend(ctx context.Context, req Request) (*Response, error) 
 	case n < 0 || n > MaxN:
 		return nil, fmt.Errorf("%w: N = %d, want 0 (10) to %d", ErrBadRequest, n, MaxN)
 	}
+	start := time.Now()
 	now := e.cfg.Clock()
 	st := e.state.Load()
 	if err := e.refreshInterest(ctx, st, ix); err != nil {
 		return nil, err
 	}
+	resp := &Response{Requester: req.ID, Side: prof.Side, Fitted: st.fitted}
+	var in urgency.Input
+	reqUrg := e.urgencyOf(ctx, st, ix, now, &in)
+	resp.Urgency = reqUrg
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 
-	allowed, err := e.allowed(st, ix, prof.Side, req.Cities, now)
+	allowed, err := e.allowed(st, ix, prof.Side, req.Cities, now, &resp.Filtered)
 	if err != nil {
 		return nil, err
 	}
-	resp := &Response{Requester: req.ID, Side: prof.Side, Fitted: st.fitted, Urgency: math.NaN()}
+	stats := RequestStats{Side: prof.Side, Fitted: st.fitted, DryRun: req.DryRun}
 	if allowed.Count() == 0 {
+		stats.Filtered, stats.Total = resp.Filtered, time.Since(start)
+		e.cfg.Observer.Request(stats)
 		return resp, nil
 	}
 
@@ -154,46 +195,70 @@ func (e *Engine) Recommend(ctx context.Context, req Request) (*Response, error) 
 		return nil, fmt.Errorf("twoway: recall: %w", err)
 	}
 	collabCands := toMerged(collab)
+	stats.Recall = time.Since(start)
+	stats.Recalled = map[string]int{"index": len(indexed), "fresh": len(fresh), "collaborative": len(collab)}
 
 	// Scores.
-	var in urgency.Input
-	reqUrg := e.urgencyOf(ctx, st, ix, now, &in)
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	resp.Urgency = reqUrg
-	pool := st.policy.Select(fusion.Requester{Urgency: nanTo0(reqUrg), Registered: prof.Registered}, now, contentCands, collabCands)
-	e.score(st, agg, ix, reqUrg, now, pool)
-	ranked := st.policy.Rank(fusion.Requester{Urgency: nanTo0(reqUrg), Registered: prof.Registered}, now, pool, n, nil)
+	requester := fusion.Requester{Urgency: nanTo0(reqUrg), Registered: prof.Registered}
+	pool := st.policy.Select(requester, now, contentCands, collabCands)
+	resp.Filtered.Recalled, stats.Pool = len(pool), len(pool)
+	e.score(st, agg, ix, prof.Side, reqUrg, now, pool)
+	stats.Score = time.Since(start) - stats.Recall
+	ranked := st.policy.Rank(requester, now, pool, n, func(_ *fusion.Candidate, why string) {
+		if why == "company cap" {
+			resp.Filtered.Company++
+		} else {
+			resp.Filtered.Threshold++
+		}
+	})
+	stats.Rank = time.Since(start) - stats.Recall - stats.Score
 
 	served := make([]uint32, len(ranked))
+	expected := make([]float64, len(ranked))
 	resp.Results = make([]Recommendation, len(ranked))
 	for i, r := range ranked {
-		served[i] = r.Index
+		served[i], expected[i] = r.Index, nanTo0(r.Forward)
 		id, _ := e.dict.ID(r.Index)
 		rec := Recommendation{
-			ID: id, Score: r.Score, TwoWay: r.TwoWay, Forward: r.Forward, Backward: r.Backward,
+			ID: id, Score: r.Score, TwoWay: r.TwoWay, Forward: r.Forward, Backward: r.Backward, Answer: r.Answer,
 			Urgency: r.Urgency, Saturation: r.Saturation, Activity: r.Activity,
 			Sources: r.Sources, Parts: r.Parts,
 		}
 		if !st.fitted {
 			rec.TwoWay, rec.Forward, rec.Backward = math.NaN(), math.NaN(), math.NaN()
 		}
-		if req.Explain && st.interest != nil {
-			x := st.interest.Explain(agg, ix, r.Index, reqUrg, r.Urgency, match.ExplainOptions{Top: e.cfg.Reasons, Language: "en", Encoder: st.encoder})
+		if req.Explain && st.catalog != nil {
+			opt := match.ExplainOptions{Top: e.cfg.Reasons, Language: e.language(req.Language), Encoder: st.encoder, Answer: r.Answer}
+			var x match.Explanation
+			if st.interest != nil {
+				x = st.interest.Explain(agg, ix, r.Index, reqUrg, r.Urgency, opt)
+			} else {
+				x = match.ExplainContent(st.catalog, ix, r.Index, opt)
+				x.Answer, x.TwoWay = r.Answer, x.TwoWay*r.Answer
+			}
 			withIDs(&x, req.ID, id)
 			rec.Explanation = &x
 		}
 		resp.Results[i] = rec
 	}
 	if !req.DryRun {
-		e.control.ServedTo(ix, served)
+		if st.interest == nil {
+			// No model yet: every impression counts as one expected contact
+			// of the side's base rate.
+			for i := range expected {
+				expected[i] = 0.1
+			}
+		}
+		e.control.ServeExpected(ix, served, expected)
 	}
+	stats.Filtered, stats.Results, stats.Total = resp.Filtered, len(resp.Results), time.Since(start)
+	e.cfg.Observer.Request(stats)
 	return resp, nil
 }
 
-// allowed builds the request's hard-filter bitmap.
-func (e *Engine) allowed(st *state, ix uint32, side market.Side, cities []string, now time.Time) (bitmap.Bitmap, error) {
+// allowed builds the request's hard-filter bitmap and counts what each
+// filter removed into f.
+func (e *Engine) allowed(st *state, ix uint32, side market.Side, cities []string, now time.Time, f *Filtered) (bitmap.Bitmap, error) {
 	var seen, blocked bitmap.Bitmap
 	e.mu.RLock()
 	for _, t := range e.seen[ix] {
@@ -203,29 +268,45 @@ func (e *Engine) allowed(st *state, ix uint32, side market.Side, cities []string
 		blocked.Set(t)
 	}
 	e.mu.RUnlock()
+	eligible, err := e.pop.Mask(nil, recall.Filter{Requester: ix, Side: side, ActiveOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	f.Eligible = eligible.Count()
+	if f.Eligible == 0 {
+		return nil, fmt.Errorf("%w: no active %s", ErrEmptyMarket, side.Other())
+	}
+	excl := e.exclusions(st, now)
+	count := func(b bitmap.Bitmap) int {
+		var x bitmap.Bitmap
+		eligible.Clone(&x)
+		x.And(b)
+		return x.Count()
+	}
+	f.Seen, f.Blocked, f.Excluded = count(seen), count(blocked), count(excl)
 	allowed, err := e.pop.Mask(nil, recall.Filter{
 		Requester: ix, Side: side, ActiveOnly: true, Cities: cities,
-		Seen: seen, Blocked: blocked, Exclude: e.exclusions(st, now),
+		Seen: seen, Blocked: blocked, Exclude: excl,
 	})
 	if err != nil {
 		return nil, err
 	}
-	if allowed.Count() == 0 {
-		all, err := e.pop.Mask(nil, recall.Filter{Requester: ix, Side: side, ActiveOnly: true})
+	if len(cities) > 0 {
+		inCity, err := e.pop.Mask(nil, recall.Filter{Requester: ix, Side: side, ActiveOnly: true, Cities: cities})
 		if err != nil {
 			return nil, err
 		}
-		if all.Count() == 0 {
-			return nil, fmt.Errorf("%w: no active %s", ErrEmptyMarket, side.Other())
-		}
+		f.City = f.Eligible - inCity.Count()
 	}
+	f.Allowed = allowed.Count()
 	return allowed, nil
 }
 
-// exclusions returns the recall-time exclusion bitmap of over-exposed
-// candidates, rebuilt at most every Config.ExclusionRefresh. The fusion
-// stage judges every recalled candidate against the live ledger as well,
-// so the bitmap's lag only costs recall slots.
+// exclusions returns the recall-time exclusion bitmap of candidates over
+// the exposure hard cap (Exposure.HardCap; empty without one), rebuilt at
+// most every Config.ExclusionRefresh. The score stage judges every
+// recalled candidate against the live ledger as well, so the bitmap's lag
+// only costs recall slots.
 func (e *Engine) exclusions(st *state, now time.Time) bitmap.Bitmap {
 	if x := e.excl.Load(); x != nil && now.Sub(x.at) < e.cfg.ExclusionRefresh {
 		return x.bm
@@ -236,7 +317,7 @@ func (e *Engine) exclusions(st *state, now time.Time) bitmap.Bitmap {
 		return x.bm
 	}
 	x := &exclusions{at: now}
-	e.control.Exclusions(st.satTable.Values(nil), now, &x.bm)
+	e.control.HardExclusions(st.capTable.Values(nil), st.capPrior[market.Recruiter], now, &x.bm)
 	e.excl.Store(x)
 	return x.bm
 }
@@ -259,30 +340,48 @@ func (e *Engine) urgencyOf(ctx context.Context, st *state, ix uint32, now time.T
 }
 
 // score fills the match, urgency, activity, saturation and exposure fields
-// of the pool's candidates. Urgency, saturation and activity come from the
-// state's serving tables; the requester's urgency (reqUrg) is live.
-func (e *Engine) score(st *state, agg match.NamedAggregator, ix uint32, reqUrg float64, now time.Time, pool []fusion.Candidate) {
+// of the pool's candidates. Urgency, saturation, activity and capacity come
+// from the state's serving tables; the requester's urgency (reqUrg) is
+// live.
+//
+// The two-way match is aggregated from the requester's one-way match
+// (Forward) and the candidate's answer to a contact (Backward) times the
+// share of one more contact it can answer now (Answer, exposure.Congestion
+// of its capacity and of the contacts already steered to it), so an
+// over-asked candidate falls smoothly instead of being cut off. Before any
+// interest model (no events yet), the two-way match is the content
+// similarity of the pair (and Forward, Backward unknown).
+func (e *Engine) score(st *state, agg match.NamedAggregator, ix uint32, side market.Side, reqUrg float64, now time.Time, pool []fusion.Candidate) {
 	idx := make([]uint32, len(pool))
 	for i := range pool {
 		idx[i] = pool[i].Index
 	}
-	var forward, backward []float64
-	if st.interest != nil {
+	var forward, backward, similar []float64
+	switch {
+	case st.interest != nil:
 		var buf match.Buffer
 		evf, evb := make([]match.Evidence, len(idx)), make([]match.Evidence, len(idx))
 		st.pairEvidence(evf, evb, ix, idx)
 		forward = st.interest.OneWayBatch(nil, &buf, ix, idx, evf)
 		backward = st.interest.OneWayToward(nil, &buf, idx, ix, evb)
+	case st.catalog != nil:
+		similar = st.catalog.Similarity(ix, idx, nil)
 	}
-	urg := make([]float64, len(pool))
-	sats := make([]float64, len(pool))
-	acts := make([]float64, len(pool))
+	vals := make([]float64, 6*len(pool))
+	urg, sats, acts := vals[:len(pool)], vals[len(pool):2*len(pool)], vals[2*len(pool):3*len(pool)]
+	caps, recent, answer := vals[3*len(pool):4*len(pool)], vals[4*len(pool):5*len(pool)], vals[5*len(pool):]
 	st.urgTable.GetAll(idx, urg)
 	st.satTable.GetAll(idx, sats)
 	st.actTable.GetAll(idx, acts)
-	pens := make([]float64, len(pool))
+	st.capTable.GetAll(idx, caps)
+	st.recentTable.GetAll(idx, recent)
+	for i := range caps {
+		if caps[i] == 0 {
+			caps[i] = st.capPrior[side.Other()]
+		}
+	}
 	var excluded bitmap.Bitmap
-	e.control.Penalties(idx, sats, now, pens, &excluded)
+	e.control.Congestion(idx, caps, recent, now, answer, &excluded)
 	e.mu.RLock()
 	for i := range pool {
 		c := &pool[i]
@@ -295,14 +394,19 @@ func (e *Engine) score(st *state, agg match.NamedAggregator, ix uint32, reqUrg f
 	for i := range pool {
 		c := &pool[i]
 		c.Urgency, c.Saturation, c.Activity = urg[i], sats[i], acts[i]
-		c.Penalty, c.Excluded = pens[i], excluded.Contains(c.Index)
-		if forward != nil {
+		c.Answer, c.Excluded = answer[i], excluded.Contains(c.Index)
+		switch {
+		case forward != nil:
 			c.Forward = forward[i]
 			c.Backward = backward[i]
-			c.TwoWay = agg.Aggregate(match.Pair{Forward: c.Forward, Backward: c.Backward, RequesterUrgency: reqUrg, CandidateUrgency: c.Urgency})
-		} else {
+			c.TwoWay = agg.Aggregate(match.Pair{Forward: c.Forward, Backward: c.Backward * c.Answer, RequesterUrgency: reqUrg, CandidateUrgency: c.Urgency})
+		case similar != nil:
+			c.Forward, c.Backward = math.NaN(), math.NaN()
+			c.TwoWay = similar[i] * c.Answer
+		default:
 			// Before the first Fit: the recall order stands in for the match.
-			c.TwoWay = 1 / (1 + float64(i))
+			c.Forward, c.Backward = math.NaN(), math.NaN()
+			c.TwoWay = c.Answer / (1 + float64(i))
 		}
 	}
 }

@@ -37,10 +37,13 @@ import (
 //	profiles: count, then per profile: index, removed bool, JSON blob
 //	log: kept bool; count, then per event: actor, target, action byte, time
 //	dirty: the participants whose interest correction awaits its online update
+//	event IDs remembered (sorted, with their times), skipped and duplicate
+//	counts, parked events (JSON blob)
 //	exposure controller blob (ledger and repeat memory)
 //	exclusion bitmap: built bool, time, members
 //	interest matrix blob, hot order blob, recent-match blob, behaviour
-//	counts blob, urgency, saturation and activity table blobs
+//	counts blob, urgency, saturation, activity, capacity and recent-load
+//	table blobs, the three capacity priors, the Fit's duration
 //	if fitted: encoder blob, rules blob, interest models (present, blob),
 //	urgency model (present, blob), saturation model (present, blob),
 //	learned ranker (present, blob), urgency inputs (count, blob each)
@@ -148,6 +151,26 @@ func (e *Engine) snapshotBody() ([]byte, error) {
 	}
 	slices.Sort(dirty)
 	w.Uint32s(dirty)
+	// Event IDs remembered for de-duplication, and parked events.
+	e.idMu.Lock()
+	idList := make([]string, 0, len(e.ids.at))
+	for id := range e.ids.at {
+		idList = append(idList, id)
+	}
+	slices.Sort(idList)
+	w.Uvarint(uint64(len(idList)))
+	for _, id := range idList {
+		w.String(id)
+		w.Varint(e.ids.at[id])
+	}
+	parked, perr := json.Marshal(e.parked)
+	w.Int(e.skipped)
+	w.Int(e.dupes)
+	e.idMu.Unlock()
+	if perr != nil {
+		return nil, fmt.Errorf("twoway: save: parked events: %w", perr)
+	}
+	w.Bytes(parked)
 	if err := blob("exposure ledger", e.control.AppendBinary); err != nil {
 		return nil, err
 	}
@@ -167,11 +190,16 @@ func (e *Engine) snapshotBody() ([]byte, error) {
 		{"interest matrix", st.matrix.AppendBinary}, {"hot", st.hot.AppendBinary}, {"recent matches", st.recent.AppendBinary},
 		{"behaviour counts", st.behaviour.AppendBinary},
 		{"urgency table", st.urgTable.AppendBinary}, {"saturation table", st.satTable.AppendBinary}, {"activity table", st.actTable.AppendBinary},
+		{"capacity table", st.capTable.AppendBinary}, {"recent-load table", st.recentTable.AppendBinary},
 	} {
 		if err := blob(part.name, part.f); err != nil {
 			return nil, err
 		}
 	}
+	for _, c := range st.capPrior {
+		w.Float64(c)
+	}
+	w.Varint(int64(st.took))
 	if !st.fitted {
 		return w.B, nil
 	}
@@ -278,11 +306,18 @@ type snapshot struct {
 	kept     bool // the log is the Engine's own (Config.Events was nil)
 	events   []event
 	dirty    []uint32
+	eventIDs map[string]int64
+	parked   []market.Event
+	skipped  int
+	dupes    int
 	control  []byte
 	excl     *exclusions
 
 	v1                                                           bool // a version 1 snapshot: no models, refit after loading
 	matrix, hot, recent, behaviour, urgTable, satTable, actTable []byte
+	capTable, recentTable                                        []byte
+	capPrior                                                     [3]float64
+	took                                                         time.Duration
 	encoder, rules                                               []byte
 	interest, urgency, saturation, learned                       []byte // nil: none
 	inputs                                                       [][]byte
@@ -363,6 +398,26 @@ func parseSnapshot(body []byte) (*snapshot, error) {
 			return nil, bad("pending update of participant %d out of range", ix)
 		}
 	}
+	nid := r.Count(2)
+	s.eventIDs = make(map[string]int64, nid)
+	for i := 0; i < nid && r.Err() == nil; i++ {
+		id, at := r.String(), r.Varint()
+		if r.Err() == nil && market.CheckID(id) != nil {
+			return nil, bad("event ID %d %q", i, market.Shorten(id))
+		}
+		s.eventIDs[id] = at
+	}
+	s.skipped, s.dupes = r.Int(0, math.MaxInt), r.Int(0, math.MaxInt)
+	if b := r.Bytes(); r.Err() == nil {
+		if err := json.Unmarshal(b, &s.parked); err != nil {
+			return nil, bad("parked events: %v", err)
+		}
+		for i := range s.parked {
+			if err := s.parked[i].Validate(); err != nil {
+				return nil, bad("parked event %d: %v", i, err)
+			}
+		}
+	}
 	s.control = r.Bytes()
 	if r.Bool() {
 		x := &exclusions{at: time.Unix(0, r.Varint()).UTC()}
@@ -371,9 +426,15 @@ func parseSnapshot(body []byte) (*snapshot, error) {
 		}
 		s.excl = x
 	}
-	for _, p := range []*[]byte{&s.matrix, &s.hot, &s.recent, &s.behaviour, &s.urgTable, &s.satTable, &s.actTable} {
+	for _, p := range []*[]byte{&s.matrix, &s.hot, &s.recent, &s.behaviour, &s.urgTable, &s.satTable, &s.actTable, &s.capTable, &s.recentTable} {
 		*p = r.Bytes()
 	}
+	for i := range s.capPrior {
+		if s.capPrior[i] = r.Float64(); r.Err() == nil && !(s.capPrior[i] >= 0 && !math.IsInf(s.capPrior[i], 0)) {
+			return nil, bad("capacity prior %v", s.capPrior[i])
+		}
+	}
+	s.took = time.Duration(r.Varint())
 	if fitted {
 		s.encoder, s.rules = r.Bytes(), r.Bytes()
 		for _, p := range []*[]byte{&s.interest, &s.urgency, &s.saturation, &s.learned} {
@@ -567,11 +628,14 @@ func (e *Engine) decodeState(ctx context.Context, s *snapshot) (*state, error) {
 		return nil, bad("behaviour counts: %v", err)
 	}
 	st.urgTable, st.satTable, st.actTable = activity.NewTable(0, math.NaN()), activity.NewTable(0, 0), activity.NewTable(0, 0)
+	st.capTable, st.recentTable = activity.NewTable(0, 0), activity.NewTable(0, 0)
+	st.capPrior, st.took = s.capPrior, s.took
 	for _, t := range []struct {
 		name string
 		tab  *activity.Table
 		b    []byte
-	}{{"urgency table", st.urgTable, s.urgTable}, {"saturation table", st.satTable, s.satTable}, {"activity table", st.actTable, s.actTable}} {
+	}{{"urgency table", st.urgTable, s.urgTable}, {"saturation table", st.satTable, s.satTable}, {"activity table", st.actTable, s.actTable},
+		{"capacity table", st.capTable, s.capTable}, {"recent-load table", st.recentTable, s.recentTable}} {
 		if err := t.tab.UnmarshalBinary(t.b); err != nil {
 			return nil, bad("%s: %v", t.name, err)
 		}
@@ -673,6 +737,12 @@ func (e *Engine) commit(ld *loaded) error {
 	if ld.controlChecked {
 		_ = e.control.UnmarshalBinary(s.control) // decoded once by build: cannot fail
 	}
+	e.idMu.Lock()
+	if s.eventIDs != nil {
+		e.ids.at = s.eventIDs
+	}
+	e.parked, e.skipped, e.dupes = s.parked, s.skipped, s.dupes
+	e.idMu.Unlock()
 	for i, p := range s.profiles {
 		if p.ID != "" {
 			e.tracker.Register(uint32(i), p.Registered)

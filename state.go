@@ -21,7 +21,8 @@ import (
 // concurrency-safe methods (Record, Set), which is how Record and Upsert
 // reach the state that requests read.
 type state struct {
-	at     time.Time // the Fit's reference time; zero before the first Fit
+	at     time.Time     // the Fit's reference time; zero before the first Fit
+	took   time.Duration // how long the Fit took
 	fitted bool
 
 	encoder   *text.Encoder
@@ -49,9 +50,12 @@ type state struct {
 	// Serving tables, by participant: built at Fit, refreshed for the
 	// actor and target of every recorded event, read for every candidate
 	// (a read is one atomic load instead of scoring a feature vector).
-	urgTable *activity.Table // urgency; NaN before a model exists
-	satTable *activity.Table // saturation; 0 before a model exists
-	actTable *activity.Table // activity score, 2^(−days since last action / 3)
+	urgTable    *activity.Table // urgency; NaN before a model exists
+	satTable    *activity.Table // saturation; 0 before a model exists
+	actTable    *activity.Table // activity score, 2^(−days since last action / 3)
+	capTable    *activity.Table // capacity, answers per day (exposure.Capacity); 0: the side's prior
+	recentTable *activity.Table // contacts received in the last day
+	capPrior    [3]float64      // per side: the mean capacity, for participants without history
 }
 
 // newRecall builds the recall objects of a state over matrix.
@@ -110,7 +114,47 @@ func (e *Engine) emptyState(now time.Time) (*state, error) {
 	st.urgTable = activity.NewTable(0, math.NaN())
 	st.satTable = activity.NewTable(0, 0)
 	st.actTable = activity.NewTable(0, 0)
+	st.capTable = activity.NewTable(0, 0)
+	st.recentTable = activity.NewTable(0, 0)
+	st.capPrior = defaultCapacity
 	return st, nil
+}
+
+// defaultCapacity is the capacity prior of each side before any log: the
+// contacts a participant is assumed to answer per day.
+var defaultCapacity = [3]float64{0, 3, 5}
+
+// capacities sets st's capacity priors (each side's mean throughput: the
+// contacts a participant answers on a day it answers, over those that
+// answered) and fills its capacity table from st's behaviour counts and its
+// recent-load table from st.features.
+func (e *Engine) capacities(st *state, sides []market.Side) {
+	st.capPrior = defaultCapacity
+	for _, s := range []market.Side{market.Seeker, market.Recruiter} {
+		if c, n := st.behaviour.MeanThroughput(s); n >= 5 && c > 0 {
+			st.capPrior[s] = c
+		}
+	}
+	st.capTable = activity.NewTable(len(sides), 0)
+	st.recentTable = activity.NewTable(len(st.features), 0)
+	strength := e.control.Config().CapacityStrength
+	for i, s := range sides {
+		if s.Valid() {
+			st.capTable.Set(uint32(i), st.behaviour.Throughput(uint32(i), st.capPrior[s], strength))
+		}
+	}
+	for i := range st.features {
+		st.recentTable.Set(uint32(i), recentContacts(&st.features[i]))
+	}
+}
+
+// recentContacts returns the contacts f's participant received over its
+// shortest window, per day.
+func recentContacts(f *activity.Features) float64 {
+	if f.NumWindows == 0 || !(f.WindowDays[0] > 0) {
+		return 0
+	}
+	return f.Counts[0][activity.ContactsReceived] / f.WindowDays[0]
 }
 
 // refresh recomputes the serving-table entries of users at now from the
@@ -127,6 +171,10 @@ func (e *Engine) refresh(ctx context.Context, st *state, users []uint32, now tim
 			return err
 		}
 		st.actTable.Set(u, activityScore(&f))
+		if side := e.pop.Side(u); side.Valid() {
+			st.capTable.Set(u, st.behaviour.Throughput(u, st.capPrior[side], e.control.Config().CapacityStrength))
+			st.recentTable.Set(u, recentContacts(&f))
+		}
 	}
 	if st.urgency != nil {
 		if err := st.urgency.Refresh(ctx, e.tracker, st.recent, st.inputs, users, now, st.urgTable); err != nil {
@@ -154,7 +202,7 @@ func (st *state) setContent(ix uint32, p *market.Profile) {
 // record applies one event to the state's real-time parts.
 func (st *state) record(ev event) {
 	t := ev.time()
-	st.behaviour.Record(ev.actor, ev.target, ev.side, ev.action)
+	st.behaviour.Record(ev.actor, ev.target, ev.side, ev.action, ev.at)
 	// The event was validated by Record; the matrix cannot reject it.
 	_ = st.matrix.Record(recall.Event{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: t})
 	st.recent.Record(activity.Event{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: t})

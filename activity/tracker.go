@@ -384,7 +384,7 @@ func (t *Tracker) logFeatures(evs []Event, now time.Time, out []Features) {
 	// Replies by pair (replier<<32 | contact's actor), in time order.
 	replies := make(map[uint64][]time.Time)
 	for i := range evs {
-		if evs[i].Action == market.Reply && evs[i].Time.After(from) {
+		if evs[i].Action.Answers() && evs[i].Time.After(from) {
 			k := uint64(evs[i].Actor)<<32 | uint64(evs[i].Target)
 			replies[k] = append(replies[k], evs[i].Time)
 		}

@@ -45,6 +45,18 @@ type Config struct {
 	// MaxSaturation excludes a candidate whatever the ledger says once its
 	// saturation reaches it, in (0,1]. Zero means 0.95.
 	MaxSaturation float64 `json:"max_saturation"`
+	// Off switches exposure control off: the ledger counts nothing,
+	// every congestion factor is 1 and nobody is excluded. Zero (false):
+	// on.
+	Off bool `json:"off"`
+	// HardCap excludes a candidate at recall once the contacts per day
+	// steered to it reach HardCap times its capacity ([Controller.Congestion]).
+	// Zero: no hard cap; over-asked candidates fall in the ranking through
+	// their congestion factor but stay eligible, so lists never empty.
+	HardCap float64 `json:"hard_cap"`
+	// CapacityStrength is the shrinkage of [Capacity] toward the side's
+	// mean, in pseudo-days. Zero: 7.
+	CapacityStrength float64 `json:"capacity_strength"`
 	// RepeatWindow is how long a (requester, candidate) impression counts
 	// once in the ledger: serving the same candidate to the same requester
 	// again within it adds nothing ([Controller.ServedTo]), so reloading a
@@ -77,6 +89,10 @@ func (c Config) withDefaults() (Config, error) {
 		return bad("HalfLife", c.HalfLife, "must not be negative")
 	case c.RepeatWindow < 0:
 		return bad("RepeatWindow", c.RepeatWindow, "must not be negative")
+	case notFinite(c.HardCap) || c.HardCap < 0:
+		return bad("HardCap", c.HardCap, "must be finite and not negative")
+	case notFinite(c.CapacityStrength) || c.CapacityStrength < 0:
+		return bad("CapacityStrength", c.CapacityStrength, "must be finite and not negative")
 	case notFinite(c.Capacity) || c.Capacity < 0:
 		return bad("Capacity", c.Capacity, "must be finite and not negative")
 	case notFinite(c.Gamma) || c.Gamma < 0:
@@ -107,6 +123,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.RepeatWindow == 0 {
 		c.RepeatWindow = c.HalfLife
+	}
+	if c.CapacityStrength == 0 {
+		c.CapacityStrength = 7
 	}
 	if c.Capacity == 0 {
 		c.Capacity = 50

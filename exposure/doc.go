@@ -60,6 +60,27 @@
 //   - Save/Load: [Model.WriteTo] and [ReadModel]. The ledger is real-time
 //     state of this process (see above).
 //
+// # Capacity and congestion
+//
+// A person can answer only so many contacts a day. The capacity rule
+// compares what a candidate is being asked with what it answers:
+//
+//	load      L = max(λ · ln 2 / H, contacts received per day lately)
+//	answer    g = min(1, C / L)          the share of one more contact it can answer
+//
+// C is the candidate's capacity in answers per day, given by the caller
+// (the Engine uses the participant's throughput: the contacts it answers
+// on a day it answers, shrunk toward its side's mean by
+// Config.CapacityStrength pseudo-days, match.Behaviour.Throughput). λ is
+// the candidate's ledger load in expected contacts (every impression the
+// Engine hands out weighs P(contact | shown), [Controller.ServeExpected]),
+// so λ·ln 2/H is the rate of contacts per day the library is already
+// steering to it (H the ledger's half-life in days). A two-way match
+// multiplies the candidate's answer probability by g: an over-asked
+// candidate falls in the ranking smoothly instead of being cut off, so
+// lists never empty; a candidate is excluded only when the host sets
+// Config.HardCap and L reaches HardCap·C.
+//
 // # Measured
 //
 // On the simulated market (internal/synth seed 1: 5,000 seekers, 1,000

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/twowayrec/twoway/activity"
-	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/rank"
 )
 
@@ -19,14 +18,17 @@ import (
 type Contact struct {
 	Recipient, Sender uint32
 	At                time.Time
-	// Unanswered: the recipient sent the sender no Reply within
-	// Config.AnswerWithin of the contact.
+	// Unanswered: the recipient sent the sender no answer (a Reply, a
+	// Reject, a Hire or a contact back: market.Action.Answers) within
+	// Config.AnswerWithin of the contact. A decline answers: a recruiter
+	// who says no is not flooded.
 	Unanswered bool
 }
 
 // Labels returns the default training labels at cutoff: every contact
 // received in (cutoff, cutoff+Window], labelled Unanswered when the
-// recipient sent the sender no Reply in [At, At+AnswerWithin]. The
+// recipient sent the sender no answer (market.Action.Answers) in [At,
+// At+AnswerWithin]. The
 // probability of that label given the recipient's features at cutoff is
 // the saturation: the chance that one more contact is wasted. Contacts are
 // returned in time order (ties by recipient, sender). It returns an error
@@ -41,11 +43,11 @@ func Labels(events []activity.Event, cutoff time.Time, cfg Config) ([]Contact, e
 	var out []Contact
 	for i := range events {
 		e := &events[i]
-		switch {
-		case e.Action == market.Reply && e.Time.After(cutoff):
+		if e.Action.Answers() && e.Time.After(cutoff) {
 			k := uint64(e.Actor)<<32 | uint64(e.Target)
 			replies[k] = append(replies[k], e.Time)
-		case e.Action.Contact() && e.Time.After(cutoff) && !e.Time.After(end):
+		}
+		if e.Action.Contact() && e.Time.After(cutoff) && !e.Time.After(end) {
 			out = append(out, Contact{Recipient: e.Target, Sender: e.Actor, At: e.Time})
 		}
 	}

@@ -40,6 +40,7 @@ type Candidate struct {
 	Urgency    float64 // the candidate's demand urgency
 	Saturation float64 // the candidate's exposure saturation
 	Penalty    float64 // exposure controller's penalty, subtracted from the score
+	Answer     float64 // share of one more contact the candidate can answer now (congestion), 1 when unknown
 	Excluded   bool    // the exposure controller excluded it
 	Registered time.Time
 }
@@ -99,7 +100,7 @@ type Config struct {
 	UrgentMinTwoWay           float64       `json:"urgent_min_two_way"`           // at urgency 1; 0 → MinTwoWay/2
 	MinActivity               float64       `json:"min_activity"`                 // at urgency 0; 0 → no floor
 	UrgentMinActivity         float64       `json:"urgent_min_activity"`          // at urgency 1; 0 → MinActivity
-	MaxSaturation             float64       `json:"max_saturation"`               // drop at or above; 0 → 0.95
+	MaxSaturation             float64       `json:"max_saturation"`               // drop at or above; 0 → 1 (nobody dropped for saturation)
 	MaxPerCompany             int           `json:"max_per_company"`              // 0 → 3; negative → no cap
 	FreshnessHalfLife         time.Duration `json:"freshness_half_life"`          // 0 → 14 days
 	Weights                   *Weights      `json:"weights,omitempty"`            // nil → DefaultWeights()
@@ -108,9 +109,15 @@ type Config struct {
 	Learned Scorer `json:"-"`
 }
 
-// DefaultWeights returns the rank weights used when Config.Weights is nil.
+// DefaultWeights returns the rank weights used when Config.Weights is nil:
+// the two-way match alone. With calibrated one-way matches the two-way
+// match is already the probability of a match, with the candidate's
+// activity, responsiveness and congestion in it; adding activity, urgency
+// or saturation on top lowered matches on the simulator and ranking quality
+// on speed dating's validation waves (benchmarks/README.md). The other
+// weights stay for hosts that want them.
 func DefaultWeights() Weights {
-	return Weights{TwoWay: 1, Activity: 0.2, Urgency: 0.1, Saturation: 0.3, Freshness: 0.05, UrgentBoost: 1}
+	return Weights{TwoWay: 1}
 }
 
 // Policy is a validated Config with defaults applied. It is immutable and
@@ -139,7 +146,7 @@ func New(cfg Config) (*Policy, error) {
 	}
 	def(&c.UrgentMinTwoWay, c.MinTwoWay/2)
 	def(&c.UrgentMinActivity, c.MinActivity)
-	def(&c.MaxSaturation, 0.95)
+	def(&c.MaxSaturation, 1)
 	if c.MaxPerCompany == 0 {
 		c.MaxPerCompany = 3
 	}

@@ -96,7 +96,7 @@ func TestSelectRatioDedupAndFill(t *testing.T) {
 }
 
 func TestFilterRelaxesWithUrgency(t *testing.T) {
-	p, err := New(Config{MinTwoWay: 0.4, UrgentMinTwoWay: 0.2, MinActivity: 0.1, UrgentMinActivity: 0.5})
+	p, err := New(Config{MinTwoWay: 0.4, UrgentMinTwoWay: 0.2, MinActivity: 0.1, UrgentMinActivity: 0.5, MaxSaturation: 0.95})
 	require.NoError(t, err)
 	c := Candidate{Index: 1, TwoWay: 0.3, Activity: 0.3}
 	ok, why := p.Keep(Requester{Urgency: 0}, &c)
@@ -118,7 +118,7 @@ func TestFilterRelaxesWithUrgency(t *testing.T) {
 }
 
 func TestRankOrderCapAndParts(t *testing.T) {
-	p, err := New(Config{MaxPerCompany: 2})
+	p, err := New(Config{MaxPerCompany: 2, Weights: &classic})
 	require.NoError(t, err)
 	var pool []Candidate
 	for i := range 6 {
@@ -143,8 +143,24 @@ func TestRankOrderCapAndParts(t *testing.T) {
 	assert.Len(t, p.Rank(Requester{}, now, pool, 2, nil), 2)
 }
 
-func TestUrgencyRaisesActivityWeight(t *testing.T) {
+// classic are the weights of the weighted sum before the two-way match
+// became a calibrated probability (the default is now TwoWay alone).
+var classic = Weights{TwoWay: 1, Activity: 0.2, Urgency: 0.1, Saturation: 0.3, Freshness: 0.05, UrgentBoost: 1}
+
+func TestDefaultRanksByTwoWay(t *testing.T) {
 	p, err := New(Config{})
+	require.NoError(t, err)
+	res := p.Rank(Requester{Urgency: 1}, now, []Candidate{
+		{Index: 1, TwoWay: 0.30, Activity: 0, Saturation: 0.9},
+		{Index: 2, TwoWay: 0.29, Activity: 1},
+	}, 0, nil)
+	require.Len(t, res, 2, "nobody is dropped for saturation by default")
+	assert.Equal(t, uint32(1), res[0].Index)
+	assert.Equal(t, 0.30, res[0].Score)
+}
+
+func TestUrgencyRaisesActivityWeight(t *testing.T) {
+	p, err := New(Config{Weights: &classic})
 	require.NoError(t, err)
 	pool := []Candidate{
 		{Index: 1, TwoWay: 0.60, Activity: 0.0},

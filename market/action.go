@@ -7,6 +7,24 @@ import (
 
 // Action is what one participant did to a participant on the other side.
 // The zero value is not a valid action.
+//
+// # What a host logs
+//
+// A recommendation only learns from what the host tells it, so every
+// screen of a recruiting product maps to one action:
+//
+//   - a list the user saw (a recommendation list, a search result): one
+//     Impression per profile shown, actor the viewer — "shown";
+//   - the user opened a profile: View; saved it: Favourite;
+//   - the user reached out: Chat (a message) or Apply (an application, or
+//     a recruiter's invitation) — a contact, which the target may answer;
+//   - the target accepted: Reply (or, for a recruiter, a Chat or an
+//     invitation back; Hire at the end) — "accept";
+//   - the target said no: Reject — "decline", an answer too.
+//
+// A contact is answered by a Reply, Reject, Hire or a contact back
+// ([Action.Answers]); silence is not an answer. Positive answers (all but
+// Reject) are what a two-way match predicts.
 type Action uint8
 
 const (
@@ -53,6 +71,11 @@ func (a Action) Valid() bool { return a >= Impression && a <= Hire }
 // Contact reports whether a is an attempt to reach the target that the
 // target may answer (Chat or Apply).
 func (a Action) Contact() bool { return a == Chat || a == Apply }
+
+// Answers reports whether a, done by the target of a contact to its actor,
+// answers that contact: Reply, Reject, Hire, or a contact back (Chat,
+// Apply). Silence, a view or a favourite are not answers.
+func (a Action) Answers() bool { return a == Reply || a == Reject || a == Hire || a.Contact() }
 
 // ParseAction parses an action name ("view", "favorite" is accepted too).
 func ParseAction(s string) (Action, error) {

@@ -9,6 +9,11 @@ import (
 // Event records that Actor did Action to Target at Time. Actor and Target
 // are profile IDs on opposite sides of the market.
 type Event struct {
+	// ID, when set, identifies the event for de-duplication: an event
+	// delivered twice (a retried request, a message queue's redelivery)
+	// with the same ID is counted once. Empty: no de-duplication. At most
+	// MaxIDLen bytes of valid UTF-8.
+	ID     string    `json:"id,omitempty"`
 	Actor  string    `json:"actor"`
 	Target string    `json:"target"`
 	Action Action    `json:"action"`
@@ -29,6 +34,15 @@ func (e *Event) Validate() error {
 	}
 	fe := func(field, value string, err error) error {
 		return &FieldError{Record: "event", ID: key, Field: field, Value: value, Err: err}
+	}
+	if e.ID != "" {
+		if err := CheckID(e.ID); err != nil {
+			v := e.ID
+			if err == ErrInvalidUTF8 {
+				v = strconv.QuoteToASCII(v)
+			}
+			return fe("ID", v, err)
+		}
 	}
 	for _, f := range [...]struct{ field, id string }{{"Actor", e.Actor}, {"Target", e.Target}} {
 		if err := CheckID(f.id); err != nil {

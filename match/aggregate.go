@@ -121,6 +121,33 @@ func urgencyOrHalf(u float64) float64 {
 	return unit(u)
 }
 
+// UrgencyGeometric is the patent's urgency weighting in a form that keeps
+// its strength when urgencies are equal: the urgency-weighted geometric
+// mean
+//
+//	S = F^(uA/(uA+uB)) · B^(uB/(uA+uB))
+//
+// with uA, uB the requester's and the candidate's urgencies (unknown: ½).
+// Equal urgencies give the geometric mean √(F·B), which ranks one
+// requester's candidates as the product F·B (the probability that both say
+// yes) does; an urgent requester leans on its own match, an urgent
+// candidate on its answer. The weighted sum (UrgencyWeighted) falls to the
+// arithmetic mean instead, the weakest rule on every measurement.
+func UrgencyGeometric(p Pair) float64 {
+	f, b := unit(p.Forward), unit(p.Backward)
+	ua, ub := urgencyOrHalf(p.RequesterUrgency), urgencyOrHalf(p.CandidateUrgency)
+	s := ua + ub
+	if s <= 0 {
+		ua, ub, s = 0.5, 0.5, 1
+	}
+	wa, wb := ua/s, ub/s
+	switch {
+	case f == 0 && wa > 0, b == 0 && wb > 0:
+		return 0
+	}
+	return unit(math.Pow(f, wa) * math.Pow(b, wb))
+}
+
 // Mean is the arithmetic mean of the two one-way matches; it is
 // UrgencyWeighted without urgencies.
 func Mean(p Pair) float64 { return (unit(p.Forward) + unit(p.Backward)) / 2 }
@@ -169,6 +196,7 @@ func Aggregators() []NamedAggregator {
 		{"mean", Mean},
 		{"harmonic", Harmonic},
 		{"geometric", Geometric},
+		{"urgency-geometric", UrgencyGeometric},
 		{"product", Product},
 		{"minimum", Minimum},
 	}

@@ -129,3 +129,17 @@ func TestPairJSON(t *testing.T) {
 	assert.Equal(t, q, q2)
 	assert.Error(t, json.Unmarshal([]byte(`{"forward":"x"}`), &q2))
 }
+
+func TestUrgencyGeometric(t *testing.T) {
+	p := match.Pair{Forward: 0.8, Backward: 0.2, RequesterUrgency: 0.5, CandidateUrgency: 0.5}
+	assert.InDelta(t, 0.4, match.UrgencyGeometric(p), 1e-12, "equal urgencies: the geometric mean")
+	p.RequesterUrgency, p.CandidateUrgency = math.NaN(), math.NaN()
+	assert.InDelta(t, 0.4, match.UrgencyGeometric(p), 1e-12, "unknown urgencies: the geometric mean")
+	p.RequesterUrgency, p.CandidateUrgency = 0.9, 0.1
+	assert.InDelta(t, math.Pow(0.8, 0.9)*math.Pow(0.2, 0.1), match.UrgencyGeometric(p), 1e-12, "an urgent requester leans on its own match")
+	p.Backward = 0
+	assert.Zero(t, match.UrgencyGeometric(p))
+	p.RequesterUrgency, p.CandidateUrgency = 0, 0
+	p.Backward = 0.2
+	assert.InDelta(t, 0.4, match.UrgencyGeometric(p), 1e-12, "both zero: equal weights")
+}

@@ -271,6 +271,45 @@ func (c *Catalog) features(dst sparse.Vector, a, b uint32) sparse.Vector {
 
 var emptyItem item
 
+// Similarity writes the content cosine of participant a with each of
+// candidates (the cosine of their content vectors: FeatureContentSim over
+// the product of their norms, in [0, 1] for the non-negative vectors of
+// package text) into dst, grown as needed, and returns it. A participant
+// without content has similarity 0.
+func (c *Catalog) Similarity(a uint32, candidates []uint32, dst []float64) []float64 {
+	dst = slices.Grow(dst[:0], len(candidates))[:len(candidates)]
+	clear(dst)
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	ia := c.item(a)
+	if ia == nil {
+		return dst
+	}
+	na := norm(ia.c.Vector)
+	if na == 0 {
+		return dst
+	}
+	d := dense(nil, ia.c.Vector)
+	var pf [NumPairFeatures]float64
+	for i, b := range candidates {
+		if ib := c.item(b); ib != nil {
+			if nb := norm(ib.c.Vector); nb > 0 {
+				c.similarityDense(&pf, d, ib.c.Vector)
+				dst[i] = pf[FeatureContentSim] / (na * nb)
+			}
+		}
+	}
+	return dst
+}
+
+func norm(v sparse.Vector) float64 {
+	s := 0.0
+	for _, x := range v.Val {
+		s += x * x
+	}
+	return math.Sqrt(s)
+}
+
 // kind returns the field of content feature j.
 func (c *Catalog) kind(j uint32) text.FeatureKind {
 	if int(j) < len(c.cfg.Kinds) {

@@ -86,11 +86,15 @@ func (c BehaviourConfig) withDefaults() BehaviourConfig {
 //     positively on it.
 //   - Contacted: participants that contacted it (Chat, Apply); Answered:
 //     those of them it answered positively afterwards (Reply, Hire, a
-//     contact back).
+//     contact back); AnswerDays: the distinct days (UTC) on which it
+//     answered at least one, so that Answered/AnswerDays is how many it
+//     answers on a day it answers (its throughput, for a capacity).
 type Counts struct {
 	Shown, Acted        float64
 	Exposures, Wanted   float64
 	Contacted, Answered float64
+	AnswerDays          float64
+	lastAnswerDay       int64 // day number of the last answer + 1; 0: none
 }
 
 // The state bits of a directed pair.
@@ -135,10 +139,48 @@ func (b *Behaviour) answer(a market.Action) bool {
 
 func pairOf(actor, target uint32) uint64 { return uint64(actor)<<32 | uint64(target) }
 
-// Record counts one event: actor, on side actorSide, did a to target. A
-// positive answer (Reply, Hire, or a contact back) of an actor whom the
-// target contacted before counts as answered.
-func (b *Behaviour) Record(actor, target uint32, actorSide market.Side, a market.Action) {
+// floorDay is the day number (UTC) of Unix nanoseconds t.
+func floorDay(t int64) int64 {
+	const day = int64(24 * 3600 * 1e9)
+	d := t / day
+	if t%day < 0 {
+		d--
+	}
+	return d
+}
+
+// Throughput returns how many contacts participant ix answers on a day it
+// answers, shrunk toward prior by strength pseudo-days:
+// (Answered + strength·prior) / (AnswerDays + strength). It is the
+// capacity estimate of the Engine's exposure control.
+func (b *Behaviour) Throughput(ix uint32, prior, strength float64) float64 {
+	c := b.Counts(ix)
+	return (c.Answered + strength*prior) / (c.AnswerDays + strength)
+}
+
+// MeanThroughput returns the mean of Answered/AnswerDays over the
+// participants of side s that answered at least once, and how many there
+// are.
+func (b *Behaviour) MeanThroughput(s market.Side) (float64, int) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	sum, n := 0.0, 0
+	for i := range b.counts {
+		if c := &b.counts[i]; b.side[i] == s && c.AnswerDays > 0 {
+			sum += c.Answered / c.AnswerDays
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, 0
+	}
+	return sum / float64(n), n
+}
+
+// Record counts one event: actor, on side actorSide, did a to target at
+// time at (Unix nanoseconds). A positive answer (Reply, Hire, or a contact
+// back) of an actor whom the target contacted before counts as answered.
+func (b *Behaviour) Record(actor, target uint32, actorSide market.Side, a market.Action, at int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	n := int(max(actor, target)) + 1
@@ -177,6 +219,12 @@ func (b *Behaviour) Record(actor, target uint32, actorSide market.Side, a market
 		}
 		if added&pairAnswered != 0 {
 			p.Answered++
+			if p == ca {
+				if day := floorDay(at) + 1; day != p.lastAnswerDay {
+					p.lastAnswerDay = day
+					p.AnswerDays++
+				}
+			}
 		}
 	}
 	for _, p := range [2]*Counts{ct, tt} {
@@ -301,9 +349,10 @@ func (b *Behaviour) AppendBinary(dst []byte) ([]byte, error) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	put := func(c *Counts) {
-		for _, x := range [...]float64{c.Shown, c.Acted, c.Exposures, c.Wanted, c.Contacted, c.Answered} {
+		for _, x := range [...]float64{c.Shown, c.Acted, c.Exposures, c.Wanted, c.Contacted, c.Answered, c.AnswerDays} {
 			w.Float64(x)
 		}
+		w.Varint(c.lastAnswerDay)
 	}
 	w.Uvarint(uint64(len(b.counts)))
 	for i := range b.counts {
@@ -337,13 +386,14 @@ func (b *Behaviour) UnmarshalBinary(data []byte) error {
 		r.Fail("behaviour format %d (this build reads %d)", v, behaviourFormat)
 	}
 	get := func(c *Counts) {
-		for _, p := range [...]*float64{&c.Shown, &c.Acted, &c.Exposures, &c.Wanted, &c.Contacted, &c.Answered} {
+		for _, p := range [...]*float64{&c.Shown, &c.Acted, &c.Exposures, &c.Wanted, &c.Contacted, &c.Answered, &c.AnswerDays} {
 			if *p = r.Float64(); r.Err() == nil && !(*p >= 0 && !math.IsInf(*p, 0)) {
 				r.Fail("count %v", *p)
 			}
 		}
+		c.lastAnswerDay = r.Varint()
 	}
-	n := r.Count(49)
+	n := r.Count(58)
 	counts, side := make([]Counts, n), make([]market.Side, n)
 	for i := 0; i < n && r.Err() == nil; i++ {
 		if side[i] = market.Side(r.Byte()); side[i] != 0 && !side[i].Valid() {

@@ -38,15 +38,19 @@ func sideOfIx(ix uint32) market.Side {
 func TestBehaviourCountsDistinctPairs(t *testing.T) {
 	b := match.NewBehaviour(match.BehaviourConfig{})
 	for _, e := range behaviourLog() {
-		b.Record(e.Actor, e.Target, sideOfIx(e.Actor), e.Action)
+		b.Record(e.Actor, e.Target, sideOfIx(e.Actor), e.Action, e.Time)
 	}
 	// Job 10: exposed to 3 seekers (0, 1, 2), wanted by 2, contacted by 2.
-	assert.Equal(t, match.Counts{Exposures: 3, Wanted: 2, Contacted: 2, Shown: 1, Acted: 1, Answered: 1}, b.Counts(10))
+	c10 := b.Counts(10)
+	assert.Equal(t, [7]float64{3, 2, 2, 1, 1, 1, 1}, [7]float64{c10.Exposures, c10.Wanted, c10.Contacted, c10.Shown, c10.Acted, c10.Answered, c10.AnswerDays})
 	// Seeker 0: had events with 2 jobs, acted on 1; received job 10's
 	// reply (not a contact).
-	assert.Equal(t, match.Counts{Shown: 2, Acted: 1, Exposures: 1, Wanted: 1}, b.Counts(0))
+	c0 := b.Counts(0)
+	assert.Equal(t, [5]float64{2, 1, 1, 1, 0}, [5]float64{c0.Shown, c0.Acted, c0.Exposures, c0.Wanted, c0.Contacted})
 	// Seeker 1 answered job 11's contact.
-	assert.Equal(t, match.Counts{Shown: 2, Acted: 2, Exposures: 1, Wanted: 1, Contacted: 1, Answered: 1}, b.Counts(1))
+	c1 := b.Counts(1)
+	assert.Equal(t, [6]float64{2, 2, 1, 1, 1, 1}, [6]float64{c1.Shown, c1.Acted, c1.Exposures, c1.Wanted, c1.Contacted, c1.Answered})
+	assert.InDelta(t, 1.0, b.Throughput(10, 3, 0), 1e-12, "job 10 answered one contact on its one answering day")
 	assert.True(t, b.Contacted(10, 0), "seeker 0 contacted job 10")
 	assert.False(t, b.Contacted(0, 10), "job 10 replied, it did not contact")
 
@@ -73,7 +77,7 @@ func TestBehaviourLeaveOneOut(t *testing.T) {
 	log := behaviourLog()
 	b := match.NewBehaviour(match.BehaviourConfig{Strength: 1})
 	for _, e := range log {
-		b.Record(e.Actor, e.Target, sideOfIx(e.Actor), e.Action)
+		b.Record(e.Actor, e.Target, sideOfIx(e.Actor), e.Action, e.Time)
 	}
 	rows := []match.Sample{{User: 0, Target: 10, Attended: true}, {User: 2, Target: 10}, {User: 1, Target: 11, Attended: true}}
 	b.AttachEvidence(rows, log)

@@ -160,6 +160,7 @@ func ExampleAggregators() {
 	// mean             0.600
 	// harmonic         0.450
 	// geometric        0.520
+	// urgency-geometric 0.520
 	// product          0.270
 	// minimum          0.300
 }

@@ -218,6 +218,10 @@ type Explanation struct {
 	Pair       Pair      `json:"pair"`
 	Aggregator string    `json:"aggregator"`
 	TwoWay     float64   `json:"two_way"`
+	// Answer is the share of one more contact the candidate can answer
+	// now (ExplainOptions.Answer); Pair.Backward is Backward.Match times
+	// it, so TwoWay is the aggregate of what the ranking used.
+	Answer float64 `json:"answer"`
 	// Language is the language of every Text and Labels.
 	Language text.Language `json:"language,omitempty"`
 }
@@ -228,6 +232,10 @@ type ExplainOptions struct {
 	// Top keeps the top reasons and the top concerns of each direction;
 	// zero or negative keeps all.
 	Top int `json:"top,omitempty"`
+	// Answer is the share of one more contact the candidate can answer
+	// now (its congestion, package exposure), which multiplies the
+	// backward match in the two-way match. Zero: 1.
+	Answer float64 `json:"answer,omitempty"`
 	// Language of the words: text.Chinese ("zh") or text.English ("en").
 	// Empty means Chinese, the language of the postings the library is
 	// built for; any other language gets English.
@@ -281,8 +289,12 @@ func (o *ExplainOptions) vocabulary() *text.Vocabulary {
 func (m *Interest) Explain(agg NamedAggregator, a, b uint32, ua, ub float64, opt ExplainOptions) Explanation {
 	f := m.direction(a, b, &opt, false)
 	bk := m.direction(b, a, &opt, true) // b answering a contact from a
-	p := Pair{Forward: f.Match, Backward: bk.Match, RequesterUrgency: ua, CandidateUrgency: ub}
-	return Explanation{Forward: f, Backward: bk, Pair: p, Aggregator: agg.Name, TwoWay: agg.Aggregate(p), Language: opt.language()}
+	g := opt.Answer
+	if !(g > 0) || g > 1 {
+		g = 1
+	}
+	p := Pair{Forward: f.Match, Backward: bk.Match * g, RequesterUrgency: ua, CandidateUrgency: ub}
+	return Explanation{Forward: f, Backward: bk, Pair: p, Aggregator: agg.Name, TwoWay: agg.Aggregate(p), Answer: g, Language: opt.language()}
 }
 
 // Localize returns a copy of x with every Text and Labels in language lang

@@ -127,7 +127,7 @@ func newExplainFixture(t *testing.T) *explainFixture {
 	x, err := recall.NewInterest(recall.InterestConfig{Clock: func() time.Time { return explainNow }})
 	require.NoError(t, err)
 	for _, e := range inter {
-		beh.Record(e.Actor, e.Target, ps[e.Actor].Side, e.Action)
+		beh.Record(e.Actor, e.Target, ps[e.Actor].Side, e.Action, e.Time)
 	}
 	require.NoError(t, x.Fit(context.Background(), func(yield func(recall.Event) bool) {
 		for _, e := range inter {

@@ -44,6 +44,9 @@ type IndexConfig struct {
 	PreferenceProfiles int `json:"preference_profiles"`
 	// PreferenceTerms is how many learned skills are queried. Zero: 10.
 	PreferenceTerms int `json:"preference_terms"`
+	// MaxTextTerms is how many terms of the requester's free text are
+	// queried (the rarest on the other side). Zero: 24. Negative: none.
+	MaxTextTerms int `json:"max_text_terms"`
 }
 
 // Index is inverted-index recall over the profiles of both sides: a
@@ -62,6 +65,7 @@ type IndexConfig struct {
 //	               tags, skills ~ each expanded item's terms (boost 1.5 × confidence)
 //	               skills, title ~ each learned skill term   (boost 1 × share)
 //	               text ~ requester's title and skill terms  (boost 0.5)
+//	               text, title ~ requester's free-text terms (boost 1; skills 0.5)
 //	compatibility: same city (1), same industry (0.5), experience fits (1),
 //	               salary fits (1), education fits (0.5)
 //
@@ -71,7 +75,10 @@ type IndexConfig struct {
 // other end. A content term t of field f adds boost × idf × impact, with
 // idf = 1 + ln(N / (df + 1)) over the N documents of the other side and df
 // of them holding t in f, and impact = sqrt(freq) / sqrt(field length),
-// bleve's own term weight. [Index.Query] returns the same query as a bleve
+// bleve's own term weight. Of the requester's free text (a résumé, a job
+// description) the MaxTextTerms most specific terms are queried: those
+// rarest in the other side's text, so that a text-only profile finds the
+// profiles that speak of the same things. [Index.Query] returns the same query as a bleve
 // query: it matches the same documents (bleve's own scores differ).
 //
 // Recall adds the content terms' postings into a dense accumulator, then
@@ -146,6 +153,12 @@ func OpenIndex(cfg IndexConfig) (*Index, error) {
 	}
 	if cfg.PreferenceTerms == 0 {
 		cfg.PreferenceTerms = 10
+	}
+	switch {
+	case cfg.MaxTextTerms == 0:
+		cfg.MaxTextTerms = 24
+	case cfg.MaxTextTerms < 0:
+		cfg.MaxTextTerms = 0
 	}
 	if cfg.Analyzer == "" {
 		if err := text.RegisterBleve(); err != nil {
@@ -598,7 +611,13 @@ func (x *Index) terms(ix uint32) ([]boosted, *indexed) {
 			q = append(q, boosted{field, term, boost})
 		}
 	}
+	type textTerm struct {
+		term string
+		df   int
+	}
+	var texts []textTerm
 	if int(ix) < len(c.fwd) {
+		other := p.side.Other()
 		for _, id := range c.fwd[ix] {
 			k := c.keys[id]
 			switch k.field {
@@ -608,8 +627,21 @@ func (x *Index) terms(ix uint32) ([]boosted, *indexed) {
 			case fSkills:
 				add(fSkills, k.term, 2)
 				add(fText, k.term, 0.5)
+			case fText:
+				if x.cfg.MaxTextTerms > 0 {
+					if l := c.list(listKey{other, fText, k.term}, false); l >= 0 && len(c.lists[l]) > 0 {
+						texts = append(texts, textTerm{k.term, len(c.lists[l])})
+					}
+				}
 			}
 		}
+	}
+	// The most specific terms of the requester's own text: rarest first.
+	slices.SortFunc(texts, func(a, b textTerm) int { return cmp.Or(cmp.Compare(a.df, b.df), cmp.Compare(a.term, b.term)) })
+	for _, t := range texts[:min(len(texts), max(x.cfg.MaxTextTerms, 0))] {
+		add(fText, t.term, 1)
+		add(fTitle, t.term, 1)
+		add(fSkills, t.term, 0.5)
 	}
 	if x.cfg.Rules != nil {
 		items := append(slices.Clone(p.skills), p.tags...)

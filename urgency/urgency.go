@@ -291,7 +291,7 @@ func Labels(events []activity.Event, cutoff time.Time, cfg Config, n int) ([]boo
 	size := n
 	for i := range events {
 		e := events[i]
-		if (e.Action.Contact() || e.Action == market.Reply) && !e.Time.After(end) {
+		if (e.Action.Contact() || e.Action == market.Reply || e.Action == market.Hire) && !e.Time.After(end) {
 			evs = append(evs, e)
 			size = max(size, int(e.Actor)+1, int(e.Target)+1)
 		}

@@ -35,7 +35,6 @@ import (
 
 	"github.com/twowayrec/twoway"
 	"github.com/twowayrec/twoway/benchmarks/sim"
-	"github.com/twowayrec/twoway/fusion"
 	"github.com/twowayrec/twoway/market"
 )
 
@@ -273,27 +272,14 @@ func (c *Contender) Left(r int, ix uint32, at time.Time) {
 	c.stats.Upserts++
 }
 
-// ExposureOff returns cfg with exposure control switched off as far as
-// the Config allows, for the "exposure off" contenders: the Engine has no
-// switch for it yet, so the ledger's capacity is made unbounded
-// (Exposure.Capacity 1e12), nobody is excluded for saturation
-// (Exposure.MaxSaturation and Fusion.MaxSaturation 1), every saturation is
-// shrunk to a negligible prior (Exposure.MinHistory 1e12, Exposure.Prior
-// 1e-9), which makes the controller's penalty negligible too, and
-// fusion's saturation weight is 0. Fusion's other weights are kept (its
-// defaults when cfg.Fusion.Weights is nil).
+// ExposureOff returns cfg with exposure control switched off, for the
+// "exposure off" contenders: Exposure.Off (the ledger counts nothing,
+// every congestion factor is 1, nobody is excluded), and neither exposure
+// nor fusion drops anybody for saturation.
 func ExposureOff(cfg twoway.Config) twoway.Config {
-	cfg.Exposure.Capacity = 1e12
+	cfg.Exposure.Off = true
 	cfg.Exposure.MaxSaturation = 1
-	cfg.Exposure.MinHistory = 1e12
-	cfg.Exposure.Prior = 1e-9
 	cfg.Fusion.MaxSaturation = 1
-	w := fusion.DefaultWeights()
-	if cfg.Fusion.Weights != nil {
-		w = *cfg.Fusion.Weights
-	}
-	w.Saturation = 0
-	cfg.Fusion.Weights = &w
 	return cfg
 }
 

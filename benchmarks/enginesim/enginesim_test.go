@@ -149,15 +149,13 @@ func TestEngineEndToEnd(t *testing.T) {
 	}
 }
 
-// TestExposureOff checks the emulated switch: no exclusion, no saturation
-// weight, and the Engine accepts the Config.
+// TestExposureOff checks the switch: exposure control off, nobody dropped
+// for saturation, and the Engine accepts the Config.
 func TestExposureOff(t *testing.T) {
 	cfg := ExposureOff(twoway.Config{})
+	assert.True(t, cfg.Exposure.Off)
 	assert.Equal(t, 1.0, cfg.Exposure.MaxSaturation)
 	assert.Equal(t, 1.0, cfg.Fusion.MaxSaturation)
-	require.NotNil(t, cfg.Fusion.Weights)
-	assert.Zero(t, cfg.Fusion.Weights.Saturation)
-	assert.Positive(t, cfg.Fusion.Weights.TwoWay, "the other weights are kept")
 	e, err := twoway.New(cfg)
 	require.NoError(t, err)
 	require.NoError(t, e.Close())

@@ -37,9 +37,9 @@ func (r *writer) engineSection(ctx context.Context, cfg Config, rates []float64,
 	r.p("\n## Engine: twoway.Engine through its public API\n")
 	r.p("Everything in this section drives a `twoway.Engine` exactly as a host would (Upsert, Record, Fit, Recommend; no internal " +
 		"package), beside floors computed in the same run with the same metric code. The Engine's own configuration is its default " +
-		"(`twoway.Config{}`) unless a row says otherwise; nothing in it was tuned here. \"exposure off\" is emulated (the Engine has no switch " +
-		"yet): `enginesim.ExposureOff` sets Exposure.Capacity 1e12, Exposure.MaxSaturation and Fusion.MaxSaturation 1, Exposure.MinHistory " +
-		"1e12 with Exposure.Prior 1e-9 (every saturation ≈ 0, so no penalty) and fusion's saturation weight 0.\n")
+		"(`twoway.Config{}`) unless a row says otherwise; its defaults were chosen on speed dating's validation waves and on a development " +
+		"seed of the simulator, never on the figures below. \"exposure off\" is `enginesim.ExposureOff`: the Engine's switch Exposure.Off " +
+		"(no ledger, no congestion factor, no exclusion).\n")
 
 	sc := sim.Config{Market: synth.Config{Seed: cfg.Seed, Seekers: cfg.EngineSeekers, Jobs: cfg.EngineJobs, ReplyRates: rates},
 		Rounds: cfg.EngineRounds, Decline: engineDecline, Room: sim.Room{SeekerLeave: engineSeekerLeave, Headcount: engineHeadcount}}

@@ -46,7 +46,7 @@ func run(w io.Writer) error {
 	if err := json.Unmarshal(marketJSON, &m); err != nil {
 		return err
 	}
-	engine, err := twoway.New(twoway.Config{Clock: func() time.Time { return now }, Seed: 1})
+	engine, err := twoway.New(twoway.Config{Clock: func() time.Time { return now }, Seed: 1, Language: text.English})
 	if err != nil {
 		return err
 	}

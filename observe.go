@@ -1,0 +1,119 @@
+package twoway
+
+import (
+	"time"
+
+	"github.com/twowayrec/twoway/market"
+)
+
+// Observer receives the Engine's measurements, for a host's metrics (the
+// server example exports them to Prometheus). Each method is called on the
+// goroutine of the call it reports, after the call's work, and must return
+// quickly; an Observer shared by several Engines or goroutines must be
+// safe for concurrent use.
+type Observer interface {
+	// Request reports one Recommend that returned without an error.
+	Request(RequestStats)
+	// Events reports one Record call.
+	Events(EventStats)
+	// Fit reports each stage of a Fit (as Config.OnProgress does).
+	Fit(Progress)
+}
+
+// RequestStats is what one Recommend did.
+type RequestStats struct {
+	Side market.Side // the requester's
+	// Recalled counts the candidates each recaller returned ("index",
+	// "fresh", and the collaborative merge, "collaborative"); Pool is the
+	// candidates scored after fusion's select.
+	Recalled map[string]int
+	Pool     int
+	Filtered Filtered // what each filter removed (as in the Response)
+	Results  int
+	Fitted   bool
+	DryRun   bool
+	// Recall, Score and Rank are the latencies of the request's stages;
+	// Total the whole call.
+	Recall, Score, Rank, Total time.Duration
+}
+
+// EventStats is what one Record call did.
+type EventStats struct {
+	Events     int           // events in the batch
+	Rejected   bool          // the batch failed validation (nothing stored)
+	Duplicates int           // events acknowledged as already recorded (Event.ID)
+	Skipped    int           // events skipped for naming an unknown profile (Config.Unknown)
+	Parked     int           // events parked until their profiles arrive
+	StoreErr   bool          // the real-time store failed for some events
+	Duration   time.Duration // the whole call
+}
+
+// Stats describes the Engine's state, for monitoring (/healthz, metrics).
+type Stats struct {
+	Seekers, Recruiters int       // active profiles per side
+	Removed             int       // removed profiles
+	Events              int       // events in the Engine's own log (0 with Config.Events)
+	Fitted              bool      // a Fit has run (or been loaded)
+	FitAt               time.Time // the reference time of the last Fit; zero before
+	FitTook             time.Duration
+	// Ledger is the number of participants with an exposure ledger entry;
+	// LedgerLoad the total of their loads in expected contacts, per side.
+	Ledger     int
+	LedgerLoad [3]float64
+	// Pending is the number of events recorded since the last Fit (the
+	// interest matrix's overlay).
+	Pending int
+	// Parked events wait for their profiles (Config.Unknown ParkUnknown);
+	// Skipped and Duplicates count since New the events dropped for naming
+	// an unknown profile and those acknowledged as already recorded.
+	Parked, Skipped, Duplicates int
+}
+
+// Stats returns the Engine's current state. It walks the profiles and the
+// ledger: call it for monitoring, not per request.
+func (e *Engine) Stats() Stats {
+	st := e.state.Load()
+	var s Stats
+	e.mu.RLock()
+	for i, p := range e.profiles {
+		switch {
+		case p.ID == "":
+		case e.removed[i]:
+			s.Removed++
+		case p.Inactive:
+		case p.Side == market.Seeker:
+			s.Seekers++
+		case p.Side == market.Recruiter:
+			s.Recruiters++
+		}
+	}
+	s.Events = len(e.log)
+	sides := make([]market.Side, len(e.profiles))
+	for i, p := range e.profiles {
+		sides[i] = p.Side
+	}
+	e.mu.RUnlock()
+	s.Fitted, s.FitAt, s.FitTook = st.fitted, st.at, st.took
+	now := e.cfg.Clock()
+	l := e.control.Ledger()
+	for i := range l.Len() {
+		if v := l.Load(uint32(i), now); v > 0 {
+			s.Ledger++
+			if i < len(sides) {
+				s.LedgerLoad[sides[i]] += v
+			}
+		}
+	}
+	s.Pending = st.matrix.Pending()
+	e.idMu.Lock()
+	s.Parked, s.Skipped, s.Duplicates = len(e.parked), e.skipped, e.dupes
+	e.idMu.Unlock()
+	return s
+}
+
+// observer is a no-op Observer, for Config.Observer nil.
+type observer struct{}
+
+func (observer) Request(RequestStats) {}
+func (observer) Events(EventStats)    {}
+func (observer) Fit(Progress)         {}
