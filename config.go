@@ -156,6 +156,9 @@ type Config struct {
 	Urgency  urgency.Config        `json:"urgency"`
 	Exposure exposure.Config       `json:"exposure"`
 	Fusion   fusion.Config         `json:"fusion"`
+	// Allocation configures the market-level reranker (TU matching).
+	// Zero: off.
+	Allocation AllocationConfig `json:"allocation"`
 }
 
 func (c *Config) defaults() error {

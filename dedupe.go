@@ -1,7 +1,6 @@
 package twoway
 
 import (
-	"sync"
 	"time"
 
 	"github.com/twowayrec/twoway/market"
@@ -10,9 +9,8 @@ import (
 // eventIDs remembers the IDs of the events recorded within a retention
 // window, so that an event delivered twice is counted once. Entries older
 // than the window are swept as the set grows (amortised), so memory is
-// bounded by the events of about two windows.
+// bounded by the events of about two windows. Engine.idMu guards it.
 type eventIDs struct {
-	mu     sync.Mutex
 	window int64 // nanoseconds
 	at     map[string]int64
 	adds   int

@@ -58,7 +58,7 @@ func TestUnknownParticipantPolicies(t *testing.T) {
 	assert.ErrorIs(t, e.Record(ctx, known, early), market.ErrUnknownID, "rejected by default")
 	assert.Empty(t, e.log, "nothing of the batch stored")
 
-	s, at := dedupeMarket(t, Config{Unknown: SkipUnknown})
+	s, _ := dedupeMarket(t, Config{Unknown: SkipUnknown})
 	require.NoError(t, s.Record(ctx, known, early))
 	assert.Len(t, s.log, 1)
 	assert.Equal(t, 1, s.Stats().Skipped)

@@ -257,6 +257,14 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	}
 	stage("exposure", true)
 
+	if e.cfg.Allocation.On {
+		stage("allocation", false)
+		if err := e.allocation(ctx, st, profiles, removed); err != nil {
+			return err
+		}
+		stage("allocation", true)
+	}
+
 	if e.cfg.LearnRanking && prev.fitted && prev.interest != nil {
 		stage("ranking", false)
 		if err := e.learnRanking(ctx, prev, st, log, profiles); err != nil {

@@ -382,6 +382,11 @@ func (e *Engine) score(st *state, agg match.NamedAggregator, ix uint32, side mar
 	}
 	var excluded bitmap.Bitmap
 	e.control.Congestion(idx, caps, recent, now, answer, &excluded)
+	var mass []float64
+	if forward != nil && st.potentials != nil {
+		mass = make([]float64, len(idx))
+		st.allocated(ix, idx, forward, backward, mass)
+	}
 	e.mu.RLock()
 	for i := range pool {
 		c := &pool[i]
@@ -396,6 +401,9 @@ func (e *Engine) score(st *state, agg match.NamedAggregator, ix uint32, side mar
 		c.Urgency, c.Saturation, c.Activity = urg[i], sats[i], acts[i]
 		c.Answer, c.Excluded = answer[i], excluded.Contains(c.Index)
 		switch {
+		case forward != nil && st.potentials != nil:
+			c.Forward, c.Backward = forward[i], backward[i]
+			c.TwoWay = mass[i]
 		case forward != nil:
 			c.Forward = forward[i]
 			c.Backward = backward[i]

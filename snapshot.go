@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/twowayrec/twoway/activity"
+	"github.com/twowayrec/twoway/allocate"
 	"github.com/twowayrec/twoway/exposure"
 	"github.com/twowayrec/twoway/fusion"
 	"github.com/twowayrec/twoway/internal/binio"
@@ -46,7 +47,8 @@ import (
 //	table blobs, the three capacity priors, the Fit's duration
 //	if fitted: encoder blob, rules blob, interest models (present, blob),
 //	urgency model (present, blob), saturation model (present, blob),
-//	learned ranker (present, blob), urgency inputs (count, blob each)
+//	learned ranker (present, blob), market potentials (present, blob),
+//	urgency inputs (count, blob each)
 //
 // Version 1 snapshots (profiles, the log and the Fit's time only) are read
 // and refitted.
@@ -226,6 +228,12 @@ func (e *Engine) snapshotBody() ([]byte, error) {
 			}
 		}
 	}
+	w.Bool(st.potentials != nil)
+	if st.potentials != nil {
+		if err := blob("market potentials", st.potentials.AppendBinary); err != nil {
+			return nil, err
+		}
+	}
 	w.Uvarint(uint64(len(st.inputs)))
 	for i := range st.inputs {
 		if err := blob("urgency inputs", st.inputs[i].AppendBinary); err != nil {
@@ -320,6 +328,7 @@ type snapshot struct {
 	took                                                         time.Duration
 	encoder, rules                                               []byte
 	interest, urgency, saturation, learned                       []byte // nil: none
+	potentials                                                   []byte // nil: none
 	inputs                                                       [][]byte
 }
 
@@ -441,6 +450,9 @@ func parseSnapshot(body []byte) (*snapshot, error) {
 			if r.Bool() {
 				*p = r.Bytes()
 			}
+		}
+		if r.Bool() {
+			s.potentials = r.Bytes()
 		}
 		n := r.Count(1)
 		for i := 0; i < n && r.Err() == nil; i++ {
@@ -686,6 +698,12 @@ func (e *Engine) decodeState(ctx context.Context, s *snapshot) (*state, error) {
 			cfg.Learned = st.learned
 			if st.policy, err = fusion.New(cfg); err != nil {
 				return nil, fmt.Errorf("twoway: load: learned ranking: %w", err)
+			}
+		}
+		if s.potentials != nil {
+			st.potentials = new(allocate.Potentials)
+			if err := st.potentials.UnmarshalBinary(s.potentials); err != nil {
+				return nil, bad("market potentials: %v", err)
 			}
 		}
 		st.inputs = make([]urgency.Input, len(s.inputs))

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/twowayrec/twoway/activity"
+	"github.com/twowayrec/twoway/allocate"
 	"github.com/twowayrec/twoway/exposure"
 	"github.com/twowayrec/twoway/fusion"
 	"github.com/twowayrec/twoway/market"
@@ -37,6 +38,8 @@ type state struct {
 	userCF *recall.UserCF
 	hot    *recall.Hot
 	collab *recall.Merger // item-CF, user-CF, Swing, hot by reciprocal-rank fusion
+
+	potentials *allocate.Potentials // the market reranker's prices; nil: off
 
 	policy  *fusion.Policy // the Engine's policy, or one with a learned ranker
 	learned *fusion.Learned

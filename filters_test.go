@@ -1,0 +1,130 @@
+package twoway
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/twowayrec/twoway/exposure"
+	"github.com/twowayrec/twoway/market"
+)
+
+// Issue 18: Response says what each filter removed, and a request with
+// eligible candidates never comes back empty: an over-asked candidate
+// falls in the ranking (Answer < 1) but stays, unless the host sets a hard
+// cap.
+func TestFilteredCountsAndNeverEmpty(t *testing.T) {
+	m := tinyMarket(t)
+	ctx := context.Background()
+	for _, hardCap := range []float64{0, 0.5} {
+		e, err := New(Config{Clock: endOf(m), Seed: 7, Exposure: exposure.Config{HardCap: hardCap}})
+		require.NoError(t, err)
+		require.NoError(t, e.Upsert(ctx, m.Profiles...))
+		require.NoError(t, e.Record(ctx, m.Events...))
+		require.NoError(t, e.Fit(ctx))
+		s := m.Profiles[0].ID
+		e.mu.RLock()
+		ix, _ := e.dict.Lookup(s)
+		seen, blocked := len(uniq(e.seen[ix])), len(uniq(e.blocked[ix]))
+		e.mu.RUnlock()
+		// Every job is served to every seeker many times: all over-asked.
+		for range 3 {
+			for i := 1; i < m.NumSeekers; i++ {
+				_, err := e.Recommend(ctx, Request{ID: m.Profiles[i].ID, N: 20})
+				require.NoError(t, err)
+			}
+		}
+		e.excl.Store(nil) // rebuild the recall-time exclusions now
+		resp, err := e.Recommend(ctx, Request{ID: s, N: 10, DryRun: true})
+		require.NoError(t, err)
+		f := resp.Filtered
+		assert.Equal(t, m.NumJobs, f.Eligible)
+		assert.Equal(t, seen, f.Seen)
+		assert.Equal(t, blocked, f.Blocked)
+		assert.False(t, math.IsNaN(resp.Urgency))
+		if hardCap == 0 {
+			assert.Zero(t, f.Excluded, "no hard cap: nobody excluded")
+			assert.Len(t, resp.Results, 10, "never empty while candidates are eligible")
+			low := 0
+			for _, r := range resp.Results {
+				if r.Answer < 1 {
+					low++
+				}
+			}
+			assert.Positive(t, low, "over-asked candidates answer less, and stay")
+		} else {
+			assert.Positive(t, f.Excluded, "the hard cap excludes over-asked candidates")
+			assert.LessOrEqual(t, f.Allowed, f.Eligible-f.Excluded)
+		}
+		resp, err = e.Recommend(ctx, Request{ID: s, N: 10, DryRun: true, Cities: []string{"nowhere"}})
+		require.NoError(t, err)
+		assert.Empty(t, resp.Results)
+		assert.Equal(t, m.NumJobs, resp.Filtered.City, "the city filter removed everyone")
+		assert.False(t, math.IsNaN(resp.Urgency), "the urgency comes back when nothing is left")
+		require.NoError(t, e.Close())
+	}
+}
+
+func uniq(xs []uint32) map[uint32]bool {
+	out := map[uint32]bool{}
+	for _, x := range xs {
+		out[x] = true
+	}
+	return out
+}
+
+// A participant nobody knows anything about gets documented priors, never
+// NaN: capacity (the side's mean), evidence (the side's base rates), the
+// congestion factor (1 without load).
+func TestFallbacksWithoutHistory(t *testing.T) {
+	m := tinyMarket(t)
+	e := newEngine(t, m, true)
+	ctx := context.Background()
+	at := endOf(m)()
+	require.NoError(t, e.Upsert(ctx, market.Profile{ID: "new-job", Side: market.Recruiter, Title: m.Profiles[m.NumSeekers].Title,
+		Skills: m.Profiles[m.NumSeekers].Skills, City: m.Profiles[0].City, Registered: at.Add(-time.Hour)}))
+	x, err := e.Explain(ctx, m.Profiles[0].ID, "new-job")
+	require.NoError(t, err)
+	for _, v := range []float64{x.Forward.Match, x.Backward.Match, x.TwoWay, x.Answer} {
+		assert.False(t, math.IsNaN(v) || math.IsInf(v, 0), "%v", v)
+	}
+	assert.Equal(t, 1.0, x.Answer, "no load, no congestion")
+	st := e.state.Load()
+	ix, _ := e.dict.Lookup("new-job")
+	assert.Zero(t, st.capTable.Get(ix), "no capacity estimate of its own")
+	assert.Positive(t, st.capPrior[market.Recruiter], "the side's prior stands in")
+}
+
+// With Config.Allocation on, each Fit prices the market (TU matching over
+// the recalled pairs) and requests rank by the priced share; the
+// potentials survive Save/Load.
+func TestAllocationReranks(t *testing.T) {
+	m := tinyMarket(t)
+	cfg := Config{Clock: endOf(m), Seed: 7, Allocation: AllocationConfig{On: true, Candidates: 20}}
+	e, err := New(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, e.Close()) })
+	ctx := context.Background()
+	require.NoError(t, e.Upsert(ctx, m.Profiles...))
+	require.NoError(t, e.Record(ctx, m.Events...))
+	require.NoError(t, e.Fit(ctx))
+	st := e.state.Load()
+	require.NotNil(t, st.potentials)
+	require.True(t, st.potentials.Stats().Converged)
+	resp, err := e.Recommend(ctx, Request{ID: m.Profiles[0].ID, N: 10, DryRun: true, Explain: true})
+	require.NoError(t, err)
+	require.Len(t, resp.Results, 10)
+	for i, r := range resp.Results {
+		assert.True(t, r.TwoWay > 0 && r.TwoWay < 1, "%v", r.TwoWay)
+		if i > 0 {
+			assert.GreaterOrEqual(t, resp.Results[i-1].TwoWay, r.TwoWay)
+		}
+	}
+	f, _ := saveLoad(t, e, cfg)
+	require.NotNil(t, f.state.Load().potentials)
+	assert.Equal(t, responses(t, e, m), responses(t, f, m))
+}
