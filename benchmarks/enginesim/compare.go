@@ -88,9 +88,11 @@ func Floors(seed uint64) []Entry {
 	return out
 }
 
-// Engines returns the Engine contenders: base ("default"), then base with
-// each aggregator of match.Aggregators as Config.Aggregator, each with
-// exposure control as configured and with ExposureOff. onFit, when set,
+// Engines returns the Engine contenders: base ("default"), base with the
+// market-level reranker ("default + allocation", Config.Allocation.On),
+// then base with each aggregator of match.Aggregators as
+// Config.Aggregator, each with exposure control as configured and with
+// ExposureOff. onFit, when set,
 // receives each contender's nightly Fit times (progress only). The two
 // "default" entries probe their Engine after the run (ProbeConfig{Seed:
 // seed}).
@@ -100,6 +102,9 @@ func Engines(base twoway.Config, seed uint64, onFit func(name string, round int,
 		cfg  twoway.Config
 	}
 	vs := []variant{{"default", base}}
+	alloc := base
+	alloc.Allocation.On = true
+	vs = append(vs, variant{"default + allocation", alloc})
 	for _, a := range match.Aggregators() {
 		c := base
 		c.Aggregator = a.Name
