@@ -33,6 +33,7 @@ const (
 	routeRemove      = input.RouteRemove
 	routeRecord      = "POST /v1/events"
 	routeRefit       = "POST /v1/refit"
+	routeRefitStatus = "GET /v1/refit/{id}"
 	routeSnapshotNow = "POST /v1/snapshot"
 )
 
@@ -43,13 +44,17 @@ const (
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc(routeHealth, s.health)
-	mux.HandleFunc(routeMetrics, s.metricsHandler)
+	mux.Handle(routeMetrics, metricsHandler(s.registry, s.cfg.Logger))
 	mux.HandleFunc(routeRecommend, s.recommend)
 	mux.HandleFunc(routeExplain, s.explain)
 	mux.Handle(routeUpsert, s.admin(s.upsert))
 	mux.Handle(routeRemove, s.admin(s.remove))
 	mux.Handle(routeRecord, s.admin(s.record))
 	mux.Handle(routeRefit, s.admin(s.refit))
+	mux.HandleFunc(routeRefitStatus, s.refitStatus)
+	if s.ui != nil {
+		s.uiRoutes(mux)
+	}
 	mux.Handle(routeSnapshotNow, s.admin(s.snapshot))
 	return s.observe(mux)
 }
@@ -305,19 +310,6 @@ type healthResponse struct {
 	Counters string `json:"counters,omitempty"`
 }
 
-func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) {
-	snap := s.metrics.snapshot()
-	if err := s.realtimeErr(); err != nil {
-		snap.Realtime = "unavailable"
-	} else {
-		snap.Realtime = "ok"
-	}
-	if s.guard != nil {
-		snap.CounterRebuilds = s.guard.rebuilds.Load()
-	}
-	s.writeJSON(w, http.StatusOK, snap)
-}
-
 // recommend: GET /v1/recommendations/{id}?side=&n=&explain=&city=&aggregator=&dry_run=
 //
 // Only a caller with the bearer token (the host's backend, which shows the
@@ -376,7 +368,7 @@ func parseRecommendQuery(id, rawQuery string) (req twoway.Request, dry *bool, _ 
 	if err != nil {
 		return req, nil, inputError(err)
 	}
-	return twoway.Request{ID: id, Side: q.Side, N: q.N, Explain: q.Explain, Aggregator: q.Aggregator, Cities: q.Cities}, q.DryRun, nil
+	return twoway.Request{ID: id, Side: q.Side, N: q.N, Explain: q.Explain, Aggregator: q.Aggregator, Cities: q.Cities, Language: q.Language}, q.DryRun, nil
 }
 
 // explain: GET /v1/explanations/{requester}/{candidate}
@@ -428,6 +420,7 @@ func (s *Server) upsert(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, engineError(err))
 		return
 	}
+	s.ui.upsert(req.Profiles...)
 	s.writeJSON(w, http.StatusOK, map[string]int{"upserted": len(req.Profiles)})
 }
 
@@ -446,6 +439,7 @@ func (s *Server) remove(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, e)
 		return
 	}
+	s.ui.remove(id)
 	s.writeJSON(w, http.StatusOK, map[string]string{"removed": id})
 }
 
@@ -475,53 +469,32 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, errorf(http.StatusBadRequest, "no events"))
 		return
 	}
-	err := s.engine.Record(r.Context(), req.Events...)
+	s.recordEvents(w, r, req.Events)
+}
+
+// recordEvents records evs and answers: 200 when everything is counted;
+// 202 when the events are logged but the real-time store failed.
+func (s *Server) recordEvents(w http.ResponseWriter, r *http.Request, evs []market.Event) {
+	err := s.engine.Record(r.Context(), evs...)
 	var batch *twoway.BatchError
 	switch {
 	case err == nil:
-		s.metrics.events.Add(int64(len(req.Events)))
-		s.writeJSON(w, http.StatusOK, eventsResponse{Recorded: len(req.Events)})
+		s.ui.record(evs...)
+		s.writeJSON(w, http.StatusOK, eventsResponse{Recorded: len(evs)})
 	case errors.As(err, &batch):
 		s.fail(w, engineError(err))
 	case r.Context().Err() != nil:
 		s.fail(w, engineError(err))
 	default:
 		// Validated and logged; only the real-time counters failed.
-		s.metrics.events.Add(int64(len(req.Events)))
-		s.metrics.realtimeFailures.Add(1)
+		s.ui.record(evs...)
+		s.http.realtimeFailures.Inc()
 		w.Header().Set("Twoway-Degraded", "realtime")
 		s.writeJSON(w, http.StatusAccepted, eventsResponse{
-			Recorded: len(req.Events),
+			Recorded: len(evs),
 			Degraded: "events logged, but the real-time store failed, so their counters are missing: " + err.Error(),
 		})
 	}
-}
-
-type refitResponse struct {
-	FitSeconds  float64 `json:"fit_seconds"`
-	Snapshot    string  `json:"snapshot,omitempty"`
-	SaveSeconds float64 `json:"save_seconds,omitempty"`
-}
-
-// refit: POST /v1/refit. Fits synchronously, then saves the snapshot.
-func (s *Server) refit(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	if err := s.engine.Fit(r.Context()); err != nil {
-		s.fail(w, engineError(err))
-		return
-	}
-	resp := refitResponse{FitSeconds: time.Since(start).Seconds()}
-	s.metrics.refits.Add(1)
-	s.metrics.lastFitNanos.Store(int64(time.Since(start)))
-	if s.cfg.SnapshotPath != "" {
-		start = time.Now()
-		if err := s.Save(); err != nil {
-			s.fail(w, errorf(http.StatusInternalServerError, "fitted, but %v", err))
-			return
-		}
-		resp.Snapshot, resp.SaveSeconds = s.cfg.SnapshotPath, time.Since(start).Seconds()
-	}
-	s.writeJSON(w, http.StatusOK, resp)
 }
 
 // snapshot: POST /v1/snapshot saves the snapshot now.

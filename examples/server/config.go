@@ -21,6 +21,11 @@ var errConfig = errors.New("server: invalid config")
 type Config struct {
 	// Addr is the listen address. Empty: "127.0.0.1:8080".
 	Addr string `json:"addr"`
+	// AdminAddr is the admin listener's address (net/http/pprof and
+	// /metrics), for the command (run); Open and Handler do not use it.
+	// Empty or "off": no admin listener. The command's default is
+	// "127.0.0.1:6060", on loopback.
+	AdminAddr string `json:"admin_addr"`
 	// Token is the bearer token that the mutating and administrative
 	// endpoints require. Required: an empty token is an error.
 	Token string `json:"-"`
@@ -64,6 +69,14 @@ type Config struct {
 	// without persistence) and rebuild the counters from the Engine's log;
 	// every GET /healthz checks it too. Zero: 5s. Unused without Redis.
 	GenerationCheck time.Duration `json:"generation_check"`
+
+	// NoUI turns the web UI off (its routes, and the catalogue of profiles
+	// and pairs it keeps in memory). Zero (false): the UI is served at /ui/.
+	NoUI bool `json:"no_ui"`
+	// Demo, when set, loads a demonstration market at start (see
+	// DemoConfig): real postings, synthetic seekers and behaviour, fitted.
+	// Nil: the Engine starts with the snapshot, or empty.
+	Demo *DemoConfig `json:"demo,omitempty"`
 
 	// Engine configures the twoway Engine. Its Realtime field is set by the
 	// server when RedisAddr is set; without RedisAddr it may name a store
@@ -124,6 +137,15 @@ func (c *Config) fill() error {
 	if c.IndexPath != "" {
 		c.Engine.Recall.IndexPath = c.IndexPath
 	}
+	if c.Demo != nil && c.SnapshotPath != "" {
+		return fmt.Errorf("%w: Demo and SnapshotPath are both set: a demo starts from its own market (drop -snapshot)", errConfig)
+	}
+	if c.Demo != nil && c.RedisAddr != "" {
+		return fmt.Errorf("%w: Demo and RedisAddr are both set: a demo loads its history anew at every start, so Redis would count it again (drop -redis-addr)", errConfig)
+	}
+	if c.Demo != nil && (c.Demo.Seekers < 0 || c.Demo.Events < 0) {
+		return fmt.Errorf("%w: Demo: negative Seekers or Events", errConfig)
+	}
 	return nil
 }
 
@@ -137,6 +159,11 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Addr, "addr", getenv("TWOWAY_ADDR"), "listen address (env TWOWAY_ADDR; default 127.0.0.1:8080)")
+	admin := getenv("TWOWAY_ADMIN_ADDR")
+	if admin == "" {
+		admin = "127.0.0.1:6060"
+	}
+	fs.StringVar(&c.AdminAddr, "admin-addr", admin, "admin listener for pprof and metrics (env TWOWAY_ADMIN_ADDR; off: none)")
 	fs.StringVar(&c.RedisAddr, "redis-addr", getenv("REDIS_ADDR"), "Redis host:port for the real-time features (env REDIS_ADDR; empty: in memory)")
 	db := 0
 	if v := getenv("REDIS_DB"); v != "" {
@@ -156,8 +183,18 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 0, "wait for in-flight requests at shutdown (default 10s)")
 	fs.DurationVar(&c.HealthTimeout, "health-timeout", 0, "deadline of the Engine's self-check in /healthz (default 2s)")
 	fs.DurationVar(&c.GenerationCheck, "generation-check", 0, "how often to check that Redis still holds the counters (default 5s)")
+	ui := fs.Bool("ui", true, "serve the web UI at /ui/")
+	demo := fs.Bool("demo", false, "load a demonstration market at start: real postings (../shared/data/jobs-zh, or -demo-data) as jobs, synthetic seekers and behaviour; without the postings, the quick start's market")
+	var d DemoConfig
+	fs.StringVar(&d.Postings, "demo-data", "", "directory of real postings for -demo (default: jobs-zh of $TWOWAY_DATA or of shared/data in or above the working directory)")
+	fs.IntVar(&d.MaxPostings, "demo-postings", 0, "postings -demo uses, taken evenly over the files (default 3000; -1: all)")
+	fs.IntVar(&d.Seekers, "demo-seekers", 0, "synthetic seekers of -demo (default 1500)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	c.NoUI = !*ui
+	if *demo {
+		c.Demo = &d
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("%w: unexpected arguments %q", errConfig, fs.Args())

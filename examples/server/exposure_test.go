@@ -25,7 +25,7 @@ func TestAnonymousReadsDoNotSpendExposure(t *testing.T) {
 	c.upsert(tinyMarket(now, jobs)...)
 	status, _ := c.record(history(now, jobs)...)
 	require.Equal(t, http.StatusOK, status)
-	require.Equal(t, http.StatusOK, c.do("POST", "/v1/refit", nil, nil))
+	c.refit()
 
 	seekers := []string{"s-li", "s-chen", "s-smith"}
 	lists := func() map[string]recommendationsJSON {

@@ -81,9 +81,7 @@ func TestRedisFlushRebuildsCounters(t *testing.T) {
 	status, got := c.recommend("s-li", "?n=10&dry_run=true")
 	require.Equal(t, http.StatusOK, status)
 	assert.Equal(t, scored(want), scored(got))
-	var m metricsJSON
-	require.Equal(t, http.StatusOK, c.do("GET", "/metrics", nil, &m))
-	assert.Equal(t, int64(2), m.CounterRebuilds, "at the start (an empty Redis) and after the FLUSHALL")
+	assert.Equal(t, 2.0, metricValue(c.scrape(), "twoway_server_counter_rebuilds_total"), "at the start (an empty Redis) and after the FLUSHALL")
 }
 
 // A restart of a Redis without persistence is noticed by the periodic
@@ -106,8 +104,7 @@ func TestRedisRestartRebuildsCounters(t *testing.T) {
 		return len(dumpCounters(t, rdb, "restart2")) == len(before)
 	}, 10*time.Second, 20*time.Millisecond, "the counters come back")
 	require.Eventually(t, func() bool {
-		var m metricsJSON
-		return c.do("GET", "/metrics", nil, &m) == http.StatusOK && m.CounterRebuilds == 2
+		return metricValue(c.scrape(), "twoway_server_counter_rebuilds_total") == 2
 	}, 10*time.Second, 20*time.Millisecond, "the rebuild ends")
 	assert.Equal(t, before, dumpCounters(t, rdb, "restart2"))
 	var h healthResponse
@@ -136,12 +133,10 @@ func TestFlushWithTwoServersRebuildsOnce(t *testing.T) {
 	defer rdb.Close()
 	before := dumpCounters(t, rdb, "pair")
 	require.NotEmpty(t, before)
-	rebuilds := func(c *client) int64 {
-		var m metricsJSON
-		require.Equal(t, http.StatusOK, c.do("GET", "/metrics", nil, &m))
-		return m.CounterRebuilds
+	rebuilds := func(c *client) float64 {
+		return metricValue(c.scrape(), "twoway_server_counter_rebuilds_total")
 	}
-	require.Equal(t, int64(1), rebuilds(a), "A filled the empty Redis at its start")
+	require.Equal(t, 1.0, rebuilds(a), "A filled the empty Redis at its start")
 	require.Zero(t, rebuilds(b), "B found A's generation")
 
 	require.NoError(t, rdb.FlushAll(context.Background()).Err())

@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
 	"github.com/twowayrec/twoway"
 	"github.com/twowayrec/twoway/market"
@@ -163,4 +166,62 @@ func history(now time.Time, jobs int) []market.Event {
 		}
 	}
 	return evs
+}
+
+// scrape reads GET /metrics, parsed as the Prometheus text format.
+func (c *client) scrape() map[string]*dto.MetricFamily {
+	c.t.Helper()
+	status, body := c.raw("GET", "/metrics", "", "", nil)
+	require.Equal(c.t, http.StatusOK, status, "%s", body)
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	mfs, err := p.TextToMetricFamilies(bytes.NewReader(body))
+	require.NoError(c.t, err, "the Prometheus text format")
+	return mfs
+}
+
+// metricValue sums the samples of the family name whose labels include
+// labels ("name", "value", …): a counter's, gauge's or untyped value, a
+// histogram's sample count. A missing family is 0.
+func metricValue(mfs map[string]*dto.MetricFamily, name string, labels ...string) float64 {
+	mf := mfs[name]
+	if mf == nil {
+		return 0
+	}
+	sum := 0.0
+next:
+	for _, m := range mf.GetMetric() {
+		for i := 0; i+1 < len(labels); i += 2 {
+			found := false
+			for _, l := range m.GetLabel() {
+				if l.GetName() == labels[i] && l.GetValue() == labels[i+1] {
+					found = true
+				}
+			}
+			if !found {
+				continue next
+			}
+		}
+		switch {
+		case m.Counter != nil:
+			sum += m.GetCounter().GetValue()
+		case m.Gauge != nil:
+			sum += m.GetGauge().GetValue()
+		case m.Untyped != nil:
+			sum += m.GetUntyped().GetValue()
+		case m.Histogram != nil:
+			sum += float64(m.GetHistogram().GetSampleCount())
+		}
+	}
+	return sum
+}
+
+// refit runs a refit job and waits for it (POST /v1/refit?wait=), requiring
+// that it finished.
+func (c *client) refit() refitJob {
+	c.t.Helper()
+	var job refitJob
+	status := c.do("POST", "/v1/refit?wait=3m", nil, &job)
+	require.Equal(c.t, http.StatusOK, status, "refit: %+v", job)
+	require.Equal(c.t, jobDone, job.Status)
+	return job
 }

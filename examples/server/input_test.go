@@ -78,9 +78,7 @@ func TestDuplicateKeys(t *testing.T) {
 		status, _ := c.recommend(id, "")
 		assert.Equal(t, http.StatusNotFound, status, "%s was stored from a refused batch", id)
 	}
-	var m metricsJSON
-	require.Equal(t, http.StatusOK, c.do("GET", "/metrics", nil, &m))
-	assert.Zero(t, m.EventsRecorded)
+	assert.Zero(t, metricValue(c.scrape(), "twoway_events_total", "outcome", "recorded"))
 }
 
 // The server's paths and bodies agree on IDs: an ID a PUT accepts can be
@@ -177,10 +175,9 @@ func TestTimesOutOfRange(t *testing.T) {
 			assert.Equal(t, tc.index, *e.Index)
 		})
 	}
-	var m metricsJSON
-	require.Equal(t, http.StatusOK, c.do("GET", "/metrics", nil, &m))
-	assert.Zero(t, m.EventsRecorded)
-	assert.Zero(t, m.RealtimeFailures)
+	m := c.scrape()
+	assert.Zero(t, metricValue(m, "twoway_events_total", "outcome", "recorded"))
+	assert.Zero(t, metricValue(m, "twoway_server_realtime_failures_total"))
 
 	require.Equal(t, http.StatusOK, c.do("POST", "/v1/snapshot", nil, nil))
 	srv, err := Open(context.Background(), Config{Token: testToken, SnapshotPath: snap})

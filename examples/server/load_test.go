@@ -61,8 +61,7 @@ func TestLoad(t *testing.T) {
 		status, out := c.record(evs...)
 		require.Equal(t, http.StatusOK, status, "%+v", out)
 	}
-	var fit refitResponse
-	require.Equal(t, http.StatusOK, c.do("POST", "/v1/refit", nil, &fit))
+	fit := c.refit()
 	t.Logf("setup (simulated market): %d profiles, %d events loaded over HTTP into Redis and fitted in %v (fit %.2fs)",
 		len(m.Profiles), len(m.Events), time.Since(setup).Round(time.Millisecond), fit.FitSeconds)
 
@@ -167,8 +166,7 @@ func TestLoad(t *testing.T) {
 	require.Empty(t, failures, "every request must succeed")
 	require.Len(t, samples, per**loadClients)
 
-	var met metricsJSON
-	require.Equal(t, http.StatusOK, c.do("GET", "/metrics", nil, &met))
-	require.Equal(t, "ok", met.Realtime)
-	require.Zero(t, met.RealtimeFailures)
+	met := c.scrape()
+	require.Equal(t, 1.0, metricValue(met, "twoway_server_realtime_up"))
+	require.Zero(t, metricValue(met, "twoway_server_realtime_failures_total"))
 }

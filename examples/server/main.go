@@ -8,12 +8,19 @@
 //	export REDIS_ADDR=127.0.0.1:6379 REDIS_PASSWORD=…  # omit REDIS_ADDR: in memory
 //	go run . -addr 127.0.0.1:8080 -snapshot /var/lib/twoway/engine.snap
 //
+// The web UI (two-way matching, the market, the Engine's health, in Chinese
+// and English) is at /ui/; with -demo the server starts on a demonstration
+// market of real postings and simulated seekers:
+//
+//	TWOWAY_TOKEN=change-me-0123456789abcdef go run . -demo
+//
 // # Endpoints
 //
 //	GET    /healthz                                  200 ok; 503 stalled (the Engine's self-check did not
 //	                                                 finish within -health-timeout), degraded (Redis down)
 //	                                                 or rebuilding (Redis lost the counters; replaying)
-//	GET    /metrics                                  request counts and latencies by route
+//	GET    /metrics                                  Prometheus series: the Engine's (its Observer and
+//	                                                 Stats) and the server's
 //	GET    /v1/recommendations/{id}?n=&side=&explain=&city=&aggregator=&dry_run=
 //	                                                 token optional: counted in the exposure ledger only
 //	                                                 with it; without it a dry run (dry_run=false: 401);
@@ -22,8 +29,14 @@
 //	PUT    /v1/profiles        {"profiles":[…]}      token
 //	DELETE /v1/profiles/{id}                         token
 //	POST   /v1/events          {"events":[…]}        token; 202 when Redis failed
-//	POST   /v1/refit                                 token; fits, then saves the snapshot
+//	POST   /v1/refit?wait=                           token; 202 with a job that fits, then saves the
+//	                                                 snapshot (wait: 200 once done)
+//	GET    /v1/refit/{id}                            the job's status and stages
 //	POST   /v1/snapshot                              token
+//	GET    /ui/, /v1/ui/…                            the web UI and its JSON (POST /v1/ui/act: token)
+//
+// The admin listener (-admin-addr, 127.0.0.1:6060 by default; off: none)
+// serves net/http/pprof under /debug/pprof/ and /metrics.
 //
 // Only the token's holder (the host's backend, which shows the list to a
 // user) has recommendations counted as shown, so that anonymous reads
@@ -71,8 +84,9 @@ func main() {
 }
 
 // run parses the configuration, opens the Server and serves until ctx is
-// done. ready, when set, is called with the listening address.
-func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer, ready func(addr string)) error {
+// done. ready, when set, is called with the listening addresses (admin is
+// empty when the admin listener is off).
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer, ready func(api, admin string)) error {
 	cfg, err := ParseConfig(args, getenv, stderr)
 	if err != nil {
 		return err
@@ -86,8 +100,29 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return errors.Join(err, srv.Close())
 	}
-	if ready != nil {
-		ready(l.Addr().String())
+	var admin net.Listener
+	if cfg.AdminAddr != "" && cfg.AdminAddr != "off" {
+		if !isLoopback(cfg.AdminAddr) {
+			cfg.Logger.Warn("the admin listener (pprof) is not on loopback: anyone who reaches it can profile the process", "addr", cfg.AdminAddr)
+		}
+		if admin, err = net.Listen("tcp", cfg.AdminAddr); err != nil {
+			return errors.Join(fmt.Errorf("server: admin listener: %w", err), l.Close(), srv.Close())
+		}
 	}
-	return srv.Serve(ctx, l)
+	if ready != nil {
+		a := ""
+		if admin != nil {
+			a = admin.Addr().String()
+		}
+		ready(l.Addr().String(), a)
+	}
+	if admin == nil {
+		return srv.Serve(ctx, l)
+	}
+	actx, stopAdmin := context.WithCancel(ctx)
+	adminErr := make(chan error, 1)
+	go func() { adminErr <- srv.serveAdmin(actx, admin) }()
+	err = srv.Serve(ctx, l)
+	stopAdmin()
+	return errors.Join(err, <-adminErr)
 }

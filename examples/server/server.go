@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/twowayrec/twoway"
 	"github.com/twowayrec/twoway/examples/server/redisstore"
@@ -27,8 +28,14 @@ type Server struct {
 	rdb     *redis.Client     // nil without Redis
 	store   *redisstore.Store // nil without Redis
 	guard   *counterGuard     // nil without Redis
-	metrics *metrics
 	handler http.Handler
+
+	registry *prometheus.Registry // GET /metrics
+	observer *observer            // the Engine's measurements
+	http     *httpMetrics         // the server's own
+	refits   *refitter            // POST /v1/refit's jobs
+	ui       *catalogue           // the web UI's view of the market (nil: -ui=false)
+	demo     *demoJSON            // the demo market loaded at start (nil: none)
 
 	tokenSum [sha256.Size]byte // of cfg.Token
 
@@ -47,8 +54,32 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if err := cfg.fill(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, metrics: newMetrics(), tokenSum: sha256.Sum256([]byte(cfg.Token))}
+	s := &Server{cfg: cfg, tokenSum: sha256.Sum256([]byte(cfg.Token)), registry: newRegistry()}
+	s.observer = newObserver(s.registry)
+	s.http = newHTTPMetrics(s.registry)
+	s.refits = newRefitter(s)
 	ecfg := cfg.Engine
+	if ecfg.Observer != nil {
+		ecfg.Observer = observers{s.observer, ecfg.Observer}
+	} else {
+		ecfg.Observer = s.observer
+	}
+	ecfg.OnProgress = s.onProgress(ecfg.OnProgress)
+	ecfg.Logger = engineLogger(ecfg.Logger, cfg.Logger)
+	if !cfg.NoUI {
+		s.ui = newCatalogue(ecfg.HideViewed)
+	}
+	var demo *demoMarket
+	if cfg.Demo != nil {
+		var err error
+		if demo, err = buildDemo(*cfg.Demo); err != nil {
+			return nil, err
+		}
+		if ecfg.Clock == nil {
+			ecfg.Clock = demoClock(*cfg.Demo, demo.End)
+		}
+		s.demo = &demoJSON{Real: demo.Real, Source: demo.Source, Postings: demo.Postings, Seekers: demo.Seekers, Events: len(demo.Events)}
+	}
 	if cfg.RedisAddr != "" {
 		bucket := ecfg.Activity.Bucket
 		if bucket == 0 {
@@ -83,8 +114,16 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.engine = eng
+	s.registry.MustRegister(newStatsCollector(s))
 	if cfg.SnapshotPath != "" {
 		if err := s.load(ctx); err != nil {
+			eng.Close()
+			s.closeRedis()
+			return nil, err
+		}
+	}
+	if demo != nil {
+		if err := s.loadDemo(ctx, demo); err != nil {
 			eng.Close()
 			s.closeRedis()
 			return nil, err
@@ -96,6 +135,14 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.handler = s.routes()
 	return s, nil
+}
+
+// refitDone is called after each refit (and the demo's first Fit): the
+// market page's figures are rebuilt then, at the cadence of the models.
+func (s *Server) refitDone() {
+	if s.ui != nil {
+		s.ui.rebuild()
+	}
 }
 
 func (s *Server) closeRedis() {
@@ -180,6 +227,7 @@ func (s *Server) Close() error {
 	if s.guard != nil {
 		s.guard.stop()
 	}
+	s.refits.stop() // a refit in progress is cancelled: it would not finish before the save anyway
 	err := s.Save()
 	err = errors.Join(err, s.engine.Close())
 	if s.rdb != nil {

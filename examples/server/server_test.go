@@ -121,15 +121,19 @@ func TestValidation(t *testing.T) {
 	assert.Equal(t, "Actor", e.Field)
 
 	// The metrics counted the refusals as 4xx and nothing as 5xx.
-	var m metricsJSON
-	require.Equal(t, http.StatusOK, c.do("GET", "/metrics", nil, &m))
-	var n4, n5 int64
-	for _, r := range m.Routes {
-		n4 += r.Status4xx
-		n5 += r.Status5xx
+	var n4, n5 float64
+	for _, m := range c.scrape()["twoway_http_requests_total"].GetMetric() {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == "code" && strings.HasPrefix(l.GetValue(), "4") {
+				n4 += m.GetCounter().GetValue()
+			}
+			if l.GetName() == "code" && strings.HasPrefix(l.GetValue(), "5") {
+				n5 += m.GetCounter().GetValue()
+			}
+		}
 	}
 	assert.Zero(t, n5)
-	assert.GreaterOrEqual(t, n4, int64(30))
+	assert.GreaterOrEqual(t, n4, 30.0)
 }
 
 func ids(r recommendationsJSON) []string {
@@ -161,8 +165,7 @@ func TestEndToEndRedis(t *testing.T) {
 	assert.Equal(t, len(evs), rec.Recorded)
 	assert.DirExists(t, filepath.Join(dir, "index"), "the inverted index is on disk")
 
-	var fit refitResponse
-	require.Equal(t, http.StatusOK, c.do("POST", "/v1/refit", nil, &fit))
+	fit := c.refit()
 	assert.Equal(t, snap, fit.Snapshot)
 	assert.FileExists(t, snap)
 
@@ -201,12 +204,11 @@ func TestEndToEndRedis(t *testing.T) {
 	status, _ = c.recommend("job-06", "")
 	assert.Equal(t, http.StatusConflict, status)
 
-	var m metricsJSON
-	require.Equal(t, http.StatusOK, c.do("GET", "/metrics", nil, &m))
-	assert.Equal(t, int64(len(evs)), m.EventsRecorded)
-	assert.Equal(t, int64(1), m.Refits)
-	assert.Equal(t, "ok", m.Realtime)
-	assert.Equal(t, int64(3), m.Routes["GET /v1/recommendations/{id}"].Status2xx)
+	m := c.scrape()
+	assert.Equal(t, float64(len(evs)), metricValue(m, "twoway_events_total", "outcome", "recorded"))
+	assert.Equal(t, 1.0, metricValue(m, "twoway_server_refits_total", "outcome", "done"))
+	assert.Equal(t, 1.0, metricValue(m, "twoway_server_realtime_up"))
+	assert.Equal(t, 3.0, metricValue(m, "twoway_http_requests_total", "route", "GET /v1/recommendations/{id}", "code", "200"))
 }
 
 // Two servers on one Redis: an event recorded through A changes the
@@ -222,7 +224,7 @@ func TestTwoServersShareRedis(t *testing.T) {
 	a.upsert(tinyMarket(now, 10)...)
 	status, _ := a.record(history(now, 10)...)
 	require.Equal(t, http.StatusOK, status)
-	require.Equal(t, http.StatusOK, a.do("POST", "/v1/refit", nil, nil))
+	a.refit()
 
 	_, b := startServer(t, Config{RedisAddr: rs.Addr, Namespace: "shared", SnapshotPath: snap})
 	_, lone := startServer(t, Config{SnapshotPath: snap}) // the same snapshot, counters in its own memory
@@ -289,9 +291,7 @@ func TestRedisRestart(t *testing.T) {
 	assert.Contains(t, resp.Degraded, "real-time features unavailable")
 	assert.Less(t, time.Since(start), 3*time.Second, "the outage costs one timeout per cooldown, not one per candidate")
 
-	var m metricsJSON
-	require.Equal(t, http.StatusOK, c.do("GET", "/metrics", nil, &m))
-	assert.Equal(t, int64(1), m.RealtimeFailures)
+	assert.Equal(t, 1.0, metricValue(c.scrape(), "twoway_server_realtime_failures_total"))
 
 	rs.Restart()
 	require.Eventually(t, func() bool {
@@ -323,13 +323,24 @@ func TestGracefulShutdownKeepsEvents(t *testing.T) {
 	getenv := func(k string) string { return env[k] }
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	addrc := make(chan string, 1)
+	addrc := make(chan [2]string, 1)
 	done := make(chan error, 1)
 	var stderr bytes.Buffer
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, getenv, &syncWriter{w: &stderr}, func(a string) { addrc <- a })
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-admin-addr", "127.0.0.1:0"}, getenv, &syncWriter{w: &stderr},
+			func(api, admin string) { addrc <- [2]string{api, admin} })
 	}()
-	c := newClient(t, "http://"+<-addrc)
+	addrs := <-addrc
+	c := newClient(t, "http://"+addrs[0])
+	// The admin listener serves pprof and the metrics; the API listener
+	// does not serve pprof.
+	admin := newClient(t, "http://"+addrs[1])
+	status, body := admin.raw("GET", "/debug/pprof/", "", "", nil)
+	assert.Equal(t, http.StatusOK, status)
+	assert.Contains(t, string(body), "goroutine")
+	assert.NotEmpty(t, admin.scrape()["twoway_profiles"])
+	status, _ = c.raw("GET", "/debug/pprof/", "", "", nil)
+	assert.Equal(t, http.StatusNotFound, status)
 	now := time.Now()
 	const jobs = 80
 	c.upsert(tinyMarket(now, jobs)...)
@@ -496,8 +507,8 @@ func TestCorruptSnapshot(t *testing.T) {
 		require.NoError(t, os.WriteFile(path, snap[:len(snap)/3], 0o600))
 		env := map[string]string{"TWOWAY_TOKEN": testToken, "TWOWAY_SNAPSHOT": path}
 		var stderr bytes.Buffer
-		err := run(context.Background(), []string{"-addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, &stderr,
-			func(string) { t.Error("the server started listening on a corrupt snapshot") })
+		err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-admin-addr", "off"}, func(k string) string { return env[k] }, &stderr,
+			func(string, string) { t.Error("the server started listening on a corrupt snapshot") })
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), path)
 		assert.Contains(t, err.Error(), "corrupt")

@@ -3,8 +3,6 @@ package main
 import (
 	"math"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/twowayrec/twoway"
@@ -32,9 +30,25 @@ type recommendationsJSON struct {
 	// Counted says whether the results were counted in the exposure
 	// ledger as shown (false for dry runs and for callers without the
 	// token).
-	Counted  bool                 `json:"counted"`
-	Results  []recommendationJSON `json:"results"`
-	Degraded string               `json:"degraded,omitempty"`
+	Counted bool                 `json:"counted"`
+	Results []recommendationJSON `json:"results"`
+	// Filtered says how many candidates each filter removed, so that a
+	// short list explains itself.
+	Filtered filteredJSON `json:"filtered"`
+	Degraded string       `json:"degraded,omitempty"`
+}
+
+// filteredJSON is twoway.Filtered.
+type filteredJSON struct {
+	Eligible  int `json:"eligible"`  // active participants of the other side
+	Seen      int `json:"seen"`      // already contacted by the requester
+	Blocked   int `json:"blocked"`   // rejected by or rejecting the requester
+	City      int `json:"city"`      // outside the city filter
+	Excluded  int `json:"excluded"`  // over the exposure hard cap
+	Allowed   int `json:"allowed"`   // left after the hard filters
+	Recalled  int `json:"recalled"`  // found by recall among the allowed
+	Threshold int `json:"threshold"` // below the match thresholds or the saturation cap
+	Company   int `json:"company"`   // over the per-company cap
 }
 
 type recommendationJSON struct {
@@ -43,6 +57,7 @@ type recommendationJSON struct {
 	TwoWay      *float64            `json:"two_way"`
 	Forward     *float64            `json:"forward"`
 	Backward    *float64            `json:"backward"`
+	Answer      *float64            `json:"answer"` // share of one more contact the candidate can answer now
 	Urgency     *float64            `json:"urgency"`
 	Saturation  *float64            `json:"saturation"`
 	Activity    *float64            `json:"activity"`
@@ -87,12 +102,13 @@ type reasonJSON struct {
 func toRecommendations(r *twoway.Response) recommendationsJSON {
 	out := recommendationsJSON{
 		Requester: r.Requester, Side: r.Side, Urgency: num(r.Urgency), Fitted: r.Fitted,
-		Results: make([]recommendationJSON, len(r.Results)),
+		Results:  make([]recommendationJSON, len(r.Results)),
+		Filtered: filteredJSON(r.Filtered),
 	}
 	for i, rec := range r.Results {
 		j := recommendationJSON{
 			ID: rec.ID, Score: num(rec.Score), TwoWay: num(rec.TwoWay), Forward: num(rec.Forward),
-			Backward: num(rec.Backward), Urgency: num(rec.Urgency), Saturation: num(rec.Saturation),
+			Backward: num(rec.Backward), Answer: num(rec.Answer), Urgency: num(rec.Urgency), Saturation: num(rec.Saturation),
 			Activity: num(rec.Activity), Sources: make([]sourceJSON, len(rec.Sources)),
 		}
 		for k, src := range rec.Sources {
@@ -140,82 +156,6 @@ func toReasons(rs []match.Reason) []reasonJSON {
 	return out
 }
 
-// metrics are the server's counters, kept in memory per process.
-type metrics struct {
-	start            time.Time
-	events           atomic.Int64
-	realtimeFailures atomic.Int64
-	refits           atomic.Int64
-	lastFitNanos     atomic.Int64
-
-	mu     sync.Mutex
-	routes map[string]*routeStats
-}
-
-type routeStats struct {
-	Count      int64   `json:"count"`
-	Status2xx  int64   `json:"2xx"`
-	Status4xx  int64   `json:"4xx"`
-	Status5xx  int64   `json:"5xx"`
-	SecondsSum float64 `json:"seconds_sum"`
-}
-
-// metricsJSON is the body of GET /metrics.
-type metricsJSON struct {
-	UptimeSeconds    float64 `json:"uptime_seconds"`
-	EventsRecorded   int64   `json:"events_recorded"`
-	RealtimeFailures int64   `json:"realtime_failures"`
-	Refits           int64   `json:"refits"`
-	LastFitSeconds   float64 `json:"last_fit_seconds"`
-	Realtime         string  `json:"realtime"`
-	// CounterRebuilds counts the rebuilds of the real-time counters this
-	// process finished after Redis lost them (or started empty).
-	CounterRebuilds int64 `json:"counter_rebuilds"`
-	// Routes by route pattern ("unmatched": no route); JSON sorts the keys.
-	Routes map[string]routeStats `json:"routes"`
-}
-
-func newMetrics() *metrics {
-	return &metrics{start: time.Now(), routes: map[string]*routeStats{}}
-}
-
-func (m *metrics) observe(route string, status int, d time.Duration) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	st := m.routes[route]
-	if st == nil {
-		st = &routeStats{}
-		m.routes[route] = st
-	}
-	st.Count++
-	switch {
-	case status >= 500:
-		st.Status5xx++
-	case status >= 400:
-		st.Status4xx++
-	case status >= 200 && status < 300:
-		st.Status2xx++
-	}
-	st.SecondsSum += d.Seconds()
-}
-
-func (m *metrics) snapshot() metricsJSON {
-	out := metricsJSON{
-		UptimeSeconds:    time.Since(m.start).Seconds(),
-		EventsRecorded:   m.events.Load(),
-		RealtimeFailures: m.realtimeFailures.Load(),
-		Refits:           m.refits.Load(),
-		LastFitSeconds:   time.Duration(m.lastFitNanos.Load()).Seconds(),
-		Routes:           map[string]routeStats{},
-	}
-	m.mu.Lock()
-	for k, v := range m.routes {
-		out.Routes[k] = *v
-	}
-	m.mu.Unlock()
-	return out
-}
-
 // statusRecorder remembers the status a handler wrote.
 type statusRecorder struct {
 	http.ResponseWriter
@@ -241,6 +181,8 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 func (s *Server) observe(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		s.http.inFlight.Inc()
+		defer s.http.inFlight.Dec()
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
@@ -256,7 +198,7 @@ func (s *Server) observe(mux *http.ServeMux) http.Handler {
 			if route == "" {
 				route = "unmatched"
 			}
-			s.metrics.observe(route, rec.status, time.Since(start))
+			s.http.observe(route, rec.status, time.Since(start))
 		}()
 		mux.ServeHTTP(rec, r)
 	})

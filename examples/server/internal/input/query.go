@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/text"
 )
 
 // Query is the query of GET /v1/recommendations/{id}.
@@ -21,6 +22,7 @@ type Query struct {
 	DryRun     *bool // nil: not given
 	Aggregator string
 	Cities     []string
+	Language   text.Language // "": not given; else text.Chinese or text.English
 }
 
 // Encode writes q as a query string that ParseQuery reads back as q.
@@ -44,12 +46,16 @@ func (q Query) Encode() string {
 	for _, c := range q.Cities {
 		v.Add("city", c)
 	}
+	if q.Language != "" {
+		v.Set("lang", string(q.Language))
+	}
 	return v.Encode()
 }
 
 // ParseQuery reads the raw query of a recommendation request: side, n (1
 // to maxN), explain, dry_run, aggregator (checked by aggregator, which
-// returns why a name is unknown) and city (repeatable). Every other
+// returns why a name is unknown), city (repeatable) and lang (zh or en:
+// the explanations' language). Every other
 // parameter may be given once; an unknown one, a malformed query and
 // invalid UTF-8 are refused; of several bad parameters the first in name
 // order is reported. A refusal is a 400.
@@ -93,8 +99,15 @@ func ParseQuery(raw string, maxN int, aggregator func(name string) error) (Query
 			err = aggregator(v)
 		case "city":
 			q.Cities = vs
+		case "lang":
+			switch l := text.Language(v); l {
+			case text.Chinese, text.English:
+				q.Language = l
+			default:
+				err = fmt.Errorf("want %s or %s", text.Chinese, text.English)
+			}
 		default:
-			err = errors.New("unknown parameter (want side, n, explain, dry_run, aggregator, city)")
+			err = errors.New("unknown parameter (want side, n, explain, dry_run, aggregator, city, lang)")
 		}
 		if err != nil {
 			return q, Errorf(http.StatusBadRequest, "query parameter %s=%q: %v", key, v, err)
