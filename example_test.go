@@ -3,6 +3,7 @@ package twoway_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/twowayrec/twoway"
@@ -58,4 +59,54 @@ func Example() {
 	// Output:
 	// job-go
 	// much alike in what the profiles say
+}
+
+// A seeker pages through remote jobs that pay at least 20,000 a month:
+// filters apply before the list is cut to N, and each page's Next leaves
+// out everything the earlier pages showed.
+func ExampleEngine_Recommend_filtersAndPages() {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	engine, err := twoway.New(twoway.Config{Clock: func() time.Time { return now }})
+	if err != nil {
+		panic(err)
+	}
+	joined := now.AddDate(0, -1, 0)
+	profiles := []market.Profile{{ID: "lin", Side: market.Seeker, Title: "Go开发", Skills: []string{"Go"}, Registered: joined}}
+	for i, pay := range []float64{15000, 22000, 25000, 30000, 17000, 21000} {
+		where := market.WorkplaceRemote
+		if i == 3 {
+			where = market.WorkplaceOnsite
+		}
+		profiles = append(profiles, market.Profile{ID: fmt.Sprintf("job-%d", i), Side: market.Recruiter, Title: "Go开发工程师",
+			Skills: []string{"Go"}, Salary: market.Salary{Min: pay, Max: pay + 2000}, Workplace: where, Registered: joined})
+	}
+	if err := engine.Upsert(ctx, profiles...); err != nil {
+		panic(err)
+	}
+	req := twoway.Request{ID: "lin", N: 2, Filters: twoway.Filters{
+		SalaryMin:  20000,
+		Workplaces: []market.Workplace{market.WorkplaceRemote},
+	}}
+	for page := 1; ; page++ {
+		resp, err := engine.Recommend(ctx, req)
+		if err != nil {
+			panic(err)
+		}
+		var ids []string
+		for _, r := range resp.Results {
+			ids = append(ids, r.ID)
+		}
+		slices.Sort(ids)
+		f := resp.Filtered
+		fmt.Printf("page %d: %v (removed: %d for pay, %d on site, %d on earlier pages)\n",
+			page, ids, f.Facets.Salary, f.Facets.Workplace, f.Request)
+		if resp.Next == "" {
+			break
+		}
+		req.Cursor = resp.Next
+	}
+	// Output:
+	// page 1: [job-1 job-2] (removed: 2 for pay, 1 on site, 0 on earlier pages)
+	// page 2: [job-5] (removed: 2 for pay, 1 on site, 2 on earlier pages)
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/twowayrec/twoway/internal/synth"
+	"github.com/twowayrec/twoway/market"
 )
 
 // The large benchmarks run the Engine on synth.Large(): 100,000 seekers,
@@ -163,6 +164,62 @@ func BenchmarkLargeRecommendParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkLargeRecommendBatch measures RecommendBatch on batches of 64
+// requests: ns/op is per request, to compare with
+// BenchmarkLargeRecommendParallel (the same requests, one Recommend each,
+// GOMAXPROCS goroutines).
+func BenchmarkLargeRecommendBatch(b *testing.B) {
+	m, e := largeEngine(b)
+	ctx := context.Background()
+	ids := requesters(m, 4096)
+	const size = 64
+	batch := make([]Request, size)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i%size == 0 {
+			for j := range batch {
+				batch[j] = Request{ID: ids[(i+j)%len(ids)], N: 10, DryRun: true}
+			}
+			out, err := e.RecommendBatch(ctx, batch)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, r := range out {
+				if r.Err != nil {
+					b.Fatal(r.Err)
+				}
+			}
+		}
+		i++
+	}
+}
+
+// BenchmarkLargeRecommendFiltered is BenchmarkLargeRecommend with
+// structured filters on (pay and experience ranges, a minimum education),
+// whose pass over the other side's active participants is the extra cost.
+func BenchmarkLargeRecommendFiltered(b *testing.B) {
+	m, e := largeEngine(b)
+	ctx := context.Background()
+	ids := requesters(m, 4096)
+	f := Filters{SalaryMin: 8000, ExperienceMax: 10, MinEducation: market.EducationAssociate, Unstated: true}
+	var lat []time.Duration
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		start := time.Now()
+		_, err := e.Recommend(ctx, Request{ID: ids[i%len(ids)], N: 10, DryRun: true, Filters: f})
+		lat = append(lat, time.Since(start))
+		if err != nil {
+			b.Fatalf("request %d: %v", i, err)
+		}
+		i++
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2])/1e6, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100])/1e6, "p99-ms")
 }
 
 // BenchmarkLargeRecord measures Record of one event at a time on the

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/kelindar/bitmap"
@@ -31,6 +33,19 @@ type Request struct {
 	N int `json:"n,omitempty"`
 	// Cities, when set, keeps candidates in these cities only.
 	Cities []string `json:"cities,omitempty"`
+	// Filters keeps candidates whose profiles pass these structured
+	// filters (pay, experience, education, industry, workplace; see
+	// recall.Facets).
+	Filters Filters `json:"filters,omitzero"`
+	// Exclude lists IDs not to return (what the host showed elsewhere, say).
+	// IDs the Engine does not know are ignored; at most MaxExclude.
+	Exclude []string `json:"exclude,omitempty"`
+	// Cursor continues a list: Response.Next of the previous page, with the
+	// rest of the request unchanged. The page is the best N of what the
+	// earlier pages did not return, scored now, so it never repeats one of
+	// their results; the ledger counts only this page. A cursor belongs to
+	// its requester (ErrBadRequest for another's, or a damaged one).
+	Cursor string `json:"cursor,omitempty"`
 	// Explain adds each result's explanation (both directions' reasons).
 	Explain bool `json:"explain,omitempty"`
 	// Aggregator overrides Config.Aggregator for this request.
@@ -88,25 +103,42 @@ type Response struct {
 	// Filtered says how many participants of the other side each filter
 	// removed, so that an empty or short list explains itself.
 	Filtered Filtered `json:"filtered"`
+	// Next, set when the page is full, is the cursor of the next page
+	// (Request.Cursor). Empty: no more pages (the page was short, or the
+	// pages reached MaxN results in all).
+	Next string `json:"next,omitempty"`
 }
+
+// Filters are a request's structured filters on the candidates' profiles.
+type Filters = recall.Facets
+
+// FacetCounts counts what each of a request's Filters removed.
+type FacetCounts = recall.FacetCounts
 
 // Filtered counts what each filter of a request removed. The hard filters
 // count active participants of the other side (a participant removed by
 // several counts in each); the later stages count recalled candidates.
 type Filtered struct {
-	Eligible  int `json:"eligible"`  // active participants of the other side
-	Seen      int `json:"seen"`      // already contacted by the requester
-	Blocked   int `json:"blocked"`   // rejected by or rejecting the requester
-	City      int `json:"city"`      // outside Request.Cities
-	Excluded  int `json:"excluded"`  // over the exposure hard cap (Exposure.HardCap)
-	Allowed   int `json:"allowed"`   // left after the hard filters
-	Recalled  int `json:"recalled"`  // found by recall among the allowed
-	Threshold int `json:"threshold"` // below fusion's thresholds or saturation cap
-	Company   int `json:"company"`   // over fusion's per-company cap
+	Eligible int `json:"eligible"` // active participants of the other side
+	Seen     int `json:"seen"`     // already contacted by the requester
+	Blocked  int `json:"blocked"`  // rejected by or rejecting the requester
+	City     int `json:"city"`     // outside Request.Cities
+	Request  int `json:"request"`  // in Request.Exclude, or returned by an earlier page (Request.Cursor)
+	// Facets counts the removals of each of Request.Filters.
+	Facets    FacetCounts `json:"facets"`
+	Excluded  int         `json:"excluded"`  // over the exposure hard cap (Exposure.HardCap)
+	Allowed   int         `json:"allowed"`   // left after the hard filters
+	Recalled  int         `json:"recalled"`  // found by recall among the allowed
+	Threshold int         `json:"threshold"` // below fusion's thresholds or saturation cap
+	Company   int         `json:"company"`   // over fusion's per-company cap
 }
 
-// MaxN is the most recommendations one Request may ask for.
+// MaxN is the most recommendations one Request may ask for, and the most
+// the pages of one list return in all.
 const MaxN = 1000
+
+// MaxExclude is the longest Request.Exclude.
+const MaxExclude = 10_000
 
 // activityHalfLife sets Recommendation.Activity.
 const activityHalfLife = 3.0 // days
@@ -114,18 +146,51 @@ const activityHalfLife = 3.0 // days
 // Recommend answers "whom should this person see next?" for the requester
 // of req, on either side: recall from the content index, collaborative and
 // strategy recallers under the hard filters (other side, active, not seen,
-// not blocked, not over-exposed), two-way scores with each side's urgency,
-// exposure penalties, and fusion's select → filter → rank. Unless
-// req.DryRun, the results are counted in the exposure ledger.
+// not blocked, not over-exposed, the request's cities, filters and
+// exclusions), two-way scores with each side's urgency, exposure
+// penalties, and fusion's select → filter → rank. Every filter is applied
+// before truncation. Unless req.DryRun, the results are counted in the
+// exposure ledger.
 //
 // Errors: ErrUnknownRequester, ErrInactive, ErrWrongSide, ErrEmptyMarket
 // (the other side has no active profile), ErrBadRequest (N out of range, an
-// unknown aggregator). Zero results with a nil error
-// means every candidate was filtered out (all seen, say).
+// unknown aggregator, invalid filters or exclusions, a cursor that is not
+// the requester's). Zero results with a nil error means every candidate was
+// filtered out (all seen, say); Response.Filtered says by what.
 func (e *Engine) Recommend(ctx context.Context, req Request) (*Response, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
+	return e.recommend(ctx, &req, e.newShared())
+}
+
+// shared is what the requests of one batch compute once: the state they
+// all read and the active participants of each side.
+type shared struct {
+	st       *state
+	once     [3]sync.Once
+	eligible [3]bitmap.Bitmap // by the requesters' side: the other side's active
+}
+
+func (e *Engine) newShared() *shared { return &shared{st: e.state.Load()} }
+
+// eligibleOf returns the active participants of the side a requester of
+// side s sees (to be read, not changed).
+func (sh *shared) eligibleOf(e *Engine, s market.Side) bitmap.Bitmap {
+	sh.once[s].Do(func() { sh.eligible[s] = e.pop.Active(nil, s.Other()) })
+	return sh.eligible[s]
+}
+
+// checked is a validated request.
+type checked struct {
+	ix    uint32
+	prof  market.Profile
+	agg   match.NamedAggregator
+	n     int
+	shown []uint32 // returned by the earlier pages (the cursor)
+	drop  []uint32 // shown and the known IDs of Exclude
+	now   time.Time
+}
+
+// check validates req and resolves its IDs.
+func (e *Engine) check(req *Request) (*checked, error) {
 	ix, prof, known, removed := e.lookup(req.ID)
 	switch {
 	case !known:
@@ -135,24 +200,66 @@ func (e *Engine) Recommend(ctx context.Context, req Request) (*Response, error) 
 	case req.Side != 0 && req.Side != prof.Side:
 		return nil, fmt.Errorf("%w: %q is a %s, the request says %s", ErrWrongSide, req.ID, prof.Side, req.Side)
 	}
-	agg := e.agg
+	c := &checked{ix: ix, prof: prof, agg: e.agg}
 	if req.Aggregator != "" {
 		f, err := match.AggregatorByName(req.Aggregator)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrBadRequest, err)
 		}
-		agg = match.NamedAggregator{Name: req.Aggregator, Aggregate: f}
+		c.agg = match.NamedAggregator{Name: req.Aggregator, Aggregate: f}
 	}
-	n := req.N
+	c.n = req.N
 	switch {
-	case n == 0:
-		n = 10
-	case n < 0 || n > MaxN:
-		return nil, fmt.Errorf("%w: N = %d, want 0 (10) to %d", ErrBadRequest, n, MaxN)
+	case c.n == 0:
+		c.n = 10
+	case c.n < 0 || c.n > MaxN:
+		return nil, fmt.Errorf("%w: N = %d, want 0 (10) to %d", ErrBadRequest, c.n, MaxN)
 	}
+	if err := req.Filters.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadRequest, err)
+	}
+	if len(req.Exclude) > MaxExclude {
+		return nil, fmt.Errorf("%w: Exclude has %d IDs, at most %d", ErrBadRequest, len(req.Exclude), MaxExclude)
+	}
+	for i, id := range req.Exclude {
+		if err := market.CheckID(id); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadRequest,
+				&market.FieldError{Record: "request", ID: req.ID, Field: fmt.Sprintf("Exclude[%d]", i), Value: strconv.QuoteToASCII(id), Err: err})
+		}
+	}
+	if req.Cursor != "" {
+		cur, err := decodeCursor(req.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		if cur.requester != ix {
+			return nil, fmt.Errorf("%w: Cursor %q: %w (it is another requester's)", ErrBadRequest, market.Shorten(req.Cursor), errCursor)
+		}
+		c.shown = cur.shown
+		c.n = min(c.n, maxCursorShown-len(c.shown))
+	}
+	c.drop = slices.Clone(c.shown)
+	for _, id := range req.Exclude {
+		if t, ok := e.dict.Lookup(id); ok {
+			c.drop = append(c.drop, t)
+		}
+	}
+	return c, nil
+}
+
+// recommend answers one request with what sh shares.
+func (e *Engine) recommend(ctx context.Context, req *Request, sh *shared) (*Response, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c, err := e.check(req)
+	if err != nil {
+		return nil, err
+	}
+	ix, prof, agg, n := c.ix, c.prof, c.agg, c.n
 	start := time.Now()
 	now := e.cfg.Clock()
-	st := e.state.Load()
+	st := sh.st
 	if err := e.refreshInterest(ctx, st, ix); err != nil {
 		return nil, err
 	}
@@ -164,12 +271,13 @@ func (e *Engine) Recommend(ctx context.Context, req Request) (*Response, error) 
 		return nil, err
 	}
 
-	allowed, err := e.allowed(st, ix, prof.Side, req.Cities, now, &resp.Filtered)
+	eligible := sh.eligibleOf(e, prof.Side)
+	allowed, err := e.allowed(st, ix, prof.Side, eligible, req, c.drop, now, &resp.Filtered)
 	if err != nil {
 		return nil, err
 	}
 	stats := RequestStats{Side: prof.Side, Fitted: st.fitted, DryRun: req.DryRun}
-	if allowed.Count() == 0 {
+	if allowed.Count() == 0 || n == 0 {
 		stats.Filtered, stats.Total = resp.Filtered, time.Since(start)
 		e.cfg.Observer.Request(stats)
 		return resp, nil
@@ -251,15 +359,20 @@ func (e *Engine) Recommend(ctx context.Context, req Request) (*Response, error) 
 		}
 		e.control.ServeExpected(ix, served, expected)
 	}
+	if len(served) == n && len(c.shown)+len(served) < maxCursorShown {
+		resp.Next = cursor{requester: ix, shown: append(c.shown, served...)}.encode()
+	}
 	stats.Filtered, stats.Results, stats.Total = resp.Filtered, len(resp.Results), time.Since(start)
 	e.cfg.Observer.Request(stats)
 	return resp, nil
 }
 
-// allowed builds the request's hard-filter bitmap and counts what each
-// filter removed into f.
-func (e *Engine) allowed(st *state, ix uint32, side market.Side, cities []string, now time.Time, f *Filtered) (bitmap.Bitmap, error) {
-	var seen, blocked bitmap.Bitmap
+// allowed builds the request's hard-filter bitmap from eligible (the
+// active participants of the other side) and counts what each filter
+// removed into f. drop holds the request's exclusions (Request.Exclude
+// and the cursor's earlier pages).
+func (e *Engine) allowed(st *state, ix uint32, side market.Side, eligible bitmap.Bitmap, req *Request, drop []uint32, now time.Time, f *Filtered) (bitmap.Bitmap, error) {
+	var seen, blocked, dropped bitmap.Bitmap
 	e.mu.RLock()
 	for _, t := range e.seen[ix] {
 		seen.Set(t)
@@ -268,9 +381,8 @@ func (e *Engine) allowed(st *state, ix uint32, side market.Side, cities []string
 		blocked.Set(t)
 	}
 	e.mu.RUnlock()
-	eligible, err := e.pop.Mask(nil, recall.Filter{Requester: ix, Side: side, ActiveOnly: true})
-	if err != nil {
-		return nil, err
+	for _, t := range drop {
+		dropped.Set(t)
 	}
 	f.Eligible = eligible.Count()
 	if f.Eligible == 0 {
@@ -283,21 +395,28 @@ func (e *Engine) allowed(st *state, ix uint32, side market.Side, cities []string
 		x.And(b)
 		return x.Count()
 	}
-	f.Seen, f.Blocked, f.Excluded = count(seen), count(blocked), count(excl)
+	f.Seen, f.Blocked, f.Excluded, f.Request = count(seen), count(blocked), count(excl), count(dropped)
+	if len(dropped) > 0 {
+		seen.Or(dropped) // (bitmap v1.5.3's Or panics on an empty argument)
+	}
 	allowed, err := e.pop.Mask(nil, recall.Filter{
-		Requester: ix, Side: side, ActiveOnly: true, Cities: cities,
+		Requester: ix, Side: side, ActiveOnly: true, Cities: req.Cities,
 		Seen: seen, Blocked: blocked, Exclude: excl,
 	})
 	if err != nil {
 		return nil, err
 	}
-	if len(cities) > 0 {
-		inCity, err := e.pop.Mask(nil, recall.Filter{Requester: ix, Side: side, ActiveOnly: true, Cities: cities})
+	if len(req.Cities) > 0 {
+		inCity, err := e.pop.Mask(nil, recall.Filter{Requester: ix, Side: side, ActiveOnly: true, Cities: req.Cities})
 		if err != nil {
 			return nil, err
 		}
 		f.City = f.Eligible - inCity.Count()
 	}
+	// Nobody outside eligible (one who became active since a batch began):
+	// the facets below look at eligible only.
+	allowed.And(eligible)
+	e.pop.Facet(eligible, &allowed, &req.Filters, &f.Facets)
 	f.Allowed = allowed.Count()
 	return allowed, nil
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
@@ -501,4 +502,31 @@ func ExampleParseLocation() {
 	// Output:
 	// "南京" "雨花台区" "南京南站" <nil>
 	// {3 5} 3-5年
+}
+
+func TestWorkplace(t *testing.T) {
+	for in, want := range map[string]market.Workplace{
+		"": market.WorkplaceUnknown, "remote": market.WorkplaceRemote, "远程办公": market.WorkplaceRemote,
+		" On-site ": market.WorkplaceOnsite, "坐班": market.WorkplaceOnsite, "hybrid": market.WorkplaceHybrid, "混合办公": market.WorkplaceHybrid,
+	} {
+		got, err := market.ParseWorkplace(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	_, err := market.ParseWorkplace("moon")
+	var pe *market.ParseError
+	require.ErrorAs(t, err, &pe)
+	for w := market.WorkplaceUnknown; w <= market.WorkplaceHybrid; w++ {
+		b, err := w.MarshalText()
+		require.NoError(t, err)
+		var back market.Workplace
+		require.NoError(t, back.UnmarshalText(b))
+		assert.Equal(t, w, back)
+	}
+	_, err = market.Workplace(9).MarshalText()
+	require.ErrorIs(t, err, market.ErrOutOfRange)
+	p := market.Profile{ID: "j", Side: market.Recruiter, Workplace: 9, Registered: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	var fe *market.FieldError
+	require.ErrorAs(t, p.Validate(), &fe)
+	assert.Equal(t, "Workplace", fe.Field)
 }

@@ -670,6 +670,11 @@ func pyList(s string) []string {
 	return out
 }
 
+// SplitList splits a comma-separated list (ASCII, full-width or 、
+// commas) into its trimmed, non-empty items: a profile's Industry
+// ("电子商务,移动互联网") is one.
+func SplitList(s string) []string { return splitList(s) }
+
 // splitList splits a comma-separated list (ASCII, full-width or 、 commas).
 func splitList(s string) []string {
 	var out []string

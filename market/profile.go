@@ -137,6 +137,9 @@ type Profile struct {
 	// Education: a seeker's highest level, a posting's minimum.
 	Education Education `json:"education,omitempty"`
 	Salary    Salary    `json:"salary"`
+	// Workplace: where a posting's work is done, or where a seeker wants
+	// to work (on site, remote, hybrid). Zero: not stated.
+	Workplace Workplace `json:"workplace,omitempty"`
 
 	Skills []string `json:"skills,omitempty"` // hard skills: "Java", "机器学习"
 	Tags   []string `json:"tags,omitempty"`   // soft skills, benefits, labels: "五险一金"
@@ -193,6 +196,9 @@ func (p *Profile) Validate() error {
 	}
 	if !p.Education.Valid() {
 		return fe("Education", strconv.Itoa(int(p.Education)), ErrOutOfRange)
+	}
+	if !p.Workplace.Valid() {
+		return fe("Workplace", strconv.Itoa(int(p.Workplace)), ErrOutOfRange)
 	}
 	if err := checkRange("Salary", p.Salary.Min, p.Salary.Max, fe); err != nil {
 		return err

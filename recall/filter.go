@@ -35,6 +35,7 @@ type member struct {
 	side       market.Side
 	city       string
 	registered int64 // unix nanoseconds
+	facets     facets
 }
 
 type freshEntry struct {
@@ -62,7 +63,7 @@ func (p *Population) Upsert(ix uint32, prof *market.Profile) error {
 	if int(ix) >= len(p.member) {
 		p.member = slices.Grow(p.member, int(ix)+1-len(p.member))[:int(ix)+1]
 	}
-	m := member{side: prof.Side, city: prof.City, registered: prof.Registered.UnixNano()}
+	m := member{side: prof.Side, city: prof.City, registered: prof.Registered.UnixNano(), facets: facetsOf(prof)}
 	p.member[ix] = m
 	p.side[m.side].Set(ix)
 	if !prof.Inactive {
@@ -131,6 +132,19 @@ func (p *Population) Registered(ix uint32) time.Time {
 	return time.Unix(0, p.member[ix].registered)
 }
 
+// Active returns the active participants of side s into dst (reusing its
+// storage); nil for an invalid side. The result is the caller's.
+func (p *Population) Active(dst bitmap.Bitmap, s market.Side) bitmap.Bitmap {
+	if !s.Valid() {
+		return nil
+	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	dst = p.side[s].Clone(&dst)
+	dst.And(p.active)
+	return dst
+}
+
 // Len returns the number of known participants.
 func (p *Population) Len() int {
 	p.mu.RLock()
@@ -179,7 +193,9 @@ func (p *Population) Mask(dst bitmap.Bitmap, f Filter) (bitmap.Bitmap, error) {
 	if len(f.Cities) > 0 {
 		var inCity bitmap.Bitmap
 		for _, c := range f.Cities {
-			inCity.Or(p.city[c])
+			if b := p.city[c]; len(b) > 0 { // (bitmap v1.5.3's Or panics on an empty argument)
+				inCity.Or(b)
+			}
 		}
 		dst.And(inCity)
 	}
