@@ -36,12 +36,14 @@ var fitBuckets = []float64{.001, .01, .1, .5, 1, 2.5, 5, 10, 30, 60, 120, 300, 6
 
 // filterNames are the label values of twoway_request_filtered_total, the
 // fields of twoway.Filtered that remove candidates, in the order a request
-// applies them.
-var filterNames = []string{"seen", "blocked", "city", "excluded", "threshold", "company"}
+// applies them (the structured filters, Request.Filters, one each).
+var filterNames = []string{"seen", "blocked", "city", "request", "salary", "experience", "education", "industry", "workplace",
+	"excluded", "threshold", "company"}
 
 // removed returns what each filter of f removed, in filterNames' order.
 func removed(f twoway.Filtered) []int {
-	return []int{f.Seen, f.Blocked, f.City, f.Excluded, f.Threshold, f.Company}
+	return []int{f.Seen, f.Blocked, f.City, f.Request, f.Facets.Salary, f.Facets.Experience, f.Facets.Education,
+		f.Facets.Industry, f.Facets.Workplace, f.Excluded, f.Threshold, f.Company}
 }
 
 // observer is the Server's twoway.Observer: it turns the Engine's
@@ -105,7 +107,7 @@ func newObserver(reg prometheus.Registerer) *observer {
 			Name: "twoway_request_results", Help: "Recommendations returned by one request.", Buckets: sizeBuckets,
 		}, side),
 		filtered: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "twoway_request_filtered_total", Help: "Candidates removed by each filter (seen, blocked, city, excluded: hard filters over the other side's active participants; threshold, company: recalled candidates).",
+			Name: "twoway_request_filtered_total", Help: "Candidates removed by each filter (seen, blocked, city, request, the structured filters salary, experience, education, industry, workplace, and excluded: hard filters over the other side's active participants; threshold, company: recalled candidates).",
 		}, []string{"side", "filter"}),
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "twoway_events_total", Help: "Events given to Record: recorded (in batches that passed validation) and rejected (in batches refused whole).",

@@ -40,15 +40,26 @@ type recommendationsJSON struct {
 
 // filteredJSON is twoway.Filtered.
 type filteredJSON struct {
-	Eligible  int `json:"eligible"`  // active participants of the other side
-	Seen      int `json:"seen"`      // already contacted by the requester
-	Blocked   int `json:"blocked"`   // rejected by or rejecting the requester
-	City      int `json:"city"`      // outside the city filter
-	Excluded  int `json:"excluded"`  // over the exposure hard cap
-	Allowed   int `json:"allowed"`   // left after the hard filters
-	Recalled  int `json:"recalled"`  // found by recall among the allowed
-	Threshold int `json:"threshold"` // below the match thresholds or the saturation cap
-	Company   int `json:"company"`   // over the per-company cap
+	Eligible  int            `json:"eligible"`  // active participants of the other side
+	Seen      int            `json:"seen"`      // already contacted by the requester
+	Blocked   int            `json:"blocked"`   // rejected by or rejecting the requester
+	City      int            `json:"city"`      // outside the city filter
+	Request   int            `json:"request"`   // excluded by the request, or on an earlier page
+	Facets    map[string]int `json:"facets"`    // removed by each structured filter (salary, experience, …)
+	Excluded  int            `json:"excluded"`  // over the exposure hard cap
+	Allowed   int            `json:"allowed"`   // left after the hard filters
+	Recalled  int            `json:"recalled"`  // found by recall among the allowed
+	Threshold int            `json:"threshold"` // below the match thresholds or the saturation cap
+	Company   int            `json:"company"`   // over the per-company cap
+}
+
+func toFiltered(f twoway.Filtered) filteredJSON {
+	return filteredJSON{
+		Eligible: f.Eligible, Seen: f.Seen, Blocked: f.Blocked, City: f.City, Request: f.Request,
+		Facets: map[string]int{"salary": f.Facets.Salary, "experience": f.Facets.Experience, "education": f.Facets.Education,
+			"industry": f.Facets.Industry, "workplace": f.Facets.Workplace},
+		Excluded: f.Excluded, Allowed: f.Allowed, Recalled: f.Recalled, Threshold: f.Threshold, Company: f.Company,
+	}
 }
 
 type recommendationJSON struct {
@@ -103,7 +114,7 @@ func toRecommendations(r *twoway.Response) recommendationsJSON {
 	out := recommendationsJSON{
 		Requester: r.Requester, Side: r.Side, Urgency: num(r.Urgency), Fitted: r.Fitted,
 		Results:  make([]recommendationJSON, len(r.Results)),
-		Filtered: filteredJSON(r.Filtered),
+		Filtered: toFiltered(r.Filtered),
 	}
 	for i, rec := range r.Results {
 		j := recommendationJSON{
