@@ -43,10 +43,26 @@ type EventSourceFunc func(ctx context.Context) iter.Seq2[market.Event, error]
 func (f EventSourceFunc) Events(ctx context.Context) iter.Seq2[market.Event, error] { return f(ctx) }
 
 // Progress reports one stage of a Fit.
+//
+// Each stage reports its start (Done false, Fraction 0) and its end (Done
+// true, Fraction 1). The "match" stage, most of a Fit's time (the
+// behaviour counts, the collaborative evidence of five folds, and each
+// side's interest model), and the "urgency" stage also report as they
+// advance: Step names the work ("evidence", "seeker model: entities",
+// "inputs", …), Iteration of Iterations counts it where it has counts
+// (folds, samples, L-BFGS iterations of the global model, whose
+// Iterations is a bound it usually stops short of, entities), Fraction is
+// the share of the stage done and Remaining the time the stage still needs
+// at its pace so far.
 type Progress struct {
-	Stage   string        // "profiles", "events", "text", "recall", "match", "urgency", "exposure", "swap"
-	Done    bool          // the stage finished (false: it started)
+	Stage   string        // "profiles", "events", "text", "recall", "match", "urgency", "exposure", "allocation", "ranking", "swap"
+	Done    bool          // the stage finished (false: it started, or is under way)
 	Elapsed time.Duration // since the Fit started
+
+	Step                  string        // within the stage; "" at its start and end
+	Iteration, Iterations int           // of Step
+	Fraction              float64       // of the stage done, in [0, 1]
+	Remaining             time.Duration // estimate of the stage's time left; 0 when none yet
 }
 
 // RecallConfig configures the recall stage of the Engine.
@@ -89,7 +105,9 @@ type Config struct {
 	Seed uint64 `json:"seed"`
 	// Logger receives Fit's progress and skipped records. Nil: silent.
 	Logger *slog.Logger `json:"-"`
-	// OnProgress, when set, is called at the start and end of each Fit stage.
+	// OnProgress, when set, is called at the start and end of each Fit
+	// stage and as the match stage advances (see Progress), from the
+	// goroutine of the Fit, one call at a time; it must return quickly.
 	OnProgress func(Progress) `json:"-"`
 
 	// ActionWeights is how much interest each action shows. Nil:

@@ -32,7 +32,8 @@ func foldOf(a, b uint32) int {
 // the fold's rows get their affinities from those. No row's own events
 // ever enter its collaborative evidence, while serving reads the models
 // fitted on everything (st.itemCF, st.userCF).
-func (e *Engine) cfEvidence(ctx context.Context, at time.Time, log []event, samples []match.Sample) error {
+// folded, when not nil, is called after each fold with the folds done.
+func (e *Engine) cfEvidence(ctx context.Context, at time.Time, log []event, samples []match.Sample, folded func(done int)) error {
 	type row struct {
 		user, target uint32
 		k            int // index in samples
@@ -99,6 +100,9 @@ func (e *Engine) cfEvidence(ctx context.Context, at time.Time, log []event, samp
 		}
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if folded != nil {
+			folded(f + 1)
 		}
 	}
 	return nil

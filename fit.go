@@ -40,16 +40,8 @@ func (e *Engine) Fit(ctx context.Context) error {
 
 func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	start := time.Now()
-	stage := func(name string, done bool) {
-		p := Progress{Stage: name, Done: done, Elapsed: time.Since(start)}
-		if e.cfg.OnProgress != nil {
-			e.cfg.OnProgress(p)
-		}
-		e.cfg.Observer.Fit(p)
-		if done {
-			e.cfg.Logger.Info("twoway: fit", "stage", name, "elapsed", time.Since(start))
-		}
-	}
+	rep := &reporter{e: e, start: start}
+	stage := rep.stage
 
 	stage("profiles", false)
 	if e.cfg.Profiles != nil {
@@ -172,6 +164,7 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	stage("recall", true)
 
 	stage("match", false)
+	rep.step("behaviour", 0, len(log), 0)
 	// The behaviour counts, in time order (the log is in arrival order).
 	ordered := slices.Clone(log)
 	slices.SortStableFunc(ordered, func(a, b event) int { return cmp.Compare(a.at, b.at) })
@@ -189,10 +182,19 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 		return fmt.Errorf("twoway: fit: interest samples: %w", err)
 	}
 	st.behaviour.AttachEvidence(samples, interactions)
-	if err := e.cfEvidence(ctx, at, log, samples); err != nil {
+	rep.step("evidence", 0, cfFolds, matchFraction(partEvidence, 0))
+	if err := e.cfEvidence(ctx, at, log, samples, func(done int) {
+		rep.step("evidence", done, cfFolds, matchFraction(partEvidence, float64(done)/cfFolds))
+	}); err != nil {
 		return err
 	}
-	st.interest, err = match.FitInterest(ctx, e.cfg.Interest, st.catalog, samples)
+	ic := e.cfg.Interest
+	if inner := ic.Progress; inner != nil {
+		ic.Progress = func(p match.InterestProgress) { rep.interestProgress(p); inner(p) }
+	} else {
+		ic.Progress = rep.interestProgress
+	}
+	st.interest, err = match.FitInterest(ctx, ic, st.catalog, samples)
 	if errors.Is(err, match.ErrNoSamples) {
 		st.interest, err = nil, nil
 	}
@@ -208,6 +210,10 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 		aevents[i] = activity.Event{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: ev.time()}
 	}
 	slices.SortStableFunc(aevents, func(a, b activity.Event) int { return a.Time.Compare(b.Time) })
+	// The urgency stage's steps start at these fractions of it (measured
+	// as matchShares were: features 11%, the replay of recent attention
+	// 41%, labels 1%, the training inputs 40%, the model 6%).
+	rep.step("features", 0, 0, 0)
 	if st.features, err = e.tracker.Batch(aevents, at, n); err != nil {
 		return fmt.Errorf("twoway: fit: behaviour features: %w", err)
 	}
@@ -218,10 +224,11 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	if st.recent, err = urgency.NewRecent(uc); err != nil {
 		return fmt.Errorf("%w: Urgency: %w", ErrConfig, err)
 	}
-	for _, ev := range aevents {
-		st.recent.Record(ev)
+	rep.step("recent", 0, 0, 0.11)
+	if err := st.recent.RecordAll(ctx, aevents); err != nil {
+		return err
 	}
-	if st.urgency, err = e.fitUrgency(ctx, uc, aevents, at, n); err != nil {
+	if st.urgency, err = e.fitUrgency(ctx, uc, aevents, at, n, rep); err != nil {
 		return err
 	}
 	// The serving inputs: features at the Fit plus the recent-match
@@ -243,6 +250,7 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	for i := range profiles {
 		sides[i] = profiles[i].Side
 	}
+	rep.step("capacities", 0, 0, 0.99)
 	e.capacities(st, sides)
 	stage("urgency", true)
 
@@ -334,7 +342,7 @@ func (e *Engine) readEvents(ctx context.Context, op string, dict *market.Dict, p
 	return log, nil
 }
 
-func (e *Engine) fitUrgency(ctx context.Context, uc urgency.Config, aevents []activity.Event, at time.Time, n int) (*urgency.Model, error) {
+func (e *Engine) fitUrgency(ctx context.Context, uc urgency.Config, aevents []activity.Event, at time.Time, n int, rep *reporter) (*urgency.Model, error) {
 	horizon := uc.Horizon
 	if horizon == 0 {
 		horizon = 7 * 24 * time.Hour
@@ -353,14 +361,17 @@ func (e *Engine) fitUrgency(ctx context.Context, uc urgency.Config, aevents []ac
 		}
 	}
 	cutoff := at.Add(-horizon)
+	rep.step("labels", 0, 0, 0.52)
 	labels, err := urgency.Labels(aevents, cutoff, uc, n)
 	if err != nil {
 		return nil, fmt.Errorf("twoway: fit: urgency labels: %w", err)
 	}
+	rep.step("inputs", 0, 0, 0.53)
 	inputs, err := urgency.Inputs(e.tracker, uc, aevents, cutoff, n)
 	if err != nil {
 		return nil, fmt.Errorf("twoway: fit: urgency inputs: %w", err)
 	}
+	rep.step("model", 0, 0, 0.93)
 	m, err := urgency.Fit(ctx, uc, urgency.Training{
 		Names:  urgency.VectorNames(e.tracker.VectorNames()),
 		Inputs: inputs,

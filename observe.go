@@ -16,7 +16,9 @@ type Observer interface {
 	Request(RequestStats)
 	// Events reports one Record call.
 	Events(EventStats)
-	// Fit reports each stage of a Fit (as Config.OnProgress does).
+	// Fit reports a Fit's progress, as Config.OnProgress does: each
+	// stage's start and end (Step ""), and the steps inside the long
+	// stages (Step set, Done false).
 	Fit(Progress)
 }
 

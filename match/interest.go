@@ -39,6 +39,20 @@ type InterestConfig struct {
 	// overfit their feature weights) nor intercept-only (users of a large
 	// market have tastes of their own) was best on both.
 	FixLambda bool `json:"fix_lambda"`
+	// Progress, if not nil, is called as FitInterest advances: for each
+	// side in turn, as its feature rows are built ("rows", every
+	// hundredth of its samples) and then at each step of rank's fit
+	// (Model.Progress's steps: "global", "lambda", "entities"). Calls come
+	// one at a time; it must return quickly.
+	Progress func(InterestProgress) `json:"-"`
+}
+
+// InterestProgress reports how far FitInterest has come: the side being
+// fitted and rank's progress on it (Step "rows" while its samples become
+// feature rows: Done of Total samples).
+type InterestProgress struct {
+	Side market.Side
+	rank.HierarchicalProgress
 }
 
 func (c InterestConfig) withDefaults() InterestConfig {
@@ -216,6 +230,19 @@ func FitInterest(ctx context.Context, cfg InterestConfig, feat Featurizer, sampl
 		if len(ss) == 0 {
 			continue
 		}
+		report := func(rank.HierarchicalProgress) {}
+		mc := c.Model
+		if c.Progress != nil {
+			report = func(p rank.HierarchicalProgress) { c.Progress(InterestProgress{Side: side, HierarchicalProgress: p}) }
+			inner := mc.Progress
+			mc.Progress = func(p rank.HierarchicalProgress) {
+				report(p)
+				if inner != nil {
+					inner(p)
+				}
+			}
+		}
+		every := max(1, len(ss)/100)
 		// Size the dataset exactly (one extra pass over the features is
 		// cheaper than growing millions of rows by doubling).
 		nnz := 0
@@ -228,14 +255,18 @@ func FitInterest(ctx context.Context, cfg InterestConfig, feat Featurizer, sampl
 			Label: make([]float64, 0, len(ss)), Weight: make([]float64, 0, len(ss)),
 		}
 		entity := make([]uint32, 0, len(ss))
-		for _, s := range ss {
+		report(rank.HierarchicalProgress{Step: "rows", Total: len(ss)})
+		for i, s := range ss {
 			buf = withEvidence(feat.Features(buf, s.User, s.Target), &s.Evidence)
 			if err := d.Add(buf, label(s.Attended), s.Weight); err != nil {
 				return nil, fmt.Errorf("%w: sample (user %d, target %d): %w", ErrContent, s.User, s.Target, err)
 			}
 			entity = append(entity, s.User)
+			if (i+1)%every == 0 || i+1 == len(ss) {
+				report(rank.HierarchicalProgress{Step: "rows", Done: i + 1, Total: len(ss)})
+			}
 		}
-		h, err := rank.FitHierarchical(ctx, c.Model, &d, entity)
+		h, err := rank.FitHierarchical(ctx, mc, &d, entity)
 		if errors.Is(err, rank.ErrEmpty) {
 			continue // every weight zero: nothing to learn on this side
 		}

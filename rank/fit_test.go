@@ -302,3 +302,46 @@ func TestFitHierarchicalCancel(t *testing.T) {
 	_, err := FitHierarchical(ctx, HierarchicalConfig{}, d, ent)
 	require.ErrorIs(t, err, context.Canceled)
 }
+
+// HierarchicalConfig.Progress sees the global iterations, each candidate
+// of the grid and the entities up to all of them, one call at a time.
+func TestFitHierarchicalProgress(t *testing.T) {
+	d, ent := entityProblem(47, 300, 20)
+	var got []HierarchicalProgress
+	inFlight := 0
+	globalCalls := 0
+	cfg := HierarchicalConfig{LambdaGrid: []float64{1, 10}, Workers: 4, MinRows: 3,
+		Global: Config{Progress: func(Progress) error { globalCalls++; return nil }},
+		Progress: func(p HierarchicalProgress) {
+			inFlight++
+			if inFlight != 1 {
+				t.Error("concurrent Progress calls")
+			}
+			got = append(got, p)
+			inFlight--
+		}}
+	_, err := FitHierarchical(context.Background(), cfg, d, ent)
+	require.NoError(t, err)
+	steps := map[string][]HierarchicalProgress{}
+	var order []string
+	for _, p := range got {
+		if len(order) == 0 || order[len(order)-1] != p.Step {
+			order = append(order, p.Step)
+		}
+		steps[p.Step] = append(steps[p.Step], p)
+		assert.Equal(t, 1, p.Passes)
+		assert.LessOrEqual(t, p.Done, p.Total, "%+v", p)
+	}
+	assert.Equal(t, []string{"global", "lambda", "entities"}, order)
+	assert.Len(t, steps["global"], globalCalls, "every global iteration, and Global.Progress still called")
+	assert.Equal(t, 200, steps["global"][0].Total, "the iteration bound")
+	lam := steps["lambda"]
+	assert.Equal(t, []int{1, 2, 3}, []int{lam[0].Done, lam[1].Done, lam[2].Done}, "two λ and intercept-only")
+	ents := steps["entities"]
+	last := ents[len(ents)-1]
+	assert.Equal(t, 300, last.Total)
+	assert.Equal(t, 300, last.Done, "every entity counted, those below MinRows too")
+	for i := 1; i < len(ents); i++ {
+		assert.GreaterOrEqual(t, ents[i].Done, ents[i-1].Done)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/twowayrec/twoway/sparse"
 )
@@ -85,6 +86,41 @@ type HierarchicalConfig struct {
 	// SelectEntities bounds the entities LambdaGrid's choice looks at.
 	// Zero: 2000.
 	SelectEntities int `json:"select_entities,omitempty"`
+	// Progress, if not nil, is called as FitHierarchical advances: after
+	// each L-BFGS iteration of the global model, after each candidate of
+	// LambdaGrid, and each time another hundredth of the entities is
+	// fitted. Calls come one at a time (never concurrently), from the
+	// fitting goroutines, so it must return quickly. Global.Progress is
+	// still called as well.
+	Progress func(HierarchicalProgress) `json:"-"`
+}
+
+// HierarchicalProgress reports how far FitHierarchical has come.
+type HierarchicalProgress struct {
+	Pass, Passes int // the global/entity round, from 0, of Passes
+	// Step is "global" (iterations of the global model's L-BFGS; Total is
+	// Global.MaxIterations, a bound it usually stops well short of),
+	// "lambda" (candidates of LambdaGrid tried, with intercept-only) or
+	// "entities" (entities whose correction is fitted, of all entities).
+	Step        string
+	Done, Total int
+}
+
+// progress serializes the calls of HierarchicalConfig.Progress.
+type progress struct {
+	mu sync.Mutex
+	fn func(HierarchicalProgress)
+	p  HierarchicalProgress
+}
+
+func (p *progress) report(step string, done, total int) {
+	if p == nil || p.fn == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.p.Step, p.p.Done, p.p.Total = step, done, total
+	p.fn(p.p)
 }
 
 func (c HierarchicalConfig) withDefaults() HierarchicalConfig {
@@ -235,7 +271,14 @@ func FitHierarchical(ctx context.Context, cfg HierarchicalConfig, d *Dataset, en
 	h := &Hierarchical{cfg: c, corr: make(map[uint32]*Correction)}
 	var x []float64 // global parameters, warm start across passes
 	globalData := *d
+	var pr *progress
+	if c.Progress != nil {
+		pr = &progress{fn: c.Progress, p: HierarchicalProgress{Passes: c.Passes}}
+	}
 	for pass := range c.Passes {
+		if pr != nil {
+			pr.p.Pass = pass
+		}
 		if pass > 0 {
 			// Refit the global model around the corrections.
 			off := make([]float64, d.Len())
@@ -247,21 +290,31 @@ func FitHierarchical(ctx context.Context, cfg HierarchicalConfig, d *Dataset, en
 			}
 			globalData.Offset = off
 		}
-		gc := c.Global
+		gc := c.Global.withDefaults()
 		gc.Dim = dim
+		if pr != nil {
+			inner, total := gc.Progress, gc.MaxIterations
+			gc.Progress = func(p Progress) error {
+				pr.report("global", p.Iteration, total)
+				if inner != nil {
+					return inner(p)
+				}
+				return nil
+			}
+		}
 		var err error
-		x, err = minimize(ctx, gc.withDefaults(), &globalData, dim, x)
+		x, err = minimize(ctx, gc, &globalData, dim, x)
 		if err != nil {
 			return nil, err
 		}
 		h.global = &Model{w: slices.Clone(x[:dim]), bias: x[dim]}
 		if pass == 0 && len(c.LambdaGrid) > 0 {
-			if c, err = selectLambda(ctx, c, h.global, d, groups); err != nil {
+			if c, err = selectLambda(ctx, c, h.global, d, groups, pr); err != nil {
 				return nil, err
 			}
 			h.cfg = c
 		}
-		corrs, err := fitEntities(ctx, c, h.global, d, groups)
+		corrs, err := fitEntities(ctx, c, h.global, d, groups, pr)
 		if err != nil {
 			return nil, err
 		}
@@ -273,7 +326,7 @@ func FitHierarchical(ctx context.Context, cfg HierarchicalConfig, d *Dataset, en
 // selectLambda returns c with the Lambda (or InterceptOnly) of
 // c.LambdaGrid that predicts held-out rows best (see
 // HierarchicalConfig.LambdaGrid), and LambdaGrid cleared.
-func selectLambda(ctx context.Context, c HierarchicalConfig, global *Model, d *Dataset, groups []group) (HierarchicalConfig, error) {
+func selectLambda(ctx context.Context, c HierarchicalConfig, global *Model, d *Dataset, groups []group, pr *progress) (HierarchicalConfig, error) {
 	hash := func(x uint64) uint64 {
 		x ^= x >> 33
 		x *= 0xff51afd7ed558ccd
@@ -319,7 +372,7 @@ func selectLambda(ctx context.Context, c HierarchicalConfig, global *Model, d *D
 			cq.Lambda, cq.InterceptOnly = l, false
 		}
 		cq.MinRows = 1
-		corrs, err := fitEntities(ctx, cq, global, d, train)
+		corrs, err := fitEntities(ctx, cq, global, d, train, nil)
 		if err != nil {
 			return c, err
 		}
@@ -334,6 +387,7 @@ func selectLambda(ctx context.Context, c HierarchicalConfig, global *Model, d *D
 				loss[q] += d.Weight[i] * logLoss(z, d.Label[i])
 			}
 		}
+		pr.report("lambda", q+1, len(grid))
 	}
 	best := 0
 	for q := range grid {
@@ -373,9 +427,12 @@ func groupRows(entity []uint32) []group {
 	return gs
 }
 
-func fitEntities(ctx context.Context, c HierarchicalConfig, global *Model, d *Dataset, groups []group) (map[uint32]*Correction, error) {
+func fitEntities(ctx context.Context, c HierarchicalConfig, global *Model, d *Dataset, groups []group, pr *progress) (map[uint32]*Correction, error) {
 	out := make([]*Correction, len(groups))
 	errs := make([]error, len(groups))
+	var done atomic.Int64
+	step := max(1, len(groups)/100)
+	pr.report("entities", 0, len(groups))
 	next := make(chan int, len(groups))
 	for g := range groups {
 		next <- g
@@ -385,21 +442,26 @@ func fitEntities(ctx context.Context, c HierarchicalConfig, global *Model, d *Da
 	for range max(1, min(c.Workers, len(groups))) {
 		wg.Go(func() {
 			for g := range next {
-				if len(groups[g].rows) < c.MinRows {
-					continue
+				switch {
+				case len(groups[g].rows) < c.MinRows:
+				case ctx.Err() != nil:
+					errs[g] = fmt.Errorf("rank: fit entities: %w", ctx.Err())
+				default:
+					out[g], errs[g] = fitCorrection(ctx, c, global, d, groups[g].rows)
+					if errs[g] != nil {
+						errs[g] = fmt.Errorf("rank: entity %d: %w", groups[g].entity, errs[g])
+					}
 				}
-				if err := ctx.Err(); err != nil {
-					errs[g] = fmt.Errorf("rank: fit entities: %w", err)
-					continue
-				}
-				out[g], errs[g] = fitCorrection(ctx, c, global, d, groups[g].rows)
-				if errs[g] != nil {
-					errs[g] = fmt.Errorf("rank: entity %d: %w", groups[g].entity, errs[g])
+				if n := done.Add(1); n%int64(step) == 0 {
+					pr.report("entities", int(n), len(groups))
 				}
 			}
 		})
 	}
 	wg.Wait()
+	if n := int(done.Load()); n%step != 0 {
+		pr.report("entities", n, len(groups))
+	}
 	m := make(map[uint32]*Correction, len(groups))
 	for g, cr := range out {
 		if errs[g] != nil {

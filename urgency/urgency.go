@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -169,6 +170,70 @@ func (r *Recent) Record(e activity.Event) {
 	a.mu.Unlock()
 }
 
+// RecordAll records events as Record would one by one in this order (the
+// Fit's replay of a log), but computes OneWay only for what the end state
+// keeps: each actor's last Config.Recent attention events with a finite
+// score, on GOMAXPROCS goroutines. Stats afterwards equal those of the
+// one-by-one replay up to the rounding of a sum taken in another order.
+// It returns ctx's error when ctx ends first; r then holds a part of the
+// events.
+func (r *Recent) RecordAll(ctx context.Context, events []activity.Event) error {
+	if r.oneWay == nil {
+		return nil
+	}
+	byActor := map[uint32][]int{}
+	var actors []uint32
+	for i := range events {
+		if !attended(events[i].Action) {
+			continue
+		}
+		a := events[i].Actor
+		if _, ok := byActor[a]; !ok {
+			actors = append(actors, a)
+		}
+		byActor[a] = append(byActor[a], i)
+	}
+	slices.Sort(actors)
+	next := make(chan uint32)
+	var wg sync.WaitGroup
+	for range max(1, min(runtime.GOMAXPROCS(0), len(actors))) {
+		wg.Go(func() {
+			kept := make([]float64, 0, r.size)
+			for actor := range next {
+				idx := byActor[actor]
+				kept = kept[:0]
+				for k := len(idx) - 1; k >= 0 && len(kept) < r.size; k-- {
+					e := &events[idx[k]]
+					if s := r.oneWay(e.Actor, e.Target); !math.IsNaN(s) && !math.IsInf(s, 0) {
+						kept = append(kept, s)
+					}
+				}
+				if len(kept) == 0 {
+					continue
+				}
+				a := r.getOrCreate(actor)
+				a.mu.Lock()
+				for k := len(kept) - 1; k >= 0; k-- { // oldest first, as Record
+					a.scores[a.next] = kept[k]
+					a.next = (a.next + 1) % len(a.scores)
+					a.n = min(a.n+1, len(a.scores))
+				}
+				a.mu.Unlock()
+			}
+		})
+	}
+	var err error
+	for _, a := range actors {
+		if err = ctx.Err(); err != nil {
+			break
+		}
+		next <- a
+	}
+	close(next)
+	wg.Wait()
+	return err
+}
+
 func (r *Recent) get(user uint32) *attention {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -267,8 +332,8 @@ func Inputs(tr *activity.Tracker, cfg Config, events []activity.Event, cutoff ti
 		}
 		return cmp.Compare(a.Target, b.Target)
 	})
-	for _, e := range att {
-		rec.Record(e)
+	if err := rec.RecordAll(context.Background(), att); err != nil {
+		return nil, err
 	}
 	for i := range out {
 		out[i].Match = rec.Stats(uint32(i))

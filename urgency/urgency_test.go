@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"sync"
@@ -405,4 +406,49 @@ func TestRecentAndInputBinaryRoundTrip(t *testing.T) {
 	require.NoError(t, back.UnmarshalBinary(ib))
 	assert.Equal(t, in, back)
 	assert.ErrorIs(t, back.UnmarshalBinary(ib[:len(ib)-2]), ErrCorrupt)
+}
+
+// RecordAll ends where Record one by one ends, computing only the scores
+// the end state keeps.
+func TestRecordAllMatchesRecord(t *testing.T) {
+	calls := 0
+	var mu sync.Mutex
+	oneWay := func(u, v uint32) float64 {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		if v%17 == 0 {
+			return math.NaN() // skipped, as by Record
+		}
+		return float64((u*31+v*7)%100) / 100
+	}
+	cfg := Config{OneWay: oneWay, Recent: 5}
+	r := rand.New(rand.NewPCG(1, 2))
+	var events []activity.Event
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 3000 {
+		act := []market.Action{market.View, market.Impression, market.Apply, market.Favourite, market.Reply}[r.IntN(5)]
+		events = append(events, activity.Event{Actor: uint32(r.IntN(60)), Target: 1000 + uint32(r.IntN(300)), Action: act, Time: t0.Add(time.Duration(i) * time.Minute)})
+	}
+	one, err := NewRecent(cfg)
+	require.NoError(t, err)
+	for _, e := range events {
+		one.Record(e)
+	}
+	sequential := calls
+	calls = 0
+	all, err := NewRecent(cfg)
+	require.NoError(t, err)
+	require.NoError(t, all.RecordAll(context.Background(), events))
+	for u := range uint32(61) {
+		a, b := one.Stats(u), all.Stats(u)
+		assert.Equal(t, a.N, b.N, "user %d", u)
+		assert.InDelta(t, a.Mean, b.Mean, 1e-12, "user %d", u)
+		assert.InDelta(t, a.Variance, b.Variance, 1e-12, "user %d", u)
+	}
+	assert.Less(t, calls, sequential/3, "only the kept scores are computed (%d of %d)", calls, sequential)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	again, _ := NewRecent(cfg)
+	assert.ErrorIs(t, again.RecordAll(ctx, events), context.Canceled)
 }
