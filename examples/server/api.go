@@ -203,7 +203,7 @@ func engineError(err error) *apiError {
 		return errorf(http.StatusConflict, "%v", err)
 	case errors.Is(err, twoway.ErrNotFitted):
 		return errorf(http.StatusConflict, "%v: POST /v1/refit first", err)
-	case errors.Is(err, match.ErrUnknownAggregator):
+	case errors.Is(err, match.ErrUnknownAggregator), errors.Is(err, twoway.ErrBadRequest):
 		return errorf(http.StatusBadRequest, "%v", err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return errorf(http.StatusServiceUnavailable, "request cancelled: %v", err)
@@ -368,7 +368,8 @@ func parseRecommendQuery(id, rawQuery string) (req twoway.Request, dry *bool, _ 
 	if err != nil {
 		return req, nil, inputError(err)
 	}
-	return twoway.Request{ID: id, Side: q.Side, N: q.N, Explain: q.Explain, Aggregator: q.Aggregator, Cities: q.Cities, Language: q.Language}, q.DryRun, nil
+	return twoway.Request{ID: id, Side: q.Side, N: q.N, Explain: q.Explain, Aggregator: q.Aggregator, Cities: q.Cities, Language: q.Language,
+		Filters: q.Filters, Exclude: q.Exclude, Cursor: q.Cursor}, q.DryRun, nil
 }
 
 // explain: GET /v1/explanations/{requester}/{candidate}

@@ -60,6 +60,7 @@ type observer struct {
 	batches   *prometheus.CounterVec   // outcome: ok, rejected, store_error
 	recordDur prometheus.Histogram
 	fitStage  *prometheus.HistogramVec // stage
+	fitFrac   *prometheus.GaugeVec     // stage: the share of the running stage done
 	fitTotal  prometheus.Histogram
 	fits      prometheus.Counter
 
@@ -121,6 +122,9 @@ func newObserver(reg prometheus.Registerer) *observer {
 		fitStage: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "twoway_fit_stage_duration_seconds", Help: "Duration of each stage of a Fit.", Buckets: fitBuckets,
 		}, []string{"stage"}),
+		fitFrac: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "twoway_fit_stage_progress_ratio", Help: "Share of the running Fit stage done (twoway.Progress.Fraction), by stage; 1 once it ends.",
+		}, []string{"stage"}),
 		fitTotal: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "twoway_fit_duration_seconds", Help: "Duration of a whole Fit, to the end of its last stage.", Buckets: fitBuckets,
 		}),
@@ -129,7 +133,7 @@ func newObserver(reg prometheus.Registerer) *observer {
 		}),
 	}
 	reg.MustRegister(o.requests, o.latency, o.recalled, o.pool, o.results, o.filtered,
-		o.events, o.batches, o.recordDur, o.fitStage, o.fitTotal, o.fits)
+		o.events, o.batches, o.recordDur, o.fitStage, o.fitFrac, o.fitTotal, o.fits)
 	return o
 }
 
@@ -174,6 +178,10 @@ func (o *observer) Events(s twoway.EventStats) {
 // Fit implements twoway.Observer. A report whose Elapsed is smaller than
 // the previous one's starts a new Fit (Fits run one at a time per Engine).
 func (o *observer) Fit(p twoway.Progress) {
+	o.fitFrac.WithLabelValues(p.Stage).Set(p.Fraction)
+	if p.Step != "" {
+		return // a step inside a stage: only the gauge moves
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	el := p.Elapsed.Seconds()

@@ -35,12 +35,18 @@ type refitJob struct {
 	Finished *time.Time `json:"finished,omitempty"`
 	// Stage is the Fit's current stage while it runs; Stages every stage
 	// reported so far, with its duration once done.
-	Stage       string     `json:"stage,omitempty"`
-	Stages      []fitStage `json:"stages"`
-	FitSeconds  float64    `json:"fit_seconds,omitempty"`
-	Snapshot    string     `json:"snapshot,omitempty"`
-	SaveSeconds float64    `json:"save_seconds,omitempty"`
-	Error       string     `json:"error,omitempty"`
+	Stage string `json:"stage,omitempty"`
+	// Step, Fraction and Remaining say how far the running stage is
+	// (twoway.Progress): the step inside it, the share of it done and the
+	// Engine's estimate of its time left, in seconds.
+	Step             string     `json:"step,omitempty"`
+	Fraction         float64    `json:"fraction"`
+	RemainingSeconds float64    `json:"remaining_seconds,omitempty"`
+	Stages           []fitStage `json:"stages"`
+	FitSeconds       float64    `json:"fit_seconds,omitempty"`
+	Snapshot         string     `json:"snapshot,omitempty"`
+	SaveSeconds      float64    `json:"save_seconds,omitempty"`
+	Error            string     `json:"error,omitempty"`
 
 	done chan struct{} // closed when the job ends
 }
@@ -107,7 +113,7 @@ func (r *refitter) run(j *refitJob) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := time.Now()
-	j.Finished, j.Stage, j.FitSeconds = &now, "", fitTook.Seconds()
+	j.Finished, j.Stage, j.Step, j.RemainingSeconds, j.FitSeconds = &now, "", "", 0, fitTook.Seconds()
 	switch {
 	case err == nil:
 		j.Status = jobDone
@@ -132,6 +138,15 @@ func (r *refitter) run(j *refitJob) {
 func (r *refitter) progress(p twoway.Progress) {
 	r.mu.Lock()
 	j := r.running
+	if j != nil {
+		j.Step, j.Fraction, j.RemainingSeconds = p.Step, p.Fraction, p.Remaining.Seconds()
+	}
+	if p.Step != "" {
+		// A step inside a stage: the job shows it; the Engine's own logger
+		// logs the steps every ten seconds.
+		r.mu.Unlock()
+		return
+	}
 	if j != nil {
 		el := p.Elapsed.Seconds()
 		if !p.Done {

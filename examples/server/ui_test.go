@@ -269,6 +269,13 @@ func TestRefitJobs(t *testing.T) {
 		assert.True(t, st.Done, st.Stage)
 	}
 	assert.Equal(t, finalStage, done.Stages[len(done.Stages)-1].Stage)
+	assert.Equal(t, 1.0, done.Fraction, "the last stage ended")
+	assert.Empty(t, done.Step)
+	stages := map[string]bool{}
+	for _, st := range done.Stages {
+		assert.False(t, stages[st.Stage], "%s listed once (steps inside a stage are not stages)", st.Stage)
+		stages[st.Stage] = true
+	}
 	assert.FileExists(t, snap)
 
 	// wait= waits for the job.

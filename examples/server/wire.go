@@ -35,7 +35,10 @@ type recommendationsJSON struct {
 	// Filtered says how many candidates each filter removed, so that a
 	// short list explains itself.
 	Filtered filteredJSON `json:"filtered"`
-	Degraded string       `json:"degraded,omitempty"`
+	// Next is the cursor of the next page (the cursor parameter); empty
+	// when there is none.
+	Next     string `json:"next,omitempty"`
+	Degraded string `json:"degraded,omitempty"`
 }
 
 // filteredJSON is twoway.Filtered.
@@ -115,6 +118,7 @@ func toRecommendations(r *twoway.Response) recommendationsJSON {
 		Requester: r.Requester, Side: r.Side, Urgency: num(r.Urgency), Fitted: r.Fitted,
 		Results:  make([]recommendationJSON, len(r.Results)),
 		Filtered: toFiltered(r.Filtered),
+		Next:     r.Next,
 	}
 	for i, rec := range r.Results {
 		j := recommendationJSON{

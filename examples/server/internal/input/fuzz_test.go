@@ -121,6 +121,8 @@ func FuzzParseQuery(f *testing.F) {
 	for _, seed := range []string{
 		"", "n=3&explain=true", "side=recruiter&n=500&dry_run=0", "city=南京&city=%E4%B8%8A%E6%B5%B7&aggregator=harmonic",
 		"n=0", "n=3&n=4", "dry_run=maybe", "limit=1", "city=%FF", "%zz", "a;b", "side=seeker&aggregator=min",
+		"salary_min=20000&salary_max=30000&workplace=remote&workplace=混合", "experience_min=1.5&min_education=本科&unstated=1",
+		"industry=金融&industry=&exclude=j1&exclude=j2&cursor=AbC_-", "salary_min=NaN", "salary_min=1e400", "max_education=bachelor&min_education=master",
 	} {
 		f.Add(seed)
 	}
