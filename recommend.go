@@ -186,7 +186,6 @@ type checked struct {
 	n     int
 	shown []uint32 // returned by the earlier pages (the cursor)
 	drop  []uint32 // shown and the known IDs of Exclude
-	now   time.Time
 }
 
 // check validates req and resolves its IDs.
