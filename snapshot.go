@@ -386,20 +386,8 @@ func parseSnapshot(body []byte) (*snapshot, error) {
 		s.removed[i] = removed
 	}
 	s.kept = r.Bool()
-	ne := r.Count(4)
-	if r.Err() == nil {
-		s.events = make([]event, 0, ne)
-	}
-	for i := 0; i < ne && r.Err() == nil; i++ {
-		a, t, act, ts := r.Uint32(), r.Uint32(), market.Action(r.Byte()), r.Varint()
-		if r.Err() != nil {
-			break
-		}
-		ev, err := checkedEvent(s.profiles, i, a, t, act, ts)
-		if err != nil {
-			return nil, err
-		}
-		s.events = append(s.events, ev)
+	if err := s.readLog(r); err != nil {
+		return nil, err
 	}
 	s.dirty = r.Uint32s()
 	for _, ix := range s.dirty {
@@ -465,6 +453,28 @@ func parseSnapshot(body []byte) (*snapshot, error) {
 	return s, nil
 }
 
+// readLog reads the snapshot's event log (a count, then per event actor,
+// target, action and time), each event checked against s.profiles. A
+// short read is left for r.Err.
+func (s *snapshot) readLog(r *binio.Reader) error {
+	ne := r.Count(4)
+	if r.Err() == nil {
+		s.events = make([]event, 0, ne)
+	}
+	for i := 0; i < ne && r.Err() == nil; i++ {
+		a, t, act, ts := r.Uint32(), r.Uint32(), market.Action(r.Byte()), r.Varint()
+		if r.Err() != nil {
+			break
+		}
+		ev, err := checkedEvent(s.profiles, i, a, t, act, ts)
+		if err != nil {
+			return err
+		}
+		s.events = append(s.events, ev)
+	}
+	return nil
+}
+
 // checkedEvent validates event i of a snapshot against its profiles.
 func checkedEvent(profiles []market.Profile, i int, a, t uint32, act market.Action, ts int64) (event, error) {
 	switch {
@@ -519,17 +529,8 @@ func parseSnapshotV1(body []byte) (*snapshot, error) {
 			return nil, bad("profile %d: duplicate ID %q", i, market.Shorten(id))
 		}
 	}
-	ne := r.Count(4)
-	for i := 0; i < ne && r.Err() == nil; i++ {
-		a, t, act, ts := r.Uint32(), r.Uint32(), market.Action(r.Byte()), r.Varint()
-		if r.Err() != nil {
-			break
-		}
-		ev, err := checkedEvent(s.profiles, i, a, t, act, ts)
-		if err != nil {
-			return nil, err
-		}
-		s.events = append(s.events, ev)
+	if err := s.readLog(r); err != nil {
+		return nil, err
 	}
 	if err := r.Done(); err != nil {
 		return nil, bad("%v", err)

@@ -335,6 +335,14 @@ func (m *Interest) direction(a, b uint32, opt *ExplainOptions, answer bool) Dire
 	for k, j := range x.Idx {
 		fs.add(j, x.Val[k], w[k]*x.Val[k])
 	}
+	fs.fill(&d, opt)
+	return d
+}
+
+// fill puts fs's reasons into d: worded in opt's language, split into
+// reasons (a positive contribution) and concerns, strongest first (ties by
+// kind, then terms), at most opt.Top of each when it is set.
+func (fs *facts) fill(d *Direction, opt *ExplainOptions) {
 	lang, vocab := opt.language(), opt.vocabulary()
 	for _, r := range fs.reasons() {
 		if r.Kind != ReasonContent {
@@ -348,13 +356,7 @@ func (m *Interest) direction(a, b uint32, opt *ExplainOptions, answer bool) Dire
 		}
 	}
 	byStrength := func(p, q Reason) int {
-		if c := cmp.Compare(math.Abs(q.Contribution), math.Abs(p.Contribution)); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(p.Kind, q.Kind); c != 0 {
-			return c
-		}
-		return slices.Compare(p.Terms, q.Terms)
+		return cmp.Or(cmp.Compare(math.Abs(q.Contribution), math.Abs(p.Contribution)), cmp.Compare(p.Kind, q.Kind), slices.Compare(p.Terms, q.Terms))
 	}
 	slices.SortFunc(d.Reasons, byStrength)
 	slices.SortFunc(d.Concerns, byStrength)
@@ -362,7 +364,6 @@ func (m *Interest) direction(a, b uint32, opt *ExplainOptions, answer bool) Dire
 		d.Reasons = d.Reasons[:min(opt.Top, len(d.Reasons))]
 		d.Concerns = d.Concerns[:min(opt.Top, len(d.Concerns))]
 	}
-	return d
 }
 
 // labels returns terms as a reader of lang sees them: the vocabulary's

@@ -1,10 +1,8 @@
 package match
 
 import (
-	"cmp"
 	"encoding/json"
 	"math"
-	"slices"
 )
 
 // MarshalJSON encodes d with an unknown (NaN) Match as null.
@@ -59,27 +57,7 @@ func ExplainContent(cat *Catalog, a, b uint32, opt ExplainOptions) Explanation {
 				j++
 			}
 		}
-		lang, vocab := opt.language(), opt.vocabulary()
-		for _, r := range fs.reasons() {
-			if r.Kind != ReasonContent {
-				r.Labels = labels(vocab, lang, r.Terms)
-			}
-			r.Text = say(lang, d.Side, &r)
-			if r.Contribution > 0 {
-				d.Reasons = append(d.Reasons, r)
-			} else {
-				d.Concerns = append(d.Concerns, r)
-			}
-		}
-		byStrength := func(p, q Reason) int {
-			return cmp.Or(cmp.Compare(math.Abs(q.Contribution), math.Abs(p.Contribution)), cmp.Compare(p.Kind, q.Kind), slices.Compare(p.Terms, q.Terms))
-		}
-		slices.SortFunc(d.Reasons, byStrength)
-		slices.SortFunc(d.Concerns, byStrength)
-		if opt.Top > 0 {
-			d.Reasons = d.Reasons[:min(opt.Top, len(d.Reasons))]
-			d.Concerns = d.Concerns[:min(opt.Top, len(d.Concerns))]
-		}
+		fs.fill(&d, &opt)
 		return d
 	}
 	p := Pair{Forward: math.NaN(), Backward: math.NaN(), RequesterUrgency: math.NaN(), CandidateUrgency: math.NaN()}

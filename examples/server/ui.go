@@ -98,6 +98,23 @@ func uiQuery(r *http.Request, allowed ...string) (url.Values, text.Language, *ap
 	return q, lang, aerr
 }
 
+// uiListQuery reads the query of a UI list (n, 1 to 50, default 10; lang)
+// and resolves the language.
+func (s *Server) uiListQuery(r *http.Request) (int, text.Language, *apiError) {
+	q, lang, aerr := uiQuery(r, "n")
+	if aerr != nil {
+		return 0, "", aerr
+	}
+	n := 10
+	if v := q.Get("n"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 || n > 50 {
+			return 0, "", errorf(http.StatusBadRequest, "n=%q: want 1 to 50", v)
+		}
+	}
+	return n, s.uiLang(lang), nil
+}
+
 func validUTF8(ss ...string) bool {
 	for _, s := range ss {
 		if !utf8.ValidString(s) {
@@ -281,20 +298,11 @@ func (s *Server) uiBoard(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, aerr)
 		return
 	}
-	q, lang, aerr := uiQuery(r, "n")
+	n, lang, aerr := s.uiListQuery(r)
 	if aerr != nil {
 		s.fail(w, aerr)
 		return
 	}
-	n := 10
-	if v := q.Get("n"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n < 1 || n > 50 {
-			s.fail(w, errorf(http.StatusBadRequest, "n=%q: want 1 to 50", v))
-			return
-		}
-	}
-	lang = s.uiLang(lang)
 	resp, err := s.engine.Recommend(r.Context(), twoway.Request{ID: id, N: n, Explain: true, Language: lang, DryRun: true})
 	if err != nil {
 		s.fail(w, engineError(err))
@@ -407,20 +415,11 @@ func (s *Server) uiPair(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, aerr)
 		return
 	}
-	q, lang, aerr := uiQuery(r, "n")
+	n, lang, aerr := s.uiListQuery(r)
 	if aerr != nil {
 		s.fail(w, aerr)
 		return
 	}
-	n := 10
-	if v := q.Get("n"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n < 1 || n > 50 {
-			s.fail(w, errorf(http.StatusBadRequest, "n=%q: want 1 to 50", v))
-			return
-		}
-	}
-	lang = s.uiLang(lang)
 	out := pairJSON{Requester: s.card(a, lang), Candidate: s.card(b, lang), N: n, Why: []whyJSON{}}
 	out.Forward, out.Backward = s.ui.history(a, b)
 	why := func(code, zh, en string) { out.Why = append(out.Why, whyJSON{code, pick(lang, zh, en)}) }
