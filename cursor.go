@@ -53,7 +53,7 @@ func decodeCursor(s string) (cursor, error) {
 	if len(s) > base64.RawURLEncoding.EncodedLen(2+binary.MaxVarintLen32*(2+maxCursorShown)+4) {
 		return bad("too long")
 	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil {
 		return bad("not base64url")
 	}

@@ -359,3 +359,30 @@ func TestRequestJSON(t *testing.T) {
 	assert.Equal(t, in, out)
 	require.Error(t, json.Unmarshal([]byte(`{"id":"s1","filters":{"workplaces":["moon"]}}`), &out))
 }
+
+// FuzzDecodeCursor: any string is either a cursor that encodes back to
+// itself or an ErrBadRequest, never a panic.
+func FuzzDecodeCursor(f *testing.F) {
+	f.Add(cursor{requester: 3, shown: []uint32{1, 2, 300000}}.encode())
+	f.Add(cursor{}.encode())
+	f.Add("")
+	f.Add("%%%")
+	f.Add(strings.Repeat("A", 64))
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := decodeCursor(s)
+		if err != nil {
+			if !errors.Is(err, ErrBadRequest) {
+				t.Fatalf("%q: %v is not ErrBadRequest", s, err)
+			}
+			return
+		}
+		if len(c.shown) > maxCursorShown {
+			t.Fatalf("%q: %d shown", s, len(c.shown))
+		}
+		if back := c.encode(); back != s {
+			// Two base64 strings can decode to the same bytes only if
+			// one is not canonical; RawURLEncoding rejects those.
+			t.Fatalf("%q decodes to %+v, which encodes as %q", s, c, back)
+		}
+	})
+}
