@@ -470,3 +470,20 @@ func (e *Engine) lookup(id string) (ix uint32, p market.Profile, known, removed 
 	}
 	return ix, e.profiles[ix], true, e.removed[ix]
 }
+
+// Profile returns a copy of the profile stored under id, as last upserted
+// (an inactive one too), for a host that shows what the Engine knows (a
+// server started from a snapshot has no other copy). An ID without a
+// profile is ErrUnknownRequester, a removed profile ErrInactive; the copy
+// shares no memory with the Engine.
+func (e *Engine) Profile(id string) (market.Profile, error) {
+	_, p, ok, removed := e.lookup(id)
+	switch {
+	case !ok:
+		return market.Profile{}, unknownID(id)
+	case removed:
+		return market.Profile{}, fmt.Errorf("%w: %q was removed", ErrInactive, id)
+	}
+	p.Skills, p.Tags, p.Attributes = slices.Clone(p.Skills), slices.Clone(p.Tags), maps.Clone(p.Attributes)
+	return p, nil
+}

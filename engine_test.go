@@ -519,3 +519,38 @@ func TestLearnRanking(t *testing.T) {
 	checkResponse(t, e, m, resp, 10)
 	assert.Nil(t, resp.Results[0].Parts, "a learned ranker has no weighted parts")
 }
+
+// TestProfile: Profile returns the stored profile as last upserted, as a
+// copy the caller may change; unknown and removed IDs are errors.
+func TestProfile(t *testing.T) {
+	ctx := context.Background()
+	e, err := New(Config{})
+	require.NoError(t, err)
+	defer e.Close()
+	p := market.Profile{ID: "s-1", Side: market.Seeker, Title: "数据分析师", City: "北京",
+		Skills: []string{"sql", "python"}, Attributes: map[string]float64{"age": 30},
+		Registered: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
+	require.NoError(t, e.Upsert(ctx, p))
+	got, err := e.Profile("s-1")
+	require.NoError(t, err)
+	assert.Equal(t, p.Title, got.Title)
+	assert.Equal(t, p.Skills, got.Skills)
+	got.Skills[0], got.Attributes["age"] = "changed", 99
+	again, err := e.Profile("s-1")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"sql", "python"}, again.Skills, "the caller's copy shares no memory with the Engine")
+	assert.Equal(t, 30.0, again.Attributes["age"])
+
+	p.Title, p.Inactive = "数据工程师", true
+	require.NoError(t, e.Upsert(ctx, p))
+	got, err = e.Profile("s-1")
+	require.NoError(t, err)
+	assert.Equal(t, "数据工程师", got.Title, "as last upserted")
+	assert.True(t, got.Inactive, "an inactive profile is still returned")
+
+	_, err = e.Profile("nobody")
+	assert.ErrorIs(t, err, ErrUnknownRequester)
+	require.NoError(t, e.Remove(ctx, "s-1"))
+	_, err = e.Profile("s-1")
+	assert.ErrorIs(t, err, ErrInactive)
+}
