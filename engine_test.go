@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -553,4 +554,53 @@ func TestProfile(t *testing.T) {
 	require.NoError(t, e.Remove(ctx, "s-1"))
 	_, err = e.Profile("s-1")
 	assert.ErrorIs(t, err, ErrInactive)
+}
+
+// TestFitCatchesUpWithWhatHappenedDuringIt: an event recorded and a
+// profile upserted while a Fit runs are in the state the Fit swaps in:
+// the pair is contacted in its behaviour counts and hidden from the
+// requester, and the new job has content in its catalog.
+func TestFitCatchesUpWithWhatHappenedDuringIt(t *testing.T) {
+	m := smallMarket(t)
+	var during atomic.Pointer[func()]
+	e, err := New(Config{Clock: endOf(m), Seed: 7, OnProgress: func(p Progress) {
+		if p.Stage == "exposure" && !p.Done && p.Step == "" {
+			if f := during.Swap(nil); f != nil {
+				(*f)()
+			}
+		}
+	}})
+	require.NoError(t, err)
+	defer e.Close()
+	ctx := context.Background()
+	require.NoError(t, e.Upsert(ctx, m.Profiles...))
+	require.NoError(t, e.Record(ctx, m.Events...))
+	require.NoError(t, e.Fit(ctx))
+
+	s, j := m.Profiles[0].ID, m.Profiles[m.NumSeekers].ID
+	job := m.Profiles[m.NumSeekers+1]
+	job.ID, job.Title = "j-during-fit", "区块链架构师"
+	ran := false
+	f := func() {
+		ran = true
+		require.NoError(t, e.Record(ctx, market.Event{Actor: s, Target: j, Action: market.Chat, Time: endOf(m)()}))
+		require.NoError(t, e.Upsert(ctx, job))
+	}
+	during.Store(&f)
+	require.NoError(t, e.Fit(ctx))
+	require.True(t, ran, "the hook ran inside the Fit")
+
+	st := e.state.Load()
+	sx, _ := e.dict.Lookup(s)
+	jx, _ := e.dict.Lookup(j)
+	nx, ok := e.dict.Lookup(job.ID)
+	require.True(t, ok)
+	assert.True(t, st.behaviour.Contacted(jx, sx), "the chat is in the new state's counts (the job would be answering it)")
+	_, has := st.catalog.Content(nx)
+	assert.True(t, has, "the job upserted during the Fit has content")
+	resp, err := e.Recommend(ctx, Request{ID: s, N: 50, DryRun: true})
+	require.NoError(t, err)
+	for _, r := range resp.Results {
+		assert.NotEqual(t, j, r.ID, "a contacted job is not shown again")
+	}
 }
