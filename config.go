@@ -98,6 +98,16 @@ type Config struct {
 	// shared store (Redis, …) to run several Engines on one state. Nil: in
 	// memory.
 	Realtime activity.Store `json:"-"`
+	// Seen, Blocked, Ledger and EventIDs share the rest of the serving
+	// state between Engines (several servers of one market; see the
+	// "Shared serving state" section of shared.go): the pairs each actor
+	// contacted, the pairs blocked by a rejection, the exposure ledger, and
+	// the IDs of recorded events. Each nil: this process's own, as without
+	// them. Ledger's HalfLife and RepeatWindow must equal Exposure's.
+	Seen     PairStore     `json:"-"`
+	Blocked  PairStore     `json:"-"`
+	Ledger   ExposureStore `json:"-"`
+	EventIDs EventIDStore  `json:"-"`
 
 	// Clock gives "now". Nil: time.Now.
 	Clock func() time.Time `json:"-"`

@@ -134,6 +134,9 @@ func New(cfg Config) (*Engine, error) {
 	if e.control, err = exposure.New(cfg.Exposure); err != nil {
 		return nil, fmt.Errorf("%w: Exposure: %w", ErrConfig, err)
 	}
+	if err := e.checkShared(); err != nil {
+		return nil, err
+	}
 	if e.fresh, err = recall.NewFresh(&e.pop, recall.FreshConfig{Clock: cfg.Clock}); err != nil {
 		return nil, fmt.Errorf("%w: Recall: %w", ErrConfig, err)
 	}
@@ -401,23 +404,40 @@ func (e *Engine) Record(ctx context.Context, events ...market.Event) error {
 			stats.Skipped++
 		}
 	}
-	kept := batch[:0]
+	kept, keptIDs := batch[:0], ids[:0]
 	for k, ev := range batch {
 		if ids[k] != "" && !e.ids.claim(ids[k], ev.at) {
 			e.dupes++
 			stats.Duplicates++
 			continue
 		}
-		kept = append(kept, ev)
+		kept, keptIDs = append(kept, ev), append(keptIDs, ids[k])
 	}
-	batch = kept
+	batch, ids = kept, keptIDs
 	e.idMu.Unlock()
+	var errs []error
+	// Then across Engines (Config.EventIDs), outside every lock: an event
+	// another Engine recorded is not counted again in the shared counters.
+	elsewhere, err := e.claimShared(ctx, ids)
+	if err != nil {
+		errs = append(errs, err)
+		stats.StoreErr = true
+	}
+	if n := len(slices.DeleteFunc(slices.Clone(elsewhere), func(dup bool) bool { return !dup })); n > 0 {
+		e.idMu.Lock()
+		e.dupes += n
+		e.idMu.Unlock()
+		stats.Duplicates += n
+	}
 
 	// Counters first: a Fit that swaps in its state after the lock below
 	// refreshes the touched participants from counters that hold these events.
-	var errs []error
 	touched := make([]uint32, 0, 2*len(batch))
 	for i, ev := range batch {
+		if elsewhere != nil && elsewhere[i] && e.cfg.Realtime != nil {
+			touched = append(touched, ev.actor, ev.target)
+			continue
+		}
 		err := e.tracker.Record(ctx, activity.Event{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: ev.time()})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("event %d: real-time store: %w", i, err))
@@ -439,6 +459,10 @@ func (e *Engine) Record(ctx context.Context, events ...market.Event) error {
 		st.record(ev)
 	}
 	e.mu.Unlock()
+	if err := e.sharePairs(ctx, batch); err != nil {
+		errs = append(errs, err)
+		stats.StoreErr = true
+	}
 
 	if len(errs) == 0 {
 		slices.Sort(touched)
