@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/twowayrec/twoway"
-	"github.com/twowayrec/twoway/examples/server/internal/redistest"
+	"github.com/twowayrec/twoway/redisstore/redistest"
 )
 
 // dumpCounters returns every counter key of namespace ns with its value

@@ -16,7 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/twowayrec/twoway"
-	"github.com/twowayrec/twoway/examples/server/redisstore"
+	"github.com/twowayrec/twoway/redisstore"
 )
 
 // Server is the HTTP service over one twoway Engine. Several Servers (in
@@ -107,6 +107,10 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		s.store = store
 		ecfg.Realtime = store
+		if err := sharedState(s.rdb, &ecfg, cfg); err != nil {
+			s.rdb.Close()
+			return nil, err
+		}
 	}
 	eng, err := twoway.New(ecfg)
 	if err != nil {
@@ -275,4 +279,38 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	err = errors.Join(err, s.Close())
 	s.cfg.Logger.Info("stopped", "err", err)
 	return err
+}
+
+// sharedState puts the rest of the Engine's serving state in Redis beside
+// the counters (seen and blocked pairs, the exposure ledger, event IDs), so
+// that several servers on one Redis serve one market.
+func sharedState(rdb redis.UniversalClient, ecfg *twoway.Config, cfg Config) error {
+	halfLife := ecfg.Exposure.HalfLife
+	if halfLife == 0 {
+		halfLife = 24 * time.Hour
+	}
+	window := ecfg.Exposure.RepeatWindow
+	if window == 0 {
+		window = halfLife
+	}
+	rc := redisstore.Config{Namespace: cfg.Namespace, Cooldown: cfg.RedisCooldown,
+		HalfLife: halfLife, RepeatWindow: window, Retention: ecfg.EventIDRetention}
+	seen, err := redisstore.NewPairs(rdb, "seen", rc)
+	if err != nil {
+		return err
+	}
+	blocked, err := redisstore.NewPairs(rdb, "blocked", rc)
+	if err != nil {
+		return err
+	}
+	ledger, err := redisstore.NewLedger(rdb, rc)
+	if err != nil {
+		return err
+	}
+	ids, err := redisstore.NewEventIDs(rdb, rc)
+	if err != nil {
+		return err
+	}
+	ecfg.Seen, ecfg.Blocked, ecfg.Ledger, ecfg.EventIDs = seen, blocked, ledger, ids
+	return nil
 }

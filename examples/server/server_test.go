@@ -19,9 +19,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/twowayrec/twoway"
 	"github.com/twowayrec/twoway/activity"
-	"github.com/twowayrec/twoway/examples/server/internal/redistest"
 	"github.com/twowayrec/twoway/internal/synth"
 	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/redisstore/redistest"
 )
 
 // Every kind of bad input is a clear 4xx, and a refused request changes

@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/twowayrec/twoway/activity"
-	"github.com/twowayrec/twoway/examples/server/internal/redistest"
-	"github.com/twowayrec/twoway/examples/server/redisstore"
+	"github.com/twowayrec/twoway/redisstore"
+	"github.com/twowayrec/twoway/redisstore/redistest"
 )
 
 func newStore(t *testing.T, srv *redistest.Server, cfg redisstore.Config) (*redisstore.Store, *redis.Client) {
