@@ -142,7 +142,8 @@ type Config struct {
 	// EventIDRetention is how long the IDs of recorded events
 	// (market.Event.ID) are remembered: an event delivered again within
 	// it is acknowledged and not counted again. Zero: 7 days. Events
-	// without an ID are never de-duplicated. The memory is this process's.
+	// without an ID are never de-duplicated. The memory is this process's;
+	// Config.EventIDs shares it between Engines.
 	EventIDRetention time.Duration `json:"event_id_retention"`
 	// Unknown is what Record does with an event naming a profile the
 	// Engine does not know yet: RejectUnknown (the zero value: the batch

@@ -34,7 +34,10 @@ import (
 // Fit and swapped in atomically: a request sees the old state or the new one,
 // never half of each. The real-time state (behaviour counters, exposure
 // ledger, interest-matrix overlay, already-seen sets) is updated by Record
-// and Recommend at once, so the very next request sees it.
+// and Recommend at once, so the very next request sees it. Several Engines
+// share the counters, the seen and blocked pairs, the ledger and the event
+// IDs through the stores of Config (see shared.go and
+// docs/architecture.md, "Several servers, one market").
 //
 // # Locks
 //
@@ -344,6 +347,10 @@ func (e *Engine) Remove(ctx context.Context, ids ...string) error {
 // (a network error), Record still stores the events everywhere else and
 // returns the store's error: the counters of the failed events are missing
 // (they are not transactional with a remote store), nothing else is lost.
+// The same holds for the shared seen and blocked pairs (Config.Seen,
+// Config.Blocked) and event IDs (Config.EventIDs): an event whose ID
+// another Engine already claimed is not counted again in the shared
+// counters, but is taken into this Engine's own state.
 // An event stamped later than Clock plus one counting bucket
 // (Config.Activity.Bucket, a day by default) is invalid.
 func (e *Engine) Record(ctx context.Context, events ...market.Event) error {
