@@ -233,3 +233,47 @@ func (failingLedger) RepeatWindow() time.Duration                               
 type failingIDs struct{ err error }
 
 func (f failingIDs) Claim(context.Context, []string, time.Time, []bool) error { return f.err }
+
+// Two Engines on one set of shared stores, recording and recommending at
+// once (each event sent to both, as two consumers of one stream would):
+// no deadlock (a watchdog dumps the goroutines after 30 s without
+// progress), no race, and afterwards both agree on what is hidden.
+func TestTwoEnginesConcurrent(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	shared := newSharedStores(t)
+	engines := []*Engine{sharedMarket(t, shared.config(), at), sharedMarket(t, shared.config(), at)}
+	wd := newWatchdog(t, 30*time.Second)
+	defer wd.stop()
+	seekers, jobs := []string{"s1", "s2"}, []string{"j1", "j2", "j3"}
+	var wg sync.WaitGroup
+	for k, e := range engines {
+		wg.Go(func() {
+			for i := range 60 {
+				ev := market.Event{ID: "v" + string(rune('a'+i%26)) + string(rune('0'+i/26)), Actor: seekers[i%2], Target: jobs[i%3], Action: market.View, Time: at}
+				if i == 41 {
+					ev = market.Event{ID: "chat", Actor: "s2", Target: "j2", Action: market.Chat, Time: at}
+				}
+				if err := e.Record(ctx, ev); err != nil {
+					t.Errorf("engine %d, event %d: %v", k, i, err)
+					return
+				}
+				wd.tick()
+			}
+		})
+		wg.Go(func() {
+			for i := range 60 {
+				if _, err := e.Recommend(ctx, Request{ID: seekers[i%2], N: 3}); err != nil {
+					t.Errorf("engine %d, request %d: %v", k, i, err)
+					return
+				}
+				wd.tick()
+			}
+		})
+	}
+	wg.Wait()
+	for _, e := range engines {
+		assert.Equal(t, []string{"j1", "j3"}, resultIDs(t, e, "s2"))
+	}
+	assert.Equal(t, 60, engines[0].Stats().Duplicates+engines[1].Stats().Duplicates, "60 distinct IDs, each sent to both: one of each pair is a duplicate")
+}
