@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -24,8 +25,7 @@ type server struct {
 	ledger   *redisstore.Ledger
 }
 
-func newServer(t *testing.T, srv *redistest.Server, at time.Time) *server {
-	rdb := newClient(t, srv)
+func newServer(t *testing.T, rdb redis.UniversalClient, at time.Time) *server {
 	cfg := redisstore.Config{Namespace: "market"}
 	counters, err := redisstore.New(rdb, cfg)
 	require.NoError(t, err)
@@ -73,9 +73,21 @@ func (s *server) list(t *testing.T, id string) []string {
 // shared counters.
 func TestTwoServersOneMarket(t *testing.T) {
 	srv := redistest.Start(t)
+	twoServersOneMarket(t, newClient(t, srv), newClient(t, srv))
+}
+
+// The same over a Redis Cluster of three masters started by the test
+// (each server with its own cluster client): every script and pipeline
+// finds its keys in one slot.
+func TestTwoServersOneMarketOnCluster(t *testing.T) {
+	c := redistest.StartCluster(t, 3)
+	twoServersOneMarket(t, c.Client(t), c.Client(t))
+}
+
+func twoServersOneMarket(t *testing.T, rdbA, rdbB redis.UniversalClient) {
 	ctx := context.Background()
 	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	a, b := newServer(t, srv, at), newServer(t, srv, at)
+	a, b := newServer(t, rdbA, at), newServer(t, rdbB, at)
 	require.Equal(t, []string{"j1", "j2", "j3"}, b.list(t, "s1"))
 
 	require.NoError(t, a.engine.Record(ctx, market.Event{ID: "e1", Actor: "s1", Target: "j1", Action: market.Chat, Time: at}))

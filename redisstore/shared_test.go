@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"math"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/twowayrec/twoway"
+	"github.com/twowayrec/twoway/activity"
 	"github.com/twowayrec/twoway/redisstore"
 	"github.com/twowayrec/twoway/redisstore/redistest"
 )
@@ -26,7 +28,31 @@ func newClient(t *testing.T, srv *redistest.Server) *redis.Client {
 // real redis-server.
 func TestSharedStoresConform(t *testing.T) {
 	srv := redistest.Start(t)
-	rdb := newClient(t, srv)
+	sharedStoresConform(t, newClient(t, srv))
+}
+
+// The same on a Redis Cluster of three masters, which refuses a script or
+// command whose keys span slots.
+func TestSharedStoresConformOnCluster(t *testing.T) {
+	c := redistest.StartCluster(t, 3)
+	rdb := c.Client(t)
+	sharedStoresConform(t, rdb)
+	st, err := redisstore.New(rdb, redisstore.Config{Namespace: "kitc", Buckets: 8})
+	require.NoError(t, err)
+	require.NoError(t, activity.CheckStore(context.Background(), st))
+	// The kit's participants landed on more than one master.
+	var masters atomic.Int32 // ForEachMaster calls concurrently
+	require.NoError(t, rdb.ForEachMaster(context.Background(), func(ctx context.Context, m *redis.Client) error {
+		n, err := m.DBSize(ctx).Result()
+		if n > 0 {
+			masters.Add(1)
+		}
+		return err
+	}))
+	assert.Greater(t, masters.Load(), int32(1))
+}
+
+func sharedStoresConform(t *testing.T, rdb redis.UniversalClient) {
 	ctx := context.Background()
 
 	seen, err := redisstore.NewPairs(rdb, "seen", redisstore.Config{Namespace: "kit"})
