@@ -95,8 +95,9 @@ type Config struct {
 	// Engine keeps every event given to Record and Fit uses them.
 	Events EventSource `json:"-"`
 	// Realtime keeps the real-time behaviour counters (DESIGN.md §3). Set a
-	// shared store (Redis, …) to run several Engines on one state. Nil: in
-	// memory.
+	// shared store (Redis, …) to run several Engines on one state; when it
+	// implements activity.IDStore, the Engine counts by string ID (the
+	// same in every process) instead of by dense index. Nil: in memory.
 	Realtime activity.Store `json:"-"`
 	// Seen, Blocked, Ledger and EventIDs share the rest of the serving
 	// state between Engines (several servers of one market; see the

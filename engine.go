@@ -131,7 +131,12 @@ func New(cfg Config) (*Engine, error) {
 	if e.policy, err = fusion.New(cfg.Fusion); err != nil {
 		return nil, fmt.Errorf("%w: Fusion: %w", ErrConfig, err)
 	}
-	if e.tracker, err = activity.New(cfg.Activity); err != nil {
+	acfg := cfg.Activity
+	if ids, ok := acfg.Store.(activity.IDStore); ok {
+		// Count by string ID: dense indices differ between processes.
+		acfg.Store = activity.ByID(ids, e.dict.ID)
+	}
+	if e.tracker, err = activity.New(acfg); err != nil {
 		return nil, fmt.Errorf("%w: Activity: %w", ErrConfig, err)
 	}
 	if e.control, err = exposure.New(cfg.Exposure); err != nil {

@@ -25,7 +25,7 @@ type server struct {
 	ledger   *redisstore.Ledger
 }
 
-func newServer(t *testing.T, rdb redis.UniversalClient, at time.Time) *server {
+func newServer(t *testing.T, rdb redis.UniversalClient, at time.Time, reverse bool) *server {
 	cfg := redisstore.Config{Namespace: "market"}
 	counters, err := redisstore.New(rdb, cfg)
 	require.NoError(t, err)
@@ -49,6 +49,9 @@ func newServer(t *testing.T, rdb redis.UniversalClient, at time.Time) *server {
 	}
 	for _, id := range []string{"j1", "j2", "j3"} {
 		ps = append(ps, market.Profile{ID: id, Side: market.Recruiter, Title: "Go engineer", Skills: []string{"go"}, Registered: at})
+	}
+	if reverse {
+		slices.Reverse(ps) // another process, which took the profiles in another order
 	}
 	require.NoError(t, e.Upsert(context.Background(), ps...))
 	return &server{engine: e, counters: counters, ledger: ledger}
@@ -87,7 +90,7 @@ func TestTwoServersOneMarketOnCluster(t *testing.T) {
 func twoServersOneMarket(t *testing.T, rdbA, rdbB redis.UniversalClient) {
 	ctx := context.Background()
 	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	a, b := newServer(t, rdbA, at), newServer(t, rdbB, at)
+	a, b := newServer(t, rdbA, at, false), newServer(t, rdbB, at, true)
 	require.Equal(t, []string{"j1", "j2", "j3"}, b.list(t, "s1"))
 
 	require.NoError(t, a.engine.Record(ctx, market.Event{ID: "e1", Actor: "s1", Target: "j1", Action: market.Chat, Time: at}))
@@ -114,14 +117,19 @@ func twoServersOneMarket(t *testing.T, rdbA, rdbB redis.UniversalClient) {
 	require.NoError(t, b.engine.Record(ctx, ev))
 	assert.Zero(t, a.engine.Stats().Duplicates)
 	assert.Equal(t, 2, b.engine.Stats().Duplicates, "B: once claimed by A, once by B itself")
-	// Both Engines upserted the same profiles in the same order, so the
-	// counters' dense index of s2 agrees (see the package doc).
-	const s2 = 1
+	// The Engines gave s2 different dense indices; the counters are by ID.
 	dst := make([]uint32, activity.NumCounters)
 	bucket := at.Unix() / int64((24 * time.Hour).Seconds())
-	_, err = a.counters.Read(ctx, s2, bucket, dst)
+	_, err = a.counters.ReadID(ctx, "s2", bucket, dst)
 	require.NoError(t, err)
 	assert.Equal(t, uint32(1), dst[activity.Actions], "s2's one action, counted once")
+	assert.Equal(t, uint32(1), dst[activity.Contacts], "s2 applied once")
+	_, err = a.counters.ReadID(ctx, "j3", bucket, dst)
+	require.NoError(t, err)
+	assert.Equal(t, uint32(1), dst[activity.ContactsReceived], "j3 received one contact")
+	_, err = a.counters.ReadID(ctx, "s1", bucket, dst)
+	require.NoError(t, err)
+	assert.Equal(t, uint32(1), dst[activity.Actions], "s1's chat, counted by A under s1's ID")
 	assert.Equal(t, []string{"j1"}, a.list(t, "s2"))
 	assert.Equal(t, []string{"j1"}, b.list(t, "s2"))
 }

@@ -21,15 +21,16 @@
 //
 //	{ns}:{u<user>}:b:<bucket>         hash: counter number → count; expires
 //	{ns}:{u<user>}:last               string: last-activity time, Unix seconds
+//	{ns}:{<id>}:c:b:<bucket>, :c:last the same by string ID (AddID, ReadID: what an Engine uses)
 //	{ns}:{<id>}:<kind>                set: the To of the pairs From <id> (Pairs; kind "seen", "blocked")
 //	{ns}:{<id>}:led                   hash: l (load), t (newest amount, Unix ms); expires (Ledger)
 //	{ns}:{<id>}:rep:<requester>       string: when requester was last counted for <id>; expires (Ledger)
 //	{ns}:ev:{<event id>}              string: a claimed event ID; expires after Config.Retention (EventIDs)
 //
-// The counters' <user> is the Engine's dense index (activity.Store's
-// contract), which agrees between processes only when every process built
-// its dictionary from the same profiles in the same order; the other
-// stores are keyed by string ID.
+// An Engine counts by string ID (the Store implements activity.IDStore),
+// so processes that gave a participant different dense indices share its
+// counters; Add and Read by dense index remain for activity.Store's other
+// users.
 //
 // A bucket's hash expires Config.Buckets+1 buckets after its last write, so
 // Redis forgets counts no window can read any more; the last-activity time
@@ -166,7 +167,10 @@ type Store struct {
 	ttl time.Duration
 }
 
-var _ activity.Store = (*Store)(nil)
+var (
+	_ activity.Store   = (*Store)(nil)
+	_ activity.IDStore = (*Store)(nil)
+)
 
 // New returns a Store on the client rdb (which the caller owns and closes).
 // It does no I/O.
@@ -234,12 +238,29 @@ func bucketKey(userKey string, bucket int64) string {
 	return userKey + ":b:" + strconv.FormatInt(bucket, 10)
 }
 
+// idKey is the prefix of the counter keys of participant id (by string
+// ID), apart from those of any dense index.
+func (s *Store) idKey(id string) string { return idKey(s.cfg.Namespace, id) + ":c" }
+
 // Add implements activity.Store with one Lua script: atomic, one round trip.
 func (s *Store) Add(ctx context.Context, user uint32, bucket int64, set activity.CounterSet, at int64) error {
+	return s.add(ctx, s.userKey(user), bucket, set, at)
+}
+
+// AddID implements activity.IDStore: Add under participant id's string ID,
+// in id's Redis Cluster slot. An Engine given this Store as its Realtime
+// counts by ID.
+func (s *Store) AddID(ctx context.Context, id string, bucket int64, set activity.CounterSet, at int64) error {
+	if id == "" {
+		return errors.New("redisstore: add: empty participant ID")
+	}
+	return s.add(ctx, s.idKey(id), bucket, set, at)
+}
+
+func (s *Store) add(ctx context.Context, uk string, bucket int64, set activity.CounterSet, at int64) error {
 	if err := s.gate(); err != nil {
 		return err
 	}
-	uk := s.userKey(user)
 	args := make([]any, 2, 2+activity.NumCounters)
 	args[0] = s.ttl.Milliseconds()
 	args[1] = at
@@ -258,6 +279,19 @@ func (s *Store) Add(ctx context.Context, user uint32, bucket int64, set activity
 // Read implements activity.Store with one Lua script: atomic, one round
 // trip.
 func (s *Store) Read(ctx context.Context, user uint32, first int64, dst []uint32) (int64, error) {
+	return s.read(ctx, s.userKey(user), strconv.FormatUint(uint64(user), 10), first, dst)
+}
+
+// ReadID implements activity.IDStore: Read under participant id's string
+// ID.
+func (s *Store) ReadID(ctx context.Context, id string, first int64, dst []uint32) (int64, error) {
+	if id == "" {
+		return 0, errors.New("redisstore: read: empty participant ID")
+	}
+	return s.read(ctx, s.idKey(id), strconv.Quote(id), first, dst)
+}
+
+func (s *Store) read(ctx context.Context, uk, who string, first int64, dst []uint32) (int64, error) {
 	if len(dst)%activity.NumCounters != 0 {
 		panic(fmt.Sprintf("redisstore: Read: len(dst) = %d is not a multiple of %d", len(dst), activity.NumCounters))
 	}
@@ -265,7 +299,6 @@ func (s *Store) Read(ctx context.Context, user uint32, first int64, dst []uint32
 		return 0, err
 	}
 	n := len(dst) / activity.NumCounters
-	uk := s.userKey(user)
 	keys := make([]string, 1+n)
 	keys[0] = uk + ":last"
 	for i := range n {
@@ -282,7 +315,7 @@ func (s *Store) Read(ctx context.Context, user uint32, first int64, dst []uint32
 		for c := range activity.NumCounters {
 			v := vals[1+i*activity.NumCounters+c]
 			if v < 0 || v > int64(^uint32(0)) {
-				return 0, fmt.Errorf("redisstore: read: participant %d bucket %d counter %s: %d out of range", user, first+int64(i), activity.Counter(c), v)
+				return 0, fmt.Errorf("redisstore: read: participant %s bucket %d counter %s: %d out of range", who, first+int64(i), activity.Counter(c), v)
 			}
 			dst[c*n+i] = uint32(v)
 		}

@@ -26,8 +26,8 @@ var _ twoway.PairStore = (*Pairs)(nil)
 
 // NewPairs returns a PairStore on rdb (which the caller owns and closes)
 // for the pairs of one kind ("seen" for twoway.Config.Seen, "blocked" for
-// Config.Blocked; a letter, digit, '-' or '_' each, at most 32). It does
-// no I/O.
+// Config.Blocked; a letter, digit, '-' or '_' each, at most 32, and not
+// "c", "led" or "rep", which other keys use). It does no I/O.
 func NewPairs(rdb redis.UniversalClient, kind string, cfg Config) (*Pairs, error) {
 	if rdb == nil {
 		return nil, fmt.Errorf("%w: nil redis client", ErrConfig)
@@ -37,6 +37,9 @@ func NewPairs(rdb redis.UniversalClient, kind string, cfg Config) (*Pairs, error
 	}
 	if kind == "" || len(kind) > 32 || !onlyWordChars(kind) {
 		return nil, fmt.Errorf("%w: pairs kind %q: want 1 to 32 letters, digits, '-' or '_'", ErrConfig, kind)
+	}
+	if kind == "c" || kind == "led" || kind == "rep" {
+		return nil, fmt.Errorf("%w: pairs kind %q is taken by the counters or the ledger", ErrConfig, kind)
 	}
 	return &Pairs{breaker: newBreaker(rdb, cfg), rdb: rdb, ns: cfg.Namespace, kind: kind}, nil
 }
