@@ -318,3 +318,33 @@ func (s *EventIDs) Claim(ctx context.Context, ids []string, at time.Time, fresh 
 	}
 	return nil
 }
+
+// Pairs returns a PairStore of kind (see NewPairs) on s's client and
+// namespace that shares s's cooldown: once Redis failed for one of them,
+// every store derived from s fails fast, so a request that reads the
+// counters, the pairs and the ledger costs one timeout, not one each.
+func (s *Store) Pairs(kind string) (*Pairs, error) {
+	p, err := NewPairs(s.rdb, kind, s.cfg)
+	if err != nil {
+		return nil, err
+	}
+	p.breaker = s.breaker
+	return p, nil
+}
+
+// Ledger returns an ExposureStore on s's client and namespace, with s's
+// Config.HalfLife and RepeatWindow, that shares s's cooldown (see
+// Store.Pairs).
+func (s *Store) Ledger() *Ledger {
+	l, _ := NewLedger(s.rdb, s.cfg) // s.cfg was valid for New
+	l.breaker = s.breaker
+	return l
+}
+
+// EventIDs returns an EventIDStore on s's client and namespace, with s's
+// Config.Retention, that shares s's cooldown (see Store.Pairs).
+func (s *Store) EventIDs() *EventIDs {
+	e, _ := NewEventIDs(s.rdb, s.cfg) // s.cfg was valid for New
+	e.breaker = s.breaker
+	return e
+}

@@ -177,3 +177,29 @@ func TestSharedConfigErrors(t *testing.T) {
 	_, err = redisstore.NewEventIDs(rdb, redisstore.Config{Retention: -time.Hour})
 	assert.ErrorIs(t, err, redisstore.ErrConfig)
 }
+
+// The stores derived from one Store share its cooldown: after one failed,
+// all fail fast.
+func TestDerivedStoresShareCooldown(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := newClient(t, srv)
+	ctx := context.Background()
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	st, err := redisstore.New(rdb, redisstore.Config{Namespace: "d", Cooldown: time.Minute, Clock: func() time.Time { return now }, RepeatWindow: time.Hour})
+	require.NoError(t, err)
+	seen, err := st.Pairs("seen")
+	require.NoError(t, err)
+	led, ids := st.Ledger(), st.EventIDs()
+	assert.Equal(t, time.Hour, led.RepeatWindow())
+	require.NoError(t, seen.AddPairs(ctx, []twoway.Pair{{From: "a", To: "b"}}))
+	_, err = st.Pairs("c")
+	assert.ErrorIs(t, err, redisstore.ErrConfig)
+
+	srv.Stop()
+	_, err = seen.Targets(ctx, "a")
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, redisstore.ErrUnavailable, "the first failure is Redis's own")
+	assert.ErrorIs(t, led.Loads(ctx, now, []string{"b"}, make([]float64, 1)), redisstore.ErrUnavailable)
+	assert.ErrorIs(t, ids.Claim(ctx, []string{"e"}, now, make([]bool, 1)), redisstore.ErrUnavailable)
+	assert.ErrorIs(t, st.Err(), redisstore.ErrUnavailable)
+}

@@ -98,8 +98,17 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 			WriteTimeout: cfg.RedisTimeout,
 			MaxRetries:   -1, // the store's cooldown decides when to try again
 		})
+		halfLife := ecfg.Exposure.HalfLife
+		if halfLife == 0 {
+			halfLife = 24 * time.Hour
+		}
+		window := ecfg.Exposure.RepeatWindow
+		if window == 0 {
+			window = halfLife
+		}
 		store, err := redisstore.New(s.rdb, redisstore.Config{
 			Namespace: cfg.Namespace, Bucket: bucket, Buckets: buckets, Cooldown: cfg.RedisCooldown,
+			HalfLife: halfLife, RepeatWindow: window, Retention: ecfg.EventIDRetention,
 		})
 		if err != nil {
 			s.rdb.Close()
@@ -107,7 +116,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		s.store = store
 		ecfg.Realtime = store
-		if err := sharedState(s.rdb, &ecfg, cfg); err != nil {
+		if err := sharedState(store, &ecfg); err != nil {
 			s.rdb.Close()
 			return nil, err
 		}
@@ -282,35 +291,18 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 }
 
 // sharedState puts the rest of the Engine's serving state in Redis beside
-// the counters (seen and blocked pairs, the exposure ledger, event IDs), so
-// that several servers on one Redis serve one market.
-func sharedState(rdb redis.UniversalClient, ecfg *twoway.Config, cfg Config) error {
-	halfLife := ecfg.Exposure.HalfLife
-	if halfLife == 0 {
-		halfLife = 24 * time.Hour
-	}
-	window := ecfg.Exposure.RepeatWindow
-	if window == 0 {
-		window = halfLife
-	}
-	rc := redisstore.Config{Namespace: cfg.Namespace, Cooldown: cfg.RedisCooldown,
-		HalfLife: halfLife, RepeatWindow: window, Retention: ecfg.EventIDRetention}
-	seen, err := redisstore.NewPairs(rdb, "seen", rc)
+// the counters (seen and blocked pairs, the exposure ledger, event IDs),
+// sharing the counters' cooldown, so that several servers on one Redis
+// serve one market.
+func sharedState(store *redisstore.Store, ecfg *twoway.Config) error {
+	seen, err := store.Pairs("seen")
 	if err != nil {
 		return err
 	}
-	blocked, err := redisstore.NewPairs(rdb, "blocked", rc)
+	blocked, err := store.Pairs("blocked")
 	if err != nil {
 		return err
 	}
-	ledger, err := redisstore.NewLedger(rdb, rc)
-	if err != nil {
-		return err
-	}
-	ids, err := redisstore.NewEventIDs(rdb, rc)
-	if err != nil {
-		return err
-	}
-	ecfg.Seen, ecfg.Blocked, ecfg.Ledger, ecfg.EventIDs = seen, blocked, ledger, ids
+	ecfg.Seen, ecfg.Blocked, ecfg.Ledger, ecfg.EventIDs = seen, blocked, store.Ledger(), store.EventIDs()
 	return nil
 }
