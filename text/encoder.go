@@ -180,6 +180,7 @@ type encodeScratch struct {
 	skills []string
 	tv     sparse.Vector
 	seen   map[uint32]float64
+	keys   []uint32 // seen's keys, sorted
 }
 
 // NewEncoder fits an encoder on profiles.
@@ -302,8 +303,11 @@ func (e *Encoder) Encode(dst sparse.Vector, p *market.Profile) sparse.Vector {
 	sc := e.builders.Get().(*encodeScratch)
 	defer e.builders.Put(sc)
 	sc.b.Reset()
-	// Categorical blocks: collect per kind, then scale each to unit length.
-	var sq [numKinds]float64
+	// Categorical blocks: collect per kind (the largest value of a
+	// feature met twice), then scale each to unit length. The norms are
+	// summed in feature order, never in the map's order, so that a
+	// profile always encodes to the same bits (Attributes is a map: its
+	// order changes from one run to the next).
 	clear(sc.seen)
 	sc.terms, sc.skills = sc.terms[:0], sc.skills[:0]
 	if p.Text != "" && (e.w.Text > 0 || e.w.Skills > 0 || e.w.Tags > 0) {
@@ -317,18 +321,23 @@ func (e *Encoder) Encode(dst sparse.Vector, p *market.Profile) sparse.Vector {
 		if e.catIDF != nil && (f.Kind == KindSkill || f.Kind == KindTag || f.Kind == KindTitle) {
 			x *= e.catIDF[i]
 		}
-		if old, dup := sc.seen[i]; dup {
-			if x <= old {
-				return
-			}
-			sq[f.Kind] -= old * old
+		if old, dup := sc.seen[i]; !dup || x > old {
+			sc.seen[i] = x
 		}
-		sc.seen[i] = x
-		sq[f.Kind] += x * x
 	})
-	for i, x := range sc.seen { // order does not matter: the Builder sorts
+	sc.keys = sc.keys[:0]
+	for i := range sc.seen {
+		sc.keys = append(sc.keys, i)
+	}
+	slices.Sort(sc.keys)
+	var sq [numKinds]float64
+	for _, i := range sc.keys {
+		x := sc.seen[i]
+		sq[e.features[i].Kind] += x * x
+	}
+	for _, i := range sc.keys {
 		k := e.features[i].Kind
-		sc.b.Add(i, x*e.w.of(k)/math.Sqrt(sq[k]))
+		sc.b.Add(i, sc.seen[i]*e.w.of(k)/math.Sqrt(sq[k]))
 	}
 	e.education(p, func(f Feature, x float64) { sc.b.Add(e.index[f], x*e.w.Education) })
 	e.bands(KindExperience, experienceBands, p.Experience.Min, p.Experience.Max, p.Experience.Bounded(), &sc.b)
