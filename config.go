@@ -56,7 +56,7 @@ func (f EventSourceFunc) Events(ctx context.Context) iter.Seq2[market.Event, err
 // the share of the stage done and Remaining the time the stage still needs
 // at its pace so far.
 type Progress struct {
-	Stage   string        // "profiles", "events", "text", "recall", "match", "urgency", "exposure", "allocation", "ranking", "swap"
+	Stage   string        // "profiles", "events", "text", "recall", "factors", "match", "urgency", "exposure", "allocation", "ranking", "swap"
 	Done    bool          // the stage finished (false: it started, or is under way)
 	Elapsed time.Duration // since the Fit started
 
@@ -291,7 +291,7 @@ func (c *Config) defaults() error {
 	if err := c.Interest.Validate(); err != nil {
 		return fmt.Errorf("%w: Interest: %w", ErrConfig, err)
 	}
-	if err := c.Factors.defaults(c.Seed, c.Recall.Collaborative); err != nil {
+	if err := c.Factors.defaults(c.Seed); err != nil {
 		return err
 	}
 	if c.Embed.Timeout == 0 {

@@ -98,7 +98,7 @@ func (e *Engine) cfEvidence(ctx context.Context, st *state, sideOf func(uint32) 
 			case err != nil:
 				return fmt.Errorf("twoway: fit: factor evidence: %w", err)
 			default:
-				fold = &factors{rec: rec, local: fs.local, global: fs.global}
+				fold = &factors{rec: rec, local: fs.local, sides: fs.sides, global: fs.global}
 			}
 		}
 		slices.SortFunc(rows, func(a, b row) int { return cmp.Or(cmp.Compare(a.user, b.user), cmp.Compare(a.k, b.k)) })
@@ -148,11 +148,10 @@ func (st *state) pairEvidence(forward, backward []match.Evidence, requester uint
 	userF := st.userCF.Affinity(requester, candidates, buf[n:n:2*n])
 	itemB := st.itemCF.AffinityToward(candidates, requester, buf[2*n:2*n:3*n])
 	userB := st.userCF.AffinityToward(candidates, requester, buf[3*n:3*n:4*n])
-	side := st.catalog.Side(requester)
 	for i, c := range candidates {
 		forward[i][match.EvidenceItemCF], forward[i][match.EvidenceUserCF] = match.CF(itemF[i]), match.CF(userF[i])
 		backward[i][match.EvidenceItemCF], backward[i][match.EvidenceUserCF] = match.CF(itemB[i]), match.CF(userB[i])
-		st.factors.fill(&forward[i], side, requester, c)
-		st.factors.fill(&backward[i], side.Other(), c, requester)
+		st.factors.fill(&forward[i], requester, c)
+		st.factors.fill(&backward[i], c, requester)
 	}
 }

@@ -74,9 +74,11 @@ type FactorConfig struct {
 	// no factors for profiles unknown at the Fit. Zero (false): hybrid,
 	// with each profile's content vector (text.Encoder) as its features.
 	Plain bool `json:"plain,omitempty"`
-	// Recall is how many candidates vector recall returns. Zero:
-	// Recall.Collaborative.
-	Recall int `json:"recall"`
+	// NoRecall leaves vector recall out: the factors are evidence (and
+	// cold-start factors) only. Zero (false): vector recall is a
+	// collaborative source, asked for Recall.Collaborative candidates like
+	// the others.
+	NoRecall bool `json:"no_recall,omitempty"`
 }
 
 // on reports whether factors are used.
@@ -88,7 +90,7 @@ func (c *FactorConfig) on() bool {
 	return u == FactorsOn
 }
 
-func (c *FactorConfig) defaults(seed uint64, collaborative int) error {
+func (c *FactorConfig) defaults(seed uint64) error {
 	switch c.Use {
 	case FactorsDefault, FactorsOn, FactorsOff:
 	default:
@@ -108,12 +110,6 @@ func (c *FactorConfig) defaults(seed uint64, collaborative int) error {
 	}
 	if err := c.Model.Validate(); err != nil {
 		return fmt.Errorf("%w: Factors.Model: %w", ErrConfig, err)
-	}
-	if c.Recall < 0 {
-		return fmt.Errorf("%w: Factors.Recall: negative (%d)", ErrConfig, c.Recall)
-	}
-	if c.Recall == 0 {
-		c.Recall = collaborative
 	}
 	return nil
 }
@@ -142,8 +138,10 @@ type EmbedObserver interface {
 type factors struct {
 	rec     *factor.Reciprocal // nil: embeddings only
 	local   []int32            // global index → local index in its side; −1: none
+	sides   []market.Side      // global index → side, for those with a local index
 	global  [3][]uint32        // side → local index → global index
 	hybrid  bool
+	recall  bool               // vector recall is a source (FactorConfig.NoRecall false)
 	vectors [3]*recall.Vectors // by requester side: reciprocal factor recall
 	emb     *factor.Table      // embeddings by global index at the Fit; nil: none
 	embRec  [3]*recall.Vectors // by requester side: embedding recall
@@ -156,7 +154,10 @@ type factors struct {
 // coldFactors are the factors of a participant unknown at the Fit, from
 // its content features: row in its side's model, col as a column of the
 // other side's model.
-type coldFactors struct{ row, col []float32 }
+type coldFactors struct {
+	side     market.Side
+	row, col []float32
+}
 
 // localOf returns ix's local index, or −1.
 func (f *factors) localOf(ix uint32) int {
@@ -230,32 +231,47 @@ func (f *factors) cosine(a, b uint32) float64 {
 	return factor.Dot(x, y) / math.Sqrt(xx*yy)
 }
 
+// sideOf returns ix's side as f knows it (fitted or cold-start), 0 when
+// it has no factors.
+func (f *factors) sideOf(ix uint32) market.Side {
+	if int(ix) < len(f.sides) && f.sides[ix].Valid() {
+		return f.sides[ix]
+	}
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.cold[ix].side
+}
+
 // fill sets the factor and embedding entries of ev, actor a's view of
-// target b (a of side).
-func (f *factors) fill(ev *match.Evidence, side market.Side, a, b uint32) {
+// target b. A pair without factors on both sides keeps its factor
+// entries (0, as the training rows of such pairs have them).
+func (f *factors) fill(ev *match.Evidence, a, b uint32) {
 	if f == nil {
 		return
 	}
 	if f.rec != nil {
-		ev[match.EvidenceFactorForward] = f.logit(side, a, b)
-		ev[match.EvidenceFactorBackward] = f.logit(side.Other(), b, a)
+		if side := f.sideOf(a); side.Valid() && f.sideOf(b) == side.Other() {
+			ev[match.EvidenceFactorForward] = f.logit(side, a, b)
+			ev[match.EvidenceFactorBackward] = f.logit(side.Other(), b, a)
+		}
 	}
 	ev[match.EvidenceEmbedding] = f.cosine(a, b)
 }
 
 // localIndex numbers each side's participants (those with a profile that
 // is not removed) in index order.
-func localIndex(profiles []market.Profile, removed []bool) (local []int32, global [3][]uint32) {
+func localIndex(profiles []market.Profile, removed []bool) (local []int32, sides []market.Side, global [3][]uint32) {
 	local = make([]int32, len(profiles))
+	sides = make([]market.Side, len(profiles))
 	for i, p := range profiles {
 		local[i] = -1
 		if p.ID == "" || removed[i] || !p.Side.Valid() {
 			continue
 		}
-		local[i] = int32(len(global[p.Side]))
+		local[i], sides[i] = int32(len(global[p.Side])), p.Side
 		global[p.Side] = append(global[p.Side], uint32(i))
 	}
-	return local, global
+	return local, sides, global
 }
 
 // twoSided builds the factor package's input from an interest matrix: each
@@ -379,14 +395,14 @@ func (e *Engine) buildFactors(ctx context.Context, st *state, f *factors, rep *r
 	if err != nil {
 		return err
 	}
-	f.rec, f.hybrid = rec, !e.cfg.Factors.Plain
+	f.rec, f.hybrid, f.recall = rec, !e.cfg.Factors.Plain, !e.cfg.Factors.NoRecall
 	return nil
 }
 
 // recallers builds f's vector recallers over n participants.
 func (f *factors) recallers(n int) error {
 	for _, s := range []market.Side{market.Seeker, market.Recruiter} {
-		if f.rec != nil {
+		if f.rec != nil && f.recall {
 			q, c := f.rec.Vectors(s, 1, 1)
 			queries, cands := make([][]float32, n), make([][]float32, n)
 			for l, g := range f.global[s] {
@@ -473,7 +489,7 @@ func (st *state) setCold(ix uint32, side market.Side) {
 	if f.cold == nil {
 		f.cold = map[uint32]coldFactors{}
 	}
-	f.cold[ix] = coldFactors{row, col}
+	f.cold[ix] = coldFactors{side, row, col}
 	f.mu.Unlock()
 }
 
@@ -511,19 +527,21 @@ func (e *Engine) embedUpserted(ctx context.Context, profiles []market.Profile) {
 		return
 	}
 	f := st.factors
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.live == nil {
-		f.live = map[uint32][]float32{}
-	}
+	got := map[uint32][]float32{}
 	for i := range profiles {
 		if !out.Table.Has(i) || out.Table.Dim() != f.emb.Dim() {
 			continue
 		}
 		if ix, ok := e.dict.Lookup(profiles[i].ID); ok {
-			f.live[ix] = slices.Clone(out.Table.Row(i))
+			got[ix] = slices.Clone(out.Table.Row(i))
 		}
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.live == nil {
+		f.live = map[uint32][]float32{}
+	}
+	maps.Copy(f.live, got)
 }
 
 // factorStage builds st.factors: the host's embeddings of every profile,
@@ -531,7 +549,7 @@ func (e *Engine) embedUpserted(ctx context.Context, profiles []market.Profile) {
 // with them.
 func (e *Engine) factorStage(ctx context.Context, st *state, profiles []market.Profile, removed []bool, rep *reporter) error {
 	f := &factors{}
-	f.local, f.global = localIndex(profiles, removed)
+	f.local, f.sides, f.global = localIndex(profiles, removed)
 	n := len(profiles)
 	if e.cfg.Embedder != nil {
 		rep.step("embeddings", 0, 0, 0)
@@ -595,7 +613,7 @@ func (f *factors) carry(prev *factors, upserted []uint32) {
 // appendBinary appends f's encoding to w (the snapshot's factor section):
 //
 //	model present bool, then its factor.Reciprocal stream (blob)
-//	hybrid bool
+//	hybrid bool, vector recall bool
 //	each side's participants in local order (seekers, recruiters: Uint32s)
 //	embeddings present bool, then its factor.Table stream (blob)
 //	cold-start factors: count, then per participant (ascending) index,
@@ -611,6 +629,7 @@ func (f *factors) appendBinary(w *binio.Writer) error {
 		w.Bytes(b.Bytes())
 	}
 	w.Bool(f.hybrid)
+	w.Bool(f.recall)
 	w.Uint32s(f.global[market.Seeker])
 	w.Uint32s(f.global[market.Recruiter])
 	w.Bool(f.emb != nil)
@@ -683,13 +702,13 @@ func decodeFactors(b []byte, profiles []market.Profile) (*factors, error) {
 			return nil, fmt.Errorf("model: %w", err)
 		}
 	}
-	f.hybrid = r.Bool()
+	f.hybrid, f.recall = r.Bool(), r.Bool()
 	f.global[market.Seeker], f.global[market.Recruiter] = r.Uint32s(), r.Uint32s()
 	if err := r.Err(); err != nil {
 		return nil, err
 	}
 	n := len(profiles)
-	f.local = make([]int32, n)
+	f.local, f.sides = make([]int32, n), make([]market.Side, n)
 	for i := range f.local {
 		f.local[i] = -1
 	}
@@ -698,7 +717,7 @@ func decodeFactors(b []byte, profiles []market.Profile) (*factors, error) {
 			if int(g) >= n || profiles[g].Side != s || f.local[g] >= 0 || (l > 0 && g <= f.global[s][l-1]) {
 				return nil, fmt.Errorf("%v participant %d: index %d out of range, order or side", s, l, g)
 			}
-			f.local[g] = int32(l)
+			f.local[g], f.sides[g] = int32(l), s
 		}
 	}
 	k := 0
@@ -754,7 +773,7 @@ func decodeFactors(b []byte, profiles []market.Profile) (*factors, error) {
 				if f.cold == nil {
 					f.cold = map[uint32]coldFactors{}
 				}
-				f.cold[uint32(ix)] = coldFactors{row, col}
+				f.cold[uint32(ix)] = coldFactors{profiles[ix].Side, row, col}
 				continue
 			}
 			if f.emb == nil {

@@ -167,7 +167,7 @@ func TestFactorsColdStart(t *testing.T) {
 	}
 	assert.True(t, fromFactors, "the newcomer's factors recall candidates")
 	var ev match.Evidence
-	st.factors.fill(&ev, market.Seeker, ix, uint32(m.NumSeekers))
+	st.factors.fill(&ev, ix, uint32(m.NumSeekers))
 	_, calB := st.factors.rec.Model(market.Seeker).Calibration()
 	assert.NotEqual(t, calB, ev[match.EvidenceFactorForward], "a factor score, not the no-factor prior")
 }

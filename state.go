@@ -40,7 +40,7 @@ type state struct {
 	collab *recall.Merger // item-CF, user-CF, Swing, hot by reciprocal-rank fusion
 
 	potentials *allocate.Potentials // the market reranker's prices; nil: off
-	factors    *factors             // latent factors and embeddings; nil: off
+	factors    *factors             // latent factors and embeddings; nil: off (its mu is a leaf lock)
 
 	policy  *fusion.Policy // the Engine's policy, or one with a learned ranker
 	learned *fusion.Learned
@@ -89,7 +89,7 @@ func (st *state) newCollab() error {
 		{Name: "hot", Recaller: st.hot, Weight: 0.5},
 	}
 	if f := st.factors; f != nil {
-		if f.rec != nil {
+		if f.rec != nil && f.recall {
 			sources = append(sources, recall.Source{Name: "factors", Recaller: f.recaller(false)})
 		}
 		if f.emb != nil {
@@ -233,13 +233,13 @@ func (st *state) setEvidence() {
 	if st.interest == nil {
 		return
 	}
-	b, item, user, f, cat := st.behaviour, st.itemCF, st.userCF, st.factors, st.catalog
+	b, item, user, f := st.behaviour, st.itemCF, st.userCF, st.factors
 	st.interest.SetEvidence(func(dst *match.Evidence, actor, target uint32, answer bool) {
 		var a [2]float64
 		one := []uint32{target}
 		dst[match.EvidenceItemCF] = match.CF(item.Affinity(actor, one, a[0:0:1])[0])
 		dst[match.EvidenceUserCF] = match.CF(user.Affinity(actor, one, a[1:1:2])[0])
-		f.fill(dst, cat.Side(actor), actor, target)
+		f.fill(dst, actor, target)
 		b.Evidence(dst, actor, target, answer || b.Contacted(actor, target), nil)
 	})
 }
