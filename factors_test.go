@@ -317,3 +317,37 @@ func mustBody(t *testing.T, snap []byte) []byte {
 	require.NoError(t, err)
 	return body
 }
+
+// FuzzDecodeFactors: a damaged factor section is an error, never a panic,
+// and whatever decodes encodes to a section that decodes to the same.
+func FuzzDecodeFactors(f *testing.F) {
+	m, err := synth.Generate(synth.Config{Seed: 9, Seekers: 12, Jobs: 5, Events: 300, Days: 4})
+	require.NoError(f, err)
+	cfg := Config{Clock: endOf(m), Seed: 7, Embedder: hashEmbedder(f),
+		Factors: FactorConfig{Use: FactorsOn, Model: factor.Config{Factors: 2, Iterations: 2}}}
+	e, err := New(cfg)
+	require.NoError(f, err)
+	f.Cleanup(func() { e.Close() })
+	ctx := context.Background()
+	require.NoError(f, e.Upsert(ctx, m.Profiles...))
+	require.NoError(f, e.Record(ctx, m.Events...))
+	require.NoError(f, e.Fit(ctx))
+	require.NoError(f, e.Upsert(ctx, market.Profile{ID: "late", Side: market.Seeker, Title: "Go", Skills: []string{"Go"}, Registered: endOf(m)()}))
+	var w binio.Writer
+	require.NoError(f, e.state.Load().factors.appendBinary(&w))
+	f.Add(w.B)
+	f.Add([]byte{})
+	profiles := slices.Clone(e.profiles)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fs, err := decodeFactors(b, profiles)
+		if err != nil {
+			return
+		}
+		var again, twice binio.Writer
+		require.NoError(t, fs.appendBinary(&again))
+		gs, err := decodeFactors(again.B, profiles)
+		require.NoError(t, err)
+		require.NoError(t, gs.appendBinary(&twice))
+		assert.Equal(t, again.B, twice.B)
+	})
+}
