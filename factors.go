@@ -536,6 +536,16 @@ func (e *Engine) embedUpserted(ctx context.Context, profiles []market.Profile) {
 			got[ix] = slices.Clone(out.Table.Row(i))
 		}
 	}
+	f.store(got)
+	// A Fit that swapped its state in meanwhile carried over only what
+	// was stored before its swap: store into its state too.
+	if now := e.state.Load(); now != st && now.factors != nil && now.factors.emb != nil && now.factors.emb.Dim() == f.emb.Dim() {
+		now.factors.store(got)
+	}
+}
+
+// store adds embeddings to f's live ones.
+func (f *factors) store(got map[uint32][]float32) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.live == nil {

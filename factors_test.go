@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -350,4 +351,74 @@ func FuzzDecodeFactors(f *testing.F) {
 		require.NoError(t, gs.appendBinary(&twice))
 		assert.Equal(t, again.B, twice.B)
 	})
+}
+
+// With factors and an embedder, Recommend (and Explain), Record, Upsert of
+// new profiles (cold-start factors, embeddings), Fit and Save run at once
+// (run under -race).
+func TestFactorsConcurrent(t *testing.T) {
+	m := tinyMarket(t)
+	e := fitted(t, m, factorConfig(m, hashEmbedder(t)))
+	ctx := context.Background()
+	now := endOf(m)()
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := range 2 {
+		wg.Go(func() {
+			for i := range 30 {
+				ix := (g*37 + i*11) % len(m.Profiles)
+				if _, err := e.Recommend(ctx, Request{ID: m.Profiles[ix].ID, N: 5, Explain: i%3 == 0}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for i := range 60 {
+			s, j := m.Profiles[i%m.NumSeekers].ID, m.Profiles[m.NumSeekers+i%m.NumJobs].ID
+			if err := e.Record(ctx, market.Event{Actor: s, Target: j, Action: market.View, Time: now}); err != nil {
+				errs <- err
+				return
+			}
+		}
+	})
+	wg.Go(func() {
+		for i := range 20 {
+			p := market.Profile{ID: "new-" + strconv.Itoa(i), Side: market.Seeker, Title: "数据分析师", Skills: []string{"SQL"}, Registered: now}
+			if err := e.Upsert(ctx, p); err != nil {
+				errs <- err
+				return
+			}
+			if _, err := e.Recommend(ctx, Request{ID: p.ID, N: 5}); err != nil {
+				errs <- err
+				return
+			}
+		}
+	})
+	wg.Go(func() {
+		if err := e.Fit(ctx); err != nil {
+			errs <- err
+		}
+	})
+	wg.Go(func() {
+		var b bytes.Buffer
+		if err := e.Save(&b); err != nil {
+			errs <- err
+		}
+	})
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	// The newcomers, upserted before, during or after the Fit, have
+	// factors and embeddings in the new state.
+	st := e.state.Load()
+	for i := range 20 {
+		ix, ok := e.dict.Lookup("new-" + strconv.Itoa(i))
+		require.True(t, ok)
+		assert.NotEmpty(t, st.factors.rowOf(ix, market.Seeker), "new-%d", i)
+		assert.NotEmpty(t, st.factors.embedding(ix), "new-%d: embedded at the Fit, or at its Upsert and carried over", i)
+	}
 }
