@@ -18,6 +18,8 @@ import (
 	"github.com/twowayrec/twoway/internal/synth"
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/match"
+	"github.com/twowayrec/twoway/recall"
+	"github.com/twowayrec/twoway/recall/recalltest"
 )
 
 // factorConfig is a configuration with latent factors (a small, quick
@@ -421,4 +423,24 @@ func TestFactorsConcurrent(t *testing.T) {
 		assert.NotEmpty(t, st.factors.rowOf(ix, market.Seeker), "new-%d", i)
 		assert.NotEmpty(t, st.factors.embedding(ix), "new-%d: embedded at the Fit, or at its Upsert and carried over", i)
 	}
+}
+
+// The factor and embedding recallers keep the Recaller contract
+// (recalltest), for requesters with fitted vectors and for a newcomer
+// with cold-start ones.
+func TestFactorRecallersConform(t *testing.T) {
+	m := tinyMarket(t)
+	e := fitted(t, m, factorConfig(m, hashEmbedder(t)))
+	ctx := context.Background()
+	require.NoError(t, e.Upsert(ctx, market.Profile{ID: "cold", Side: market.Seeker, Title: "数据分析师", Skills: []string{"SQL", "Python"}, Registered: endOf(m)()}))
+	cold, _ := e.dict.Lookup("cold")
+	var reqs []recall.Request
+	for _, ix := range []uint32{0, 7, uint32(m.NumSeekers), uint32(m.NumSeekers + 3), cold} {
+		side := e.pop.Side(ix)
+		reqs = append(reqs, recall.Request{Requester: ix, Side: side, K: 8, Allowed: e.pop.Active(nil, side.Other())})
+	}
+	f := e.state.Load().factors
+	t.Run("factors", func(t *testing.T) { recalltest.Run(t, f.recaller(false), reqs...) })
+	// The newcomer was embedded at its Upsert.
+	t.Run("embeddings", func(t *testing.T) { recalltest.Run(t, f.recaller(true), reqs...) })
 }
