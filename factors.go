@@ -61,10 +61,16 @@ const DefaultFactorUse = FactorsOff
 // collaborative evidence and once on everything: six fits per Fit.
 type FactorConfig struct {
 	// Use: FactorsOn, FactorsOff, or FactorsDefault (DefaultFactorUse).
-	// The default is off: on the simulator's validation seed (seed 101,
-	// 1,500 seekers × 300 jobs, benchmarks/enginesim) the Engine with
-	// factors did not make more matches than without (see issue 22's
-	// closing note for the figures).
+	// The default is off because the factors did not raise matches on the
+	// simulator's validation markets (seeds 101 and 102, 1,500 seekers ×
+	// 300 jobs, 10 rounds; TestFactorsValidation in benchmarks/enginesim):
+	// matches off / on / evidence only / plain 445 / 438 / 432 / 443 and
+	// 435 / 435 / 433 / 440, although they raised most one-way AUCs
+	// against the latent truth (seed 101 forward 0.900 → 0.916 seekers,
+	// 0.879 → 0.904 jobs) and reciprocal factor recall beat every
+	// neighbourhood recaller offline (recall@50 of mutual acceptances on
+	// seed 101: 0.847 against user-CF's 0.706 for seekers, 0.509 against
+	// item-CF's 0.430 for jobs).
 	Use FactorUse `json:"use,omitempty"`
 	// Model configures the factor models. Zero fields take package
 	// factor's defaults, except Factors (zero: 32 here) and Seed (zero:
@@ -377,9 +383,9 @@ func (e *Engine) fitFactors(ctx context.Context, st *state, m *recall.Interest, 
 // buildFactors fits the state's factor model on its interest matrix and
 // builds vector recall, with the embeddings already in f (or a new f).
 func (e *Engine) buildFactors(ctx context.Context, st *state, f *factors, rep *reporter) error {
-	iters := e.cfg.Factors.Model.Iterations
-	if iters == 0 {
-		iters = 15
+	iters := 15
+	if tr, err := factor.New(e.cfg.Factors.Model); err == nil {
+		iters = tr.Config().Iterations
 	}
 	rec, err := e.fitFactors(ctx, st, st.matrix, f.local, f.global, func(p factor.Progress) {
 		share := 0.0
