@@ -48,3 +48,32 @@ func BenchmarkRecommendFactors(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFitFactors measures a Fit with latent factors off and on on
+// midMarket (the factors add six two-sided fits: one per fold of the
+// out-of-fold evidence and one on everything).
+//
+//	nice -n 19 go test -run '^$' -bench FitFactors -benchtime 1x .
+func BenchmarkFitFactors(b *testing.B) {
+	m := midMarket(b)
+	for _, v := range []struct {
+		name string
+		use  FactorUse
+	}{{"off", FactorsOff}, {"on", FactorsOn}} {
+		b.Run("factors="+v.name, func(b *testing.B) {
+			e, err := New(Config{Clock: endOf(m), Seed: 7, Factors: FactorConfig{Use: v.use}})
+			require.NoError(b, err)
+			b.Cleanup(func() { e.Close() })
+			ctx := context.Background()
+			require.NoError(b, e.Upsert(ctx, m.Profiles...))
+			require.NoError(b, e.Record(ctx, m.Events...))
+			b.ReportAllocs()
+			for b.Loop() {
+				require.NoError(b, e.Fit(ctx))
+			}
+			if v.use == FactorsOn && !e.Stats().Factors {
+				b.Fatal("no factors after the Fit")
+			}
+		})
+	}
+}
