@@ -96,9 +96,20 @@ type Config struct {
 	// Engine keeps every event given to Record and Fit uses them.
 	Events EventSource `json:"-"`
 	// Realtime keeps the real-time behaviour counters (DESIGN.md §3). Set a
-	// shared store (Redis, …) to run several Engines on one state. Nil: in
-	// memory.
+	// shared store (Redis, …) to run several Engines on one state; when it
+	// implements activity.IDStore, the Engine counts by string ID (the
+	// same in every process) instead of by dense index. Nil: in memory.
 	Realtime activity.Store `json:"-"`
+	// Seen, Blocked, Ledger and EventIDs share the rest of the serving
+	// state between Engines (several servers of one market; see the
+	// "Shared serving state" section of shared.go): the pairs each actor
+	// contacted, the pairs blocked by a rejection, the exposure ledger, and
+	// the IDs of recorded events. Each nil: this process's own, as without
+	// them. Ledger's HalfLife and RepeatWindow must equal Exposure's.
+	Seen     PairStore     `json:"-"`
+	Blocked  PairStore     `json:"-"`
+	Ledger   ExposureStore `json:"-"`
+	EventIDs EventIDStore  `json:"-"`
 
 	// Clock gives "now". Nil: time.Now.
 	Clock func() time.Time `json:"-"`
@@ -133,7 +144,8 @@ type Config struct {
 	// EventIDRetention is how long the IDs of recorded events
 	// (market.Event.ID) are remembered: an event delivered again within
 	// it is acknowledged and not counted again. Zero: 7 days. Events
-	// without an ID are never de-duplicated. The memory is this process's.
+	// without an ID are never de-duplicated. The memory is this process's;
+	// Config.EventIDs shares it between Engines.
 	EventIDRetention time.Duration `json:"event_id_retention"`
 	// Unknown is what Record does with an event naming a profile the
 	// Engine does not know yet: RejectUnknown (the zero value: the batch

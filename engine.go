@@ -34,7 +34,10 @@ import (
 // Fit and swapped in atomically: a request sees the old state or the new one,
 // never half of each. The real-time state (behaviour counters, exposure
 // ledger, interest-matrix overlay, already-seen sets) is updated by Record
-// and Recommend at once, so the very next request sees it.
+// and Recommend at once, so the very next request sees it. Several Engines
+// share the counters, the seen and blocked pairs, the ledger and the event
+// IDs through the stores of Config (see shared.go and
+// docs/architecture.md, "Several servers, one market").
 //
 // # Locks
 //
@@ -130,11 +133,19 @@ func New(cfg Config) (*Engine, error) {
 	if e.policy, err = fusion.New(cfg.Fusion); err != nil {
 		return nil, fmt.Errorf("%w: Fusion: %w", ErrConfig, err)
 	}
-	if e.tracker, err = activity.New(cfg.Activity); err != nil {
+	acfg := cfg.Activity
+	if ids, ok := acfg.Store.(activity.IDStore); ok {
+		// Count by string ID: dense indices differ between processes.
+		acfg.Store = activity.ByID(ids, e.dict.ID)
+	}
+	if e.tracker, err = activity.New(acfg); err != nil {
 		return nil, fmt.Errorf("%w: Activity: %w", ErrConfig, err)
 	}
 	if e.control, err = exposure.New(cfg.Exposure); err != nil {
 		return nil, fmt.Errorf("%w: Exposure: %w", ErrConfig, err)
+	}
+	if err := e.checkShared(); err != nil {
+		return nil, err
 	}
 	if e.fresh, err = recall.NewFresh(&e.pop, recall.FreshConfig{Clock: cfg.Clock}); err != nil {
 		return nil, fmt.Errorf("%w: Recall: %w", ErrConfig, err)
@@ -344,6 +355,10 @@ func (e *Engine) Remove(ctx context.Context, ids ...string) error {
 // (a network error), Record still stores the events everywhere else and
 // returns the store's error: the counters of the failed events are missing
 // (they are not transactional with a remote store), nothing else is lost.
+// The same holds for the shared seen and blocked pairs (Config.Seen,
+// Config.Blocked) and event IDs (Config.EventIDs): an event whose ID
+// another Engine already claimed is not counted again in the shared
+// counters, but is taken into this Engine's own state.
 // An event stamped later than Clock plus one counting bucket
 // (Config.Activity.Bucket, a day by default) is invalid.
 func (e *Engine) Record(ctx context.Context, events ...market.Event) error {
@@ -404,23 +419,40 @@ func (e *Engine) Record(ctx context.Context, events ...market.Event) error {
 			stats.Skipped++
 		}
 	}
-	kept := batch[:0]
+	kept, keptIDs := batch[:0], ids[:0]
 	for k, ev := range batch {
 		if ids[k] != "" && !e.ids.claim(ids[k], ev.at) {
 			e.dupes++
 			stats.Duplicates++
 			continue
 		}
-		kept = append(kept, ev)
+		kept, keptIDs = append(kept, ev), append(keptIDs, ids[k])
 	}
-	batch = kept
+	batch, ids = kept, keptIDs
 	e.idMu.Unlock()
+	var errs []error
+	// Then across Engines (Config.EventIDs), outside every lock: an event
+	// another Engine recorded is not counted again in the shared counters.
+	elsewhere, err := e.claimShared(ctx, ids)
+	if err != nil {
+		errs = append(errs, err)
+		stats.StoreErr = true
+	}
+	if n := len(slices.DeleteFunc(slices.Clone(elsewhere), func(dup bool) bool { return !dup })); n > 0 {
+		e.idMu.Lock()
+		e.dupes += n
+		e.idMu.Unlock()
+		stats.Duplicates += n
+	}
 
 	// Counters first: a Fit that swaps in its state after the lock below
 	// refreshes the touched participants from counters that hold these events.
-	var errs []error
 	touched := make([]uint32, 0, 2*len(batch))
 	for i, ev := range batch {
+		if elsewhere != nil && elsewhere[i] && e.cfg.Realtime != nil {
+			touched = append(touched, ev.actor, ev.target)
+			continue
+		}
 		err := e.tracker.Record(ctx, activity.Event{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: ev.time()})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("event %d: real-time store: %w", i, err))
@@ -442,6 +474,10 @@ func (e *Engine) Record(ctx context.Context, events ...market.Event) error {
 		st.record(ev)
 	}
 	e.mu.Unlock()
+	if err := e.sharePairs(ctx, batch); err != nil {
+		errs = append(errs, err)
+		stats.StoreErr = true
+	}
 
 	if len(errs) == 0 {
 		slices.Sort(touched)
@@ -472,4 +508,21 @@ func (e *Engine) lookup(id string) (ix uint32, p market.Profile, known, removed 
 		return 0, market.Profile{}, false, false
 	}
 	return ix, e.profiles[ix], true, e.removed[ix]
+}
+
+// Profile returns a copy of the profile stored under id, as last upserted
+// (an inactive one too), for a host that shows what the Engine knows (a
+// server started from a snapshot has no other copy). An ID without a
+// profile is ErrUnknownRequester, a removed profile ErrInactive; the copy
+// shares no memory with the Engine.
+func (e *Engine) Profile(id string) (market.Profile, error) {
+	_, p, ok, removed := e.lookup(id)
+	switch {
+	case !ok:
+		return market.Profile{}, unknownID(id)
+	case removed:
+		return market.Profile{}, fmt.Errorf("%w: %q was removed", ErrInactive, id)
+	}
+	p.Skills, p.Tags, p.Attributes = slices.Clone(p.Skills), slices.Clone(p.Tags), maps.Clone(p.Attributes)
+	return p, nil
 }

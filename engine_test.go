@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -518,4 +519,88 @@ func TestLearnRanking(t *testing.T) {
 	require.NoError(t, err)
 	checkResponse(t, e, m, resp, 10)
 	assert.Nil(t, resp.Results[0].Parts, "a learned ranker has no weighted parts")
+}
+
+// TestProfile: Profile returns the stored profile as last upserted, as a
+// copy the caller may change; unknown and removed IDs are errors.
+func TestProfile(t *testing.T) {
+	ctx := context.Background()
+	e, err := New(Config{})
+	require.NoError(t, err)
+	defer e.Close()
+	p := market.Profile{ID: "s-1", Side: market.Seeker, Title: "数据分析师", City: "北京",
+		Skills: []string{"sql", "python"}, Attributes: map[string]float64{"age": 30},
+		Registered: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
+	require.NoError(t, e.Upsert(ctx, p))
+	got, err := e.Profile("s-1")
+	require.NoError(t, err)
+	assert.Equal(t, p.Title, got.Title)
+	assert.Equal(t, p.Skills, got.Skills)
+	got.Skills[0], got.Attributes["age"] = "changed", 99
+	again, err := e.Profile("s-1")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"sql", "python"}, again.Skills, "the caller's copy shares no memory with the Engine")
+	assert.Equal(t, 30.0, again.Attributes["age"])
+
+	p.Title, p.Inactive = "数据工程师", true
+	require.NoError(t, e.Upsert(ctx, p))
+	got, err = e.Profile("s-1")
+	require.NoError(t, err)
+	assert.Equal(t, "数据工程师", got.Title, "as last upserted")
+	assert.True(t, got.Inactive, "an inactive profile is still returned")
+
+	_, err = e.Profile("nobody")
+	assert.ErrorIs(t, err, ErrUnknownRequester)
+	require.NoError(t, e.Remove(ctx, "s-1"))
+	_, err = e.Profile("s-1")
+	assert.ErrorIs(t, err, ErrInactive)
+}
+
+// TestFitCatchesUpWithWhatHappenedDuringIt: an event recorded and a
+// profile upserted while a Fit runs are in the state the Fit swaps in:
+// the pair is contacted in its behaviour counts and hidden from the
+// requester, and the new job has content in its catalog.
+func TestFitCatchesUpWithWhatHappenedDuringIt(t *testing.T) {
+	m := smallMarket(t)
+	var during atomic.Pointer[func()]
+	e, err := New(Config{Clock: endOf(m), Seed: 7, OnProgress: func(p Progress) {
+		if p.Stage == "exposure" && !p.Done && p.Step == "" {
+			if f := during.Swap(nil); f != nil {
+				(*f)()
+			}
+		}
+	}})
+	require.NoError(t, err)
+	defer e.Close()
+	ctx := context.Background()
+	require.NoError(t, e.Upsert(ctx, m.Profiles...))
+	require.NoError(t, e.Record(ctx, m.Events...))
+	require.NoError(t, e.Fit(ctx))
+
+	s, j := m.Profiles[0].ID, m.Profiles[m.NumSeekers].ID
+	job := m.Profiles[m.NumSeekers+1]
+	job.ID, job.Title = "j-during-fit", "区块链架构师"
+	ran := false
+	f := func() {
+		ran = true
+		require.NoError(t, e.Record(ctx, market.Event{Actor: s, Target: j, Action: market.Chat, Time: endOf(m)()}))
+		require.NoError(t, e.Upsert(ctx, job))
+	}
+	during.Store(&f)
+	require.NoError(t, e.Fit(ctx))
+	require.True(t, ran, "the hook ran inside the Fit")
+
+	st := e.state.Load()
+	sx, _ := e.dict.Lookup(s)
+	jx, _ := e.dict.Lookup(j)
+	nx, ok := e.dict.Lookup(job.ID)
+	require.True(t, ok)
+	assert.True(t, st.behaviour.Contacted(jx, sx), "the chat is in the new state's counts (the job would be answering it)")
+	_, has := st.catalog.Content(nx)
+	assert.True(t, has, "the job upserted during the Fit has content")
+	resp, err := e.Recommend(ctx, Request{ID: s, N: 50, DryRun: true})
+	require.NoError(t, err)
+	for _, r := range resp.Results {
+		assert.NotEqual(t, j, r.ID, "a contacted job is not shown again")
+	}
 }

@@ -59,7 +59,7 @@ func (e *Engine) Explain(ctx context.Context, requester, candidate string) (*mat
 	var in urgency.Input
 	ua := e.urgencyOf(ctx, st, a, now, &in)
 	ub := e.urgencyOf(ctx, st, b, now, &in)
-	opt.Answer = e.answerOf(st, b, pb.Side, now)
+	opt.Answer = e.answerOf(ctx, st, b, pb.Side, now)
 	x := st.interest.Explain(e.agg, a, b, ua, ub, opt)
 	withIDs(&x, requester, candidate)
 	return &x, nil
@@ -85,12 +85,14 @@ func (e *Engine) language(lang text.Language) text.Language {
 
 // answerOf returns the share of one more contact candidate b (on side s)
 // can answer at now (exposure.Controller.Congestion).
-func (e *Engine) answerOf(st *state, b uint32, s market.Side, now time.Time) float64 {
+func (e *Engine) answerOf(ctx context.Context, st *state, b uint32, s market.Side, now time.Time) float64 {
 	c := st.capTable.Get(b)
 	if c == 0 {
 		c = st.capPrior[s]
 	}
 	g := []float64{1}
-	e.control.Congestion([]uint32{b}, []float64{c}, []float64{st.recentTable.Get(b)}, now, g, nil)
+	if err := e.congestion(ctx, []uint32{b}, []float64{c}, []float64{st.recentTable.Get(b)}, now, g, nil); err != nil {
+		e.warnShared(err)
+	}
 	return g[0]
 }

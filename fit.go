@@ -291,23 +291,45 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 
 	stage("swap", false)
 	acts, seen, blocked := e.sets(log)
+	// Catch up with what Record and Upsert did during the Fit, in two
+	// passes. The first runs without the write lock (st is not published
+	// yet, so only this goroutine touches it): the events and profiles so
+	// far, and the real-time store read for their participants, so that a
+	// slow store or a long text analysis does not hold back every request
+	// (they wait behind the write lock). The second, under the lock, does
+	// the same for only what arrived since. e.during and e.upserted only
+	// grow until the swap: their first elements never change.
+	e.mu.RLock()
+	during := e.during[:len(e.during):len(e.during)]
+	upserted := slices.Clone(e.upserted)
+	contents := make([]market.Profile, len(upserted))
+	for k, ix := range upserted {
+		contents[k] = e.profiles[ix]
+	}
+	e.mu.RUnlock()
+	catchUp := func(evs []event, ixs []uint32, profile func(k int) *market.Profile) {
+		touched := make([]uint32, 0, 2*len(evs))
+		for _, ev := range evs {
+			st.record(ev)
+			e.addSets(acts, seen, blocked, ev)
+			touched = append(touched, ev.actor, ev.target)
+		}
+		for k, ix := range ixs {
+			st.setContent(ix, profile(k))
+		}
+		slices.Sort(touched)
+		if err := e.refresh(ctx, st, slices.Compact(touched), e.cfg.Clock()); err != nil {
+			e.cfg.Logger.Warn("twoway: fit: real-time features unavailable", "err", err)
+		}
+	}
+	catchUp(during, upserted, func(k int) *market.Profile { return &contents[k] })
 	e.mu.Lock()
-	for _, ev := range e.during {
-		st.record(ev)
-		e.addSets(acts, seen, blocked, ev)
-	}
-	for _, ix := range e.upserted {
-		st.setContent(ix, &e.profiles[ix])
-	}
+	late := e.upserted[len(upserted):]
+	catchUp(e.during[len(during):], late, func(k int) *market.Profile { return &e.profiles[late[k]] })
 	st.factors.carry(prev.factors, e.upserted)
 	dirty := make(map[uint32]bool)
-	var touched []uint32
 	for _, ev := range e.during {
 		dirty[ev.actor] = true
-		touched = append(touched, ev.actor, ev.target)
-	}
-	if err := e.refresh(ctx, st, touched, e.cfg.Clock()); err != nil {
-		e.cfg.Logger.Warn("twoway: fit: real-time features unavailable", "err", err)
 	}
 	e.acts, e.seen, e.blocked, e.dirty = acts, seen, blocked, dirty
 	e.fitting, e.during, e.upserted = false, nil, nil

@@ -1,6 +1,7 @@
 package twoway
 
 import (
+	"bytes"
 	"context"
 	"math/rand/v2"
 	"os"
@@ -220,6 +221,58 @@ func BenchmarkLargeRecommendFiltered(b *testing.B) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2])/1e6, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100])/1e6, "p99-ms")
+}
+
+// BenchmarkLargeSaveLoad reports, once per process like LargeBuild, the
+// Save of the fitted large Engine, the snapshot's size and the Load of it
+// into a new Engine (the models restored, no refit), then checks that the
+// loaded Engine recommends exactly as the saved one for 1,000 requesters
+// (the same IDs in the same order with the same scores). It runs before
+// BenchmarkLargeRecord, which changes the Engine.
+func BenchmarkLargeSaveLoad(b *testing.B) {
+	m, e := largeEngine(b)
+	ctx := context.Background()
+	var buf bytes.Buffer
+	start := time.Now()
+	if err := e.Save(&buf); err != nil {
+		b.Fatal(err)
+	}
+	save := time.Since(start)
+	f, err := New(Config{Clock: endOf(m), Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	start = time.Now()
+	if err := f.Load(ctx, bytes.NewReader(buf.Bytes())); err != nil {
+		b.Fatal(err)
+	}
+	load := time.Since(start)
+	size := buf.Len()
+	buf = bytes.Buffer{} // the snapshot's bytes are not kept while comparing
+	for i, id := range requesters(m, 1000) {
+		want, err := e.Recommend(ctx, Request{ID: id, N: 10, DryRun: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		got, err := f.Recommend(ctx, Request{ID: id, N: 10, DryRun: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(got.Results) != len(want.Results) {
+			b.Fatalf("requester %d (%s): %d results after Load, %d before", i, id, len(got.Results), len(want.Results))
+		}
+		for k := range want.Results {
+			if g, w := got.Results[k], want.Results[k]; g.ID != w.ID || g.Score != w.Score {
+				b.Fatalf("requester %d (%s), result %d: %s %v after Load, %s %v before", i, id, k, g.ID, g.Score, w.ID, w.Score)
+			}
+		}
+	}
+	for b.Loop() {
+	}
+	b.ReportMetric(save.Seconds(), "save-s")
+	b.ReportMetric(load.Seconds(), "load-s")
+	b.ReportMetric(float64(size)/(1<<20), "snapshot-MiB")
 }
 
 // BenchmarkLargeRecord measures Record of one event at a time on the

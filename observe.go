@@ -34,6 +34,9 @@ type RequestStats struct {
 	Results  int
 	Fitted   bool
 	DryRun   bool
+	// StoreErr: a shared store (Config.Seen, Blocked, Ledger) failed and
+	// the request was answered from this process's state.
+	StoreErr bool
 	// Recall, Score and Rank are the latencies of the request's stages;
 	// Total the whole call.
 	Recall, Score, Rank, Total time.Duration

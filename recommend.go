@@ -271,11 +271,11 @@ func (e *Engine) recommend(ctx context.Context, req *Request, sh *shared) (*Resp
 	}
 
 	eligible := sh.eligibleOf(e, prof.Side)
-	allowed, err := e.allowed(st, ix, prof.Side, eligible, req, c.drop, now, &resp.Filtered)
+	stats := RequestStats{Side: prof.Side, Fitted: st.fitted, DryRun: req.DryRun}
+	allowed, err := e.allowed(ctx, st, ix, prof.Side, eligible, req, c.drop, now, &resp.Filtered, &stats.StoreErr)
 	if err != nil {
 		return nil, err
 	}
-	stats := RequestStats{Side: prof.Side, Fitted: st.fitted, DryRun: req.DryRun}
 	if allowed.Count() == 0 || n == 0 {
 		stats.Filtered, stats.Total = resp.Filtered, time.Since(start)
 		e.cfg.Observer.Request(stats)
@@ -309,7 +309,7 @@ func (e *Engine) recommend(ctx context.Context, req *Request, sh *shared) (*Resp
 	requester := fusion.Requester{Urgency: nanTo0(reqUrg), Registered: prof.Registered}
 	pool := st.policy.Select(requester, now, contentCands, collabCands)
 	resp.Filtered.Recalled, stats.Pool = len(pool), len(pool)
-	e.score(st, agg, ix, prof.Side, reqUrg, now, pool)
+	e.score(ctx, st, agg, ix, prof.Side, reqUrg, now, pool, &stats.StoreErr)
 	stats.Score = time.Since(start) - stats.Recall
 	ranked := st.policy.Rank(requester, now, pool, n, func(_ *fusion.Candidate, why string) {
 		if why == "company cap" {
@@ -356,7 +356,10 @@ func (e *Engine) recommend(ctx context.Context, req *Request, sh *shared) (*Resp
 				expected[i] = 0.1
 			}
 		}
-		e.control.ServeExpected(ix, served, expected)
+		if err := e.serve(ctx, ix, served, expected); err != nil {
+			e.warnShared(err)
+			stats.StoreErr = true
+		}
 	}
 	if len(served) == n && len(c.shown)+len(served) < maxCursorShown {
 		resp.Next = cursor{requester: ix, shown: append(c.shown, served...)}.encode()
@@ -369,8 +372,11 @@ func (e *Engine) recommend(ctx context.Context, req *Request, sh *shared) (*Resp
 // allowed builds the request's hard-filter bitmap from eligible (the
 // active participants of the other side) and counts what each filter
 // removed into f. drop holds the request's exclusions (Request.Exclude
-// and the cursor's earlier pages).
-func (e *Engine) allowed(st *state, ix uint32, side market.Side, eligible bitmap.Bitmap, req *Request, drop []uint32, now time.Time, f *Filtered) (bitmap.Bitmap, error) {
+// and the cursor's earlier pages). The seen and blocked pairs are this
+// process's and those of the shared stores (Config.Seen, Config.Blocked);
+// when a shared store fails, the request goes on with this process's, and
+// *storeErr is set.
+func (e *Engine) allowed(ctx context.Context, st *state, ix uint32, side market.Side, eligible bitmap.Bitmap, req *Request, drop []uint32, now time.Time, f *Filtered, storeErr *bool) (bitmap.Bitmap, error) {
 	var seen, blocked, dropped bitmap.Bitmap
 	e.mu.RLock()
 	for _, t := range e.seen[ix] {
@@ -380,6 +386,10 @@ func (e *Engine) allowed(st *state, ix uint32, side market.Side, eligible bitmap
 		blocked.Set(t)
 	}
 	e.mu.RUnlock()
+	if err := e.sharedSets(ctx, ix, &seen, &blocked); err != nil {
+		e.warnShared(err)
+		*storeErr = true
+	}
 	for _, t := range drop {
 		dropped.Set(t)
 	}
@@ -468,8 +478,10 @@ func (e *Engine) urgencyOf(ctx context.Context, st *state, ix uint32, now time.T
 // of its capacity and of the contacts already steered to it), so an
 // over-asked candidate falls smoothly instead of being cut off. Before any
 // interest model (no events yet), the two-way match is the content
-// similarity of the pair (and Forward, Backward unknown).
-func (e *Engine) score(st *state, agg match.NamedAggregator, ix uint32, side market.Side, reqUrg float64, now time.Time, pool []fusion.Candidate) {
+// similarity of the pair (and Forward, Backward unknown). The ledger is the
+// shared one when configured (Config.Ledger); when it fails, *storeErr is
+// set and the loads count as 0.
+func (e *Engine) score(ctx context.Context, st *state, agg match.NamedAggregator, ix uint32, side market.Side, reqUrg float64, now time.Time, pool []fusion.Candidate, storeErr *bool) {
 	idx := make([]uint32, len(pool))
 	for i := range pool {
 		idx[i] = pool[i].Index
@@ -499,7 +511,10 @@ func (e *Engine) score(st *state, agg match.NamedAggregator, ix uint32, side mar
 		}
 	}
 	var excluded bitmap.Bitmap
-	e.control.Congestion(idx, caps, recent, now, answer, &excluded)
+	if err := e.congestion(ctx, idx, caps, recent, now, answer, &excluded); err != nil {
+		e.warnShared(err)
+		*storeErr = true
+	}
 	var mass []float64
 	if forward != nil && st.potentials != nil {
 		mass = make([]float64, len(idx))

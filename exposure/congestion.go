@@ -55,19 +55,49 @@ func (c *Controller) Congestion(candidates []uint32, capacity, recent []float64,
 		return
 	}
 	t := now.UnixNano()
-	rate := math.Ln2 / (float64(c.cfg.HalfLife) / float64(24*time.Hour))
 	c.ledger.mu.RLock()
 	defer c.ledger.mu.RUnlock()
 	for i, cand := range candidates {
-		load := c.ledger.load(cand, t) * rate
-		if recent != nil && recent[i] > load {
-			load = recent[i]
-		}
-		answer[i] = congestion(capacity[i], load)
-		if excluded != nil && c.cfg.HardCap > 0 && load >= c.cfg.HardCap*capacity[i] {
-			excluded.Set(cand)
-		}
+		c.congest(i, cand, c.ledger.load(cand, t), capacity, recent, answer, excluded)
 	}
+}
+
+// CongestionFrom is [Controller.Congestion] with the ledger loads given
+// (loads[i] for candidates[i], decayed amounts as [Ledger.Load] returns
+// them) instead of read from the controller's own ledger: for a ledger
+// that several processes share. It panics if the slices' lengths differ.
+func (c *Controller) CongestionFrom(candidates []uint32, loads, capacity, recent []float64, answer []float64, excluded *bitmap.Bitmap) {
+	if len(loads) != len(candidates) || len(capacity) != len(candidates) || len(answer) != len(candidates) || (recent != nil && len(recent) != len(candidates)) {
+		panic(fmt.Sprintf("exposure: CongestionFrom: %d candidates, %d loads, %d capacities, %d recent, %d outputs", len(candidates), len(loads), len(capacity), len(recent), len(answer)))
+	}
+	if c.cfg.Off {
+		for i := range answer {
+			answer[i] = 1
+		}
+		return
+	}
+	for i, cand := range candidates {
+		c.congest(i, cand, loads[i], capacity, recent, answer, excluded)
+	}
+}
+
+// congest sets answer[i] (and cand's bit in excluded at the hard cap) from
+// its ledger load.
+func (c *Controller) congest(i int, cand uint32, ledgerLoad float64, capacity, recent, answer []float64, excluded *bitmap.Bitmap) {
+	load := ledgerLoad * c.rate()
+	if recent != nil && recent[i] > load {
+		load = recent[i]
+	}
+	answer[i] = congestion(capacity[i], load)
+	if excluded != nil && c.cfg.HardCap > 0 && load >= c.cfg.HardCap*capacity[i] {
+		excluded.Set(cand)
+	}
+}
+
+// rate turns a ledger load into expected contacts per day: ln 2 / H, H in
+// days.
+func (c *Controller) rate() float64 {
+	return math.Ln2 / (float64(c.cfg.HalfLife) / float64(24*time.Hour))
 }
 
 // congestion is g = min(1, C/L), 1 for an unknown capacity or no load.

@@ -11,6 +11,7 @@ import (
 	"github.com/twowayrec/twoway/benchmarks/evaluate"
 	"github.com/twowayrec/twoway/internal/realdata"
 	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/match"
 )
 
 // hand is a tiny evening: women 1 and 2, men 3 and 4; everyone meets
@@ -155,7 +156,7 @@ func TestEngineOnSpeedDating(t *testing.T) {
 	assert.Len(t, res.Test.Waves, 10)
 	for _, s := range []SplitResult{res.Validation, res.Test} {
 		require.Positive(t, s.Queries, s.Name)
-		require.Len(t, s.Rankers, 4+1+7)
+		require.Len(t, s.Rankers, 4+1+len(match.Aggregators()))
 		for _, r := range s.Rankers {
 			require.Len(t, r.Scored, s.Queries)
 			for _, sd := range []market.Side{market.Seeker, market.Recruiter} {

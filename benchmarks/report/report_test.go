@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,7 +43,7 @@ func TestDeterministic(t *testing.T) {
 		require.NoError(t, err)
 		y, err := os.ReadFile(filepath.Join(b, f.Name()))
 		require.NoError(t, err)
-		assert.True(t, bytes.Equal(x, y), "%s differs between two runs with the same seed", f.Name())
+		assert.True(t, bytes.Equal(x, y), "%s differs between two runs with the same seed%s", f.Name(), firstDifference(x, y))
 	}
 	for _, want := range []string{"report.md", "matches_per_round.png", "lorenz_seekers.png", "lorenz_jobs.png", "recall_seekers.png", "recall_jobs.png",
 		"engine_matches_warm.png", "engine_matches_cold.png"} {
@@ -71,4 +72,19 @@ func TestTinyMarket(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(md), "Skipped (Config.SkipRealData)")
 	assert.Contains(t, string(md), "| Engine default | engine |")
+}
+
+// firstDifference describes the first line where two text files differ
+// (nothing for binary files), so that a failure says what moved.
+func firstDifference(x, y []byte) string {
+	if bytes.IndexByte(x, 0) >= 0 || bytes.Equal(x, y) {
+		return ""
+	}
+	a, b := strings.Split(string(x), "\n"), strings.Split(string(y), "\n")
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return fmt.Sprintf(": line %d\n first:  %s\n second: %s", i+1, a[i], b[i])
+		}
+	}
+	return fmt.Sprintf(": %d lines against %d", len(a), len(b))
 }

@@ -14,11 +14,11 @@ import (
 
 // catalogue is the web UI's view of the market: every profile and the
 // latest actions of every pair given to this process (through the API or
-// the demo), and the insight.Market built from them. The Engine keeps its
-// own copy of all of it but shows none (no profile lookup, no pair
-// history), so the UI keeps this one; a server started from a snapshot
-// knows the profiles upserted since, and the UI shows bare IDs for the
-// others.
+// the demo), and the insight.Market built from them. The Engine looks a
+// profile up by ID (Engine.Profile) but neither lists nor searches them,
+// nor shows a pair's history, so the UI keeps this copy; a server started
+// from a snapshot has here only the profiles upserted since (cards of the
+// others come from Engine.Profile, but search does not find them).
 type catalogue struct {
 	hideViewed bool // the Engine's Config.HideViewed
 

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/twowayrec/twoway"
-	"github.com/twowayrec/twoway/examples/server/redisstore"
+	"github.com/twowayrec/twoway/redisstore"
 )
 
 // counterGuard notices that Redis lost the real-time counters and rebuilds

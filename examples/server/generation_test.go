@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/twowayrec/twoway"
-	"github.com/twowayrec/twoway/examples/server/internal/redistest"
+	"github.com/twowayrec/twoway/redisstore/redistest"
 )
 
 // dumpCounters returns every counter key of namespace ns with its value
@@ -20,7 +20,7 @@ func dumpCounters(t *testing.T, rdb *redis.Client, ns string) map[string]string 
 	t.Helper()
 	ctx := context.Background()
 	out := map[string]string{}
-	iter := rdb.Scan(ctx, 0, ns+":{u*", 1000).Iterator()
+	iter := rdb.Scan(ctx, 0, ns+":{*}:c:*", 1000).Iterator() // counters by string ID
 	for iter.Next(ctx) {
 		key := iter.Val()
 		typ, err := rdb.Type(ctx, key).Result()

@@ -10,6 +10,7 @@ require (
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/stretchr/testify v1.12.1
 	github.com/twowayrec/twoway v0.0.0
+	github.com/twowayrec/twoway/redisstore v0.0.0
 )
 
 require (
@@ -61,3 +62,5 @@ require (
 )
 
 replace github.com/twowayrec/twoway => ../..
+
+replace github.com/twowayrec/twoway/redisstore => ../../redisstore

@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"github.com/twowayrec/twoway/examples/server/internal/redistest"
 	"github.com/twowayrec/twoway/internal/synth"
 	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/redisstore/redistest"
 )
 
 var (

@@ -16,7 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/twowayrec/twoway"
-	"github.com/twowayrec/twoway/examples/server/redisstore"
+	"github.com/twowayrec/twoway/redisstore"
 )
 
 // Server is the HTTP service over one twoway Engine. Several Servers (in
@@ -98,8 +98,17 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 			WriteTimeout: cfg.RedisTimeout,
 			MaxRetries:   -1, // the store's cooldown decides when to try again
 		})
+		halfLife := ecfg.Exposure.HalfLife
+		if halfLife == 0 {
+			halfLife = 24 * time.Hour
+		}
+		window := ecfg.Exposure.RepeatWindow
+		if window == 0 {
+			window = halfLife
+		}
 		store, err := redisstore.New(s.rdb, redisstore.Config{
 			Namespace: cfg.Namespace, Bucket: bucket, Buckets: buckets, Cooldown: cfg.RedisCooldown,
+			HalfLife: halfLife, RepeatWindow: window, Retention: ecfg.EventIDRetention,
 		})
 		if err != nil {
 			s.rdb.Close()
@@ -107,6 +116,10 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		s.store = store
 		ecfg.Realtime = store
+		if err := sharedState(store, &ecfg); err != nil {
+			s.rdb.Close()
+			return nil, err
+		}
 	}
 	eng, err := twoway.New(ecfg)
 	if err != nil {
@@ -275,4 +288,21 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	err = errors.Join(err, s.Close())
 	s.cfg.Logger.Info("stopped", "err", err)
 	return err
+}
+
+// sharedState puts the rest of the Engine's serving state in Redis beside
+// the counters (seen and blocked pairs, the exposure ledger, event IDs),
+// sharing the counters' cooldown, so that several servers on one Redis
+// serve one market.
+func sharedState(store *redisstore.Store, ecfg *twoway.Config) error {
+	seen, err := store.Pairs("seen")
+	if err != nil {
+		return err
+	}
+	blocked, err := store.Pairs("blocked")
+	if err != nil {
+		return err
+	}
+	ecfg.Seen, ecfg.Blocked, ecfg.Ledger, ecfg.EventIDs = seen, blocked, store.Ledger(), store.EventIDs()
+	return nil
 }

@@ -19,9 +19,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/twowayrec/twoway"
 	"github.com/twowayrec/twoway/activity"
-	"github.com/twowayrec/twoway/examples/server/internal/redistest"
 	"github.com/twowayrec/twoway/internal/synth"
 	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/redisstore/redistest"
 )
 
 // Every kind of bad input is a clear 4xx, and a refused request changes
@@ -235,7 +235,7 @@ func TestTwoServersShareRedis(t *testing.T) {
 	seeker := m.Profiles[0].ID
 	lo, _ := m.Jobs()
 
-	_, b := startServer(t, Config{RedisAddr: rs.Addr, Namespace: "shared", SnapshotPath: snap, Engine: twoway.Config{Clock: clock}})
+	bs, b := startServer(t, Config{RedisAddr: rs.Addr, Namespace: "shared", SnapshotPath: snap, Engine: twoway.Config{Clock: clock}})
 	_, lone := startServer(t, Config{SnapshotPath: snap, Engine: twoway.Config{Clock: clock}}) // the same snapshot, counters in its own memory
 	urgencyOf := func(c *client, id string) float64 {
 		t.Helper()
@@ -272,6 +272,25 @@ func TestTwoServersShareRedis(t *testing.T) {
 	inA := urgencyOf(a, seeker)
 	assert.Equal(t, after > before, inA > before, "A (%.6f) and B (%.6f) moved the same way", inA, after)
 	assert.InDelta(t, before, urgencyOf(lone, seeker), 1e-12, "a server with its own in-memory store does not see them")
+
+	// The seen pairs are shared too: a chat recorded through A removes the
+	// job from the seeker's lists on B; an event delivered to both servers
+	// is counted once.
+	status, resp := b.recommend(seeker, "?n=5&dry_run=true")
+	require.Equal(t, http.StatusOK, status)
+	require.NotEmpty(t, resp.Results)
+	top := resp.Results[0].ID
+	chat := market.Event{ID: "chat-1", Actor: seeker, Target: top, Action: market.Chat, Time: now.Add(-time.Minute)}
+	status, _ = a.record(chat)
+	require.Equal(t, http.StatusOK, status)
+	status, _ = b.record(chat)
+	require.Equal(t, http.StatusOK, status)
+	status, resp = b.recommend(seeker, "?n=50&dry_run=true")
+	require.Equal(t, http.StatusOK, status)
+	for _, r := range resp.Results {
+		assert.NotEqual(t, top, r.ID, "the chat through A hides %s from %s on B", top, seeker)
+	}
+	assert.Equal(t, 1, bs.engine.Stats().Duplicates, "B acknowledged A's event as a duplicate")
 }
 
 // Redis goes away in the middle: health says degraded (503) with a

@@ -159,8 +159,19 @@ type cardJSON struct {
 	Skills     []string    `json:"skills,omitempty"`
 }
 
+// profile returns the profile with id from the UI's catalogue, or else
+// from the Engine (a server started from a snapshot has in its catalogue
+// only the profiles upserted since).
+func (s *Server) profile(id string) (market.Profile, bool) {
+	if p, ok := s.ui.profile(id); ok {
+		return p, true
+	}
+	p, err := s.engine.Profile(id)
+	return p, err == nil
+}
+
 func (s *Server) card(id string, lang text.Language) cardJSON {
-	p, ok := s.ui.profile(id)
+	p, ok := s.profile(id)
 	if !ok {
 		return cardJSON{ID: id}
 	}
@@ -610,7 +621,7 @@ func (s *Server) uiMarket(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if seekerID != "" {
-		p, ok := s.ui.profile(seekerID)
+		p, ok := s.profile(seekerID)
 		if !ok || p.Side != market.Seeker {
 			s.fail(w, errorf(http.StatusNotFound, "seeker %q: not known here", seekerID))
 			return

@@ -325,3 +325,24 @@ func TestDrawBars(t *testing.T) {
 		assert.Equal(t, tc.n, n, "top %v", tc.top)
 	}
 }
+
+// TestUICardsAfterARestart: a server started from another's snapshot has
+// none of its profiles in the UI's catalogue; the cards come from the
+// Engine (Engine.Profile), so the board still names the requester.
+func TestUICardsAfterARestart(t *testing.T) {
+	now := time.Now()
+	snap := t.TempDir() + "/e.snap"
+	first, err := Open(context.Background(), Config{Token: testToken, SnapshotPath: snap})
+	require.NoError(t, err)
+	require.NoError(t, first.Engine().Upsert(context.Background(), tinyMarket(now, 4)...))
+	require.NoError(t, first.Close()) // saves the snapshot
+
+	srv, c := startServer(t, Config{SnapshotPath: snap})
+	_, inCatalogue := srv.ui.profile("s-li")
+	require.False(t, inCatalogue, "the restarted server's catalogue starts empty")
+	var board boardJSON
+	require.Equal(t, http.StatusOK, c.do("GET", "/v1/ui/board/s-li?lang=en", nil, &board))
+	assert.True(t, board.Requester.Known, "the card comes from the Engine")
+	assert.Equal(t, "Java后端开发工程师", board.Requester.Title)
+	assert.Equal(t, market.Seeker, board.Requester.Side)
+}

@@ -23,10 +23,11 @@ type Server struct {
 	// Addr is host:port on loopback.
 	Addr string
 
-	tb   testing.TB
-	bin  string
-	dir  string
-	port int
+	tb    testing.TB
+	bin   string
+	dir   string
+	port  int
+	extra []string // more redis-server arguments (cluster mode)
 
 	mu  sync.Mutex
 	cmd *exec.Cmd
@@ -73,6 +74,7 @@ func (s *Server) start() {
 		"--logfile", logPath,
 		"--daemonize", "no",
 	)
+	cmd.Args = append(cmd.Args, s.extra...)
 	if err := cmd.Start(); err != nil {
 		s.tb.Fatalf("redistest: start redis-server: %v", err)
 	}

@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -11,8 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/twowayrec/twoway/activity"
-	"github.com/twowayrec/twoway/examples/server/internal/redistest"
-	"github.com/twowayrec/twoway/examples/server/redisstore"
+	"github.com/twowayrec/twoway/redisstore"
+	"github.com/twowayrec/twoway/redisstore/redistest"
 )
 
 func newStore(t *testing.T, srv *redistest.Server, cfg redisstore.Config) (*redisstore.Store, *redis.Client) {
@@ -30,6 +31,10 @@ func TestCheckStore(t *testing.T) {
 	srv := redistest.Start(t)
 	s, _ := newStore(t, srv, redisstore.Config{Namespace: "t1", Buckets: 8})
 	require.NoError(t, activity.CheckStore(context.Background(), s))
+	// By string ID (activity.IDStore), as an Engine counts.
+	byID, _ := newStore(t, srv, redisstore.Config{Namespace: "t1id", Buckets: 8})
+	name := func(u uint32) (string, bool) { return "p-" + strconv.Itoa(int(u)), true }
+	require.NoError(t, activity.CheckStore(context.Background(), activity.ByID(byID, name)))
 }
 
 // Two namespaces on one Redis do not see each other's counters; one

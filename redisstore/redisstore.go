@@ -1,7 +1,17 @@
-// Package redisstore keeps twoway's real-time behaviour counters in Redis:
-// an [activity.Store] that several server processes share, so an event
-// recorded through one of them changes what all of them see at once (the
-// patent keeps its real-time feature store in Redis for the same reason).
+// Package redisstore keeps twoway's shared serving state in Redis (a
+// single server or a Redis Cluster), so that several application servers
+// embedding a twoway.Engine serve one market: an event recorded through one
+// of them changes what all of them see at once (the patent keeps its
+// real-time feature store in Redis for the same reason). It is a Go module
+// of its own, so that the library's go.mod stays free of the Redis client.
+//
+//	Store      activity.Store          Config.Realtime: behaviour counters
+//	Pairs      twoway.PairStore        Config.Seen, Config.Blocked
+//	Ledger     twoway.ExposureStore    Config.Ledger: the exposure ledger
+//	EventIDs   twoway.EventIDStore     Config.EventIDs: recorded event IDs
+//
+// Each passes its interface's conformance kit against a real redis-server
+// (the package's tests start one; package redistest does it).
 //
 // # Keys
 //
@@ -9,8 +19,18 @@
 // Redis Cluster hash tag, so that all of one participant's keys live in one
 // slot:
 //
-//	{ns}:{u<user>}:b:<bucket>   hash: counter number → count; expires
-//	{ns}:{u<user>}:last         string: last-activity time, Unix seconds
+//	{ns}:{u<user>}:b:<bucket>         hash: counter number → count; expires
+//	{ns}:{u<user>}:last               string: last-activity time, Unix seconds
+//	{ns}:{<id>}:c:b:<bucket>, :c:last the same by string ID (AddID, ReadID: what an Engine uses)
+//	{ns}:{<id>}:<kind>                set: the To of the pairs From <id> (Pairs; kind "seen", "blocked")
+//	{ns}:{<id>}:led                   hash: l (load), t (newest amount, Unix ms); expires (Ledger)
+//	{ns}:{<id>}:rep:<requester>       string: when requester was last counted for <id>; expires (Ledger)
+//	{ns}:ev:{<event id>}              string: a claimed event ID; expires after Config.Retention (EventIDs)
+//
+// An Engine counts by string ID (the Store implements activity.IDStore),
+// so processes that gave a participant different dense indices share its
+// counters; Add and Read by dense index remain for activity.Store's other
+// users.
 //
 // A bucket's hash expires Config.Buckets+1 buckets after its last write, so
 // Redis forgets counts no window can read any more; the last-activity time
@@ -20,13 +40,17 @@
 //
 // Add is one Lua script (HINCRBY per counter, EXPIRE, raise the last-activity
 // time), Read another (GET and one HMGET per bucket), so a reader sees all of
-// one Add or none of it, in one round trip each.
+// one Add or none of it, in one round trip each. The Ledger's Serve is one
+// script per candidate (its repeat key and ledger hash share the
+// candidate's slot), pipelined; an event ID is claimed by SET NX.
 //
 // # Outages
 //
-// When Redis cannot be reached, the Store fails fast: after a failed call it
+// When Redis cannot be reached, a store fails fast: after a failed call it
 // answers every call with an error wrapping [ErrUnavailable] for
-// Config.Cooldown, then tries Redis again. A request that reads the features
+// Config.Cooldown, then tries Redis again. (Each store value has its own
+// cooldown; the Engine degrades to its own state meanwhile, see
+// twoway.Config.Seen.) A request that reads the features
 // of hundreds of candidates thus costs one timeout, not hundreds, and the
 // Store recovers by itself when Redis is back. [Store.Ping] always asks Redis
 // and is what a health check calls.
@@ -55,7 +79,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -82,6 +105,14 @@ type Config struct {
 	// Cooldown is how long the Store fails fast after Redis failed.
 	// Zero: one second.
 	Cooldown time.Duration `json:"cooldown"`
+	// HalfLife and RepeatWindow are the Ledger's (they must equal the
+	// Engine's Exposure.HalfLife and Exposure.RepeatWindow). Zero: 24h
+	// each (the Engine's defaults).
+	HalfLife     time.Duration `json:"half_life"`
+	RepeatWindow time.Duration `json:"repeat_window"`
+	// Retention is how long EventIDs remembers an event ID (the Engine's
+	// Config.EventIDRetention). Zero: 7 days.
+	Retention time.Duration `json:"retention"`
 	// Clock gives "now" for the cooldown. Nil: time.Now.
 	Clock func() time.Time `json:"-"`
 }
@@ -102,6 +133,15 @@ func (c *Config) fill() error {
 	if c.Clock == nil {
 		c.Clock = time.Now
 	}
+	if c.HalfLife == 0 {
+		c.HalfLife = 24 * time.Hour
+	}
+	if c.RepeatWindow == 0 {
+		c.RepeatWindow = 24 * time.Hour
+	}
+	if c.Retention == 0 {
+		c.Retention = 7 * 24 * time.Hour
+	}
 	switch {
 	case c.Bucket < time.Second:
 		return fmt.Errorf("%w: Bucket %v is shorter than a second", ErrConfig, c.Bucket)
@@ -109,22 +149,28 @@ func (c *Config) fill() error {
 		return fmt.Errorf("%w: Buckets %d: need at least 1", ErrConfig, c.Buckets)
 	case c.Cooldown < 0:
 		return fmt.Errorf("%w: Cooldown %v is negative", ErrConfig, c.Cooldown)
+	case c.HalfLife < time.Millisecond:
+		return fmt.Errorf("%w: HalfLife %v is shorter than a millisecond", ErrConfig, c.HalfLife)
+	case c.RepeatWindow < time.Millisecond:
+		return fmt.Errorf("%w: RepeatWindow %v is shorter than a millisecond", ErrConfig, c.RepeatWindow)
+	case c.Retention < time.Millisecond:
+		return fmt.Errorf("%w: Retention %v is shorter than a millisecond", ErrConfig, c.Retention)
 	}
 	return nil
 }
 
 // Store is an activity.Store in Redis. It is safe for concurrent use.
 type Store struct {
+	*breaker
 	rdb redis.UniversalClient
 	cfg Config
 	ttl time.Duration
-
-	mu      sync.Mutex
-	downTil time.Time // fail fast until then
-	lastErr error     // the failure that opened the cooldown
 }
 
-var _ activity.Store = (*Store)(nil)
+var (
+	_ activity.Store   = (*Store)(nil)
+	_ activity.IDStore = (*Store)(nil)
+)
 
 // New returns a Store on the client rdb (which the caller owns and closes).
 // It does no I/O.
@@ -135,7 +181,7 @@ func New(rdb redis.UniversalClient, cfg Config) (*Store, error) {
 	if err := cfg.fill(); err != nil {
 		return nil, err
 	}
-	return &Store{rdb: rdb, cfg: cfg, ttl: time.Duration(cfg.Buckets+1) * cfg.Bucket}, nil
+	return &Store{breaker: newBreaker(rdb, cfg), rdb: rdb, cfg: cfg, ttl: time.Duration(cfg.Buckets+1) * cfg.Bucket}, nil
 }
 
 // Config returns the Store's configuration with defaults filled in.
@@ -192,12 +238,29 @@ func bucketKey(userKey string, bucket int64) string {
 	return userKey + ":b:" + strconv.FormatInt(bucket, 10)
 }
 
+// idKey is the prefix of the counter keys of participant id (by string
+// ID), apart from those of any dense index.
+func (s *Store) idKey(id string) string { return idKey(s.cfg.Namespace, id) + ":c" }
+
 // Add implements activity.Store with one Lua script: atomic, one round trip.
 func (s *Store) Add(ctx context.Context, user uint32, bucket int64, set activity.CounterSet, at int64) error {
+	return s.add(ctx, s.userKey(user), bucket, set, at)
+}
+
+// AddID implements activity.IDStore: Add under participant id's string ID,
+// in id's Redis Cluster slot. An Engine given this Store as its Realtime
+// counts by ID.
+func (s *Store) AddID(ctx context.Context, id string, bucket int64, set activity.CounterSet, at int64) error {
+	if id == "" {
+		return errors.New("redisstore: add: empty participant ID")
+	}
+	return s.add(ctx, s.idKey(id), bucket, set, at)
+}
+
+func (s *Store) add(ctx context.Context, uk string, bucket int64, set activity.CounterSet, at int64) error {
 	if err := s.gate(); err != nil {
 		return err
 	}
-	uk := s.userKey(user)
 	args := make([]any, 2, 2+activity.NumCounters)
 	args[0] = s.ttl.Milliseconds()
 	args[1] = at
@@ -216,6 +279,19 @@ func (s *Store) Add(ctx context.Context, user uint32, bucket int64, set activity
 // Read implements activity.Store with one Lua script: atomic, one round
 // trip.
 func (s *Store) Read(ctx context.Context, user uint32, first int64, dst []uint32) (int64, error) {
+	return s.read(ctx, s.userKey(user), strconv.FormatUint(uint64(user), 10), first, dst)
+}
+
+// ReadID implements activity.IDStore: Read under participant id's string
+// ID.
+func (s *Store) ReadID(ctx context.Context, id string, first int64, dst []uint32) (int64, error) {
+	if id == "" {
+		return 0, errors.New("redisstore: read: empty participant ID")
+	}
+	return s.read(ctx, s.idKey(id), strconv.Quote(id), first, dst)
+}
+
+func (s *Store) read(ctx context.Context, uk, who string, first int64, dst []uint32) (int64, error) {
 	if len(dst)%activity.NumCounters != 0 {
 		panic(fmt.Sprintf("redisstore: Read: len(dst) = %d is not a multiple of %d", len(dst), activity.NumCounters))
 	}
@@ -223,7 +299,6 @@ func (s *Store) Read(ctx context.Context, user uint32, first int64, dst []uint32
 		return 0, err
 	}
 	n := len(dst) / activity.NumCounters
-	uk := s.userKey(user)
 	keys := make([]string, 1+n)
 	keys[0] = uk + ":last"
 	for i := range n {
@@ -240,54 +315,10 @@ func (s *Store) Read(ctx context.Context, user uint32, first int64, dst []uint32
 		for c := range activity.NumCounters {
 			v := vals[1+i*activity.NumCounters+c]
 			if v < 0 || v > int64(^uint32(0)) {
-				return 0, fmt.Errorf("redisstore: read: participant %d bucket %d counter %s: %d out of range", user, first+int64(i), activity.Counter(c), v)
+				return 0, fmt.Errorf("redisstore: read: participant %s bucket %d counter %s: %d out of range", who, first+int64(i), activity.Counter(c), v)
 			}
 			dst[c*n+i] = uint32(v)
 		}
 	}
 	return vals[0], nil
-}
-
-// Ping asks Redis whether it is there, whatever the cooldown, and closes
-// the cooldown when it answers.
-func (s *Store) Ping(ctx context.Context) error {
-	err := s.rdb.Ping(ctx).Err()
-	if err == nil {
-		s.mu.Lock()
-		s.downTil, s.lastErr = time.Time{}, nil
-		s.mu.Unlock()
-		return nil
-	}
-	return s.observe(ctx, err, "ping")
-}
-
-// Err returns the failure that opened the current cooldown, wrapping
-// ErrUnavailable, or nil when the Store is not cooling down. It does not
-// ask Redis.
-func (s *Store) Err() error { return s.gate() }
-
-// gate returns an error wrapping ErrUnavailable during the cooldown.
-func (s *Store) gate() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.lastErr != nil && s.cfg.Clock().Before(s.downTil) {
-		return fmt.Errorf("%w (retry after %s): %w", ErrUnavailable, s.downTil.Format(time.RFC3339Nano), s.lastErr)
-	}
-	return nil
-}
-
-// observe opens the cooldown on a failure of Redis itself (not on the
-// caller's cancelled context) and wraps err with the operation.
-func (s *Store) observe(ctx context.Context, err error, op string) error {
-	if err == nil {
-		return nil
-	}
-	if ctx.Err() != nil {
-		return fmt.Errorf("redisstore: %s: %w", op, err)
-	}
-	s.mu.Lock()
-	s.downTil = s.cfg.Clock().Add(s.cfg.Cooldown)
-	s.lastErr = err
-	s.mu.Unlock()
-	return fmt.Errorf("redisstore: %s: %w", op, err)
 }
