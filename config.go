@@ -9,6 +9,7 @@ import (
 
 	"github.com/twowayrec/twoway/activity"
 	"github.com/twowayrec/twoway/exposure"
+	"github.com/twowayrec/twoway/factor"
 	"github.com/twowayrec/twoway/fusion"
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/match"
@@ -55,7 +56,7 @@ func (f EventSourceFunc) Events(ctx context.Context) iter.Seq2[market.Event, err
 // the share of the stage done and Remaining the time the stage still needs
 // at its pace so far.
 type Progress struct {
-	Stage   string        // "profiles", "events", "text", "recall", "match", "urgency", "exposure", "allocation", "ranking", "swap"
+	Stage   string        // "profiles", "events", "text", "recall", "factors", "match", "urgency", "exposure", "allocation", "ranking", "swap"
 	Done    bool          // the stage finished (false: it started, or is under way)
 	Elapsed time.Duration // since the Fit started
 
@@ -189,6 +190,25 @@ type Config struct {
 	// Allocation configures the market-level reranker (TU matching).
 	// Zero: off.
 	Allocation AllocationConfig `json:"allocation"`
+	// Factors configures the latent factors (two-sided matrix
+	// factorisation) as evidence, recall source and cold-start factors.
+	// Zero: DefaultFactorUse.
+	Factors FactorConfig `json:"factors"`
+	// Embedder, when set, turns profiles into vectors (the host's text
+	// encoder or an LLM embedding service): at each Fit every profile, at
+	// each Upsert after it the batch, under Embed's timeout. Their cosine is
+	// an evidence feature of both one-way models (match.EvidenceEmbedding)
+	// and they are a recall source ("embeddings"). An embedder that fails
+	// or times out never fails a Fit, an Upsert or a request: the profiles
+	// it missed have no embedding (the feature is 0, the other features
+	// decide), counted in Stats.EmbedFailed and reported to an Observer
+	// that implements EmbedObserver. After a Fit at which it embedded
+	// nothing, Upserts do not call it until the next Fit. Nil: no
+	// embeddings.
+	Embedder factor.Embedder `json:"-"`
+	// Embed configures the calls of Embedder (batch size, timeout per
+	// batch). Zero Timeout: 10 seconds.
+	Embed factor.EmbedConfig `json:"embed"`
 }
 
 func (c *Config) defaults() error {
@@ -282,6 +302,15 @@ func (c *Config) defaults() error {
 	}
 	if err := c.Interest.Validate(); err != nil {
 		return fmt.Errorf("%w: Interest: %w", ErrConfig, err)
+	}
+	if err := c.Factors.defaults(c.Seed); err != nil {
+		return err
+	}
+	if c.Embed.Timeout == 0 {
+		c.Embed.Timeout = 10 * time.Second
+	}
+	if c.Embed.Timeout < 0 || c.Embed.Batch < 0 || c.Embed.MaxErrors < 0 {
+		return fmt.Errorf("%w: Embed: negative timeout, batch or error count", ErrConfig)
 	}
 	if _, err := match.AggregatorByName(c.Aggregator); err != nil {
 		return fmt.Errorf("%w: Aggregator: %w", ErrConfig, err)

@@ -90,6 +90,8 @@ type Engine struct {
 	parked  []market.Event
 	skipped int // events skipped for naming unknown profiles
 	dupes   int // events acknowledged as duplicates
+
+	embeds embedCounters // Config.Embedder's calls and failures
 }
 
 type event struct {
@@ -203,6 +205,7 @@ func (e *Engine) Upsert(ctx context.Context, profiles ...market.Profile) error {
 	if err := e.upsert(ctx, profiles); err != nil {
 		return err
 	}
+	e.embedUpserted(ctx, profiles)
 	return e.recordParked(ctx)
 }
 

@@ -394,7 +394,7 @@ func FuzzLoad(f *testing.F) {
 	require.NoError(f, err)
 	f.Cleanup(func() { g.Close() })
 	f.Fuzz(func(t *testing.T, body []byte) {
-		for _, parse := range []func([]byte) (*snapshot, error){parseSnapshot, parseSnapshotV1} {
+		for _, parse := range []func([]byte) (*snapshot, error){func(b []byte) (*snapshot, error) { return parseSnapshot(b, snapVersion) }, parseSnapshotV1} {
 			s, err := parse(body)
 			if err != nil {
 				require.ErrorIs(t, err, ErrCorruptSnapshot)

@@ -3,10 +3,13 @@ package twoway
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
+	"github.com/twowayrec/twoway/factor"
+	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/match"
 	"github.com/twowayrec/twoway/recall"
 )
@@ -32,8 +35,12 @@ func foldOf(a, b uint32) int {
 // the fold's rows get their affinities from those. No row's own events
 // ever enter its collaborative evidence, while serving reads the models
 // fitted on everything (st.itemCF, st.userCF).
+// With latent factors (st.factors), each fold also fits the two-sided
+// factor model on the same log and gives the fold's rows their factor
+// evidence from it; embedding cosines (no label in them) are set for
+// every row.
 // folded, when not nil, is called after each fold with the folds done.
-func (e *Engine) cfEvidence(ctx context.Context, at time.Time, log []event, samples []match.Sample, folded func(done int)) error {
+func (e *Engine) cfEvidence(ctx context.Context, st *state, sideOf func(uint32) market.Side, at time.Time, log []event, samples []match.Sample, folded func(done int)) error {
 	type row struct {
 		user, target uint32
 		k            int // index in samples
@@ -42,6 +49,11 @@ func (e *Engine) cfEvidence(ctx context.Context, at time.Time, log []event, samp
 	for k, s := range samples {
 		f := foldOf(s.User, s.Target)
 		folds[f] = append(folds[f], row{s.User, s.Target, k})
+	}
+	if fs := st.factors; fs != nil && fs.emb != nil {
+		for k := range samples {
+			samples[k].Evidence[match.EvidenceEmbedding] = fs.cosine(samples[k].User, samples[k].Target)
+		}
 	}
 	rc := e.cfg.Recall
 	for f, rows := range folds {
@@ -78,6 +90,17 @@ func (e *Engine) cfEvidence(ctx context.Context, at time.Time, log []event, samp
 		if err := user.Fit(ctx); err != nil {
 			return fmt.Errorf("twoway: fit: collaborative evidence: %w", err)
 		}
+		var fold *factors // this fold's factor model
+		if fs := st.factors; fs != nil && fs.rec != nil {
+			rec, err := e.fitFactors(ctx, st, m, fs.local, fs.global, nil)
+			switch {
+			case errors.Is(err, factor.ErrEmpty):
+			case err != nil:
+				return fmt.Errorf("twoway: fit: factor evidence: %w", err)
+			default:
+				fold = &factors{rec: rec, local: fs.local, sides: fs.sides, global: fs.global}
+			}
+		}
 		slices.SortFunc(rows, func(a, b row) int { return cmp.Or(cmp.Compare(a.user, b.user), cmp.Compare(a.k, b.k)) })
 		var targets []uint32
 		var ia, ua []float64
@@ -95,6 +118,12 @@ func (e *Engine) cfEvidence(ctx context.Context, at time.Time, log []event, samp
 			for q, r := range rows[lo:hi] {
 				ev := &samples[r.k].Evidence
 				ev[match.EvidenceItemCF], ev[match.EvidenceUserCF] = match.CF(ia[q]), match.CF(ua[q])
+				// (Sampled negatives may pair two participants of one
+				// side; they get no factor evidence.)
+				if side := sideOf(r.user); fold != nil && side.Valid() && sideOf(r.target) == side.Other() {
+					ev[match.EvidenceFactorForward] = fold.logit(side, r.user, r.target)
+					ev[match.EvidenceFactorBackward] = fold.logit(side.Other(), r.target, r.user)
+				}
 			}
 			lo = hi
 		}
@@ -119,8 +148,10 @@ func (st *state) pairEvidence(forward, backward []match.Evidence, requester uint
 	userF := st.userCF.Affinity(requester, candidates, buf[n:n:2*n])
 	itemB := st.itemCF.AffinityToward(candidates, requester, buf[2*n:2*n:3*n])
 	userB := st.userCF.AffinityToward(candidates, requester, buf[3*n:3*n:4*n])
-	for i := range candidates {
+	for i, c := range candidates {
 		forward[i][match.EvidenceItemCF], forward[i][match.EvidenceUserCF] = match.CF(itemF[i]), match.CF(userF[i])
 		backward[i][match.EvidenceItemCF], backward[i][match.EvidenceUserCF] = match.CF(itemB[i]), match.CF(userB[i])
+		st.factors.fill(&forward[i], requester, c)
+		st.factors.fill(&backward[i], c, requester)
 	}
 }

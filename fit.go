@@ -163,6 +163,14 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	st.hot.Refresh()
 	stage("recall", true)
 
+	if e.cfg.Factors.on() || e.cfg.Embedder != nil {
+		stage("factors", false)
+		if err := e.factorStage(ctx, st, profiles, removed, rep); err != nil {
+			return err
+		}
+		stage("factors", true)
+	}
+
 	stage("match", false)
 	rep.step("behaviour", 0, len(log), 0)
 	// The behaviour counts, in time order (the log is in arrival order).
@@ -183,7 +191,7 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	}
 	st.behaviour.AttachEvidence(samples, interactions)
 	rep.step("evidence", 0, cfFolds, matchFraction(partEvidence, 0))
-	if err := e.cfEvidence(ctx, at, log, samples, func(done int) {
+	if err := e.cfEvidence(ctx, st, sideOf, at, log, samples, func(done int) {
 		rep.step("evidence", done, cfFolds, matchFraction(partEvidence, float64(done)/cfFolds))
 	}); err != nil {
 		return err
@@ -318,6 +326,7 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	e.mu.Lock()
 	late := e.upserted[len(upserted):]
 	catchUp(e.during[len(during):], late, func(k int) *market.Profile { return &e.profiles[late[k]] })
+	st.factors.carry(prev.factors, e.upserted)
 	dirty := make(map[uint32]bool)
 	for _, ev := range e.during {
 		dirty[ev.actor] = true

@@ -72,6 +72,16 @@ type Stats struct {
 	// Skipped and Duplicates count since New the events dropped for naming
 	// an unknown profile and those acknowledged as already recorded.
 	Parked, Skipped, Duplicates int
+	// EmbedCalls counts the calls of Config.Embedder's embeddings since New
+	// (one per Fit and per Upsert after a Fit), EmbedProfiles the profiles
+	// they asked for and EmbedFailed those left without an embedding by
+	// an error or a timeout (they fall back to the other features).
+	EmbedCalls, EmbedProfiles, EmbedFailed int64
+	// Factors reports whether the state has latent factors, FactorBytes
+	// their memory, Embeddings whether it has host embeddings.
+	Factors     bool
+	FactorBytes int
+	Embeddings  bool
 }
 
 // Stats returns the Engine's current state. It walks the profiles and the
@@ -110,6 +120,13 @@ func (e *Engine) Stats() Stats {
 		}
 	}
 	s.Pending = st.matrix.Pending()
+	s.EmbedCalls, s.EmbedProfiles, s.EmbedFailed = e.embeds.calls.Load(), e.embeds.profiles.Load(), e.embeds.failed.Load()
+	if f := st.factors; f != nil {
+		s.Factors, s.Embeddings = f.rec != nil, f.emb != nil
+		if f.rec != nil {
+			s.FactorBytes = f.rec.Bytes()
+		}
+	}
 	e.idMu.Lock()
 	s.Parked, s.Skipped, s.Duplicates = len(e.parked), e.skipped, e.dupes
 	e.idMu.Unlock()

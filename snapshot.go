@@ -48,13 +48,16 @@ import (
 //	if fitted: encoder blob, rules blob, interest models (present, blob),
 //	urgency model (present, blob), saturation model (present, blob),
 //	learned ranker (present, blob), market potentials (present, blob),
-//	urgency inputs (count, blob each)
+//	urgency inputs (count, blob each), and from version 3 the latent
+//	factors and embeddings (present, blob: see factors.appendBinary)
 //
-// Version 1 snapshots (profiles, the log and the Fit's time only) are read
-// and refitted.
+// Version 2 snapshots (no factor section; interest models with three
+// evidence features fewer, read with weight 0 on them) load as they were
+// saved. Version 1 snapshots (profiles, the log and the Fit's time only)
+// are read and refitted.
 const (
 	snapMagic   = "twoway.snapshot\x00"
-	snapVersion = 2
+	snapVersion = 3
 	maxSnapBody = 1 << 36 // 64 GiB: a larger length is corruption
 )
 
@@ -240,6 +243,14 @@ func (e *Engine) snapshotBody() ([]byte, error) {
 			return nil, err
 		}
 	}
+	w.Bool(st.factors != nil)
+	if st.factors != nil {
+		var fw binio.Writer
+		if err := st.factors.appendBinary(&fw); err != nil {
+			return nil, fmt.Errorf("twoway: save: factors: %w", err)
+		}
+		w.Bytes(fw.B)
+	}
 	return w.B, nil
 }
 
@@ -269,7 +280,7 @@ func (e *Engine) Load(ctx context.Context, r io.Reader) error {
 	if version == 1 {
 		snap, err = parseSnapshotV1(body)
 	} else {
-		snap, err = parseSnapshot(body)
+		snap, err = parseSnapshot(body, version)
 	}
 	if err != nil {
 		return err
@@ -329,6 +340,7 @@ type snapshot struct {
 	encoder, rules                                               []byte
 	interest, urgency, saturation, learned                       []byte // nil: none
 	potentials                                                   []byte // nil: none
+	factors                                                      []byte // nil: none
 	inputs                                                       [][]byte
 }
 
@@ -337,7 +349,7 @@ func bad(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrCorruptSnapshot, fmt.Sprintf(format, args...))
 }
 
-func parseSnapshot(body []byte) (*snapshot, error) {
+func parseSnapshot(body []byte, version uint64) (*snapshot, error) {
 	r := binio.NewReader(body)
 	s := &snapshot{}
 	fitted := r.Bool()
@@ -445,6 +457,9 @@ func parseSnapshot(body []byte) (*snapshot, error) {
 		n := r.Count(1)
 		for i := 0; i < n && r.Err() == nil; i++ {
 			s.inputs = append(s.inputs, r.Bytes())
+		}
+		if version >= 3 && r.Bool() {
+			s.factors = r.Bytes()
 		}
 	}
 	if err := r.Done(); err != nil {
@@ -672,6 +687,14 @@ func (e *Engine) decodeState(ctx context.Context, s *snapshot) (*state, error) {
 			}
 			if s.profiles[i].ID != "" {
 				st.setContent(uint32(i), &s.profiles[i])
+			}
+		}
+		if s.factors != nil {
+			if st.factors, err = decodeFactors(s.factors, s.profiles); err != nil {
+				return nil, bad("factors: %v", err)
+			}
+			if err := st.newCollab(); err != nil {
+				return nil, err
 			}
 		}
 		if s.interest != nil {

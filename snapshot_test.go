@@ -206,7 +206,7 @@ func TestLoadFailsCleanly(t *testing.T) {
 	// saturation table fails after everything before it decoded.
 	_, body, _, err := binio.ReadFrame(bytes.NewReader(snap), snapMagic, snapVersion, maxSnapBody)
 	require.NoError(t, err)
-	s, err := parseSnapshot(body)
+	s, err := parseSnapshot(body, snapVersion)
 	require.NoError(t, err)
 	s.satTable = s.satTable[:len(s.satTable)-3]
 	_, err = f.build(context.Background(), s)

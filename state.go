@@ -40,6 +40,7 @@ type state struct {
 	collab *recall.Merger // item-CF, user-CF, Swing, hot by reciprocal-rank fusion
 
 	potentials *allocate.Potentials // the market reranker's prices; nil: off
+	factors    *factors             // latent factors and embeddings; nil: off (its mu is a leaf lock)
 
 	policy  *fusion.Policy // the Engine's policy, or one with a learned ranker
 	learned *fusion.Learned
@@ -75,15 +76,28 @@ func (e *Engine) newRecall(st *state) error {
 		return fmt.Errorf("%w: Recall.Swing: %w", ErrConfig, err)
 	}
 	st.hot = recall.NewHot(st.matrix)
-	st.collab, err = recall.NewMerger(recall.MergeConfig{
-		Method: recall.RRF,
-		Sources: []recall.Source{
-			{Name: "item-cf", Recaller: st.itemCF},
-			{Name: "user-cf", Recaller: st.userCF},
-			{Name: "swing", Recaller: st.swing},
-			{Name: "hot", Recaller: st.hot, Weight: 0.5},
-		},
-	})
+	return st.newCollab()
+}
+
+// newCollab builds the merge of the collaborative recallers: item-CF,
+// user-CF, Swing, hot and, when st has them, factor and embedding recall.
+func (st *state) newCollab() error {
+	sources := []recall.Source{
+		{Name: "item-cf", Recaller: st.itemCF},
+		{Name: "user-cf", Recaller: st.userCF},
+		{Name: "swing", Recaller: st.swing},
+		{Name: "hot", Recaller: st.hot, Weight: 0.5},
+	}
+	if f := st.factors; f != nil {
+		if f.rec != nil && f.recall {
+			sources = append(sources, recall.Source{Name: "factors", Recaller: f.recaller(false)})
+		}
+		if f.emb != nil {
+			sources = append(sources, recall.Source{Name: "embeddings", Recaller: f.recaller(true)})
+		}
+	}
+	var err error
+	st.collab, err = recall.NewMerger(recall.MergeConfig{Method: recall.RRF, Sources: sources})
 	return err
 }
 
@@ -200,6 +214,7 @@ func (st *state) setContent(ix uint32, p *market.Profile) {
 	}
 	// Content of a valid profile is always valid.
 	_ = st.catalog.Set(ix, match.ContentFromText(st.encoder, st.rules, p))
+	st.setCold(ix, p.Side)
 }
 
 // record applies one event to the state's real-time parts.
@@ -218,12 +233,13 @@ func (st *state) setEvidence() {
 	if st.interest == nil {
 		return
 	}
-	b, item, user := st.behaviour, st.itemCF, st.userCF
+	b, item, user, f := st.behaviour, st.itemCF, st.userCF, st.factors
 	st.interest.SetEvidence(func(dst *match.Evidence, actor, target uint32, answer bool) {
 		var a [2]float64
 		one := []uint32{target}
 		dst[match.EvidenceItemCF] = match.CF(item.Affinity(actor, one, a[0:0:1])[0])
 		dst[match.EvidenceUserCF] = match.CF(user.Affinity(actor, one, a[1:1:2])[0])
+		f.fill(dst, actor, target)
 		b.Evidence(dst, actor, target, answer || b.Contacted(actor, target), nil)
 	})
 }

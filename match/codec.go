@@ -14,7 +14,9 @@ import (
 // Stream layout of a saved Interest, little-endian:
 //
 //	magic    [8]byte "TWMATCHI"
-//	version  uint16  2 (1: without per-candidate effects)
+//	version  uint16  3 (2: before the latent-factor and embedding evidence
+//	                 features, 3 fewer pair features; 1: also without
+//	                 per-candidate effects)
 //	sides    uint8   bit 1: seeker model follows, bit 2: recruiter model follows
 //	models   one rank.Hierarchical stream per present side (seeker first),
 //	         each with its own version and CRC
@@ -22,7 +24,11 @@ import (
 //	         effects, uint32 CRC-32 (IEEE) of the n values
 var interestMagic = [8]byte{'T', 'W', 'M', 'A', 'T', 'C', 'H', 'I'}
 
-const interestVersion = 2
+const interestVersion = 3
+
+// oldEvidence is the number of evidence features of versions 1 and 2: a
+// model saved by them reads with weight 0 on the ones added since.
+const oldEvidence = EvidenceFactorForward
 
 // maxItems bounds the per-candidate effects a decoder accepts per side.
 const maxItems = 1 << 28
@@ -97,6 +103,9 @@ func ReadInterest(r io.Reader, feat Featurizer) (*Interest, error) {
 		h, err := rank.ReadHierarchical(r)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v side: %w", ErrCorrupt, s, err)
+		}
+		if v < 3 {
+			h = h.InsertFeatures(FeatureAnswering+oldEvidence, NumEvidence-oldEvidence)
 		}
 		m.sides[s] = h
 	}

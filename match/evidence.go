@@ -24,12 +24,16 @@ import (
 //	exposure   ln(1 + exposures(target)) / 5
 //	item CF    ln(1 + item-CF affinity of the pair)   (recall.ItemCF.Affinity)
 //	user CF    ln(1 + user-CF affinity of the pair)   (recall.UserCF.Affinity)
+//	MF forward   logit of the latent-factor probability that the actor attends to the target
+//	MF backward  logit of the latent-factor probability that the target attends to the actor
+//	embedding    cosine of the two participants' host embeddings (factor.Embedder), 0 without
 //
 // with the rates of [Behaviour] (smoothed toward their side's base rate,
 // so a participant without history gets the base rate: logit of the prior,
-// never NaN). Behaviour fills the first five; the collaborative two come
-// from the caller's collaborative models (the Engine's item-CF and
-// user-CF, out of fold for training rows). The zero Evidence is "no evidence at all" (a target that was
+// never NaN). Behaviour fills the first five; the collaborative five come
+// from the caller's collaborative models (the Engine's item-CF, user-CF and
+// two-sided factor models, out of fold for training rows, and the host's
+// embeddings). A caller without factor models leaves the MF entries at 0. The zero Evidence is "no evidence at all" (a target that was
 // never shown, an actor who never acted, the prior's logit of 0.5).
 type Evidence [NumEvidence]float64
 
@@ -43,6 +47,9 @@ const (
 	EvidenceExposure
 	EvidenceItemCF
 	EvidenceUserCF
+	EvidenceFactorForward
+	EvidenceFactorBackward
+	EvidenceEmbedding
 	// NumEvidence is the number of evidence features.
 	NumEvidence
 )
@@ -322,9 +329,11 @@ func (b *Behaviour) evidence(dst *Evidence, ca, ct Counts, gen0, attr0, resp0 fl
 		pos, n = max(pos, 0), max(n, pos, 0)
 		return (pos + k*prior) / (n + k)
 	}
-	item, user := dst[EvidenceItemCF], dst[EvidenceUserCF] // the caller's
+	caller := *dst // the collaborative entries are the caller's
 	*dst = Evidence{}
-	dst[EvidenceItemCF], dst[EvidenceUserCF] = item, user
+	for _, i := range callerEvidence {
+		dst[i] = caller[i]
+	}
 	if answering {
 		dst[EvidenceAnswering] = 1
 		dst[EvidenceRespond] = logit(smooth(ca.Answered, ca.Contacted, resp0))
@@ -333,6 +342,10 @@ func (b *Behaviour) evidence(dst *Evidence, ca, ct Counts, gen0, attr0, resp0 fl
 	dst[EvidenceAttract] = logit(smooth(ct.Wanted, ct.Exposures, attr0))
 	dst[EvidenceExposure] = math.Log1p(max(ct.Exposures, 0)) / 5
 }
+
+// callerEvidence are the entries of an Evidence that its caller fills
+// (Behaviour keeps them).
+var callerEvidence = [...]int{EvidenceItemCF, EvidenceUserCF, EvidenceFactorForward, EvidenceFactorBackward, EvidenceEmbedding}
 
 func logit(p float64) float64 {
 	p = min(max(p, 1e-4), 1-1e-4)

@@ -98,6 +98,17 @@ const (
 	// ReasonPeersChose: people who act like the requester acted on the
 	// candidate (user-CF affinity, Value).
 	ReasonPeersChose
+	// ReasonTaste: the requester's latent tastes, learned from everyone's
+	// choices by the two-sided factor model, point to the candidate;
+	// Value is that model's probability that the requester attends to it.
+	ReasonTaste
+	// ReasonTheirTaste: the candidate's latent tastes point to the
+	// requester; Value is the probability that the candidate attends to
+	// the requester.
+	ReasonTheirTaste
+	// ReasonEmbedding: the host's embeddings of the two profiles are
+	// alike; Value is their cosine.
+	ReasonEmbedding
 
 	numReasonKinds // one past the last kind
 )

@@ -115,6 +115,12 @@ func (fs *facts) add(j uint32, x, c float64) {
 			fs.structured(ReasonLikeYourChoices, c)
 		case FeatureAnswering + EvidenceUserCF:
 			fs.structured(ReasonPeersChose, c)
+		case FeatureAnswering + EvidenceFactorForward:
+			fs.structured(ReasonTaste, c)
+		case FeatureAnswering + EvidenceFactorBackward:
+			fs.structured(ReasonTheirTaste, c)
+		case FeatureAnswering + EvidenceEmbedding:
+			fs.structured(ReasonEmbedding, c)
 		default: // a pair feature without words yet
 			fs.group(ReasonContent, "pair feature "+strconv.Itoa(int(j)), x, c)
 		}
@@ -361,6 +367,12 @@ func (fs *facts) structReason(k ReasonKind, sf *structFact) Reason {
 		r.Value = math.Expm1(fs.pair[FeatureAnswering+EvidenceItemCF])
 	case ReasonPeersChose:
 		r.Value = math.Expm1(fs.pair[FeatureAnswering+EvidenceUserCF])
+	case ReasonTaste:
+		r.Value = sigmoid(fs.pair[FeatureAnswering+EvidenceFactorForward])
+	case ReasonTheirTaste:
+		r.Value = sigmoid(fs.pair[FeatureAnswering+EvidenceFactorBackward])
+	case ReasonEmbedding:
+		r.Value = fs.pair[FeatureAnswering+EvidenceEmbedding]
 	}
 	return r
 }

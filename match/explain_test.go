@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/twowayrec/twoway/factor"
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/match"
 	"github.com/twowayrec/twoway/rank"
@@ -142,10 +144,13 @@ func newExplainFixture(t *testing.T) *explainFixture {
 	require.NoError(t, err)
 	require.NoError(t, item.Fit(context.Background()))
 	require.NoError(t, user.Fit(context.Background()))
+	mf, emb := explainFactors(t, ps, x)
 	cf := func(dst *match.Evidence, a, b uint32) {
 		one := []uint32{b}
 		dst[match.EvidenceItemCF] = match.CF(item.Affinity(a, one, nil)[0])
 		dst[match.EvidenceUserCF] = match.CF(user.Affinity(a, one, nil)[0])
+		mf(dst, a, b)
+		dst[match.EvidenceEmbedding] = emb(a, b)
 	}
 	beh.AttachEvidence(samples, inter)
 	for i := range samples {
@@ -158,6 +163,53 @@ func newExplainFixture(t *testing.T) *explainFixture {
 		beh.Evidence(dst, a, b, answer || beh.Contacted(a, b), nil)
 	})
 	return f
+}
+
+// explainFactors fits a two-sided factor model on the golden market's
+// interest matrix and embeds its profiles with the reference embedder, and
+// returns the functions that give a pair's factor evidence and embedding
+// cosine (fitted on every pair: the explanations, not the model's
+// accuracy, are under test).
+func explainFactors(t *testing.T, ps []market.Profile, x *recall.Interest) (func(*match.Evidence, uint32, uint32), func(a, b uint32) float64) {
+	t.Helper()
+	local := make([]int, len(ps))
+	var n [3]int
+	for i := range ps {
+		local[i] = n[ps[i].Side]
+		n[ps[i].Side]++
+	}
+	var cells [3][]factor.Cell
+	for i := range ps {
+		for _, e := range x.History(uint32(i), nil) {
+			cells[ps[i].Side] = append(cells[ps[i].Side], factor.Cell{Row: uint32(local[i]), Col: uint32(local[e.Index]), Value: e.Weight})
+		}
+	}
+	si, err := factor.FromCells(n[market.Seeker], n[market.Recruiter], cells[market.Seeker])
+	require.NoError(t, err)
+	ji, err := factor.FromCells(n[market.Recruiter], n[market.Seeker], cells[market.Recruiter])
+	require.NoError(t, err)
+	tr, err := factor.New(factor.Config{Factors: 2, Holdout: -1, Iterations: 5})
+	require.NoError(t, err)
+	rec, err := tr.FitTwoSided(context.Background(), factor.TwoSided{SeekerInterest: si, JobInterest: ji})
+	require.NoError(t, err)
+	h, err := factor.NewHashEmbedder(factor.HashConfig{})
+	require.NoError(t, err)
+	vecs, err := h.Embed(context.Background(), ps)
+	require.NoError(t, err)
+	mf := func(dst *match.Evidence, a, b uint32) {
+		fw, bw := rec.Match(ps[a].Side, local[a], local[b])
+		dst[match.EvidenceFactorForward] = math.Log(fw.Probability / (1 - fw.Probability))
+		dst[match.EvidenceFactorBackward] = math.Log(bw.Probability / (1 - bw.Probability))
+	}
+	emb := func(a, b uint32) float64 {
+		va, vb := vecs[a], vecs[b]
+		na, nb := factor.Dot(va, va), factor.Dot(vb, vb)
+		if na == 0 || nb == 0 {
+			return 0
+		}
+		return factor.Dot(va, vb) / math.Sqrt(na*nb)
+	}
+	return mf, emb
 }
 
 // explainNow is the time of the golden market's events.

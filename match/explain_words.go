@@ -105,6 +105,48 @@ var kinds = [numReasonKinds]kind{
 			return "和你选择相似的人选择了TA"
 		},
 	},
+	ReasonTaste: {name: "taste",
+		en: func(w *wording) string {
+			if w.r.Contribution < 0 {
+				return "unlike what people with your choices go for"
+			}
+			return "fits the tastes your choices show"
+		},
+		zh: func(w *wording) string {
+			if w.r.Contribution < 0 {
+				return "不太符合你的选择所体现的偏好"
+			}
+			return "符合你的选择所体现的偏好"
+		},
+	},
+	ReasonTheirTaste: {name: "their-taste",
+		en: func(w *wording) string {
+			if w.r.Contribution < 0 {
+				return "its choices so far lean away from profiles like yours"
+			}
+			return "its choices so far lean toward profiles like yours"
+		},
+		zh: func(w *wording) string {
+			if w.r.Contribution < 0 {
+				return "TA以往的选择与你的资料不太相符"
+			}
+			return "TA以往的选择偏向你这样的资料"
+		},
+	},
+	ReasonEmbedding: {name: "embedding",
+		en: func(w *wording) string {
+			if w.r.Contribution < 0 {
+				return "the profiles read differently"
+			}
+			return "the profiles read alike"
+		},
+		zh: func(w *wording) string {
+			if w.r.Contribution < 0 {
+				return "双方资料语义差别较大"
+			}
+			return "双方资料语义相近"
+		},
+	},
 	ReasonSharedSkills: {name: "shared-skills",
 		en: func(w *wording) string { return w.count("shared skill", "shared skills") + ": " + w.list() },
 		zh: func(w *wording) string { return "共同技能：" + w.list() },

@@ -570,3 +570,38 @@ func (h *Hierarchical) UpdateEntity(ctx context.Context, e uint32, d *Dataset) e
 	}
 	return nil
 }
+
+// InsertFeatures returns a copy of h whose feature indices from at on are
+// moved up by n, with weight 0 for the n new features at [at, at+n), in
+// the global model and in every correction: it scores every old feature
+// vector exactly as h did once the vector is laid out the new way. It is
+// how a decoder reads a model saved before its feature layout grew. It
+// panics if n is negative.
+func (h *Hierarchical) InsertFeatures(at uint32, n int) *Hierarchical {
+	if n < 0 {
+		panic("rank: InsertFeatures: negative count")
+	}
+	shift := func(j uint32) uint32 {
+		if j >= at {
+			return j + uint32(n)
+		}
+		return j
+	}
+	w := h.global.w
+	if int(at) < len(w) {
+		w = slices.Concat(w[:at], make([]float64, n), w[at:])
+	} else {
+		w = slices.Clone(w)
+	}
+	out := &Hierarchical{cfg: h.cfg, global: &Model{w: w, bias: h.global.bias}, corr: make(map[uint32]*Correction)}
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for e, c := range h.corr {
+		nc := &Correction{Bias: c.Bias, Rows: c.Rows, Weights: sparse.Vector{Idx: slices.Clone(c.Weights.Idx), Val: slices.Clone(c.Weights.Val)}}
+		for k, j := range nc.Weights.Idx {
+			nc.Weights.Idx[k] = shift(j)
+		}
+		out.corr[e] = nc
+	}
+	return out
+}

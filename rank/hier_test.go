@@ -1,10 +1,12 @@
 package rank
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 
@@ -239,4 +241,56 @@ func TestHierarchicalConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestInsertFeatures: a model with features inserted scores every vector,
+// laid out the new way, exactly as the original scored it.
+func TestInsertFeatures(t *testing.T) {
+	d, ent := entityProblem(3, 40, 12)
+	h, err := FitHierarchical(context.Background(), HierarchicalConfig{}, d, ent)
+	require.NoError(t, err)
+	const at, n = 3, 2
+	g := h.InsertFeatures(at, n)
+	require.Equal(t, h.Global().Dim()+n, g.Global().Dim())
+	require.Equal(t, h.Entities(), g.Entities())
+	rng := rand.New(rand.NewPCG(9, 9))
+	for range 200 {
+		var old, moved sparse.Vector
+		for j := range uint32(8) {
+			if rng.IntN(2) == 0 {
+				continue
+			}
+			v := rng.NormFloat64()
+			old.Idx, old.Val = append(old.Idx, j), append(old.Val, v)
+			nj := j
+			if j >= at {
+				nj += n
+			}
+			moved.Idx, moved.Val = append(moved.Idx, nj), append(moved.Val, v)
+		}
+		// The new features carry any value: their weight is 0.
+		moved.Idx, moved.Val = append(moved.Idx, at), append(moved.Val, 0)
+		moved = sparse.Vector{Idx: append([]uint32{}, moved.Idx...), Val: append([]float64{}, moved.Val...)}
+		slicesSortVector(&moved)
+		e := uint32(1000 + rng.IntN(41))
+		assert.InDelta(t, h.Score(e, old), g.Score(e, moved), 1e-12)
+	}
+	// The original is untouched.
+	assert.Equal(t, 8, h.Global().Dim())
+}
+
+// slicesSortVector sorts v's entries by index.
+func slicesSortVector(v *sparse.Vector) {
+	type ent struct {
+		i uint32
+		x float64
+	}
+	es := make([]ent, len(v.Idx))
+	for k := range es {
+		es[k] = ent{v.Idx[k], v.Val[k]}
+	}
+	slices.SortFunc(es, func(a, b ent) int { return cmp.Compare(a.i, b.i) })
+	for k, e := range es {
+		v.Idx[k], v.Val[k] = e.i, e.x
+	}
 }
