@@ -72,7 +72,7 @@ type Engine struct {
 	seen     map[uint32][]uint32            // targets each actor contacted (see addSets)
 	blocked  map[uint32][]uint32            // participants each one rejected or was rejected by
 	dirty    map[uint32]bool                // actors whose interest correction is stale
-	others   map[market.Side][]uint32       // active participants per side, for negative sampling; nil: rebuild
+	others   map[market.Side][]uint32       // for a participant of each side, the active ones of the other (negative sampling); nil: rebuild
 	fitting  bool
 	during   []event  // events recorded while a Fit runs, replayed into its state
 	upserted []uint32 // profiles upserted while a Fit runs

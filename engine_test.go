@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"github.com/twowayrec/twoway/internal/binio"
 	"github.com/twowayrec/twoway/internal/synth"
 	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/match"
 )
 
 // smallMarket is synth.Small(): 300 seekers, 100 jobs, 20,000 events over
@@ -603,4 +605,39 @@ func TestFitCatchesUpWithWhatHappenedDuringIt(t *testing.T) {
 	for _, r := range resp.Results {
 		assert.NotEqual(t, j, r.ID, "a contacted job is not shown again")
 	}
+}
+
+// TestSampledNegativesAreOnTheOtherSide: a user with positives and no
+// negative gets sampled negatives, and they are participants of the other
+// side (they were of the user's own side: a seeker's negatives were other
+// seekers), active ones, never the user's own targets.
+func TestSampledNegativesAreOnTheOtherSide(t *testing.T) {
+	var profiles []market.Profile
+	side := map[uint32]market.Side{}
+	for i := range 12 {
+		sd := market.Seeker
+		if i%2 == 1 {
+			sd = market.Recruiter
+		}
+		profiles = append(profiles, market.Profile{ID: fmt.Sprint("p", i), Side: sd, Inactive: i == 11})
+		side[uint32(i)] = sd
+	}
+	removed := make([]bool, len(profiles))
+	removed[9] = true
+	interactions := []match.Interaction{
+		{Actor: 0, Target: 1, Action: market.Apply}, // a seeker's positive
+		{Actor: 3, Target: 2, Action: market.Chat},  // a recruiter's positive
+	}
+	samples, err := samplesOf(match.SampleConfig{SampledNegatives: 3, Seed: 1}, interactions, func(ix uint32) market.Side { return side[ix] }, candidatesBySide(profiles, removed))
+	require.NoError(t, err)
+	negatives := 0
+	for _, s := range samples {
+		assert.NotEqual(t, side[s.User], side[s.Target], "sample %+v: user and target on one side", s)
+		if !s.Attended {
+			negatives++
+			assert.False(t, removed[s.Target] || profiles[s.Target].Inactive, "sample %+v: an inactive or removed negative", s)
+			assert.False(t, s.User == 0 && s.Target == 1 || s.User == 3 && s.Target == 2, "sample %+v: the user's own target", s)
+		}
+	}
+	assert.Equal(t, 6, negatives, "three per positive")
 }

@@ -184,8 +184,8 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	for i, ev := range ordered {
 		interactions[i] = match.Interaction{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: ev.at}
 	}
-	others := othersBySide(profiles, removed)
-	samples, err := match.Samples(e.cfg.Samples, interactions, sideOf, func(s market.Side) []uint32 { return others[s] })
+	others := candidatesBySide(profiles, removed)
+	samples, err := samplesOf(e.cfg.Samples, interactions, sideOf, others)
 	if err != nil {
 		return fmt.Errorf("twoway: fit: interest samples: %w", err)
 	}
@@ -444,12 +444,22 @@ func (e *Engine) fitSaturation(ctx context.Context, aevents []activity.Event, at
 	return m, nil
 }
 
-// othersBySide lists the active participants of each side, by index.
-func othersBySide(profiles []market.Profile, removed []bool) map[market.Side][]uint32 {
+// samplesOf draws the interest models' training rows from interactions
+// (match.Samples), the sampled negatives of a user of side s from
+// candidates[s] (see candidatesBySide).
+func samplesOf(cfg match.SampleConfig, interactions []match.Interaction, side func(uint32) market.Side, candidates map[market.Side][]uint32) ([]match.Sample, error) {
+	return match.Samples(cfg, interactions, side, func(s market.Side) []uint32 { return candidates[s] })
+}
+
+// candidatesBySide lists, for a participant of each side, the active
+// participants of the other side, by index: the pool match.Samples draws a
+// user's sampled negatives from (its others callback is given the user's
+// own side).
+func candidatesBySide(profiles []market.Profile, removed []bool) map[market.Side][]uint32 {
 	out := map[market.Side][]uint32{}
 	for i, p := range profiles {
 		if p.ID != "" && !removed[i] && !p.Inactive {
-			out[p.Side] = append(out[p.Side], uint32(i))
+			out[p.Side.Other()] = append(out[p.Side.Other()], uint32(i))
 		}
 	}
 	return out

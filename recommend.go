@@ -589,11 +589,11 @@ func (e *Engine) refreshInterest(ctx context.Context, st *state, ix uint32) erro
 		}
 	}
 	if e.others == nil {
-		e.others = othersBySide(e.profiles, e.removed)
+		e.others = candidatesBySide(e.profiles, e.removed)
 	}
 	others := e.others // replaced, never changed in place: safe after Unlock
 	e.mu.Unlock()
-	samples, err := match.Samples(e.cfg.Samples, acts, e.pop.Side, func(s market.Side) []uint32 { return others[s] })
+	samples, err := samplesOf(e.cfg.Samples, acts, e.pop.Side, others)
 	if err != nil {
 		return fmt.Errorf("twoway: online interest update: %w", err)
 	}
