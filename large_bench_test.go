@@ -223,11 +223,12 @@ func BenchmarkLargeRecommendFiltered(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)*99/100])/1e6, "p99-ms")
 }
 
-// BenchmarkLargeSaveLoad reports, once per process like LargeBuild, the
-// Save of the fitted large Engine, the snapshot's size and the Load of it
-// into a new Engine (the models restored, no refit), then checks that the
-// loaded Engine recommends exactly as the saved one for 1,000 requesters
-// (the same IDs in the same order with the same scores). It runs before
+// BenchmarkLargeSaveLoad reports the Save of the fitted large Engine, the
+// snapshot's size and the Load of it into a new Engine (the models
+// restored, no refit), then checks that the loaded Engine recommends
+// exactly as the saved one for 1,000 requesters (the same IDs in the same
+// order with the same scores). Each run does one Save and one Load
+// whatever b.N (about a minute: run it with -count 1 or 2). It runs before
 // BenchmarkLargeRecord, which changes the Engine.
 func BenchmarkLargeSaveLoad(b *testing.B) {
 	m, e := largeEngine(b)
