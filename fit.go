@@ -480,17 +480,39 @@ func (e *Engine) sets(log []event) (acts map[uint32][]match.Interaction, seen, b
 // both ways. Impressions only feed the interest model.
 func (e *Engine) addSets(acts map[uint32][]match.Interaction, seen, blocked map[uint32][]uint32, ev event) {
 	acts[ev.actor] = append(acts[ev.actor], match.Interaction{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: ev.at})
-	switch ev.action {
-	case market.Reject:
+	switch e.pairEffect(ev.action) {
+	case pairBlocked:
 		blocked[ev.actor] = append(blocked[ev.actor], ev.target)
 		blocked[ev.target] = append(blocked[ev.target], ev.actor)
-	case market.Chat, market.Apply, market.Reply, market.Hire:
+	case pairSeen:
 		seen[ev.actor] = append(seen[ev.actor], ev.target)
+	}
+}
+
+// What an event does to its pair: nothing, the target becomes seen by the
+// actor (not shown to it again), or the pair is blocked both ways.
+const (
+	pairNone = iota
+	pairSeen
+	pairBlocked
+)
+
+// pairEffect is the rule of the seen and blocked sets, in this process
+// (addSets) and in the shared stores (sharePairs): a rejection blocks the
+// pair; a contact (chat, apply, reply, hire), and with Config.HideViewed a
+// view or favourite, makes the target seen.
+func (e *Engine) pairEffect(a market.Action) int {
+	switch a {
+	case market.Reject:
+		return pairBlocked
+	case market.Chat, market.Apply, market.Reply, market.Hire:
+		return pairSeen
 	case market.View, market.Favourite:
 		if e.cfg.HideViewed {
-			seen[ev.actor] = append(seen[ev.actor], ev.target)
+			return pairSeen
 		}
 	}
+	return pairNone
 }
 
 // maxOutcomes caps the outcomes the learned ranker trains on (the newest).

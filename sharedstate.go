@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/kelindar/bitmap"
-
-	"github.com/twowayrec/twoway/market"
 )
 
 // The Engine's side of the shared serving state (Config.Seen, Blocked,
@@ -80,7 +78,7 @@ func (e *Engine) claimShared(ctx context.Context, ids []string) ([]bool, error) 
 }
 
 // sharePairs adds the seen and blocked pairs of batch to Config.Seen and
-// Config.Blocked (the same rule as addSets).
+// Config.Blocked (pairEffect's rule, as addSets).
 func (e *Engine) sharePairs(ctx context.Context, batch []event) error {
 	if e.cfg.Seen == nil && e.cfg.Blocked == nil {
 		return nil
@@ -88,15 +86,11 @@ func (e *Engine) sharePairs(ctx context.Context, batch []event) error {
 	var seen, blocked []Pair
 	for _, ev := range batch {
 		a, t := e.id(ev.actor), e.id(ev.target)
-		switch ev.action {
-		case market.Reject:
+		switch e.pairEffect(ev.action) {
+		case pairBlocked:
 			blocked = append(blocked, Pair{a, t}, Pair{t, a})
-		case market.Chat, market.Apply, market.Reply, market.Hire:
+		case pairSeen:
 			seen = append(seen, Pair{a, t})
-		case market.View, market.Favourite:
-			if e.cfg.HideViewed {
-				seen = append(seen, Pair{a, t})
-			}
 		}
 	}
 	var errs []error
