@@ -222,6 +222,17 @@ func (p *Policy) Select(r Requester, now time.Time, content, collaborative []Can
 	wantContent := pool - wantCollab
 	out := make([]Candidate, 0, min(pool, len(content)+len(collaborative)))
 	pos := make(map[uint32]int, cap(out))
+	// Every kept candidate's sources are copied into one backing array
+	// (one allocation instead of one per candidate); each gets a slice of
+	// it capped at its length, so that adding a duplicate's sources
+	// reallocates that candidate's slice instead of writing over the next.
+	n := 0
+	for _, l := range [2][]Candidate{content, collaborative} {
+		for k := range l {
+			n += len(l[k].Sources)
+		}
+	}
+	sources := make([]Source, 0, n)
 	add := func(c Candidate) bool {
 		if k, ok := pos[c.Index]; ok {
 			out[k].Kind |= c.Kind
@@ -229,7 +240,9 @@ func (p *Policy) Select(r Requester, now time.Time, content, collaborative []Can
 			return false
 		}
 		pos[c.Index] = len(out)
-		c.Sources = slices.Clone(c.Sources)
+		start := len(sources)
+		sources = append(sources, c.Sources...)
+		c.Sources = sources[start:len(sources):len(sources)]
 		out = append(out, c)
 		return true
 	}

@@ -76,11 +76,25 @@ func TestSelectRatioDedupAndFill(t *testing.T) {
 	assert.Equal(t, 4, count(calm, Collaborative), "40%% collaborative at urgency 0")
 	assert.Equal(t, 7, count(urgent, Collaborative), "70%% collaborative at urgency 1")
 	// 3 is in both lists: taken once, with both kinds and both sources.
-	for _, c := range calm {
+	for k, c := range calm {
 		if c.Index == 3 {
 			assert.Equal(t, Content|Collaborative, c.Kind)
-			assert.Len(t, c.Sources, 2)
+			assert.Equal(t, []string{"index", "item-cf"}, []string{c.Sources[0].Name, c.Sources[1].Name})
+			// The candidates share one array of sources: 3's second source
+			// did not overwrite the next candidate's.
+			require.Less(t, k+1, len(calm))
+			require.Len(t, calm[k+1].Sources, 1)
 		}
+	}
+	// Every candidate's sources are exactly those the lists gave it.
+	given := map[uint32][]Source{}
+	for _, l := range [][]Candidate{content, collab} {
+		for _, c := range l {
+			given[c.Index] = append(given[c.Index], c.Sources...)
+		}
+	}
+	for _, c := range calm {
+		assert.Equal(t, given[c.Index], c.Sources, "candidate %d", c.Index)
 	}
 	// A short collaborative list is filled from content.
 	short := p.Select(Requester{Urgency: 1}, now, content, list(Collaborative, "swing", 200))
