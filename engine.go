@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -294,8 +293,7 @@ func (e *Engine) upsert(ctx context.Context, profiles []market.Profile) error {
 	e.others = nil
 	st := e.state.Load()
 	for i := range profiles {
-		p := profiles[i]
-		p.Skills, p.Tags, p.Attributes = slices.Clone(p.Skills), slices.Clone(p.Tags), maps.Clone(p.Attributes)
+		p := profiles[i].Clone()
 		ix := ixs[i]
 		for int(ix) >= len(e.profiles) {
 			e.profiles = append(e.profiles, market.Profile{})
@@ -523,6 +521,5 @@ func (e *Engine) Profile(id string) (market.Profile, error) {
 	case removed:
 		return market.Profile{}, fmt.Errorf("%w: %q was removed", ErrInactive, id)
 	}
-	p.Skills, p.Tags, p.Attributes = slices.Clone(p.Skills), slices.Clone(p.Tags), maps.Clone(p.Attributes)
-	return p, nil
+	return p.Clone(), nil
 }

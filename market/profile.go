@@ -2,7 +2,9 @@ package market
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -153,6 +155,14 @@ type Profile struct {
 	// Inactive marks a closed profile: a filled job, a seeker who stopped
 	// looking. The zero value is active.
 	Inactive bool `json:"inactive,omitempty"`
+}
+
+// Clone returns a copy of p that shares no memory with it (its Skills,
+// Tags and Attributes are copied).
+func (p *Profile) Clone() Profile {
+	c := *p
+	c.Skills, c.Tags, c.Attributes = slices.Clone(p.Skills), slices.Clone(p.Tags), maps.Clone(p.Attributes)
+	return c
 }
 
 // Validate checks p and returns a *FieldError naming the first invalid
