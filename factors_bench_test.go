@@ -29,12 +29,7 @@ func BenchmarkRecommendFactors(b *testing.B) {
 		use  FactorUse
 	}{{"off", FactorsOff}, {"on", FactorsOn}} {
 		b.Run("factors="+v.name, func(b *testing.B) {
-			e, err := New(Config{Clock: endOf(m), Seed: 7, Factors: FactorConfig{Use: v.use}})
-			require.NoError(b, err)
-			b.Cleanup(func() { e.Close() })
-			ctx := context.Background()
-			require.NoError(b, e.Upsert(ctx, m.Profiles...))
-			require.NoError(b, e.Record(ctx, m.Events...))
+			e, ctx := factorBenchEngine(b, m, v.use)
 			require.NoError(b, e.Fit(ctx))
 			b.ReportAllocs()
 			i := 0
@@ -61,12 +56,7 @@ func BenchmarkFitFactors(b *testing.B) {
 		use  FactorUse
 	}{{"off", FactorsOff}, {"on", FactorsOn}} {
 		b.Run("factors="+v.name, func(b *testing.B) {
-			e, err := New(Config{Clock: endOf(m), Seed: 7, Factors: FactorConfig{Use: v.use}})
-			require.NoError(b, err)
-			b.Cleanup(func() { e.Close() })
-			ctx := context.Background()
-			require.NoError(b, e.Upsert(ctx, m.Profiles...))
-			require.NoError(b, e.Record(ctx, m.Events...))
+			e, ctx := factorBenchEngine(b, m, v.use)
 			b.ReportAllocs()
 			for b.Loop() {
 				require.NoError(b, e.Fit(ctx))
@@ -76,4 +66,17 @@ func BenchmarkFitFactors(b *testing.B) {
 			}
 		})
 	}
+}
+
+// factorBenchEngine returns an Engine with latent factors used as use,
+// holding m's profiles and events, not fitted.
+func factorBenchEngine(b *testing.B, m *synth.Market, use FactorUse) (*Engine, context.Context) {
+	b.Helper()
+	e, err := New(Config{Clock: endOf(m), Seed: 7, Factors: FactorConfig{Use: use}})
+	require.NoError(b, err)
+	b.Cleanup(func() { e.Close() })
+	ctx := context.Background()
+	require.NoError(b, e.Upsert(ctx, m.Profiles...))
+	require.NoError(b, e.Record(ctx, m.Events...))
+	return e, ctx
 }
