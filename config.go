@@ -110,6 +110,14 @@ type Config struct {
 	Blocked  PairStore     `json:"-"`
 	Ledger   ExposureStore `json:"-"`
 	EventIDs EventIDStore  `json:"-"`
+	// Journal, when set, is the shared journal of the market's writes
+	// (see journal.go and Sync): Upsert, Remove and Record append to it and
+	// every Engine on it applies the same writes in the same order, so
+	// that the per-process parts of the serving state agree between
+	// servers. Set it with the shared stores above (EventIDs above all: it
+	// makes a write retried on another server count once in the shared
+	// counters). Nil: each Engine's writes are its own.
+	Journal Journal `json:"-"`
 
 	// Clock gives "now". Nil: time.Now.
 	Clock func() time.Time `json:"-"`

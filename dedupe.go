@@ -62,3 +62,10 @@ func unknownEvent(err error) bool {
 	fe, ok := err.(*market.FieldError)
 	return ok && fe.Err == market.ErrUnknownID
 }
+
+// has reports whether id was recorded within the window around t, without
+// claiming it.
+func (s *eventIDs) has(id string, t int64) bool {
+	last, ok := s.at[id]
+	return ok && t-last < s.window && last-t < s.window
+}

@@ -91,6 +91,13 @@ type Engine struct {
 	dupes   int // events acknowledged as duplicates
 
 	embeds embedCounters // Config.Embedder's calls and failures
+
+	// Config.Journal: syncMu lets one goroutine at a time apply entries
+	// (held across the journal's and the real-time store's calls, never
+	// taken by a request unless it appends an interest update; taken
+	// before fitMu and mu); journalAt, under mu, is the last entry applied.
+	syncMu    sync.Mutex
+	journalAt Offset
 }
 
 type event struct {
@@ -200,11 +207,24 @@ func (e *Engine) Config() Config { return e.cfg }
 // validated first: one invalid profile (a *market.FieldError inside a
 // *BatchError naming its position) and nothing of the batch is stored. A
 // profile may not change side.
+//
+// With Config.Journal, the batch is appended to the journal after
+// validation and then applied (see Sync); a failed append stores nothing
+// and returns the journal's error.
 func (e *Engine) Upsert(ctx context.Context, profiles ...market.Profile) error {
-	if err := e.upsert(ctx, profiles); err != nil {
-		return err
+	if e.cfg.Journal != nil {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := e.upsertJournal(ctx, profiles); err != nil {
+			return err
+		}
+	} else {
+		if err := e.upsert(ctx, profiles, nil); err != nil {
+			return err
+		}
+		e.embedUpserted(ctx, profiles)
 	}
-	e.embedUpserted(ctx, profiles)
 	return e.recordParked(ctx)
 }
 
@@ -249,7 +269,10 @@ func (e *Engine) recordParked(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-func (e *Engine) upsert(ctx context.Context, profiles []market.Profile) error {
+// upsert stores profiles; at, when not nil, is the journal entry they
+// come from, recorded as applied under the same lock (unless the index
+// failed: then the entry is to be applied again).
+func (e *Engine) upsert(ctx context.Context, profiles []market.Profile, at *Offset) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -262,20 +285,16 @@ func (e *Engine) upsert(ctx context.Context, profiles []market.Profile) error {
 	// of one new ID on different sides cannot both pass.
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	sides := make(map[string]market.Side, len(profiles)) // within the batch
-	for i := range profiles {
-		p := &profiles[i]
-		if ix, ok := e.dict.Lookup(p.ID); ok && int(ix) < len(e.profiles) {
-			if old := e.profiles[ix].Side; old != 0 && old != p.Side {
-				return &BatchError{Index: i, Err: &market.FieldError{Record: "profile", ID: p.ID, Field: "Side",
-					Value: p.Side.String(), Err: fmt.Errorf("%w: it was %s", ErrWrongSide, old)}}
+	if at != nil {
+		defer func() {
+			var be *BatchError
+			if err == nil || errors.As(err, &be) {
+				e.journalAt = *at
 			}
-		}
-		if s, ok := sides[p.ID]; ok && s != p.Side {
-			return &BatchError{Index: i, Err: &market.FieldError{Record: "profile", ID: p.ID, Field: "Side",
-				Value: p.Side.String(), Err: ErrWrongSide}}
-		}
-		sides[p.ID] = p.Side
+		}()
+	}
+	if err := e.checkSides(profiles); err != nil {
+		return err
 	}
 	ixs := make([]uint32, len(profiles))
 	for i := range profiles {
@@ -312,6 +331,27 @@ func (e *Engine) upsert(ctx context.Context, profiles []market.Profile) error {
 	return nil
 }
 
+// checkSides refuses a batch that moves a profile to the other side, or
+// names one ID on both sides. e.mu is held (read or write).
+func (e *Engine) checkSides(profiles []market.Profile) error {
+	sides := make(map[string]market.Side, len(profiles)) // within the batch
+	for i := range profiles {
+		p := &profiles[i]
+		if ix, ok := e.dict.Lookup(p.ID); ok && int(ix) < len(e.profiles) {
+			if old := e.profiles[ix].Side; old != 0 && old != p.Side {
+				return &BatchError{Index: i, Err: &market.FieldError{Record: "profile", ID: p.ID, Field: "Side",
+					Value: p.Side.String(), Err: fmt.Errorf("%w: it was %s", ErrWrongSide, old)}}
+			}
+		}
+		if s, ok := sides[p.ID]; ok && s != p.Side {
+			return &BatchError{Index: i, Err: &market.FieldError{Record: "profile", ID: p.ID, Field: "Side",
+				Value: p.Side.String(), Err: ErrWrongSide}}
+		}
+		sides[p.ID] = p.Side
+	}
+	return nil
+}
+
 // Remove removes the profiles with these IDs: they are no longer
 // recommended and cannot ask for recommendations. Their index is kept (it is
 // never reused) and their events stay in the log. Unknown IDs are an error
@@ -320,15 +360,42 @@ func (e *Engine) Remove(ctx context.Context, ids ...string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if e.cfg.Journal != nil {
+		return e.removeJournal(ctx, ids)
+	}
+	return e.remove(ids, nil)
+}
+
+// removable returns the indices of ids, or an error naming the first
+// unknown one. e.mu is held (read or write).
+func (e *Engine) removable(ids []string) ([]uint32, error) {
 	ixs := make([]uint32, len(ids))
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	for i, id := range ids {
 		ix, ok := e.dict.Lookup(id)
 		if !ok || int(ix) >= len(e.profiles) || e.profiles[ix].ID == "" {
-			return &BatchError{Index: i, Err: &market.FieldError{Record: "profile", ID: id, Field: "ID", Value: id, Err: market.ErrUnknownID}}
+			return nil, &BatchError{Index: i, Err: &market.FieldError{Record: "profile", ID: id, Field: "ID", Value: id, Err: market.ErrUnknownID}}
 		}
 		ixs[i] = ix
+	}
+	return ixs, nil
+}
+
+// remove removes the profiles of ids; at, when not nil, is the journal
+// entry they come from (see upsert).
+func (e *Engine) remove(ids []string, at *Offset) (err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if at != nil {
+		defer func() {
+			var be *BatchError
+			if err == nil || errors.As(err, &be) {
+				e.journalAt = *at
+			}
+		}()
+	}
+	ixs, err := e.removable(ids)
+	if err != nil {
+		return err
 	}
 	e.others = nil
 	for _, ix := range ixs {
@@ -359,6 +426,14 @@ func (e *Engine) Remove(ctx context.Context, ids ...string) error {
 // counters, but is taken into this Engine's own state.
 // An event stamped later than Clock plus one counting bucket
 // (Config.Activity.Bucket, a day by default) is invalid.
+//
+// With Config.Journal, Record first applies the journal to its end (so it
+// validates against the profiles upserted anywhere), then appends the
+// valid events that were not already applied (an ID applied within
+// Config.EventIDRetention is a duplicate, acknowledged), applies them, and
+// only then writes the shared counters and pairs for those that no other
+// process counted (Config.EventIDs decides). A failed append stores
+// nothing anywhere and returns the journal's error: the write was refused.
 func (e *Engine) Record(ctx context.Context, events ...market.Event) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -372,6 +447,13 @@ func (e *Engine) Record(ctx context.Context, events ...market.Event) error {
 	batch := make([]event, 0, len(events))
 	var unknown []market.Event // events naming an unknown profile (Skip, Park)
 	var ids []string           // the batch's event IDs, by position in batch ("" none)
+	var valid []market.Event   // the events of batch, as given (Config.Journal)
+	if e.cfg.Journal != nil {
+		if err := e.catchUp(ctx); err != nil {
+			stats.StoreErr = true
+			return err
+		}
+	}
 	e.mu.RLock()
 	side := func(id string) (market.Side, bool) {
 		ix, ok := e.dict.Lookup(id)
@@ -402,6 +484,9 @@ func (e *Engine) Record(ctx context.Context, events ...market.Event) error {
 		t, _ := e.dict.Lookup(ev.Target)
 		batch = append(batch, event{actor: a, target: t, action: ev.Action, side: e.profiles[a].Side, at: ev.Time.UnixNano()})
 		ids = append(ids, ev.ID)
+		if e.cfg.Journal != nil {
+			valid = append(valid, *ev)
+		}
 	}
 	e.mu.RUnlock()
 
@@ -416,6 +501,10 @@ func (e *Engine) Record(ctx context.Context, events ...market.Event) error {
 			e.skipped++
 			stats.Skipped++
 		}
+	}
+	if e.cfg.Journal != nil {
+		e.idMu.Unlock()
+		return e.recordJournal(ctx, valid, &stats)
 	}
 	kept, keptIDs := batch[:0], ids[:0]
 	for k, ev := range batch {

@@ -562,12 +562,43 @@ func activityScore(f *activity.Features) float64 {
 
 // refreshInterest applies the online update of ix's interest model when
 // events arrived since its last update.
+//
+// With Config.Journal the update is a journal entry, so that every process
+// computes it from the same state: a requester whose correction is stale
+// appends it, and the update is made when the entry is applied. When the
+// journal fails the request is answered with the stale correction (the
+// next request tries again) and the failure is logged.
 func (e *Engine) refreshInterest(ctx context.Context, st *state, ix uint32) error {
 	if st.interest == nil {
 		return nil
 	}
+	if e.cfg.Journal == nil {
+		return e.updateInterest(ctx, st, ix, false)
+	}
+	e.mu.RLock()
+	stale := e.dirty[ix]
+	e.mu.RUnlock()
+	if !stale {
+		return nil
+	}
+	if _, err := e.appendApply(ctx, journalRecord{Kind: kindInterest, IDs: []string{e.id(ix)}}); err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		e.warnShared(err)
+	}
+	return nil
+}
+
+// updateInterest makes the online update of ix's interest model with the
+// state's behaviour counts: when events arrived since its last update, or
+// always (an update from the journal, made wherever it lands).
+func (e *Engine) updateInterest(ctx context.Context, st *state, ix uint32, always bool) error {
+	if st.interest == nil {
+		return nil
+	}
 	e.mu.Lock()
-	if !e.dirty[ix] {
+	if !e.dirty[ix] && !always {
 		e.mu.Unlock()
 		return nil
 	}

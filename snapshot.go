@@ -51,13 +51,18 @@ import (
 //	urgency inputs (count, blob each), and from version 3 the latent
 //	factors and embeddings (present, blob: see factors.appendBinary)
 //
+// From version 4 the Fit's duration is followed by the offset of the last
+// journal entry applied (Config.Journal; two uvarints, Offset.Hi and Lo,
+// zero without a journal); a version 3 snapshot loads with the zero
+// offset.
+//
 // Version 2 snapshots (no factor section; interest models with three
 // evidence features fewer, read with weight 0 on them) load as they were
 // saved. Version 1 snapshots (profiles, the log and the Fit's time only)
 // are read and refitted.
 const (
 	snapMagic   = "twoway.snapshot\x00"
-	snapVersion = 3
+	snapVersion = 4
 	maxSnapBody = 1 << 36 // 64 GiB: a larger length is corruption
 )
 
@@ -205,6 +210,8 @@ func (e *Engine) snapshotBody() ([]byte, error) {
 		w.Float64(c)
 	}
 	w.Varint(int64(st.took))
+	w.Uvarint(e.journalAt.Hi)
+	w.Uvarint(e.journalAt.Lo)
 	if !st.fitted {
 		return w.B, nil
 	}
@@ -337,6 +344,7 @@ type snapshot struct {
 	capTable, recentTable                                        []byte
 	capPrior                                                     [3]float64
 	took                                                         time.Duration
+	journal                                                      Offset // the last journal entry applied (version 4)
 	encoder, rules                                               []byte
 	interest, urgency, saturation, learned                       []byte // nil: none
 	potentials                                                   []byte // nil: none
@@ -444,6 +452,9 @@ func parseSnapshot(body []byte, version uint64) (*snapshot, error) {
 		}
 	}
 	s.took = time.Duration(r.Varint())
+	if version >= 4 {
+		s.journal = Offset{Hi: r.Uvarint(), Lo: r.Uvarint()}
+	}
 	if fitted {
 		s.encoder, s.rules = r.Bytes(), r.Bytes()
 		for _, p := range []*[]byte{&s.interest, &s.urgency, &s.saturation, &s.learned} {
@@ -775,6 +786,7 @@ func (e *Engine) commit(ld *loaded) error {
 	}
 	e.profiles, e.removed, e.others = s.profiles, s.removed, nil
 	e.log = ld.log
+	e.journalAt = s.journal
 	e.acts, e.seen, e.blocked, e.dirty = ld.acts, ld.seen, ld.blocked, ld.dirty
 	if ld.controlChecked {
 		_ = e.control.UnmarshalBinary(s.control) // decoded once by build: cannot fail
