@@ -9,6 +9,7 @@
 //	Pairs      twoway.PairStore        Config.Seen, Config.Blocked
 //	Ledger     twoway.ExposureStore    Config.Ledger: the exposure ledger
 //	EventIDs   twoway.EventIDStore     Config.EventIDs: recorded event IDs
+//	Journal    twoway.Journal          Config.Journal: the market's writes, in order
 //
 // Each passes its interface's conformance kit against a real redis-server
 // (the package's tests start one; package redistest does it).
@@ -26,6 +27,11 @@
 //	{ns}:{<id>}:led                   hash: l (load), t (newest amount, Unix ms); expires (Ledger)
 //	{ns}:{<id>}:rep:<requester>       string: when requester was last counted for <id>; expires (Ledger)
 //	{ns}:ev:{<event id>}              string: a claimed event ID; expires after Config.Retention (EventIDs)
+//	{ns}:{journal}                    stream: the journal's entries, field d; never trimmed by the Journal
+//
+// The journal is one stream, so in a Redis Cluster it lives in one slot
+// on one master (see Journal); every other key is spread over the
+// cluster by its participant's hash tag.
 //
 // An Engine counts by string ID (the Store implements activity.IDStore),
 // so processes that gave a participant different dense indices share its
