@@ -42,6 +42,11 @@ import (
 // and Explain make before scoring when the requester acted since the last
 // one, is a journal entry too: it is computed from the state at its place
 // in the journal, so every process computes the same correction.
+//
+// Events parked for profiles not yet known (Config.Unknown ParkUnknown)
+// stay in the process that parked them, and are appended when their
+// profiles have been applied there (at the next Upsert or Sync); a
+// process that stops loses its parked events, as without a journal.
 
 // Offset is a position in a Journal: an entry's offset, or the offset
 // after which to read. Offsets are ordered by (Hi, Lo); the zero Offset
@@ -114,6 +119,13 @@ type Journal interface {
 	Append(ctx context.Context, data []byte) (Offset, error)
 	Read(ctx context.Context, after Offset, limit int) ([]JournalEntry, error)
 }
+
+// ErrJournal is wrapped by the error of a write (Upsert, Remove, Record)
+// that Config.Journal refused: it could not be read up to its end before
+// the write was validated, or the append failed. Nothing of the write was
+// stored, in this process or in the shared stores; the caller may retry
+// it (events with IDs count once however often they are retried).
+var ErrJournal = errors.New("twoway: journal unavailable, write refused")
 
 // ErrCorruptJournalEntry is wrapped by the error Sync returns for an entry
 // it could not decode (written by a newer or a foreign program). The entry
@@ -248,8 +260,7 @@ func (e *Engine) Sync(ctx context.Context) error {
 type applied struct {
 	err    error   // the write's own error (for the process that appended it)
 	events []event // a record entry's events that were applied (not duplicates)
-	ids    []string
-	evs    []int // their positions in the entry's events
+	evs    []int   // their positions in the entry's events
 }
 
 // syncLocked applies the journal's entries after e.journalAt, up to the
@@ -424,7 +435,7 @@ func (e *Engine) applyEvents(evs []market.Event, off Offset) applied {
 			e.during = append(e.during, x)
 		}
 		st.record(x)
-		res.events, res.ids, res.evs = append(res.events, x), append(res.ids, ev.ID), append(res.evs, k)
+		res.events, res.evs = append(res.events, x), append(res.evs, k)
 	}
 	if skipped+dupes > 0 {
 		e.idMu.Lock()
@@ -448,7 +459,7 @@ func (e *Engine) appendApply(ctx context.Context, rec journalRecord) (applied, e
 	defer e.syncMu.Unlock()
 	off, err := e.cfg.Journal.Append(ctx, data)
 	if err != nil {
-		return applied{}, fmt.Errorf("twoway: journal: append (nothing was applied; the write was refused): %w", err)
+		return applied{}, fmt.Errorf("%w: append: %w", ErrJournal, err)
 	}
 	res, _, err := e.syncLocked(ctx, off, true)
 	if err != nil {
@@ -464,8 +475,10 @@ func (e *Engine) appendApply(ctx context.Context, rec journalRecord) (applied, e
 func (e *Engine) catchUp(ctx context.Context) error {
 	e.syncMu.Lock()
 	defer e.syncMu.Unlock()
-	_, _, err := e.syncLocked(ctx, Offset{}, false)
-	return err
+	if _, _, err := e.syncLocked(ctx, Offset{}, false); err != nil {
+		return fmt.Errorf("%w: catching up before the write: %w", ErrJournal, err)
+	}
+	return nil
 }
 
 // upsertJournal is Upsert with a journal: validate, append, apply.
@@ -547,29 +560,45 @@ func (e *Engine) recordJournal(ctx context.Context, evs []market.Event, stats *E
 		if d := len(fresh) - len(res.events); d > 0 {
 			stats.Duplicates += d // appended twice: the journal's first copy counts
 		}
-		for _, k := range res.evs {
-			count = append(count, fresh[k])
+		if e.tracker.Once() {
+			// Every event of the call: the store counts each once, and an
+			// event the journal held twice may be counted by this call
+			// only (the first copy's process may have failed).
+			count = append(count, fresh...)
+		} else {
+			for _, k := range res.evs {
+				count = append(count, fresh[k])
+			}
 		}
 	}
 	count = append(count, known...)
 	if len(count) == 0 {
 		return nil
 	}
-	// Claim the IDs between processes: of two processes that appended one
-	// event, or a retry after a process failed between its append and
-	// here, exactly one writes the shared counters.
+	// Who writes the shared counters. With a store that counts an event
+	// once (activity.OnceStore: redisstore's), every process that took a
+	// delivery of the event writes them, and the store keeps one: a retry
+	// after a process failed between its append and its counters fills
+	// them in. Otherwise the IDs are claimed in Config.EventIDs and only
+	// the first claim counts (a process that fails between its claim and
+	// its counters loses that event's counts).
+	once := e.tracker.Once()
 	ids := make([]string, len(count))
 	for i := range count {
 		ids[i] = count[i].ID
 	}
-	elsewhere, err := e.claimShared(ctx, ids)
-	if err != nil {
-		errs = append(errs, err)
-		stats.StoreErr = true
+	var elsewhere []bool
+	if !once {
+		var err error
+		if elsewhere, err = e.claimShared(ctx, ids); err != nil {
+			errs = append(errs, err)
+			stats.StoreErr = true
+		}
 	}
 	var batch []event
+	var batchIDs []string
 	for i := range count {
-		if i >= len(count)-len(known) && count[i].ID != "" && e.cfg.EventIDs == nil {
+		if !once && i >= len(count)-len(known) && e.cfg.EventIDs == nil {
 			continue // without a shared claim, a known event was counted when it was appended
 		}
 		if elsewhere != nil && elsewhere[i] {
@@ -581,9 +610,10 @@ func (e *Engine) recordJournal(ctx context.Context, evs []market.Event, stats *E
 			continue
 		}
 		batch = append(batch, event{actor: ix, target: tx, action: count[i].Action, at: count[i].Time.UnixNano()})
+		batchIDs = append(batchIDs, ids[i])
 	}
 	for i, ev := range batch {
-		if err := e.tracker.Record(ctx, activity.Event{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: ev.time()}); err != nil {
+		if err := e.tracker.Record(ctx, activity.Event{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: ev.time(), ID: batchIDs[i]}); err != nil {
 			errs = append(errs, fmt.Errorf("event %d: real-time store: %w", i, err))
 			stats.StoreErr = true
 		}

@@ -15,6 +15,11 @@ type Event struct {
 	Target uint32        `json:"target"`
 	Action market.Action `json:"action"`
 	Time   time.Time     `json:"time"`
+	// ID, when set and the Tracker's store is a [OnceStore], makes the
+	// event count once however often it is recorded (within the store's
+	// retention): several processes may then record one event safely.
+	// Empty: every Record counts.
+	ID string `json:"id,omitempty"`
 }
 
 // Counter names one real-time counter kept per participant and bucket.

@@ -21,8 +21,42 @@ type IDStore interface {
 // ByID returns a [Store] that counts in s under each participant's string
 // ID, name(user) (false: the participant has no ID, an error). The result
 // is safe for concurrent use when s and name are.
+//
+// When s is also an [IDOnceStore], the result is a [OnceStore].
 func ByID(s IDStore, name func(user uint32) (string, bool)) Store {
-	return &byID{s: s, name: name}
+	b := &byID{s: s, name: name}
+	if once, ok := s.(IDOnceStore); ok {
+		return &byIDOnce{byID: b, once: once}
+	}
+	return b
+}
+
+// OnceStore is the optional interface of a [Store] that can count an event
+// once however often it is recorded, by several processes too: AddOnce is
+// Add, unless key (the event's ID) was already added for user within the
+// store's retention, when it changes nothing; it reports whether it
+// added. The check and the add are one atomic step.
+type OnceStore interface {
+	AddOnce(ctx context.Context, user uint32, bucket int64, set CounterSet, at int64, key string) (bool, error)
+}
+
+// IDOnceStore is [OnceStore] for an [IDStore]: AddIDOnce is AddOnce with
+// user replaced by its string ID.
+type IDOnceStore interface {
+	AddIDOnce(ctx context.Context, id string, bucket int64, set CounterSet, at int64, key string) (bool, error)
+}
+
+type byIDOnce struct {
+	*byID
+	once IDOnceStore
+}
+
+func (b *byIDOnce) AddOnce(ctx context.Context, user uint32, bucket int64, set CounterSet, at int64, key string) (bool, error) {
+	id, err := b.id(user)
+	if err != nil {
+		return false, err
+	}
+	return b.once.AddIDOnce(ctx, id, bucket, set, at, key)
 }
 
 type byID struct {

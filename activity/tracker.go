@@ -164,15 +164,29 @@ func (t *Tracker) Record(ctx context.Context, e Event) error {
 	}
 	b := t.bucket(e.Time)
 	actor, target := t.sets(&e)
+	add := t.store.Add
+	if once, ok := t.store.(OnceStore); ok && e.ID != "" {
+		add = func(ctx context.Context, user uint32, bucket int64, set CounterSet, at int64) error {
+			_, err := once.AddOnce(ctx, user, bucket, set, at, e.ID)
+			return err
+		}
+	}
 	if actor != 0 {
-		if err := t.store.Add(ctx, e.Actor, b, actor, e.Time.Unix()); err != nil {
+		if err := add(ctx, e.Actor, b, actor, e.Time.Unix()); err != nil {
 			return fmt.Errorf("activity: recording %d→%d actor: %w", e.Actor, e.Target, err)
 		}
 	}
-	if err := t.store.Add(ctx, e.Target, b, target, 0); err != nil {
+	if err := add(ctx, e.Target, b, target, 0); err != nil {
 		return fmt.Errorf("activity: recording %d→%d target: %w", e.Actor, e.Target, err)
 	}
 	return nil
+}
+
+// Once reports whether the Tracker's store counts an event with an ID
+// once however often it is recorded (it is a [OnceStore]).
+func (t *Tracker) Once() bool {
+	_, ok := t.store.(OnceStore)
+	return ok
 }
 
 func (e *Event) check() error {

@@ -23,6 +23,7 @@
 //	{ns}:{u<user>}:b:<bucket>         hash: counter number → count; expires
 //	{ns}:{u<user>}:last               string: last-activity time, Unix seconds
 //	{ns}:{<id>}:c:b:<bucket>, :c:last the same by string ID (AddID, ReadID: what an Engine uses)
+//	{ns}:{<id>}:c:once:<event id>     string: the event was counted for <id> (AddIDOnce); expires after Config.Retention
 //	{ns}:{<id>}:<kind>                set: the To of the pairs From <id> (Pairs; kind "seen", "blocked")
 //	{ns}:{<id>}:led                   hash: l (load), t (newest amount, Unix ms); expires (Ledger)
 //	{ns}:{<id>}:rep:<requester>       string: when requester was last counted for <id>; expires (Ledger)
@@ -116,8 +117,9 @@ type Config struct {
 	// each (the Engine's defaults).
 	HalfLife     time.Duration `json:"half_life"`
 	RepeatWindow time.Duration `json:"repeat_window"`
-	// Retention is how long EventIDs remembers an event ID (the Engine's
-	// Config.EventIDRetention). Zero: 7 days.
+	// Retention is how long EventIDs remembers an event ID, and AddOnce
+	// the events it counted (the Engine's Config.EventIDRetention). Zero:
+	// 7 days.
 	Retention time.Duration `json:"retention"`
 	// Clock gives "now" for the cooldown. Nil: time.Now.
 	Clock func() time.Time `json:"-"`
@@ -174,8 +176,10 @@ type Store struct {
 }
 
 var (
-	_ activity.Store   = (*Store)(nil)
-	_ activity.IDStore = (*Store)(nil)
+	_ activity.Store       = (*Store)(nil)
+	_ activity.IDStore     = (*Store)(nil)
+	_ activity.OnceStore   = (*Store)(nil)
+	_ activity.IDOnceStore = (*Store)(nil)
 )
 
 // New returns a Store on the client rdb (which the caller owns and closes).
@@ -217,6 +221,30 @@ if at > 0 then
   local cur = tonumber(redis.call('GET', KEYS[2]) or '0')
   if at > cur then
     redis.call('SET', KEYS[2], ARGV[2])
+  end
+end
+return 1
+`)
+
+// addOnceScript is addScript behind a marker: KEYS[3] is set (SET NX,
+// expiring after ARGV[1] milliseconds) and the counters added only when it
+// was not set already; ARGV[2…] are addScript's ARGV. It returns 1 when it
+// added, 0 when the key was there.
+var addOnceScript = redis.NewScript(`
+if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[1]) then
+  return 0
+end
+for i = 4, #ARGV do
+  redis.call('HINCRBY', KEYS[1], ARGV[i], 1)
+end
+if #ARGV >= 4 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+local at = tonumber(ARGV[3])
+if at > 0 then
+  local cur = tonumber(redis.call('GET', KEYS[2]) or '0')
+  if at > cur then
+    redis.call('SET', KEYS[2], ARGV[3])
   end
 end
 return 1
@@ -280,6 +308,48 @@ func (s *Store) add(ctx context.Context, uk string, bucket int64, set activity.C
 	}
 	err := addScript.Run(ctx, s.rdb, []string{bucketKey(uk, bucket), uk + ":last"}, args...).Err()
 	return s.observe(ctx, err, "add")
+}
+
+// AddOnce implements activity.OnceStore: Add unless key was added for
+// user within Config.Retention, checked and added in one Lua script (the
+// marker {ns}:{u<user>}:once:<key> shares the user's slot).
+func (s *Store) AddOnce(ctx context.Context, user uint32, bucket int64, set activity.CounterSet, at int64, key string) (bool, error) {
+	return s.addOnce(ctx, s.userKey(user), bucket, set, at, key)
+}
+
+// AddIDOnce implements activity.IDOnceStore: AddOnce under participant
+// id's string ID ({ns}:{<id>}:c:once:<key>). An Engine with a journal
+// (twoway.Config.Journal) records events with IDs through it, so that a
+// write retried on another server after the first failed halfway is
+// counted exactly once.
+func (s *Store) AddIDOnce(ctx context.Context, id string, bucket int64, set activity.CounterSet, at int64, key string) (bool, error) {
+	if id == "" {
+		return false, errors.New("redisstore: add: empty participant ID")
+	}
+	return s.addOnce(ctx, s.idKey(id), bucket, set, at, key)
+}
+
+func (s *Store) addOnce(ctx context.Context, uk string, bucket int64, set activity.CounterSet, at int64, key string) (bool, error) {
+	if key == "" {
+		return false, errors.New("redisstore: add once: empty key")
+	}
+	if err := s.gate(); err != nil {
+		return false, err
+	}
+	args := make([]any, 3, 3+activity.NumCounters)
+	args[0] = s.cfg.Retention.Milliseconds()
+	args[1] = s.ttl.Milliseconds()
+	args[2] = at
+	for c := range activity.NumCounters {
+		if set.Has(activity.Counter(c)) {
+			args = append(args, counterFields[c])
+		}
+	}
+	n, err := addOnceScript.Run(ctx, s.rdb, []string{bucketKey(uk, bucket), uk + ":last", uk + ":once:" + key}, args...).Int()
+	if err = s.observe(ctx, err, "add once"); err != nil {
+		return false, err
+	}
+	return n == 1, nil
 }
 
 // Read implements activity.Store with one Lua script: atomic, one round
