@@ -205,6 +205,8 @@ func engineError(err error) *apiError {
 		return errorf(http.StatusConflict, "%v: POST /v1/refit first", err)
 	case errors.Is(err, match.ErrUnknownAggregator), errors.Is(err, twoway.ErrBadRequest):
 		return errorf(http.StatusBadRequest, "%v", err)
+	case errors.Is(err, twoway.ErrJournal):
+		return errorf(http.StatusServiceUnavailable, "%v (nothing was stored; retry)", err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return errorf(http.StatusServiceUnavailable, "request cancelled: %v", err)
 	default:
@@ -231,7 +233,11 @@ func fieldStatus(f *market.FieldError) int {
 // did not finish its probe: requests may hang), "degraded" (Redis is
 // unavailable: recommendations are served without real-time features) and
 // "rebuilding" (Redis lost its data and the counters are being replayed
-// from the log). The Engine's probe and Redis's ping run side by side.
+// from the log). With -journal, "degraded" also when the journal could
+// not be read at the last Sync (this process's lists may miss the latest
+// writes of the others), and the answer carries the offset of the last
+// journal entry the process applied (journal_offset). The Engine's probe
+// and Redis's ping run side by side.
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	ectx, cancel := context.WithTimeout(r.Context(), s.cfg.HealthTimeout)
 	defer cancel()
@@ -260,6 +266,10 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 		st := s.guard.status()
 		resp.Counters, rebuilding = st.detail, st.rebuilding
 	}
+	journalDown := false
+	if s.journal != nil {
+		resp.JournalOffset, journalDown, resp.Journal = s.journal.status()
+	}
 	if err := <-pinged; err != nil {
 		resp.Engine = "stalled: " + err.Error() + " (the self-check did not finish within " +
 			s.cfg.HealthTimeout.String() + "; requests to this process may hang)"
@@ -267,7 +277,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case resp.Status != "ok":
-	case redisDown:
+	case redisDown, journalDown:
 		resp.Status = "degraded"
 	case rebuilding:
 		resp.Status = "rebuilding"
@@ -308,6 +318,11 @@ type healthResponse struct {
 	// Counters says whether Redis holds the counters of the Engine's log
 	// (its generation marker), with Redis only.
 	Counters string `json:"counters,omitempty"`
+	// Journal is "ok" or why the shared journal could not be read, and
+	// JournalOffset the offset of the last entry this process applied
+	// ("0-0" before any), with -journal only.
+	Journal       string `json:"journal,omitempty"`
+	JournalOffset string `json:"journal_offset,omitempty"`
 }
 
 // recommend: GET /v1/recommendations/{id}?side=&n=&explain=&city=&aggregator=&dry_run=
@@ -343,6 +358,7 @@ func (s *Server) recommend(w http.ResponseWriter, r *http.Request) {
 	case dry != nil:
 		req.DryRun = *dry
 	}
+	s.journal.syncFor(r.Context())
 	resp, err := s.engine.Recommend(r.Context(), req)
 	if err != nil {
 		s.fail(w, engineError(err))
@@ -379,6 +395,7 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
 		var b string
 		b, aerr = pathID(r, "candidate")
 		if aerr == nil {
+			s.journal.syncFor(r.Context())
 			x, err := s.engine.Explain(r.Context(), a, b)
 			if err != nil {
 				s.fail(w, engineError(err))
@@ -484,7 +501,7 @@ func (s *Server) recordEvents(w http.ResponseWriter, r *http.Request, evs []mark
 		s.writeJSON(w, http.StatusOK, eventsResponse{Recorded: len(evs)})
 	case errors.As(err, &batch):
 		s.fail(w, engineError(err))
-	case r.Context().Err() != nil:
+	case r.Context().Err() != nil, errors.Is(err, twoway.ErrJournal):
 		s.fail(w, engineError(err))
 	default:
 		// Validated and logged; only the real-time counters failed.

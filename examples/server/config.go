@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/twowayrec/twoway"
@@ -31,7 +32,9 @@ type Config struct {
 	Token string `json:"-"`
 
 	// RedisAddr is the host:port of the Redis that keeps the real-time
-	// features. Empty: in memory (one process only).
+	// features, or a comma-separated list of a Redis Cluster's nodes (two
+	// or more: a cluster client, which finds the rest of the cluster from
+	// them; RedisDB must be 0). Empty: in memory (one process only).
 	RedisAddr string `json:"redis_addr"`
 	// RedisPassword authenticates to Redis. Empty: no AUTH.
 	RedisPassword string `json:"-"`
@@ -46,6 +49,25 @@ type Config struct {
 	// RedisCooldown is how long the server stops asking Redis after a
 	// failure (see redisstore.Config.Cooldown). Zero: one second.
 	RedisCooldown time.Duration `json:"redis_cooldown"`
+
+	// Journal keeps the market's writes (profile upserts, removals, events)
+	// in a shared journal in Redis (redisstore.Journal, one stream), so
+	// that several servers on one Redis apply the same writes in the same
+	// order and give the same lists (twoway.Config.Journal). A write is
+	// acknowledged once it is in the journal; with Redis down it is refused
+	// (503). Requires RedisAddr. Zero (false): each server's writes are its
+	// own (the shared counters, pairs, ledger and event IDs still are
+	// shared).
+	Journal bool `json:"journal"`
+	// JournalSync is how often the server applies the journal's new
+	// entries in the background; it also applies them before every
+	// recommendation and explanation. Zero: one second.
+	JournalSync time.Duration `json:"journal_sync"`
+	// FixedClock, when set, is the Engine's "now" for the whole run: a
+	// test aid, so that several server processes and a reference agree on
+	// the time (the exposure ledger and the activity features decay with
+	// it). Zero: the system clock (or the demo's).
+	FixedClock time.Time `json:"fixed_clock,omitzero"`
 
 	// SnapshotPath is the file the Engine's snapshot is loaded from at
 	// start (when it exists) and saved to after each refit and at
@@ -108,6 +130,9 @@ func (c *Config) fill() error {
 	if c.GenerationCheck == 0 {
 		c.GenerationCheck = 5 * time.Second
 	}
+	if c.JournalSync == 0 {
+		c.JournalSync = time.Second
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -130,6 +155,17 @@ func (c *Config) fill() error {
 		return fmt.Errorf("%w: HealthTimeout %v is negative", errConfig, c.HealthTimeout)
 	case c.GenerationCheck < 0:
 		return fmt.Errorf("%w: GenerationCheck %v is negative", errConfig, c.GenerationCheck)
+	case c.JournalSync < 0:
+		return fmt.Errorf("%w: JournalSync %v is negative", errConfig, c.JournalSync)
+	case c.Journal && c.RedisAddr == "":
+		return fmt.Errorf("%w: Journal needs RedisAddr (the journal is shared through Redis)", errConfig)
+	case len(c.redisAddrs()) > 1 && c.RedisDB != 0:
+		return fmt.Errorf("%w: RedisDB %d with a Redis Cluster (%s): a cluster has database 0 only", errConfig, c.RedisDB, c.RedisAddr)
+	}
+	for _, a := range c.redisAddrs() {
+		if a == "" {
+			return fmt.Errorf("%w: RedisAddr %q: an empty address in the list", errConfig, c.RedisAddr)
+		}
 	}
 	if c.Engine.Realtime != nil && c.RedisAddr != "" {
 		return fmt.Errorf("%w: Engine.Realtime and RedisAddr are both set; the server builds the Redis store itself", errConfig)
@@ -140,6 +176,10 @@ func (c *Config) fill() error {
 	if c.Demo != nil && c.SnapshotPath != "" {
 		return fmt.Errorf("%w: Demo and SnapshotPath are both set: a demo starts from its own market (drop -snapshot)", errConfig)
 	}
+	if !c.FixedClock.IsZero() {
+		at := c.FixedClock
+		c.Engine.Clock = func() time.Time { return at }
+	}
 	if c.Demo != nil && c.RedisAddr != "" {
 		return fmt.Errorf("%w: Demo and RedisAddr are both set: a demo loads its history anew at every start, so Redis would count it again (drop -redis-addr)", errConfig)
 	}
@@ -147,6 +187,18 @@ func (c *Config) fill() error {
 		return fmt.Errorf("%w: Demo: negative Seekers or Events", errConfig)
 	}
 	return nil
+}
+
+// redisAddrs splits RedisAddr at its commas (nil when empty).
+func (c *Config) redisAddrs() []string {
+	if c.RedisAddr == "" {
+		return nil
+	}
+	addrs := strings.Split(c.RedisAddr, ",")
+	for i := range addrs {
+		addrs[i] = strings.TrimSpace(addrs[i])
+	}
+	return addrs
 }
 
 // ParseConfig reads the configuration from the command line and the
@@ -164,7 +216,7 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		admin = "127.0.0.1:6060"
 	}
 	fs.StringVar(&c.AdminAddr, "admin-addr", admin, "admin listener for pprof and metrics (env TWOWAY_ADMIN_ADDR; off: none)")
-	fs.StringVar(&c.RedisAddr, "redis-addr", getenv("REDIS_ADDR"), "Redis host:port for the real-time features (env REDIS_ADDR; empty: in memory)")
+	fs.StringVar(&c.RedisAddr, "redis-addr", getenv("REDIS_ADDR"), "Redis host:port for the real-time features, or a comma-separated list of Redis Cluster nodes (env REDIS_ADDR; empty: in memory)")
 	db := 0
 	if v := getenv("REDIS_DB"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -183,6 +235,9 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 0, "wait for in-flight requests at shutdown (default 10s)")
 	fs.DurationVar(&c.HealthTimeout, "health-timeout", 0, "deadline of the Engine's self-check in /healthz (default 2s)")
 	fs.DurationVar(&c.GenerationCheck, "generation-check", 0, "how often to check that Redis still holds the counters (default 5s)")
+	fs.BoolVar(&c.Journal, "journal", false, "share the market's writes through a journal in Redis, so that several servers give the same lists (needs -redis-addr)")
+	fs.DurationVar(&c.JournalSync, "journal-sync", 0, "how often to apply the journal's new entries in the background (default 1s; they are also applied before each recommendation)")
+	fixedClock := fs.String("fixed-clock", "", "test aid: the Engine's now, fixed for the whole run (RFC 3339), so that several processes agree on the time")
 	ui := fs.Bool("ui", true, "serve the web UI at /ui/")
 	demo := fs.Bool("demo", false, "load a demonstration market at start: real postings (../shared/data/jobs-zh, or -demo-data) as jobs, synthetic seekers and behaviour; without the postings, the quick start's market")
 	var d DemoConfig
@@ -193,6 +248,13 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		return c, err
 	}
 	c.NoUI = !*ui
+	if *fixedClock != "" {
+		at, err := time.Parse(time.RFC3339Nano, *fixedClock)
+		if err != nil {
+			return c, fmt.Errorf("%w: -fixed-clock %q: %v", errConfig, *fixedClock, err)
+		}
+		c.FixedClock = at
+	}
 	if *demo {
 		c.Demo = &d
 	}

@@ -50,6 +50,12 @@
 // side or inactive requester or no fit yet; 413 body too large; 415 not
 // JSON; 422 a record the Engine refuses (its index, ID and field).
 //
+// With -journal (and Redis, or a Redis Cluster: -redis-addr a,b,c),
+// every write goes through a shared journal in Redis that each server
+// applies in order, so that several servers give the lists one would;
+// /healthz reports the journal offset the server applied (see the README,
+// "Several servers, one market").
+//
 // With Redis, a generation marker key tells when Redis lost the counters
 // (FLUSHALL, a restart without persistence); the server then rebuilds them
 // from the Engine's log.

@@ -25,9 +25,10 @@ import (
 type Server struct {
 	cfg     Config
 	engine  *twoway.Engine
-	rdb     *redis.Client     // nil without Redis
-	store   *redisstore.Store // nil without Redis
-	guard   *counterGuard     // nil without Redis
+	rdb     redis.UniversalClient // nil without Redis; a cluster client for several addresses
+	store   *redisstore.Store     // nil without Redis
+	guard   *counterGuard         // nil without Redis
+	journal *journalSyncer        // nil without cfg.Journal
 	handler http.Handler
 
 	registry *prometheus.Registry // GET /metrics
@@ -89,15 +90,26 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		if buckets == 0 {
 			return nil, fmt.Errorf("%w: Engine.Activity: invalid windows", errConfig)
 		}
-		s.rdb = redis.NewClient(&redis.Options{
-			Addr:         cfg.RedisAddr,
-			Password:     cfg.RedisPassword,
-			DB:           cfg.RedisDB,
-			DialTimeout:  cfg.RedisTimeout,
-			ReadTimeout:  cfg.RedisTimeout,
-			WriteTimeout: cfg.RedisTimeout,
-			MaxRetries:   -1, // the store's cooldown decides when to try again
-		})
+		if addrs := cfg.redisAddrs(); len(addrs) > 1 {
+			s.rdb = redis.NewClusterClient(&redis.ClusterOptions{
+				Addrs:        addrs,
+				Password:     cfg.RedisPassword,
+				DialTimeout:  cfg.RedisTimeout,
+				ReadTimeout:  cfg.RedisTimeout,
+				WriteTimeout: cfg.RedisTimeout,
+				MaxRetries:   -1, // as below; a MOVED redirection is followed all the same
+			})
+		} else {
+			s.rdb = redis.NewClient(&redis.Options{
+				Addr:         cfg.RedisAddr,
+				Password:     cfg.RedisPassword,
+				DB:           cfg.RedisDB,
+				DialTimeout:  cfg.RedisTimeout,
+				ReadTimeout:  cfg.RedisTimeout,
+				WriteTimeout: cfg.RedisTimeout,
+				MaxRetries:   -1, // the store's cooldown decides when to try again
+			})
+		}
 		halfLife := ecfg.Exposure.HalfLife
 		if halfLife == 0 {
 			halfLife = 24 * time.Hour
@@ -119,6 +131,9 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		if err := sharedState(store, &ecfg); err != nil {
 			s.rdb.Close()
 			return nil, err
+		}
+		if cfg.Journal {
+			ecfg.Journal = store.Journal()
 		}
 	}
 	eng, err := twoway.New(ecfg)
@@ -145,6 +160,10 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if s.store != nil {
 		s.guard = newCounterGuard(s.store, eng, cfg)
 		s.guard.start()
+	}
+	if cfg.Journal {
+		s.journal = newJournalSyncer(eng, cfg)
+		s.journal.start()
 	}
 	s.handler = s.routes()
 	return s, nil
@@ -237,6 +256,9 @@ func (s *Server) Engine() *twoway.Engine { return s.engine }
 // HTTP server has stopped taking requests, so that every event it
 // acknowledged is in the snapshot.
 func (s *Server) Close() error {
+	if s.journal != nil {
+		s.journal.stop()
+	}
 	if s.guard != nil {
 		s.guard.stop()
 	}

@@ -314,6 +314,7 @@ func (s *Server) uiBoard(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, aerr)
 		return
 	}
+	s.journal.syncFor(r.Context())
 	resp, err := s.engine.Recommend(r.Context(), twoway.Request{ID: id, N: n, Explain: true, Language: lang, DryRun: true})
 	if err != nil {
 		s.fail(w, engineError(err))
@@ -435,6 +436,7 @@ func (s *Server) uiPair(w http.ResponseWriter, r *http.Request) {
 	out.Forward, out.Backward = s.ui.history(a, b)
 	why := func(code, zh, en string) { out.Why = append(out.Why, whyJSON{code, pick(lang, zh, en)}) }
 
+	s.journal.syncFor(r.Context())
 	x, err := s.engine.Explain(r.Context(), a, b)
 	switch {
 	case err == nil:
