@@ -58,7 +58,7 @@ func (e *Engine) probe() {
 	}
 	e.mu.Unlock()
 	if id != "" {
-		_, _ = e.Recommend(context.Background(), Request{ID: id, N: 1, DryRun: true})
+		_, _ = e.Recommend(context.Background(), Request{ID: id, N: 1, DryRun: true, probe: true})
 	}
 }
 

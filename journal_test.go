@@ -264,6 +264,7 @@ func TestJournalAppendFailureLeavesNothing(t *testing.T) {
 	e.cfg.Journal = downJournal{j}
 	err := e.Record(ctx, market.Event{ID: "e2", Actor: "s1", Target: "j2", Action: market.Chat, Time: at})
 	require.ErrorIs(t, err, errDown)
+	require.ErrorIs(t, err, ErrJournal)
 	err = e.Upsert(ctx, market.Profile{ID: "s9", Side: market.Seeker, Title: "Go developer", Registered: at})
 	require.ErrorIs(t, err, errDown)
 	require.ErrorIs(t, e.Remove(ctx, "j3"), errDown)
@@ -375,6 +376,19 @@ func TestJournalReplayFromSnapshot(t *testing.T) {
 	require.NoError(t, b.Sync(ctx))
 	assert.Equal(t, a.JournalOffset(), b.JournalOffset())
 	assert.Equal(t, a.Stats().Events, b.Stats().Events)
+	// A health check makes no write: Ping's probe leaves the online
+	// update of a stale requester to its own request.
+	last := m.Profiles[len(m.Profiles)-1]
+	other := m.Profiles[0]
+	require.NotEqual(t, last.Side, other.Side)
+	require.NoError(t, a.Record(ctx, market.Event{Actor: last.ID, Target: other.ID, Action: market.View, Time: m.Events[n-1].Time}))
+	entries := j.Len()
+	require.NoError(t, a.Ping(ctx))
+	assert.Equal(t, entries, j.Len(), "Ping appended to the journal")
+	_, err = a.Recommend(ctx, Request{ID: last.ID, N: 10, DryRun: true})
+	require.NoError(t, err)
+	assert.Equal(t, entries+1, j.Len(), "the requester's own request appends its online update")
+
 	// Dry runs: served lists would count in the shared ledger, and the
 	// second request see the first's impressions.
 	for _, p := range m.Profiles[:40] {

@@ -59,6 +59,11 @@ type Request struct {
 	// (requester, candidate) pair within Exposure.RepeatWindow: a requester
 	// reloading a list does not spend anybody's budget again.
 	DryRun bool `json:"dry_run,omitempty"`
+
+	// probe marks Engine.Ping's request: with a journal it makes no online
+	// interest update (that would append to the journal at every health
+	// check).
+	probe bool
 }
 
 // Recommendation is one recommended participant of the other side.
@@ -259,8 +264,12 @@ func (e *Engine) recommend(ctx context.Context, req *Request, sh *shared) (*Resp
 	start := time.Now()
 	now := e.cfg.Clock()
 	st := sh.st
-	if err := e.refreshInterest(ctx, st, ix); err != nil {
-		return nil, err
+	// Ping's probe with a journal leaves the update to the requester's own
+	// request.
+	if !req.probe || e.cfg.Journal == nil {
+		if err := e.refreshInterest(ctx, st, ix); err != nil {
+			return nil, err
+		}
 	}
 	resp := &Response{Requester: req.ID, Side: prof.Side, Fitted: st.fitted}
 	var in urgency.Input
