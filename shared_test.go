@@ -80,7 +80,7 @@ func (s *sharedStores) config() Config {
 
 // sharedMarket starts an Engine on cfg with two seekers and three jobs,
 // upserted in one order (so every Engine gives them the same indices).
-func sharedMarket(t *testing.T, cfg Config, at time.Time) *Engine {
+func sharedMarket(t testing.TB, cfg Config, at time.Time) *Engine {
 	cfg.Clock = func() time.Time { return at }
 	e, err := New(cfg)
 	require.NoError(t, err)
