@@ -175,8 +175,9 @@ func (e *Engine) publish(st *state) {
 	e.index.SetPreferences(st.rules, st.matrix)
 }
 
-// Close releases the inverted index (flushing it when on disk). The Engine
-// must not be used afterwards.
+// Close releases the inverted index (flushing it when on disk; an on-disk
+// index first takes the profiles a Load left to index in the background).
+// The Engine must not be used afterwards.
 func (e *Engine) Close() error { return e.index.Close() }
 
 func aggName(n string) string {

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/twowayrec/twoway/activity"
@@ -18,14 +20,15 @@ import (
 	"github.com/twowayrec/twoway/internal/binio"
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/match"
+	"github.com/twowayrec/twoway/recall"
 	"github.com/twowayrec/twoway/text"
 	"github.com/twowayrec/twoway/urgency"
 )
 
-// Snapshot format, version 2 (a frame of internal/binio):
+// Snapshot format, version 5 (a frame of internal/binio):
 //
 //	magic   "twoway.snapshot\x00"
-//	version uvarint (2)
+//	version uvarint (5)
 //	length  uvarint: bytes of body
 //	body    see below
 //	crc     uint32 little-endian, CRC-32 (IEEE) of body
@@ -50,19 +53,24 @@ import (
 //	learned ranker (present, blob), market potentials (present, blob),
 //	urgency inputs (count, blob each), and from version 3 the latent
 //	factors and embeddings (present, blob: see factors.appendBinary)
+//	from version 4: the index image (blob: recall.Index.AppendImage, the
+//	posting cache of the inverted index) and the content catalog
+//	(present, blob: match.Catalog.AppendBinary), so that Load neither
+//	analyses nor encodes a profile again
 //
-// From version 4 the Fit's duration is followed by the offset of the last
-// journal entry applied (Config.Journal; two uvarints, Offset.Hi and Lo,
-// zero without a journal); a version 3 snapshot loads with the zero
-// offset.
+//	from version 5: the offset of the last journal entry applied
+//	(Config.Journal; two uvarints, Offset.Hi and Lo, zero without a
+//	journal)
 //
-// Version 2 snapshots (no factor section; interest models with three
-// evidence features fewer, read with weight 0 on them) load as they were
-// saved. Version 1 snapshots (profiles, the log and the Fit's time only)
-// are read and refitted.
+// Version 4 snapshots (no journal offset) load with the zero offset.
+// Version 3 snapshots (no index image or catalog: Load analyses and
+// encodes the profiles) and version 2 snapshots (no factor section either;
+// interest models with three evidence features fewer, read with weight 0
+// on them) load as they were saved. Version 1 snapshots (profiles, the log
+// and the Fit's time only) are read and refitted.
 const (
 	snapMagic   = "twoway.snapshot\x00"
-	snapVersion = 4
+	snapVersion = 5
 	maxSnapBody = 1 << 36 // 64 GiB: a larger length is corruption
 )
 
@@ -210,16 +218,35 @@ func (e *Engine) snapshotBody() ([]byte, error) {
 		w.Float64(c)
 	}
 	w.Varint(int64(st.took))
+	if st.fitted {
+		if err := appendFitted(&w, st, blob, writerBlob); err != nil {
+			return nil, err
+		}
+	}
+	// Version 4: what Load would otherwise recompute from the profiles,
+	// the index's posting cache and the fitted content catalog.
+	if err := blob("index image", e.index.AppendImage); err != nil {
+		return nil, err
+	}
+	w.Bool(st.catalog != nil)
+	if st.catalog != nil {
+		if err := blob("content catalog", st.catalog.AppendBinary); err != nil {
+			return nil, err
+		}
+	}
+	// Version 5: where this state stands in the journal.
 	w.Uvarint(e.journalAt.Hi)
 	w.Uvarint(e.journalAt.Lo)
-	if !st.fitted {
-		return w.B, nil
-	}
+	return w.B, nil
+}
+
+// appendFitted writes the fitted models of st.
+func appendFitted(w *binio.Writer, st *state, blob func(string, func([]byte) ([]byte, error)) error, writerBlob func(string, io.WriterTo) error) error {
 	if err := blob("text encoder", st.encoder.AppendBinary); err != nil {
-		return nil, err
+		return err
 	}
 	if err := blob("association rules", st.rules.AppendBinary); err != nil {
-		return nil, err
+		return err
 	}
 	for _, m := range []struct {
 		name string
@@ -234,31 +261,31 @@ func (e *Engine) snapshotBody() ([]byte, error) {
 		w.Bool(m.ok)
 		if m.ok {
 			if err := writerBlob(m.name, m.wt); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
 	w.Bool(st.potentials != nil)
 	if st.potentials != nil {
 		if err := blob("market potentials", st.potentials.AppendBinary); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	w.Uvarint(uint64(len(st.inputs)))
 	for i := range st.inputs {
 		if err := blob("urgency inputs", st.inputs[i].AppendBinary); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	w.Bool(st.factors != nil)
 	if st.factors != nil {
 		var fw binio.Writer
 		if err := st.factors.appendBinary(&fw); err != nil {
-			return nil, fmt.Errorf("twoway: save: factors: %w", err)
+			return fmt.Errorf("twoway: save: factors: %w", err)
 		}
 		w.Bytes(fw.B)
 	}
-	return w.B, nil
+	return nil
 }
 
 // Load restores a snapshot written by [Engine.Save] into this Engine, which
@@ -270,6 +297,13 @@ func (e *Engine) snapshotBody() ([]byte, error) {
 // behaviour counters are rebuilt from Config.Events (the snapshot holds no
 // log); with Config.Realtime set, the shared store already holds the
 // counters and is not written.
+//
+// Load analyses no profile: the snapshot holds the inverted index's
+// posting cache and the profiles' content vectors, and requests are served
+// from them as soon as Load returns. Bleve, the index of record, is filled
+// from the profiles in the background (an Upsert or Remove meanwhile takes
+// precedence); [Engine.Close] finishes that for an on-disk index
+// (Config.Recall.IndexPath) and stops it for an in-memory one.
 //
 // A foreign, truncated or damaged snapshot is an error wrapping
 // ErrCorruptSnapshot that says what is wrong. Whatever fails (a damaged
@@ -350,6 +384,7 @@ type snapshot struct {
 	potentials                                                   []byte // nil: none
 	factors                                                      []byte // nil: none
 	inputs                                                       [][]byte
+	image, catalog                                               []byte // version 4; nil: none
 }
 
 // bad returns an ErrCorruptSnapshot saying what is wrong.
@@ -382,6 +417,7 @@ func parseSnapshot(body []byte, version uint64) (*snapshot, error) {
 	s.removed = make([]bool, len(s.ids))
 	np := r.Count(3)
 	prev := -1
+	raw := make([][]byte, len(s.ids)) // by index: the profile's JSON
 	for k := 0; k < np && r.Err() == nil; k++ {
 		i := int(r.Uint32())
 		removed := r.Bool()
@@ -393,17 +429,10 @@ func parseSnapshot(body []byte, version uint64) (*snapshot, error) {
 			return nil, bad("profile %d: index %d out of order or range", k, i)
 		}
 		prev = i
-		p := &s.profiles[i]
-		if err := json.Unmarshal(b, p); err != nil {
-			return nil, bad("profile %d: %v", i, err)
-		}
-		if err := p.Validate(); err != nil {
-			return nil, bad("profile %d: %v", i, err)
-		}
-		if p.ID != s.ids[i] {
-			return nil, bad("profile %d: ID %q, the dictionary says %q", i, market.Shorten(p.ID), market.Shorten(s.ids[i]))
-		}
-		s.removed[i] = removed
+		raw[i], s.removed[i] = b, removed
+	}
+	if err := s.decodeProfiles(raw); err != nil {
+		return nil, err
 	}
 	s.kept = r.Bool()
 	if err := s.readLog(r); err != nil {
@@ -452,9 +481,6 @@ func parseSnapshot(body []byte, version uint64) (*snapshot, error) {
 		}
 	}
 	s.took = time.Duration(r.Varint())
-	if version >= 4 {
-		s.journal = Offset{Hi: r.Uvarint(), Lo: r.Uvarint()}
-	}
 	if fitted {
 		s.encoder, s.rules = r.Bytes(), r.Bytes()
 		for _, p := range []*[]byte{&s.interest, &s.urgency, &s.saturation, &s.learned} {
@@ -473,10 +499,52 @@ func parseSnapshot(body []byte, version uint64) (*snapshot, error) {
 			s.factors = r.Bytes()
 		}
 	}
+	if version >= 4 {
+		s.image = r.Bytes()
+		if r.Bool() {
+			s.catalog = r.Bytes()
+		}
+	}
+	if version >= 5 {
+		s.journal = Offset{Hi: r.Uvarint(), Lo: r.Uvarint()}
+	}
 	if err := r.Done(); err != nil {
 		return nil, bad("%v", err)
 	}
 	return s, nil
+}
+
+// decodeProfiles decodes and validates the profiles' JSON (raw[i] is
+// profile i's, nil where the index holds none), on as many goroutines as
+// there are cores, and reports the first bad profile in index order.
+func (s *snapshot) decodeProfiles(raw [][]byte) error {
+	errs := make([]error, len(raw))
+	workers := min(runtime.GOMAXPROCS(0), 1+len(raw)/4096)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(raw); i += workers {
+				if raw[i] == nil {
+					continue
+				}
+				p := &s.profiles[i]
+				if err := json.Unmarshal(raw[i], p); err != nil {
+					errs[i] = bad("profile %d: %v", i, err)
+				} else if err := p.Validate(); err != nil {
+					errs[i] = bad("profile %d: %v", i, err)
+				} else if p.ID != s.ids[i] {
+					errs[i] = bad("profile %d: ID %q, the dictionary says %q", i, market.Shorten(p.ID), market.Shorten(s.ids[i]))
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // readLog reads the snapshot's event log (a count, then per event actor,
@@ -577,6 +645,7 @@ type loaded struct {
 	dirty          map[uint32]bool
 	ixs            []uint32 // live profiles, for the index and the population
 	live           []market.Profile
+	img            *recall.IndexImage // nil: index the profiles
 	controlChecked bool
 }
 
@@ -607,7 +676,32 @@ func (e *Engine) build(ctx context.Context, s *snapshot) (*loaded, error) {
 		ld.log = s.events
 	}
 	ld.counted = events
-	ld.acts, ld.seen, ld.blocked = e.sets(events)
+	// The log's sets and the index image decode on another goroutine
+	// while the models decode on this one (2 cores halve a Load).
+	var imgErr error
+	side := make(chan struct{})
+	go func() {
+		defer close(side)
+		ld.acts, ld.seen, ld.blocked = e.sets(events)
+		if s.image != nil {
+			if ld.img, imgErr = e.index.DecodeImage(s.image, ld.ixs, ld.live); imgErr != nil {
+				imgErr = bad("%v", imgErr)
+			}
+		}
+	}()
+	err := e.buildState(ctx, s, ld)
+	<-side
+	if err != nil {
+		return nil, err
+	}
+	if imgErr != nil {
+		return nil, imgErr
+	}
+	return ld, nil
+}
+
+// buildState decodes the models and the real-time state of s into ld.
+func (e *Engine) buildState(ctx context.Context, s *snapshot, ld *loaded) error {
 	ld.dirty = make(map[uint32]bool, len(s.dirty))
 	for _, ix := range s.dirty {
 		ld.dirty[ix] = true
@@ -615,7 +709,7 @@ func (e *Engine) build(ctx context.Context, s *snapshot) (*loaded, error) {
 	if s.v1 {
 		st, err := e.emptyState(e.cfg.Clock())
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, ev := range s.events {
 			st.record(ev)
@@ -623,24 +717,24 @@ func (e *Engine) build(ctx context.Context, s *snapshot) (*loaded, error) {
 		n := len(s.profiles)
 		st.actTable = activity.NewTable(n, 0)
 		ld.st = st
-		return ld, nil
+		return nil
 	}
 	if len(s.control) > 0 {
 		probe, err := exposure.New(e.control.Config())
 		if err != nil {
-			return nil, fmt.Errorf("%w: Exposure: %w", ErrConfig, err)
+			return fmt.Errorf("%w: Exposure: %w", ErrConfig, err)
 		}
 		if err := probe.UnmarshalBinary(s.control); err != nil {
-			return nil, bad("exposure ledger: %v", err)
+			return bad("exposure ledger: %v", err)
 		}
 		ld.controlChecked = true
 	}
 	st, err := e.decodeState(ctx, s)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ld.st = st
-	return ld, nil
+	return nil
 }
 
 // decodeState rebuilds the state that snapshot s was saved from.
@@ -692,13 +786,8 @@ func (e *Engine) decodeState(ctx context.Context, s *snapshot) (*state, error) {
 			return nil, bad("text encoder: %v", err)
 		}
 		st.catalog = match.NewCatalog(match.CatalogConfig{FeatureName: match.FeatureNames(st.encoder), Kinds: match.FeatureKinds(st.encoder)})
-		for i := range s.profiles {
-			if i%256 == 0 && ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			if s.profiles[i].ID != "" {
-				st.setContent(uint32(i), &s.profiles[i])
-			}
+		if err := e.decodeCatalog(ctx, st, s); err != nil {
+			return nil, err
 		}
 		if s.factors != nil {
 			if st.factors, err = decodeFactors(s.factors, s.profiles); err != nil {
@@ -764,6 +853,40 @@ func (e *Engine) decodeState(ctx context.Context, s *snapshot) (*state, error) {
 	return st, nil
 }
 
+// decodeCatalog fills st.catalog (made, empty) with the profiles' content:
+// decoded from the snapshot's catalog (version 4), else computed from the
+// profiles with st's encoder, as Fit and Upsert do. (The factors are not
+// decoded yet: setContent's cold-start factors come with them.)
+func (e *Engine) decodeCatalog(ctx context.Context, st *state, s *snapshot) error {
+	if s.catalog != nil {
+		if err := st.catalog.UnmarshalBinary(s.catalog); err != nil {
+			return bad("content catalog: %v", err)
+		}
+		for i := range s.profiles {
+			c, ok := st.catalog.Content(uint32(i))
+			switch has := s.profiles[i].ID != ""; {
+			case ok && (!has || c.Side != s.profiles[i].Side):
+				return bad("content catalog: participant %d does not match its profile", i)
+			case has && !ok: // not in the catalog: computed as Upsert does
+				st.setContent(uint32(i), &s.profiles[i])
+			}
+		}
+		if n := st.catalog.Len(); n > len(s.profiles) {
+			return bad("content catalog: %d participants, the snapshot has %d", n, len(s.profiles))
+		}
+		return nil
+	}
+	for i := range s.profiles {
+		if i%256 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if s.profiles[i].ID != "" {
+			st.setContent(uint32(i), &s.profiles[i])
+		}
+	}
+	return nil
+}
+
 // commit installs a built snapshot. The index is the one part that can
 // fail (disk); it goes first and takes all of the profiles or none.
 func (e *Engine) commit(ld *loaded) error {
@@ -772,7 +895,9 @@ func (e *Engine) commit(ld *loaded) error {
 	if e.dict.Len() != 0 || len(e.profiles) != 0 || len(e.log) != 0 || e.state.Load().fitted {
 		return ErrNotEmpty // an Upsert or Record got in while the snapshot was built
 	}
-	if err := e.index.UpsertBatch(ld.ixs, ld.live); err != nil {
+	if ld.img != nil {
+		e.index.Install(ld.img) // bleve fills in the background
+	} else if err := e.index.UpsertBatch(ld.ixs, ld.live); err != nil {
 		return fmt.Errorf("twoway: load: inverted index: %w", err)
 	}
 	s := ld.snap

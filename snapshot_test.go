@@ -213,6 +213,20 @@ func TestLoadFailsCleanly(t *testing.T) {
 	assert.ErrorIs(t, err, ErrCorruptSnapshot)
 	assert.True(t, f.empty(), "a Load failing in a model leaves the Engine empty")
 
+	// The same for the version 4 parts: the index image and the catalog.
+	for name, damage := range map[string]func(s *snapshot){
+		"index image":     func(s *snapshot) { s.image = s.image[:len(s.image)-3] },
+		"content catalog": func(s *snapshot) { s.catalog = s.catalog[:len(s.catalog)-3] },
+	} {
+		s, err := parseSnapshot(body, snapVersion)
+		require.NoError(t, err)
+		damage(s)
+		_, err = f.build(context.Background(), s)
+		assert.ErrorIs(t, err, ErrCorruptSnapshot, name)
+		assert.ErrorContains(t, err, name)
+		assert.True(t, f.empty(), "a Load failing in the %s leaves the Engine empty", name)
+	}
+
 	for _, cut := range []int{0, 5, len(snap) / 2, len(snap) - 1} {
 		assert.ErrorIs(t, f.Load(context.Background(), bytes.NewReader(snap[:cut])), ErrCorruptSnapshot, "cut at %d", cut)
 	}
@@ -224,6 +238,55 @@ func TestLoadFailsCleanly(t *testing.T) {
 	require.NoError(t, f.Load(context.Background(), bytes.NewReader(snap)), "the Engine is still new after the failures")
 	assert.ErrorIs(t, f.Load(context.Background(), bytes.NewReader(snap)), ErrNotEmpty, "a second Load into a used Engine")
 	assert.ErrorIs(t, e.Load(context.Background(), bytes.NewReader(snap)), ErrNotEmpty)
+}
+
+// A version 3 snapshot (no index image, no catalog: Load analyses the
+// profiles again) loads as exactly as a version 4 one; and a version 4
+// Load serves from the image at once while bleve fills behind it.
+func TestLoadVersion3AndTheBackfill(t *testing.T) {
+	m := tinyMarket(t)
+	cfg := Config{Clock: endOf(m), Seed: 7}
+	e := newEngine(t, m, true)
+	require.NoError(t, e.Remove(context.Background(), m.Profiles[4].ID))
+	var buf bytes.Buffer
+	require.NoError(t, e.Save(&buf))
+	_, body, _, err := binio.ReadFrame(bytes.NewReader(buf.Bytes()), snapMagic, snapVersion, maxSnapBody)
+	require.NoError(t, err)
+	s, err := parseSnapshot(body, snapVersion)
+	require.NoError(t, err)
+	require.NotNil(t, s.image)
+	require.NotNil(t, s.catalog)
+	var tail, offset binio.Writer
+	offset.Uvarint(0) // version 5: the journal offset, zero without a journal
+	offset.Uvarint(0)
+	tail.Bytes(s.image)
+	tail.Bool(true)
+	tail.Bytes(s.catalog)
+	tail.B = append(tail.B, offset.B...)
+	require.True(t, bytes.HasSuffix(body, tail.B), "the version 4 and 5 parts come last")
+	v3 := binio.AppendFrame(nil, snapMagic, 3, body[:len(body)-len(tail.B)])
+	v4 := binio.AppendFrame(nil, snapMagic, 4, body[:len(body)-len(offset.B)])
+
+	want := responses(t, e, m)
+	for name, snap := range map[string][]byte{"version 3": v3, "version 4": v4, "version 5": buf.Bytes()} {
+		f, err := New(cfg)
+		require.NoError(t, err)
+		require.NoError(t, f.Load(context.Background(), bytes.NewReader(snap)), name)
+		var again bytes.Buffer
+		require.NoError(t, f.Save(&again))
+		assert.True(t, bytes.Equal(buf.Bytes(), again.Bytes()), "%s: a loaded Engine saves the same bytes (%d, want %d)", name, again.Len(), buf.Len())
+		assert.Equal(t, want, responses(t, f, m), name)
+		require.NoError(t, f.index.Backfilled(context.Background()))
+		n, err := f.index.Len()
+		require.NoError(t, err)
+		assert.Equal(t, len(m.Profiles)-1, n, "%s: bleve holds every live profile", name)
+		require.NoError(t, f.Close())
+	}
+	// Closing while bleve still fills neither hangs nor leaks.
+	f, err := New(cfg)
+	require.NoError(t, err)
+	require.NoError(t, f.Load(context.Background(), bytes.NewReader(buf.Bytes())))
+	require.NoError(t, f.Close())
 }
 
 // writeV1 writes a version 1 snapshot (profiles, log, fit time), the

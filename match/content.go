@@ -208,6 +208,14 @@ func (c *Catalog) Content(ix uint32) (Content, bool) {
 	return c.items[ix].c, true
 }
 
+// Len returns one more than the largest participant index that holds
+// content, 0 when none does.
+func (c *Catalog) Len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.items)
+}
+
 // Side returns the side of participant ix, 0 when it has no content.
 func (c *Catalog) Side(ix uint32) market.Side {
 	c.mu.RLock()

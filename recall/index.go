@@ -101,6 +101,17 @@ type Index struct {
 
 	wmu sync.Mutex // serialises writers: bleve and the cache change together
 
+	// The backfill of an installed image (image.go), guarded by wmu:
+	// profiles not yet in bleve, their order, documents to delete from
+	// bleve, closed when the backfill ends (nil when none runs), and the
+	// error that stopped it.
+	pending map[uint32]*market.Profile
+	order   []uint32
+	stale   map[uint32]bool
+	filled  chan struct{}
+	closing bool
+	fillErr error
+
 	mu       sync.RWMutex
 	profiles []*indexed // by index; nil when unknown
 	cache    *postingCache
@@ -345,6 +356,7 @@ func (x *Index) UpsertBatch(ixs []uint32, ps []market.Profile) error {
 	if err := x.idx.Batch(b); err != nil {
 		return fmt.Errorf("recall: index batch: %w", err)
 	}
+	x.unpend(ixs...) // bleve has their newest version
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	olds := make([]uint32, 0, len(es))
@@ -376,6 +388,7 @@ func (x *Index) Remove(ix uint32) error {
 	if err := x.idx.Delete(docID(ix)); err != nil {
 		return fmt.Errorf("recall: index remove %d: %w", ix, err)
 	}
+	x.unpend(ix)
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.cache.remove([]uint32{ix})
@@ -415,10 +428,21 @@ func (x *Index) Len() (int, error) {
 	return int(n), err
 }
 
-// Close closes the index (flushing an on-disk one). Later calls return
-// the first call's result.
+// Close closes the index (flushing an on-disk one). An on-disk index
+// finishes the backfill of an installed image first (so that reopening it
+// finds every profile); an in-memory one stops it. Later calls return the
+// first call's result.
 func (x *Index) Close() error {
-	x.closeOnce.Do(func() { x.closeErr = x.idx.Close() })
+	x.closeOnce.Do(func() {
+		x.wmu.Lock()
+		x.closing = true
+		done := x.filled
+		x.wmu.Unlock()
+		if done != nil {
+			<-done
+		}
+		x.closeErr = x.idx.Close()
+	})
 	return x.closeErr
 }
 

@@ -17,6 +17,7 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
+	"slices"
 )
 
 // ErrCorrupt is wrapped by every error a Reader or ReadFrame returns.
@@ -306,14 +307,17 @@ func ReadFrame(r io.Reader, magic string, maxVersion, maxBody uint64) (version u
 	if err != nil || size > maxBody {
 		return 0, nil, br.n, br.fail(err, "bad body length %d", size)
 	}
-	// Read in chunks, so that a damaged length cannot allocate more than
-	// the input holds.
+	// Grow as the bytes arrive (doubling, from 1 MiB), so that a damaged
+	// length cannot allocate more than twice what the input holds.
 	for uint64(len(body)) < size {
-		chunk := make([]byte, min(size-uint64(len(body)), 1<<20))
-		if err := br.full(chunk); err != nil {
+		if len(body) == cap(body) {
+			body = slices.Grow(body, int(min(size-uint64(len(body)), uint64(max(len(body), 1<<20)))))
+		}
+		k := len(body) + int(min(uint64(cap(body)-len(body)), size-uint64(len(body))))
+		if err := br.full(body[len(body):k]); err != nil {
 			return 0, nil, br.n, br.fail(err, "truncated body (%d of %d bytes)", len(body), size)
 		}
-		body = append(body, chunk...)
+		body = body[:k]
 	}
 	var crc [4]byte
 	if err := br.full(crc[:]); err != nil {

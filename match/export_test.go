@@ -1,0 +1,4 @@
+package match
+
+// EqualContent is equalContent, for the external tests.
+var EqualContent = equalContent
