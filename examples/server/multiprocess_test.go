@@ -376,13 +376,23 @@ func startProc(t *testing.T, bin, dir, name string, snap []byte, addrs string, n
 	case <-time.After(2 * time.Minute):
 		t.Fatalf("%s did not start serving within 2 minutes:\n%s", name, p.log())
 	}
-	var h healthResponse
-	status, body, err := p.http.get("/healthz")
-	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(body, &h), "%s", body)
-	require.Equal(t, http.StatusOK, status, "%s healthz: %s", name, body)
-	require.NotEmpty(t, h.JournalOffset, "%s healthz reports the journal offset", name)
-	return p
+	// Healthy once its first requests have warmed it (the Chinese
+	// segmenter's dictionary loads on first use): /healthz may answer
+	// "stalled" for the first seconds.
+	started := time.Now()
+	for {
+		var h healthResponse
+		status, body, err := p.http.get("/healthz")
+		require.NoError(t, err)
+		require.NoError(t, json.Unmarshal(body, &h), "%s", body)
+		if status == http.StatusOK {
+			require.NotEmpty(t, h.JournalOffset, "%s healthz reports the journal offset", name)
+			t.Logf("%s healthy %v after it started serving", name, time.Since(started).Round(time.Millisecond))
+			return p
+		}
+		require.Less(t, time.Since(started), time.Minute, "%s healthz: %s", name, body)
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 func (p *serverProc) log() string {
