@@ -3,6 +3,7 @@ package twoway
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -500,4 +501,63 @@ func forwardOf(rs []Recommendation) []float64 {
 		out[i] = r.Forward
 	}
 	return out
+}
+
+// onceMemory is an activity.Memory that counts an event with an ID once
+// per participant (an activity.OnceStore, as redisstore.Store is).
+type onceMemory struct {
+	*activity.Memory
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (m *onceMemory) AddOnce(ctx context.Context, user uint32, bucket int64, set activity.CounterSet, at int64, key string) (bool, error) {
+	m.mu.Lock()
+	k := fmt.Sprint(user, "/", key)
+	dup := m.seen[k]
+	m.seen[k] = true
+	m.mu.Unlock()
+	if dup {
+		return false, nil
+	}
+	return true, m.Add(ctx, user, bucket, set, at)
+}
+
+// A process that appended an event and died before it wrote the shared
+// counters: the event is in the journal (every process applies it), and a
+// retry on another process is acknowledged as a duplicate and fills in the
+// counters, once, with a store that counts once.
+func TestJournalRetryAfterAppendFillsCounters(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	stores := newSharedStores(t)
+	counters := &onceMemory{Memory: stores.counters, seen: map[string]bool{}}
+	j := &MemoryJournal{}
+	cfg := stores.config()
+	cfg.Realtime, cfg.Journal = counters, j
+	b := sharedMarket(t, cfg, at)
+	require.True(t, b.tracker.Once())
+	ev := market.Event{ID: "e1", Actor: "s1", Target: "j1", Action: market.Chat, Time: at}
+	// The dead process's append: the entry only.
+	data, err := json.Marshal(journalRecord{V: journalVersion, Kind: kindRecord, Events: []market.Event{ev}})
+	require.NoError(t, err)
+	_, err = j.Append(ctx, data)
+	require.NoError(t, err)
+	require.NoError(t, b.Sync(ctx))
+	assert.Equal(t, 1, b.Stats().Events, "applied from the journal")
+	contacts := func() float64 {
+		var f activity.Features
+		require.NoError(t, b.tracker.Features(ctx, 0, at, &f))
+		return f.Counts[0][activity.Contacts]
+	}
+	assert.Zero(t, contacts(), "nobody wrote the counters yet")
+	require.NoError(t, b.Record(ctx, ev), "the retry")
+	assert.Equal(t, 1, b.Stats().Events, "a duplicate: not applied again")
+	one := contacts()
+	assert.Positive(t, one, "the retry wrote the counters")
+	require.NoError(t, b.Record(ctx, ev), "another retry")
+	assert.Equal(t, one, contacts(), "and they count once")
+	targets, err := stores.seen.Targets(ctx, "s1")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"j1"}, targets, "the shared pairs too")
 }
