@@ -182,6 +182,15 @@ type Config struct {
 	// over-exposed candidates is rebuilt. Zero: one minute.
 	ExclusionRefresh time.Duration `json:"exclusion_refresh"`
 
+	// Text configures the content vectors. By default their text block
+	// weighs all of a profile's words (title, skills, tags and free text;
+	// text.EncoderConfig.FreeTextOnly false), chosen on validation: on
+	// the Chinese weak-label retrieval task (lagou 2017, validation
+	// queries of seed 2, 300 queries, 4,852 postings) the Engine's
+	// precision@10 went from 0.251 to 0.270 with structured queries and
+	// from 0.240 to 0.266 with text-only ones (the text TF-IDF cosine:
+	// 0.266), and the simulator's validation markets (seeds 101 and 102,
+	// simulated) made 369 and 310 matches instead of 361 and 309.
 	Text    text.EncoderConfig `json:"text"`
 	Rules   text.RuleConfig    `json:"rules"`
 	Recall  RecallConfig       `json:"recall"`

@@ -133,18 +133,18 @@ func Example() {
 	// Output:
 	// ana: skills [go kubernetes redis 开发], expanded by rules [mysql]
 	// ana → job-go: one-way 1.00, back 1.00, harmonic 1.00
-	// ana → job-java: one-way 0.04, back 0.03, harmonic 0.03
+	// ana → job-java: one-way 0.04, back 0.03, harmonic 0.04
 	// two-way (urgency-weighted) 1.00
 	// ana → job-go 1.00
-	//   + similar       21.66  much alike in what the profiles say
-	//   + shared-skills 3.01  2 shared skills: go, kubernetes
-	//   - city          -4.84  both in 北京
-	//   - salary        -1.19  pays 25k–35k a month (you expect 28k)
+	//   + similar       26.14  much alike in what the profiles say
+	//   + shared-skills 2.94  2 shared skills: go, kubernetes
+	//   - city          -4.50  both in 北京
+	//   - salary        -0.97  pays 25k–35k a month (you expect 28k)
 	// job-go → ana 1.00
-	//   + similar       20.26  much alike in what the profiles say
-	//   + salary        0.33  expects 28k a month (you pay 25k–35k)
-	//   - city          -4.67  both in 北京
-	//   - shared-skills -0.86  1 shared skill: go
+	//   + similar       22.99  much alike in what the profiles say
+	//   + salary        0.22  expects 28k a month (you pay 25k–35k)
+	//   - city          -4.34  both in 北京
+	//   - shared-skills -1.64  2 shared skills: go, kubernetes
 }
 
 // The aggregators side by side for one pair: the seeker likes the job a lot

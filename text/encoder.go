@@ -121,6 +121,12 @@ type EncoderConfig struct {
 	// ln((1 + N) / (1 + df)) + 1, so that terms on most profiles (开发,
 	// 数据) count less than rare ones. False (the zero value): each counts 1.
 	CategoricalIDF bool `json:"categorical_idf,omitempty"`
+	// FreeTextOnly makes the text block weigh the words of Profile.Text
+	// alone. False (the zero value): the words of the title, skills and
+	// tags too, so that a profile whose words are all in its free text (a
+	// pasted résumé) and one with structured fields are compared like for
+	// like (chosen on validation: see the Engine's Config.Text).
+	FreeTextOnly bool `json:"free_text_only,omitempty"`
 	// Tokenizer splits Title and Text. Nil means DefaultTokenizer().
 	Tokenizer *Tokenizer `json:"-"`
 	// Rules expand each profile's tags and skills with the consequents of
@@ -222,7 +228,7 @@ func NewEncoder(profiles []market.Profile, cfg EncoderConfig) (*Encoder, error) 
 	for i := range profiles {
 		p := &profiles[i]
 		seen := map[Feature]bool{}
-		terms, skills := e.tok.scan(p.Text, nil, nil)
+		terms, skills := e.words(p, nil, nil)
 		e.categorical(p, skills, func(f Feature, _ float64) {
 			if !seen[f] {
 				seen[f] = true
@@ -310,8 +316,8 @@ func (e *Encoder) Encode(dst sparse.Vector, p *market.Profile) sparse.Vector {
 	// order changes from one run to the next).
 	clear(sc.seen)
 	sc.terms, sc.skills = sc.terms[:0], sc.skills[:0]
-	if p.Text != "" && (e.w.Text > 0 || e.w.Skills > 0 || e.w.Tags > 0) {
-		sc.terms, sc.skills = e.tok.scan(p.Text, sc.terms, sc.skills)
+	if e.w.Text > 0 || e.w.Skills > 0 || e.w.Tags > 0 {
+		sc.terms, sc.skills = e.words(p, sc.terms, sc.skills)
 	}
 	e.categorical(p, sc.skills, func(f Feature, x float64) {
 		i, ok := e.index[f]
@@ -361,6 +367,25 @@ func (e *Encoder) Encode(dst sparse.Vector, p *market.Profile) sparse.Vector {
 	clear(sc.terms)
 	clear(sc.skills)
 	return sc.b.Vector(dst)
+}
+
+// words appends the terms of p's text block to terms, and the skills
+// found in p.Text to skills: the terms of Profile.Text, and unless
+// FreeTextOnly those of the title, skills and tags too.
+func (e *Encoder) words(p *market.Profile, terms, skills []string) ([]string, []string) {
+	terms, skills = e.tok.scan(p.Text, terms, skills)
+	if e.cfg.FreeTextOnly {
+		return terms, skills
+	}
+	n := len(skills) // skills are the free text's only
+	terms, skills = e.tok.scan(p.Title, terms, skills)
+	for _, v := range p.Skills {
+		terms, skills = e.tok.scan(v, terms, skills)
+	}
+	for _, v := range p.Tags {
+		terms, skills = e.tok.scan(v, terms, skills)
+	}
+	return terms, skills[:n]
 }
 
 // categorical calls f for every categorical feature of p with its raw
