@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twowayrec/twoway/internal/cputime"
 	"github.com/twowayrec/twoway/internal/synth"
 	"github.com/twowayrec/twoway/market"
 )
@@ -247,10 +248,13 @@ func BenchmarkLargeSaveLoad(b *testing.B) {
 	}
 	defer f.Close()
 	start = time.Now()
+	cpu0, _ := cputime.Process()
 	if err := f.Load(ctx, bytes.NewReader(buf.Bytes())); err != nil {
 		b.Fatal(err)
 	}
 	load := time.Since(start)
+	cpu1, _ := cputime.Process() // every goroutine's, the GC's too: what Load costs however busy the machine
+	loadCPU := cpu1 - cpu0
 	// Bleve fills behind the loaded Engine while the check below runs
 	// requests on it.
 	var filled time.Duration
@@ -287,6 +291,7 @@ func BenchmarkLargeSaveLoad(b *testing.B) {
 	}
 	b.ReportMetric(save.Seconds(), "save-s")
 	b.ReportMetric(load.Seconds(), "load-s")
+	b.ReportMetric(loadCPU.Seconds(), "load-cpu-s")
 	b.ReportMetric(filled.Seconds(), "backfill-s")
 	b.ReportMetric(float64(size)/(1<<20), "snapshot-MiB")
 }

@@ -682,6 +682,9 @@ func (e *Engine) build(ctx context.Context, s *snapshot) (*loaded, error) {
 	side := make(chan struct{})
 	go func() {
 		defer close(side)
+		// The first request would load the segmenter's dictionary
+		// (about a second) now that Load tokenises nothing: load it here.
+		text.Warm()
 		ld.acts, ld.seen, ld.blocked = e.sets(events)
 		if s.image != nil {
 			if ld.img, imgErr = e.index.DecodeImage(s.image, ld.ixs, ld.live); imgErr != nil {
