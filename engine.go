@@ -53,6 +53,7 @@ import (
 // (no two-way scores yet: Recommendation.Fitted is false).
 type Engine struct {
 	cfg     Config
+	given   Config // cfg as New received it, before its defaults (Reload's second Engine)
 	agg     match.NamedAggregator
 	policy  *fusion.Policy
 	tracker *activity.Tracker
@@ -119,12 +120,14 @@ type exclusions struct {
 // runs background goroutines of its own, and opens files when
 // Config.Recall.IndexPath is set); Close releases it.
 func New(cfg Config) (*Engine, error) {
+	given := cfg
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
 	agg, _ := match.AggregatorByName(aggName(cfg.Aggregator))
 	e := &Engine{
 		cfg:     cfg,
+		given:   given,
 		agg:     match.NamedAggregator{Name: aggName(cfg.Aggregator), Aggregate: agg},
 		acts:    make(map[uint32][]match.Interaction),
 		seen:    make(map[uint32][]uint32),

@@ -83,7 +83,7 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	}
 
 	prev := e.state.Load()
-	st := &state{at: at, fitted: true, policy: e.policy}
+	st := &state{at: at, fitted: true, policy: e.policy, version: prev.version + 1}
 	n := len(profiles)
 	sideOf := func(ix uint32) market.Side {
 		if int(ix) < n {

@@ -120,6 +120,31 @@ type Journal interface {
 	Read(ctx context.Context, after Offset, limit int) ([]JournalEntry, error)
 }
 
+// JournalTrimmer is a Journal whose oldest entries can be dropped, so that
+// it does not grow without end. An Engine loaded from a snapshot replays
+// the journal from the snapshot's offset (Engine.JournalOffset at its
+// Save): trim through the offset of the oldest snapshot a process may
+// still start from, never past it, and never past the offset of a
+// process that is still applying (a lagging server would be stranded).
+//
+// Trim drops every entry at or before through (entries after it are kept
+// as they were); trimming through an offset at or before an earlier
+// trim's is a no-op. After it, a Read after an offset before through
+// fails with an error wrapping ErrJournalTrimmed (entries it should have
+// returned are gone), and a Read after through or later reads as before.
+// MemoryJournal and the redisstore module's Journal implement it;
+// CheckJournal checks it.
+type JournalTrimmer interface {
+	Journal
+	Trim(ctx context.Context, through Offset) error
+}
+
+// ErrJournalTrimmed is wrapped by the error of a Journal's Read after an
+// offset whose following entries were trimmed, and so by Sync's: the
+// process cannot catch up from where it is. Start it again from a newer
+// snapshot (New, Load, Sync).
+var ErrJournalTrimmed = errors.New("twoway: the journal was trimmed past this offset")
+
 // ErrJournal is wrapped by the error of a write (Upsert, Remove, Record)
 // that Config.Journal refused: it could not be read up to its end before
 // the write was validated, or the append failed. Nothing of the write was
@@ -135,10 +160,11 @@ var ErrCorruptJournalEntry = errors.New("twoway: undecodable journal entry")
 // MemoryJournal is the in-memory Journal. The zero value is ready to use.
 type MemoryJournal struct {
 	mu      sync.RWMutex
-	entries [][]byte // entry i has Offset{0, i+1}
+	trimmed uint64   // entries dropped by Trim
+	entries [][]byte // entry i has Offset{0, trimmed+i+1}
 }
 
-var _ Journal = (*MemoryJournal)(nil)
+var _ JournalTrimmer = (*MemoryJournal)(nil)
 
 // Append implements Journal.
 func (m *MemoryJournal) Append(_ context.Context, data []byte) (Offset, error) {
@@ -148,7 +174,23 @@ func (m *MemoryJournal) Append(_ context.Context, data []byte) (Offset, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.entries = append(m.entries, bytes.Clone(data))
-	return Offset{Lo: uint64(len(m.entries))}, nil
+	return Offset{Lo: m.trimmed + uint64(len(m.entries))}, nil
+}
+
+// Trim implements JournalTrimmer.
+func (m *MemoryJournal) Trim(_ context.Context, through Offset) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	end := m.trimmed + uint64(len(m.entries))
+	n := end
+	if through.Hi == 0 {
+		n = min(through.Lo, end)
+	}
+	if n > m.trimmed {
+		m.entries = slices.Clone(m.entries[n-m.trimmed:])
+		m.trimmed = n
+	}
+	return nil
 }
 
 // Read implements Journal.
@@ -158,22 +200,26 @@ func (m *MemoryJournal) Read(_ context.Context, after Offset, limit int) ([]Jour
 	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	start := uint64(len(m.entries))
+	end := m.trimmed + uint64(len(m.entries))
+	start := end
 	if after.Hi == 0 {
-		start = min(after.Lo, start)
+		start = min(after.Lo, end)
+	}
+	if start < m.trimmed {
+		return nil, fmt.Errorf("%w: journal: read after %v, trimmed through %v", ErrJournalTrimmed, after, Offset{Lo: m.trimmed})
 	}
 	var out []JournalEntry
-	for i := start; i < uint64(len(m.entries)) && len(out) < limit; i++ {
-		out = append(out, JournalEntry{Offset: Offset{Lo: i + 1}, Data: bytes.Clone(m.entries[i])})
+	for i := start; i < end && len(out) < limit; i++ {
+		out = append(out, JournalEntry{Offset: Offset{Lo: i + 1}, Data: bytes.Clone(m.entries[i-m.trimmed])})
 	}
 	return out, nil
 }
 
-// Len returns the number of entries.
+// Len returns the number of entries appended, trimmed ones included.
 func (m *MemoryJournal) Len() int {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return len(m.entries)
+	return int(m.trimmed) + len(m.entries)
 }
 
 // journalRecord is the content of one journal entry (JSON, versioned).

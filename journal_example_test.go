@@ -1,6 +1,7 @@
 package twoway_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -51,4 +52,50 @@ func ExampleEngine_Sync() {
 	// journal entries: 2
 	// applied by a: 0-2 by b: 0-2
 	// events in a: 1 in b: 1
+}
+
+// One process fits and saves; a server of the same journal takes the new
+// models with Reload while it serves, and reports the fitter's model
+// version.
+func ExampleEngine_Reload() {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	journal := &twoway.MemoryJournal{}
+	newEngine := func() *twoway.Engine {
+		e, err := twoway.New(twoway.Config{Journal: journal, Clock: func() time.Time { return now }})
+		if err != nil {
+			panic(err)
+		}
+		return e
+	}
+	fitter, server := newEngine(), newEngine()
+	defer fitter.Close()
+	defer server.Close()
+	err := fitter.Upsert(ctx,
+		market.Profile{ID: "job-go", Side: market.Recruiter, Title: "Go后端开发工程师", Skills: []string{"Go"}, Registered: now},
+		market.Profile{ID: "anna", Side: market.Seeker, Title: "Backend Engineer", Skills: []string{"golang"}, Registered: now})
+	if err != nil {
+		panic(err)
+	}
+	if err := server.Record(ctx, market.Event{ID: "ev-1", Actor: "anna", Target: "job-go", Action: market.Chat, Time: now}); err != nil {
+		panic(err)
+	}
+	if err := fitter.Sync(ctx); err != nil {
+		panic(err)
+	}
+	if err := fitter.Fit(ctx); err != nil {
+		panic(err)
+	}
+	var snap bytes.Buffer
+	if err := fitter.Save(&snap); err != nil {
+		panic(err)
+	}
+	fmt.Println("before:", server.Stats().ModelVersion)
+	if err := server.Reload(ctx, &snap); err != nil {
+		panic(err)
+	}
+	fmt.Println("after:", server.Stats().ModelVersion, "at", server.JournalOffset())
+	// Output:
+	// before: 0
+	// after: 1 at 0-2
 }

@@ -3,6 +3,7 @@ package twoway
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -12,7 +13,7 @@ import (
 // spirit of testing/fstest.TestFS: a host testing its own journal calls it
 // on a fresh, empty journal and fails its test on a non-nil error, which
 // describes the first violation found. It appends about a hundred small
-// entries.
+// entries; when j is a JournalTrimmer it then trims some and checks Trim.
 func CheckJournal(ctx context.Context, j Journal) error {
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("twoway: CheckJournal: "+format, args...)
@@ -137,6 +138,51 @@ func CheckJournal(ctx context.Context, j Journal) error {
 			return fail("writer %d's entry %d read where its entry %d was due", w, n, next[w])
 		}
 		next[w]++
+	}
+	if tr, ok := j.(JournalTrimmer); ok {
+		return checkTrim(ctx, tr, offs, all)
+	}
+	return nil
+}
+
+// checkTrim checks a JournalTrimmer's Trim on the entries CheckJournal
+// appended: offs (the first five) and then rest.
+func checkTrim(ctx context.Context, j JournalTrimmer, offs []Offset, rest []JournalEntry) error {
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("twoway: CheckJournal: "+format, args...)
+	}
+	through := rest[9].Offset
+	if err := j.Trim(ctx, through); err != nil {
+		return fail("Trim(%v): %w", through, err)
+	}
+	for _, after := range []Offset{{}, offs[2], rest[8].Offset} {
+		if _, err := j.Read(ctx, after, 10); !errors.Is(err, ErrJournalTrimmed) {
+			return fail("after Trim(%v), Read(after %v) = %v, want an error wrapping ErrJournalTrimmed", through, after, err)
+		}
+	}
+	got, err := j.Read(ctx, through, 100)
+	if err != nil {
+		return fail("after Trim(%v), Read(after it): %w", through, err)
+	}
+	if len(got) != len(rest)-10 || got[0].Offset != rest[10].Offset || !bytes.Equal(got[0].Data, rest[10].Data) {
+		return fail("after Trim(%v), Read(after it) = %d entries from %v, want the %d from %v", through, len(got), offsetsOf(got), len(rest)-10, rest[10].Offset)
+	}
+	if err := j.Trim(ctx, offs[0]); err != nil {
+		return fail("Trim(%v) below an earlier trim: %w", offs[0], err)
+	}
+	if _, err := j.Read(ctx, rest[8].Offset, 10); !errors.Is(err, ErrJournalTrimmed) {
+		return fail("Trim(%v) below an earlier trim brought entries back: Read(after %v) = %v", offs[0], rest[8].Offset, err)
+	}
+	off, err := j.Append(ctx, []byte("after-trim"))
+	if err != nil {
+		return fail("Append after Trim: %w", err)
+	}
+	if off.Compare(rest[len(rest)-1].Offset) <= 0 {
+		return fail("Append after Trim returned %v, not after the last entry's %v", off, rest[len(rest)-1].Offset)
+	}
+	got, err = j.Read(ctx, rest[len(rest)-1].Offset, 10)
+	if err != nil || len(got) != 1 || got[0].Offset != off {
+		return fail("Read of the entry appended after Trim: %v, %v", offsetsOf(got), err)
 	}
 	return nil
 }

@@ -61,6 +61,11 @@ type Stats struct {
 	Fitted              bool      // a Fit has run (or been loaded)
 	FitAt               time.Time // the reference time of the last Fit; zero before
 	FitTook             time.Duration
+	// ModelVersion numbers the Fits behind the models served: 0 before the
+	// first, and one more at each Fit. Save and Load carry it, and Reload
+	// takes the snapshot's, so the servers of one fitter report the
+	// fitter's number for the models they serve.
+	ModelVersion uint64
 	// Ledger is the number of participants with an exposure ledger entry;
 	// LedgerLoad the total of their loads in expected contacts, per side.
 	Ledger     int
@@ -108,7 +113,7 @@ func (e *Engine) Stats() Stats {
 		sides[i] = p.Side
 	}
 	e.mu.RUnlock()
-	s.Fitted, s.FitAt, s.FitTook = st.fitted, st.at, st.took
+	s.Fitted, s.FitAt, s.FitTook, s.ModelVersion = st.fitted, st.at, st.took, st.version
 	now := e.cfg.Clock()
 	l := e.control.Ledger()
 	for i := range l.Len() {

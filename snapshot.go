@@ -28,7 +28,7 @@ import (
 // Snapshot format, version 5 (a frame of internal/binio):
 //
 //	magic   "twoway.snapshot\x00"
-//	version uvarint (5)
+//	version uvarint (6)
 //	length  uvarint: bytes of body
 //	body    see below
 //	crc     uint32 little-endian, CRC-32 (IEEE) of body
@@ -61,7 +61,9 @@ import (
 //	from version 5: the offset of the last journal entry applied
 //	(Config.Journal; two uvarints, Offset.Hi and Lo, zero without a
 //	journal)
+//	from version 6: the models' version (uvarint; see Stats.ModelVersion)
 //
+// Version 5 snapshots load with model version 1 when fitted (0 when not).
 // Version 4 snapshots (no journal offset) load with the zero offset.
 // Version 3 snapshots (no index image or catalog: Load analyses and
 // encodes the profiles) and version 2 snapshots (no factor section either;
@@ -70,7 +72,7 @@ import (
 // and the Fit's time only) are read and refitted.
 const (
 	snapMagic   = "twoway.snapshot\x00"
-	snapVersion = 5
+	snapVersion = 6
 	maxSnapBody = 1 << 36 // 64 GiB: a larger length is corruption
 )
 
@@ -237,6 +239,8 @@ func (e *Engine) snapshotBody() ([]byte, error) {
 	// Version 5: where this state stands in the journal.
 	w.Uvarint(e.journalAt.Hi)
 	w.Uvarint(e.journalAt.Lo)
+	// Version 6: the models' version.
+	w.Uvarint(st.version)
 	return w.B, nil
 }
 
@@ -378,7 +382,8 @@ type snapshot struct {
 	capTable, recentTable                                        []byte
 	capPrior                                                     [3]float64
 	took                                                         time.Duration
-	journal                                                      Offset // the last journal entry applied (version 4)
+	journal                                                      Offset // the last journal entry applied (version 5)
+	model                                                        uint64 // the models' version (version 6)
 	encoder, rules                                               []byte
 	interest, urgency, saturation, learned                       []byte // nil: none
 	potentials                                                   []byte // nil: none
@@ -507,6 +512,13 @@ func parseSnapshot(body []byte, version uint64) (*snapshot, error) {
 	}
 	if version >= 5 {
 		s.journal = Offset{Hi: r.Uvarint(), Lo: r.Uvarint()}
+	}
+	if version >= 6 {
+		s.model = r.Uvarint()
+	} else if s.fitAt.IsZero() {
+		s.model = 0
+	} else {
+		s.model = 1 // before version 6 the models were not numbered
 	}
 	if err := r.Done(); err != nil {
 		return nil, bad("%v", err)
@@ -765,7 +777,7 @@ func (e *Engine) decodeState(ctx context.Context, s *snapshot) (*state, error) {
 	}
 	st.urgTable, st.satTable, st.actTable = activity.NewTable(0, math.NaN()), activity.NewTable(0, 0), activity.NewTable(0, 0)
 	st.capTable, st.recentTable = activity.NewTable(0, 0), activity.NewTable(0, 0)
-	st.capPrior, st.took = s.capPrior, s.took
+	st.capPrior, st.took, st.version = s.capPrior, s.took, s.model
 	for _, t := range []struct {
 		name string
 		tab  *activity.Table

@@ -241,7 +241,8 @@ func TestLoadFailsCleanly(t *testing.T) {
 }
 
 // A version 3 snapshot (no index image, no catalog: Load analyses the
-// profiles again) loads as exactly as a version 4 one; and a version 4
+// profiles again) loads as exactly as a version 4, 5 or 6 one (a fitted
+// version 5 or older has model version 1); and a version 4
 // Load serves from the image at once while bleve fills behind it.
 func TestLoadVersion3AndTheBackfill(t *testing.T) {
 	m := tinyMarket(t)
@@ -256,19 +257,23 @@ func TestLoadVersion3AndTheBackfill(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, s.image)
 	require.NotNil(t, s.catalog)
-	var tail, offset binio.Writer
+	require.Equal(t, uint64(1), e.Stats().ModelVersion)
+	var tail, offset, model binio.Writer
 	offset.Uvarint(0) // version 5: the journal offset, zero without a journal
 	offset.Uvarint(0)
+	model.Uvarint(1) // version 6: the model version
 	tail.Bytes(s.image)
 	tail.Bool(true)
 	tail.Bytes(s.catalog)
 	tail.B = append(tail.B, offset.B...)
-	require.True(t, bytes.HasSuffix(body, tail.B), "the version 4 and 5 parts come last")
+	tail.B = append(tail.B, model.B...)
+	require.True(t, bytes.HasSuffix(body, tail.B), "the version 4, 5 and 6 parts come last")
 	v3 := binio.AppendFrame(nil, snapMagic, 3, body[:len(body)-len(tail.B)])
-	v4 := binio.AppendFrame(nil, snapMagic, 4, body[:len(body)-len(offset.B)])
+	v4 := binio.AppendFrame(nil, snapMagic, 4, body[:len(body)-len(offset.B)-len(model.B)])
+	v5 := binio.AppendFrame(nil, snapMagic, 5, body[:len(body)-len(model.B)])
 
 	want := responses(t, e, m)
-	for name, snap := range map[string][]byte{"version 3": v3, "version 4": v4, "version 5": buf.Bytes()} {
+	for name, snap := range map[string][]byte{"version 3": v3, "version 4": v4, "version 5": v5, "version 6": buf.Bytes()} {
 		f, err := New(cfg)
 		require.NoError(t, err)
 		require.NoError(t, f.Load(context.Background(), bytes.NewReader(snap)), name)

@@ -25,6 +25,10 @@ type state struct {
 	at     time.Time     // the Fit's reference time; zero before the first Fit
 	took   time.Duration // how long the Fit took
 	fitted bool
+	// version numbers the Fits behind the models: each Fit's is one more
+	// than the models it replaced, and Save and Load carry it, so every
+	// process serving one fitter's snapshots reports the fitter's number.
+	version uint64
 
 	encoder   *text.Encoder
 	rules     *text.Rules

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -35,6 +37,7 @@ const (
 	routeRefit       = "POST /v1/refit"
 	routeRefitStatus = "GET /v1/refit/{id}"
 	routeSnapshotNow = "POST /v1/snapshot"
+	routeReload      = "POST /v1/reload"
 )
 
 // routes builds the API. Reads (recommendations, explanations, health,
@@ -56,6 +59,7 @@ func (s *Server) routes() http.Handler {
 		s.uiRoutes(mux)
 	}
 	mux.Handle(routeSnapshotNow, s.admin(s.snapshot))
+	mux.Handle(routeReload, s.admin(s.reload))
 	return s.observe(mux)
 }
 
@@ -245,6 +249,9 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	go func() { pinged <- pingEngine(ectx, s.engine) }() // returns by ectx's deadline
 
 	resp := healthResponse{Status: "ok", Engine: "ok", Realtime: "memory"}
+	if fitted, at, version := s.model(); fitted {
+		resp.ModelVersion, resp.ModelFitAt = version, at.UTC().Format(time.RFC3339)
+	}
 	if s.cfg.Engine.Realtime != nil {
 		resp.Realtime = "the embedding program's store"
 	}
@@ -323,6 +330,12 @@ type healthResponse struct {
 	// ("0-0" before any), with -journal only.
 	Journal       string `json:"journal,omitempty"`
 	JournalOffset string `json:"journal_offset,omitempty"`
+	// ModelVersion numbers the Fits behind the models this process serves
+	// (twoway.Stats.ModelVersion: 0 before the first; a server that
+	// reloaded the fitter's snapshot reports the fitter's number), and
+	// ModelFitAt is that Fit's reference time (RFC 3339; absent before).
+	ModelVersion uint64 `json:"model_version"`
+	ModelFitAt   string `json:"model_fit_at,omitempty"`
 }
 
 // recommend: GET /v1/recommendations/{id}?side=&n=&explain=&city=&aggregator=&dry_run=
@@ -513,6 +526,59 @@ func (s *Server) recordEvents(w http.ResponseWriter, r *http.Request, evs []mark
 			Degraded: "events logged, but the real-time store failed, so their counters are missing: " + err.Error(),
 		})
 	}
+}
+
+// reload: POST /v1/reload swaps a fitted snapshot's models into the
+// running Engine (twoway.Engine.Reload): the request's body when it has
+// one (the snapshot's bytes), else the snapshot file (-snapshot). It
+// answers the model version and the journal offset now served; a corrupt
+// or unfitted snapshot is 400, one of another market and a server without
+// -journal are 409, and in each case the server serves on as before.
+func (s *Server) reload(w http.ResponseWriter, r *http.Request) {
+	var src io.Reader = http.MaxBytesReader(w, r.Body, maxSnapshotUpload)
+	if r.ContentLength == 0 {
+		if s.cfg.SnapshotPath == "" {
+			s.fail(w, errorf(http.StatusBadRequest, "no snapshot in the body and no snapshot path configured (-snapshot or TWOWAY_SNAPSHOT)"))
+			return
+		}
+		f, err := os.Open(s.cfg.SnapshotPath)
+		if err != nil {
+			s.fail(w, errorf(http.StatusConflict, "snapshot file: %v", err))
+			return
+		}
+		defer f.Close()
+		src = bufio.NewReaderSize(f, 1<<20)
+	}
+	if err := s.engine.Reload(r.Context(), src); err != nil {
+		status := http.StatusInternalServerError
+		switch {
+		case errors.Is(err, twoway.ErrCorruptSnapshot), errors.Is(err, twoway.ErrBadRequest):
+			status = http.StatusBadRequest
+		case errors.Is(err, twoway.ErrOtherMarket), errors.Is(err, twoway.ErrConfig), errors.Is(err, twoway.ErrJournalTrimmed):
+			status = http.StatusConflict
+		}
+		s.fail(w, errorf(status, "reload: %v", err))
+		return
+	}
+	s.refitDone()
+	_, _, version := s.model()
+	s.writeJSON(w, http.StatusOK, reloadResponse{ModelVersion: version, JournalOffset: s.engine.JournalOffset().String()})
+}
+
+// maxSnapshotUpload bounds POST /v1/reload's body.
+const maxSnapshotUpload = 16 << 30
+
+type reloadResponse struct {
+	ModelVersion  uint64 `json:"model_version"`
+	JournalOffset string `json:"journal_offset"`
+}
+
+// model returns whether the Engine serves fitted models, their Fit's
+// time and their version. Stats walks the profiles; this is for health
+// checks and admin answers, not requests.
+func (s *Server) model() (bool, time.Time, uint64) {
+	st := s.engine.Stats()
+	return st.Fitted, st.FitAt, st.ModelVersion
 }
 
 // snapshot: POST /v1/snapshot saves the snapshot now.

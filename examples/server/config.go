@@ -63,6 +63,13 @@ type Config struct {
 	// entries in the background; it also applies them before every
 	// recommendation and explanation. Zero: one second.
 	JournalSync time.Duration `json:"journal_sync"`
+	// JournalTrim trims the journal after each snapshot the server saves,
+	// through the journal offset of the snapshot it saved before that one
+	// (so the newest two snapshots can still start a server). Set it on
+	// the one process that fits and publishes snapshots, never on several:
+	// a server behind the trim can no longer catch up (its /healthz says
+	// degraded; restart it from a newer snapshot). Requires Journal.
+	JournalTrim bool `json:"journal_trim"`
 	// FixedClock, when set, is the Engine's "now" for the whole run: a
 	// test aid, so that several server processes and a reference agree on
 	// the time (the exposure ledger and the activity features decay with
@@ -157,6 +164,8 @@ func (c *Config) fill() error {
 		return fmt.Errorf("%w: GenerationCheck %v is negative", errConfig, c.GenerationCheck)
 	case c.JournalSync < 0:
 		return fmt.Errorf("%w: JournalSync %v is negative", errConfig, c.JournalSync)
+	case c.JournalTrim && !c.Journal:
+		return fmt.Errorf("%w: JournalTrim needs Journal", errConfig)
 	case c.Journal && c.RedisAddr == "":
 		return fmt.Errorf("%w: Journal needs RedisAddr (the journal is shared through Redis)", errConfig)
 	case len(c.redisAddrs()) > 1 && c.RedisDB != 0:
@@ -236,6 +245,7 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.DurationVar(&c.HealthTimeout, "health-timeout", 0, "deadline of the Engine's self-check in /healthz (default 2s)")
 	fs.DurationVar(&c.GenerationCheck, "generation-check", 0, "how often to check that Redis still holds the counters (default 5s)")
 	fs.BoolVar(&c.Journal, "journal", false, "share the market's writes through a journal in Redis, so that several servers give the same lists (needs -redis-addr)")
+	fs.BoolVar(&c.JournalTrim, "journal-trim", false, "after each snapshot saved, trim the journal through the previous snapshot's offset (on the one process that publishes snapshots; needs -journal)")
 	fs.DurationVar(&c.JournalSync, "journal-sync", 0, "how often to apply the journal's new entries in the background (default 1s; they are also applied before each recommendation)")
 	fixedClock := fs.String("fixed-clock", "", "test aid: the Engine's now, fixed for the whole run (RFC 3339), so that several processes agree on the time")
 	ui := fs.Bool("ui", true, "serve the web UI at /ui/")

@@ -40,7 +40,8 @@ type Server struct {
 
 	tokenSum [sha256.Size]byte // of cfg.Token
 
-	saveMu sync.Mutex // one snapshot write at a time
+	saveMu    sync.Mutex    // one snapshot write at a time
+	lastSaved twoway.Offset // under saveMu: the journal offset of the last snapshot saved (-journal-trim)
 }
 
 // Open builds the Server for cfg: it connects the Redis client, builds the
@@ -223,6 +224,10 @@ func (s *Server) Save() error {
 	}
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
+	// The offset before the Save is at or before the snapshot's own, so
+	// trimming through it never trims what a server loading the snapshot
+	// replays.
+	at := s.engine.JournalOffset()
 	dir := filepath.Dir(s.cfg.SnapshotPath)
 	tmp, err := os.CreateTemp(dir, filepath.Base(s.cfg.SnapshotPath)+".tmp*")
 	if err != nil {
@@ -242,6 +247,18 @@ func (s *Server) Save() error {
 	}
 	if err := os.Rename(tmp.Name(), s.cfg.SnapshotPath); err != nil {
 		return fmt.Errorf("server: save snapshot: %w", err)
+	}
+	if s.cfg.JournalTrim {
+		if tr, ok := s.engine.Config().Journal.(twoway.JournalTrimmer); ok && !s.lastSaved.IsZero() {
+			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RedisTimeout)
+			err := tr.Trim(ctx, s.lastSaved)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("server: snapshot saved, but the journal was not trimmed through %v: %w", s.lastSaved, err)
+			}
+			s.cfg.Logger.Info("journal trimmed", "through", s.lastSaved.String())
+		}
+		s.lastSaved = at
 	}
 	return nil
 }
