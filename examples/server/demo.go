@@ -52,7 +52,8 @@ type DemoConfig struct {
 	Events int `json:"events"`
 	// Seed seeds the simulation. Zero: 1.
 	Seed uint64 `json:"seed"`
-	// Now, when set, freezes the Engine's clock there (tests, screenshots).
+	// Now, when set, freezes the Engine's clock there (tests, screenshots;
+	// at the history's end instead when Now is before it).
 	// Zero: a clock that starts at the end of the simulated history when
 	// the server starts and runs from there. Unused when Config.Engine.Clock
 	// is set.
@@ -381,11 +382,17 @@ func (s *Server) loadDemo(ctx context.Context, m *demoMarket) error {
 	return nil
 }
 
-// demoClock is the Engine's clock in a demo: frozen at cfg.Now when set,
+// demoClock is the Engine's clock in a demo: frozen at cfg.Now when set
+// (at the end of the history when that is later: a clock before the
+// history would refuse its events as from the future, as it did when the
+// postings were missing and the quick start's later market stood in),
 // else starting at the end of the history and running.
 func demoClock(cfg DemoConfig, end time.Time) func() time.Time {
 	if !cfg.Now.IsZero() {
 		at := cfg.Now
+		if at.Before(end) {
+			at = end
+		}
 		return func() time.Time { return at }
 	}
 	t0 := time.Now()
