@@ -80,6 +80,11 @@ type Engine struct {
 	fitMu sync.Mutex
 	state atomic.Pointer[state]
 
+	// countMu keeps the in-memory counters and the log in step for Save:
+	// a write holds it (read) from its counters to its log entry, and Save
+	// (write) while it encodes both. Taken before syncMu and mu.
+	countMu sync.RWMutex
+
 	exclMu sync.Mutex
 	excl   atomic.Pointer[exclusions]
 
@@ -538,6 +543,7 @@ func (e *Engine) Record(ctx context.Context, events ...market.Event) error {
 
 	// Counters first: a Fit that swaps in its state after the lock below
 	// refreshes the touched participants from counters that hold these events.
+	e.countMu.RLock()
 	touched := make([]uint32, 0, 2*len(batch))
 	for i, ev := range batch {
 		if elsewhere != nil && elsewhere[i] && e.cfg.Realtime != nil {
@@ -565,6 +571,7 @@ func (e *Engine) Record(ctx context.Context, events ...market.Event) error {
 		st.record(ev)
 	}
 	e.mu.Unlock()
+	e.countMu.RUnlock()
 	if err := e.sharePairs(ctx, batch); err != nil {
 		errs = append(errs, err)
 		stats.StoreErr = true

@@ -575,6 +575,9 @@ func (e *Engine) removeJournal(ctx context.Context, ids []string) error {
 // that this call is the first to count (Config.EventIDs decides between
 // processes), and refreshes their participants' serving tables.
 func (e *Engine) recordJournal(ctx context.Context, evs []market.Event, stats *EventStats) error {
+	// From the entry's application (the log) to its counters.
+	e.countMu.RLock()
+	defer e.countMu.RUnlock()
 	var errs []error
 	// Events already applied from the journal: duplicates here. Their
 	// counters were written by the process that appended them, unless it

@@ -28,7 +28,7 @@ import (
 // Snapshot format, version 5 (a frame of internal/binio):
 //
 //	magic   "twoway.snapshot\x00"
-//	version uvarint (6)
+//	version uvarint (7)
 //	length  uvarint: bytes of body
 //	body    see below
 //	crc     uint32 little-endian, CRC-32 (IEEE) of body
@@ -62,6 +62,12 @@ import (
 //	(Config.Journal; two uvarints, Offset.Hi and Lo, zero without a
 //	journal)
 //	from version 6: the models' version (uvarint; see Stats.ModelVersion)
+//	from version 7: the in-memory behaviour counters (present, blob:
+//	activity.Memory.AppendBinary; absent with Config.Realtime), which Load
+//	installs instead of replaying the log into them; then fitted bool
+//	and, if fitted, the item-CF, user-CF and Swing neighbour tables (a
+//	blob each: recall.ItemCF.AppendBinary, UserCF.AppendBinary), which
+//	Load installs instead of refitting them from the interest matrix
 //
 // Version 5 snapshots load with model version 1 when fitted (0 when not).
 // Version 4 snapshots (no journal offset) load with the zero offset.
@@ -72,7 +78,7 @@ import (
 // and the Fit's time only) are read and refitted.
 const (
 	snapMagic   = "twoway.snapshot\x00"
-	snapVersion = 6
+	snapVersion = 7
 	maxSnapBody = 1 << 36 // 64 GiB: a larger length is corruption
 )
 
@@ -109,6 +115,11 @@ func (e *Engine) Save(w io.Writer) error {
 }
 
 func (e *Engine) snapshotBody() ([]byte, error) {
+	mem := e.memoryCounters()
+	if mem != nil {
+		e.countMu.Lock() // no write between its counters and its log entry
+		defer e.countMu.Unlock()
+	}
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	st := e.state.Load()
@@ -241,6 +252,27 @@ func (e *Engine) snapshotBody() ([]byte, error) {
 	w.Uvarint(e.journalAt.Lo)
 	// Version 6: the models' version.
 	w.Uvarint(st.version)
+	// Version 7: the in-memory counters, so that Load need not replay the
+	// log into them.
+	w.Bool(mem != nil)
+	if mem != nil {
+		if err := blob("counters", mem.AppendBinary); err != nil {
+			return nil, err
+		}
+	}
+	// and the collaborative recallers' neighbour tables, which Load would
+	// otherwise refit from the matrix (tens of CPU seconds at scale).
+	w.Bool(st.fitted)
+	if st.fitted {
+		for _, c := range []struct {
+			name string
+			f    func([]byte) ([]byte, error)
+		}{{"item-CF", st.itemCF.AppendBinary}, {"user-CF", st.userCF.AppendBinary}, {"Swing", st.swing.AppendBinary}} {
+			if err := blob(c.name+" neighbours", c.f); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return w.B, nil
 }
 
@@ -382,8 +414,10 @@ type snapshot struct {
 	capTable, recentTable                                        []byte
 	capPrior                                                     [3]float64
 	took                                                         time.Duration
-	journal                                                      Offset // the last journal entry applied (version 5)
-	model                                                        uint64 // the models' version (version 6)
+	journal                                                      Offset   // the last journal entry applied (version 5)
+	model                                                        uint64   // the models' version (version 6)
+	counters                                                     []byte   // the in-memory counters (version 7); nil: replay the log
+	cf                                                           [][]byte // item-CF, user-CF and Swing neighbours (version 7); nil: refit
 	encoder, rules                                               []byte
 	interest, urgency, saturation, learned                       []byte // nil: none
 	potentials                                                   []byte // nil: none
@@ -520,6 +554,12 @@ func parseSnapshot(body []byte, version uint64) (*snapshot, error) {
 	} else {
 		s.model = 1 // before version 6 the models were not numbered
 	}
+	if version >= 7 && r.Bool() {
+		s.counters = r.Bytes()
+	}
+	if version >= 7 && r.Bool() {
+		s.cf = [][]byte{r.Bytes(), r.Bytes(), r.Bytes()}
+	}
 	if err := r.Done(); err != nil {
 		return nil, bad("%v", err)
 	}
@@ -650,8 +690,9 @@ type loaded struct {
 	snap           *snapshot
 	dict           market.Dict
 	st             *state
-	log            []event // the Engine's own log (Config.Events == nil)
-	counted        []event // what the in-memory counters replay
+	log            []event          // the Engine's own log (Config.Events == nil)
+	counted        []event          // what the in-memory counters replay (mem nil)
+	mem            *activity.Memory // the snapshot's in-memory counters; nil: replay counted
 	acts           map[uint32][]match.Interaction
 	seen, blocked  map[uint32][]uint32
 	dirty          map[uint32]bool
@@ -688,6 +729,24 @@ func (e *Engine) build(ctx context.Context, s *snapshot) (*loaded, error) {
 		ld.log = s.events
 	}
 	ld.counted = events
+	// The in-memory counters, when the snapshot has them: decoded aside,
+	// installed by commit. A snapshot of other windows (another bucket
+	// count) replays the log instead.
+	counters := make(chan struct{})
+	go func() {
+		defer close(counters)
+		live := e.memoryCounters()
+		if live == nil || s.counters == nil {
+			return
+		}
+		mem := activity.NewMemory(live.Buckets())
+		if err := mem.UnmarshalBinary(s.counters); err != nil {
+			e.cfg.Logger.Warn("twoway: load: the snapshot's counters do not fit this configuration; replaying the log into them", "err", err)
+			return
+		}
+		ld.mem = mem
+	}()
+	defer func() { <-counters }()
 	// The log's sets and the index image decode on another goroutine
 	// while the models decode on this one (2 cores halve a Load).
 	var imgErr error
@@ -853,9 +912,17 @@ func (e *Engine) decodeState(ctx context.Context, s *snapshot) (*state, error) {
 			}
 			st.features[i] = st.inputs[i].Activity
 		}
-		for _, f := range []func(context.Context) error{st.itemCF.Fit, st.userCF.Fit, st.swing.Fit} {
-			if err := f(ctx); err != nil {
-				return nil, fmt.Errorf("twoway: load: collaborative recall: %w", err)
+		if s.cf != nil {
+			for k, u := range []interface{ UnmarshalBinary([]byte) error }{st.itemCF, st.userCF, st.swing} {
+				if err := u.UnmarshalBinary(s.cf[k]); err != nil {
+					return nil, bad("collaborative neighbours %d: %v", k, err)
+				}
+			}
+		} else {
+			for _, f := range []func(context.Context) error{st.itemCF.Fit, st.userCF.Fit, st.swing.Fit} {
+				if err := f(ctx); err != nil {
+					return nil, fmt.Errorf("twoway: load: collaborative recall: %w", err)
+				}
 			}
 		}
 	}
@@ -942,7 +1009,9 @@ func (e *Engine) commit(ld *loaded) error {
 			e.tracker.Register(uint32(i), p.Registered)
 		}
 	}
-	if e.cfg.Realtime == nil {
+	if ld.mem != nil {
+		_ = e.memoryCounters().Replace(ld.mem) // of its bucket count: cannot fail
+	} else if e.cfg.Realtime == nil {
 		// In-memory counters never fail.
 		for _, ev := range ld.counted {
 			_ = e.tracker.Record(context.Background(), activity.Event{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: ev.time()})
@@ -959,4 +1028,15 @@ func (e *Engine) commit(ld *loaded) error {
 	e.publish(ld.st)
 	e.excl.Store(s.excl)
 	return nil
+}
+
+// memoryCounters returns the Engine's in-memory behaviour counters, which
+// Save writes and Load restores, or nil when they live in a shared store
+// (Config.Realtime) or in a store of the host's.
+func (e *Engine) memoryCounters() *activity.Memory {
+	if e.cfg.Realtime != nil {
+		return nil
+	}
+	mem, _ := e.tracker.Store().(*activity.Memory)
+	return mem
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/twowayrec/twoway/activity"
 	"github.com/twowayrec/twoway/internal/binio"
 	"github.com/twowayrec/twoway/internal/synth"
 	"github.com/twowayrec/twoway/market"
@@ -241,8 +242,10 @@ func TestLoadFailsCleanly(t *testing.T) {
 }
 
 // A version 3 snapshot (no index image, no catalog: Load analyses the
-// profiles again) loads as exactly as a version 4, 5 or 6 one (a fitted
-// version 5 or older has model version 1); and a version 4
+// profiles again) loads as exactly as a version 4 to 7 one (a fitted
+// version 5 or older has model version 1; before version 7 Load replays
+// the log into the in-memory counters and refits the collaborative
+// neighbours); and a version 4
 // Load serves from the image at once while bleve fills behind it.
 func TestLoadVersion3AndTheBackfill(t *testing.T) {
 	m := tinyMarket(t)
@@ -258,22 +261,48 @@ func TestLoadVersion3AndTheBackfill(t *testing.T) {
 	require.NotNil(t, s.image)
 	require.NotNil(t, s.catalog)
 	require.Equal(t, uint64(1), e.Stats().ModelVersion)
-	var tail, offset, model binio.Writer
+	require.NotNil(t, s.counters)
+	var tail, offset, model, counters binio.Writer
 	offset.Uvarint(0) // version 5: the journal offset, zero without a journal
 	offset.Uvarint(0)
 	model.Uvarint(1) // version 6: the model version
+	counters.Bool(true)
+	counters.Bytes(s.counters) // version 7: the in-memory counters
+	require.Len(t, s.cf, 3)
+	counters.Bool(true)
+	for _, b := range s.cf {
+		counters.Bytes(b) // and the collaborative neighbours
+	}
 	tail.Bytes(s.image)
 	tail.Bool(true)
 	tail.Bytes(s.catalog)
 	tail.B = append(tail.B, offset.B...)
 	tail.B = append(tail.B, model.B...)
-	require.True(t, bytes.HasSuffix(body, tail.B), "the version 4, 5 and 6 parts come last")
-	v3 := binio.AppendFrame(nil, snapMagic, 3, body[:len(body)-len(tail.B)])
-	v4 := binio.AppendFrame(nil, snapMagic, 4, body[:len(body)-len(offset.B)-len(model.B)])
-	v5 := binio.AppendFrame(nil, snapMagic, 5, body[:len(body)-len(model.B)])
+	tail.B = append(tail.B, counters.B...)
+	require.True(t, bytes.HasSuffix(body, tail.B), "the version 4 to 7 parts come last")
+	cut := func(parts ...binio.Writer) []byte {
+		n := len(body)
+		for _, p := range parts {
+			n -= len(p.B)
+		}
+		return body[:n]
+	}
+	v3 := binio.AppendFrame(nil, snapMagic, 3, cut(tail))
+	v4 := binio.AppendFrame(nil, snapMagic, 4, cut(offset, model, counters))
+	v5 := binio.AppendFrame(nil, snapMagic, 5, cut(model, counters))
+	v6 := binio.AppendFrame(nil, snapMagic, 6, cut(counters))
+	// Counters of other windows (another bucket count): the log is
+	// replayed into them instead.
+	other, err := activity.NewMemory(3).AppendBinary(nil)
+	require.NoError(t, err)
+	var foreign binio.Writer
+	foreign.Bool(true)
+	foreign.Bytes(other)
+	foreign.Bool(false) // and the neighbours refitted
+	v7other := binio.AppendFrame(nil, snapMagic, 7, append(bytes.Clone(cut(counters)), foreign.B...))
 
 	want := responses(t, e, m)
-	for name, snap := range map[string][]byte{"version 3": v3, "version 4": v4, "version 5": v5, "version 6": buf.Bytes()} {
+	for name, snap := range map[string][]byte{"version 3": v3, "version 4": v4, "version 5": v5, "version 6": v6, "version 7": buf.Bytes(), "version 7, counters of other windows": v7other} {
 		f, err := New(cfg)
 		require.NoError(t, err)
 		require.NoError(t, f.Load(context.Background(), bytes.NewReader(snap)), name)

@@ -418,12 +418,7 @@ func NewUserCF(x *Interest, cfg CFConfig) (*UserCF, error) {
 func (r *UserCF) Fit(ctx context.Context) error {
 	m := r.x.base.Load()
 	rows := capRows(m.rowPtr, m.rowIdx, m.rowVal, r.cfg.MaxItemsPerActor)
-	f := &userFit{m: m, cols: capRows(m.colPtr, m.colIdx, m.colVal, r.cfg.MaxActorsPerItem), iif: make([]float64, m.n), norm: columnNorms(m.rowPtr, m.rowVal)}
-	for i := range m.n {
-		if d := m.colPtr[i+1] - m.colPtr[i]; d > 0 {
-			f.iif[i] = 1 / math.Log(1+float64(d))
-		}
-	}
+	f := r.derive(m)
 	t, err := buildTable(ctx, m.n, r.cfg.Neighbours, r.cfg.Workers, func(u uint32, s *fitScratch) {
 		is, wi := rows.at(int(u))
 		for a, i := range is {
@@ -442,6 +437,17 @@ func (r *UserCF) Fit(ctx context.Context) error {
 	f.tab = t
 	r.fit.Store(f)
 	return nil
+}
+
+// derive computes what a fit of m holds beside its neighbour table.
+func (r *UserCF) derive(m *matrix) *userFit {
+	f := &userFit{m: m, cols: capRows(m.colPtr, m.colIdx, m.colVal, r.cfg.MaxActorsPerItem), iif: make([]float64, m.n), norm: columnNorms(m.rowPtr, m.rowVal)}
+	for i := range m.n {
+		if d := m.colPtr[i+1] - m.colPtr[i]; d > 0 {
+			f.iif[i] = 1 / math.Log(1+float64(d))
+		}
+	}
+	return f
 }
 
 // Neighbours returns the fitted neighbours of actor u, most similar first.

@@ -17,6 +17,7 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
+	"os"
 	"slices"
 )
 
@@ -308,7 +309,12 @@ func ReadFrame(r io.Reader, magic string, maxVersion, maxBody uint64) (version u
 		return 0, nil, br.n, br.fail(err, "bad body length %d", size)
 	}
 	// Grow as the bytes arrive (doubling, from 1 MiB), so that a damaged
-	// length cannot allocate more than twice what the input holds.
+	// length cannot allocate more than twice what the input holds; or
+	// all at once when the input says it holds that much (a bytes.Reader
+	// or Buffer, a file), which spares the copies of the doubling.
+	if left, ok := remaining(r); ok && left >= size {
+		body = make([]byte, 0, size)
+	}
 	for uint64(len(body)) < size {
 		if len(body) == cap(body) {
 			body = slices.Grow(body, int(min(size-uint64(len(body)), uint64(max(len(body), 1<<20)))))
@@ -357,4 +363,25 @@ func (b *byteReader) fail(err error, format string, args ...any) error {
 		return err
 	}
 	return fmt.Errorf("%w: %s", ErrCorrupt, fmt.Sprintf(format, args...))
+}
+
+// remaining returns how many bytes r still holds, when it can tell: a
+// reader with Len (bytes.Reader, bytes.Buffer, strings.Reader) or a
+// regular file.
+func remaining(r io.Reader) (uint64, bool) {
+	switch r := r.(type) {
+	case interface{ Len() int }:
+		return uint64(max(r.Len(), 0)), true
+	case *os.File:
+		fi, err := r.Stat()
+		if err != nil || !fi.Mode().IsRegular() {
+			return 0, false
+		}
+		at, err := r.Seek(0, io.SeekCurrent)
+		if err != nil || at > fi.Size() {
+			return 0, false
+		}
+		return uint64(fi.Size() - at), true
+	}
+	return 0, false
 }

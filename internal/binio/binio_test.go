@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -104,4 +106,34 @@ func FuzzReader(f *testing.F) {
 		_ = r.Done()
 		_, _, _, _ = ReadFrame(bytes.NewReader(b), "TEST", 1, 1<<16)
 	})
+}
+
+// A frame reads alike from every kind of reader: one that says how much
+// it holds (its body allocated at once), a file (after other bytes), and
+// a plain stream; a length longer than what the input holds is an error.
+func TestFrameFromReaders(t *testing.T) {
+	body := bytes.Repeat([]byte("twoway"), 1<<19) // 3 MiB: beyond the first growth step
+	frame := AppendFrame(nil, "TEST", 1, body)
+	path := filepath.Join(t.TempDir(), "frame")
+	require.NoError(t, os.WriteFile(path, append([]byte("xyz"), frame...), 0o600))
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	_, err = f.Seek(3, io.SeekStart)
+	require.NoError(t, err)
+	for name, r := range map[string]io.Reader{
+		"bytes.Reader": bytes.NewReader(frame), "bytes.Buffer": bytes.NewBuffer(bytes.Clone(frame)),
+		"file": f, "stream": io.MultiReader(bytes.NewReader(frame)),
+	} {
+		v, got, n, err := ReadFrame(r, "TEST", 1, 1<<30)
+		require.NoError(t, err, name)
+		assert.Equal(t, uint64(1), v)
+		assert.Equal(t, int64(len(frame)), n, name)
+		assert.True(t, bytes.Equal(body, got), name)
+	}
+	// A header claiming more than the input holds: read as a stream, and
+	// truncated.
+	lying := AppendFrame(nil, "TEST", 1, body)
+	_, _, _, err = ReadFrame(bytes.NewReader(lying[:len(lying)/2]), "TEST", 1, 1<<30)
+	assert.ErrorContains(t, err, "truncated body")
 }
