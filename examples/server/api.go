@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -547,7 +546,7 @@ func (s *Server) reload(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		defer f.Close()
-		src = bufio.NewReaderSize(f, 1<<20)
+		src = f // a file: the snapshot's body is read at once
 	}
 	if err := s.engine.Reload(r.Context(), src); err != nil {
 		status := http.StatusInternalServerError
