@@ -1,10 +1,12 @@
 package twoway
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -23,6 +25,17 @@ import (
 // so it is built once per process and only when a Large benchmark runs:
 //
 //	go test -run '^$' -bench 'Large' -benchtime 2000x -timeout 60m .
+//
+// To iterate faster, TWOWAY_LARGE_SNAPSHOT may name a snapshot file (put
+// it under /tmp, never in the repository): largeEngine then loads the
+// fitted Engine from it when it exists (Engine.Load, waiting until bleve
+// holds every profile so that no backfill runs beside the benchmark), and
+// otherwise builds and fits the Engine as usual and Saves it there. A
+// loaded Engine recommends exactly as the fitted one (BenchmarkLargeSaveLoad
+// and the snapshot tests check it), but the file goes stale whenever a
+// change alters what Fit computes or the snapshot's format: delete it then.
+// BenchmarkLargeBuild's upsert, record and fit figures are zero for a
+// loaded Engine.
 
 var large struct {
 	once   sync.Once
@@ -50,6 +63,24 @@ func largeEngine(b *testing.B) (*synth.Market, *Engine) {
 			return
 		}
 		ctx := context.Background()
+		snap := os.Getenv("TWOWAY_LARGE_SNAPSHOT")
+		if snap != "" {
+			if f, err := os.Open(snap); err == nil {
+				defer f.Close()
+				if large.err = e.Load(ctx, bufio.NewReader(f)); large.err != nil {
+					return
+				}
+				if large.err = e.index.Backfilled(ctx); large.err != nil {
+					return
+				}
+				runtime.GC()
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				large.heap, large.rss = ms.HeapAlloc, rss()
+				large.m, large.e = m, e
+				return
+			}
+		}
 		start := time.Now()
 		if large.err = e.Upsert(ctx, m.Profiles...); large.err != nil {
 			return
@@ -67,6 +98,11 @@ func largeEngine(b *testing.B) (*synth.Market, *Engine) {
 			return
 		}
 		large.fit = time.Since(start)
+		if snap != "" {
+			if large.err = saveFile(e, snap); large.err != nil {
+				return
+			}
+		}
 		runtime.GC()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
@@ -77,6 +113,29 @@ func largeEngine(b *testing.B) (*synth.Market, *Engine) {
 		b.Fatal(large.err)
 	}
 	return large.m, large.e
+}
+
+// saveFile saves e's snapshot to the file path, through a temporary file
+// renamed into place so that an interrupted Save leaves no partial file.
+func saveFile(e *Engine, path string) error {
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	w := bufio.NewWriter(f)
+	if err := e.Save(w); err != nil {
+		f.Close()
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }
 
 // rss reads the resident set size from /proc (0 where there is none).
