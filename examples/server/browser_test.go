@@ -242,7 +242,10 @@ func TestBrowser(t *testing.T) {
 	var got []string
 	for _, ch := range charts {
 		got = append(got, ch.ID)
-		if session.Demo.Real || ch.ID != "went" {
+		// The quick start's market (when the postings are not beside the
+		// repository) is 8 postings: no outcome chart ("went"), and no skill
+		// asked for by two comparable postings, the skills chart's floor.
+		if session.Demo.Real || (ch.ID != "went" && ch.ID != "skills") {
 			assert.False(t, ch.Empty, "chart %s has data", ch.ID)
 			assert.Positive(t, ch.Marks, "chart %s draws its data", ch.ID)
 			assert.Equal(t, fmt.Sprint(ch.Marks), ch.Said, "chart %s draws every row", ch.ID)
