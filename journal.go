@@ -181,12 +181,7 @@ func (m *MemoryJournal) Append(_ context.Context, data []byte) (Offset, error) {
 func (m *MemoryJournal) Trim(_ context.Context, through Offset) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	end := m.trimmed + uint64(len(m.entries))
-	n := end
-	if through.Hi == 0 {
-		n = min(through.Lo, end)
-	}
-	if n > m.trimmed {
+	if n := m.count(through); n > m.trimmed {
 		m.entries = slices.Clone(m.entries[n-m.trimmed:])
 		m.trimmed = n
 	}
@@ -200,11 +195,7 @@ func (m *MemoryJournal) Read(_ context.Context, after Offset, limit int) ([]Jour
 	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	end := m.trimmed + uint64(len(m.entries))
-	start := end
-	if after.Hi == 0 {
-		start = min(after.Lo, end)
-	}
+	start, end := m.count(after), m.trimmed+uint64(len(m.entries))
 	if start < m.trimmed {
 		return nil, fmt.Errorf("%w: journal: read after %v, trimmed through %v", ErrJournalTrimmed, after, Offset{Lo: m.trimmed})
 	}
@@ -213,6 +204,16 @@ func (m *MemoryJournal) Read(_ context.Context, after Offset, limit int) ([]Jour
 		out = append(out, JournalEntry{Offset: Offset{Lo: i + 1}, Data: bytes.Clone(m.entries[i-m.trimmed])})
 	}
 	return out, nil
+}
+
+// count returns how many entries were appended up to and including the
+// offset o (all of them when o is beyond the last). m.mu is held.
+func (m *MemoryJournal) count(o Offset) uint64 {
+	end := m.trimmed + uint64(len(m.entries))
+	if o.Hi != 0 {
+		return end
+	}
+	return min(o.Lo, end)
 }
 
 // Len returns the number of entries appended, trimmed ones included.

@@ -62,46 +62,8 @@ func largeEngine(b *testing.B) (*synth.Market, *Engine) {
 			large.err = err
 			return
 		}
-		ctx := context.Background()
-		snap := os.Getenv("TWOWAY_LARGE_SNAPSHOT")
-		if snap != "" {
-			if f, err := os.Open(snap); err == nil {
-				defer f.Close()
-				if large.err = e.Load(ctx, bufio.NewReader(f)); large.err != nil {
-					return
-				}
-				if large.err = e.index.Backfilled(ctx); large.err != nil {
-					return
-				}
-				runtime.GC()
-				var ms runtime.MemStats
-				runtime.ReadMemStats(&ms)
-				large.heap, large.rss = ms.HeapAlloc, rss()
-				large.m, large.e = m, e
-				return
-			}
-		}
-		start := time.Now()
-		if large.err = e.Upsert(ctx, m.Profiles...); large.err != nil {
+		if large.err = buildLarge(context.Background(), e, m, os.Getenv("TWOWAY_LARGE_SNAPSHOT")); large.err != nil {
 			return
-		}
-		large.upsert = time.Since(start)
-		start = time.Now()
-		for i := 0; i < len(m.Events); i += 1000 {
-			if large.err = e.Record(ctx, m.Events[i:min(i+1000, len(m.Events))]...); large.err != nil {
-				return
-			}
-		}
-		large.record = time.Since(start)
-		start = time.Now()
-		if large.err = e.Fit(ctx); large.err != nil {
-			return
-		}
-		large.fit = time.Since(start)
-		if snap != "" {
-			if large.err = saveFile(e, snap); large.err != nil {
-				return
-			}
 		}
 		runtime.GC()
 		var ms runtime.MemStats
@@ -113,6 +75,42 @@ func largeEngine(b *testing.B) (*synth.Market, *Engine) {
 		b.Fatal(large.err)
 	}
 	return large.m, large.e
+}
+
+// buildLarge fills e with m: loaded from the snapshot file snap when it
+// exists (waiting for bleve's backfill), else upserted, recorded and
+// fitted (timed in large), and saved to snap when it is set.
+func buildLarge(ctx context.Context, e *Engine, m *synth.Market, snap string) error {
+	if snap != "" {
+		if f, err := os.Open(snap); err == nil {
+			defer f.Close()
+			if err := e.Load(ctx, f); err != nil {
+				return err
+			}
+			return e.index.Backfilled(ctx)
+		}
+	}
+	start := time.Now()
+	if err := e.Upsert(ctx, m.Profiles...); err != nil {
+		return err
+	}
+	large.upsert = time.Since(start)
+	start = time.Now()
+	for i := 0; i < len(m.Events); i += 1000 {
+		if err := e.Record(ctx, m.Events[i:min(i+1000, len(m.Events))]...); err != nil {
+			return err
+		}
+	}
+	large.record = time.Since(start)
+	start = time.Now()
+	if err := e.Fit(ctx); err != nil {
+		return err
+	}
+	large.fit = time.Since(start)
+	if snap != "" {
+		return saveFile(e, snap)
+	}
+	return nil
 }
 
 // saveFile saves e's snapshot to the file path, through a temporary file

@@ -35,14 +35,10 @@ func BenchmarkLoadFile(b *testing.B) {
 	}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		_, e := largeEngine(b)
-		var buf bytes.Buffer
-		if err := e.Save(&buf); err != nil {
+		if err := saveFile(e, path); err != nil {
 			b.Fatal(err)
 		}
-		if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
-			b.Fatal(err)
-		}
-		b.Logf("wrote %s (%d MiB)", path, buf.Len()>>20)
+		b.Logf("wrote %s", path)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 )
 
@@ -121,11 +122,7 @@ func (e *Engine) swapIn(ctx context.Context, shadow *Engine) (upserted bool, err
 	if err := sameMarket(e, shadow); err != nil {
 		return upserted, err
 	}
-	dirty := make(map[uint32]bool, len(shadow.dirty))
-	for ix, d := range shadow.dirty {
-		dirty[ix] = d
-	}
-	e.dirty = dirty
+	e.dirty = maps.Clone(shadow.dirty)
 	e.publish(shadow.state.Load())
 	e.excl.Store(nil)
 	return upserted, nil

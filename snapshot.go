@@ -3,6 +3,7 @@ package twoway
 import (
 	"bytes"
 	"context"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,7 +26,7 @@ import (
 	"github.com/twowayrec/twoway/urgency"
 )
 
-// Snapshot format, version 5 (a frame of internal/binio):
+// Snapshot format, version 7 (a frame of internal/binio):
 //
 //	magic   "twoway.snapshot\x00"
 //	version uvarint (7)
@@ -549,9 +550,7 @@ func parseSnapshot(body []byte, version uint64) (*snapshot, error) {
 	}
 	if version >= 6 {
 		s.model = r.Uvarint()
-	} else if s.fitAt.IsZero() {
-		s.model = 0
-	} else {
+	} else if !s.fitAt.IsZero() {
 		s.model = 1 // before version 6 the models were not numbered
 	}
 	if version >= 7 && r.Bool() {
@@ -913,7 +912,7 @@ func (e *Engine) decodeState(ctx context.Context, s *snapshot) (*state, error) {
 			st.features[i] = st.inputs[i].Activity
 		}
 		if s.cf != nil {
-			for k, u := range []interface{ UnmarshalBinary([]byte) error }{st.itemCF, st.userCF, st.swing} {
+			for k, u := range []encoding.BinaryUnmarshaler{st.itemCF, st.userCF, st.swing} {
 				if err := u.UnmarshalBinary(s.cf[k]); err != nil {
 					return nil, bad("collaborative neighbours %d: %v", k, err)
 				}
