@@ -124,7 +124,7 @@ type Behaviour struct {
 	mu     sync.RWMutex
 	counts []Counts
 	side   []market.Side
-	pairs  map[uint64]uint8 // actor<<32 | target → state bits
+	pairs  pairStates // the state bits of every directed pair with an event
 	// totals per side, for the base rates.
 	tot [3]Counts
 }
@@ -132,7 +132,7 @@ type Behaviour struct {
 // NewBehaviour returns empty counts.
 func NewBehaviour(cfg BehaviourConfig) *Behaviour {
 	c := cfg.withDefaults()
-	return &Behaviour{cfg: c, w: c.Weights.Table(), pairs: map[uint64]uint8{}}
+	return &Behaviour{cfg: c, w: c.Weights.Table()}
 }
 
 // Positive reports whether action a counts as positive.
@@ -198,12 +198,11 @@ func (b *Behaviour) Record(actor, target uint32, actorSide market.Side, a market
 	if actorSide.Valid() {
 		b.side[actor], b.side[target] = actorSide, actorSide.Other()
 	}
-	k := pairOf(actor, target)
-	old := b.pairs[k]
+	old := b.pairs.get(actor, target)
 	st := old | pairAny
 	if b.Positive(a) {
 		st |= pairPositive
-		if b.answer(a) && b.pairs[pairOf(target, actor)]&pairContact != 0 {
+		if b.answer(a) && b.pairs.get(target, actor)&pairContact != 0 {
 			st |= pairAnswered
 		}
 	}
@@ -213,7 +212,7 @@ func (b *Behaviour) Record(actor, target uint32, actorSide market.Side, a market
 	if st == old {
 		return
 	}
-	b.pairs[k] = st
+	b.pairs.set(actor, target, st)
 	added := st &^ old
 	ca, ct := &b.counts[actor], &b.counts[target]
 	ta, tt := &b.tot[b.side[actor]], &b.tot[b.side[target]]
@@ -252,7 +251,7 @@ func (b *Behaviour) Record(actor, target uint32, actorSide market.Side, a market
 func (b *Behaviour) Contacted(actor, target uint32) bool {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	return b.pairs[pairOf(target, actor)]&pairContact != 0
+	return b.pairs.get(target, actor)&pairContact != 0
 }
 
 // Counts returns participant ix's counts (zero when unknown).
@@ -375,18 +374,13 @@ func (b *Behaviour) AppendBinary(dst []byte) ([]byte, error) {
 	for s := range b.tot {
 		put(&b.tot[s])
 	}
-	keys := make([]uint64, 0, len(b.pairs))
-	for k := range b.pairs {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	w.Uvarint(uint64(len(keys)))
+	w.Uvarint(uint64(b.pairs.len()))
 	prev := uint64(0)
-	for _, k := range keys {
+	b.pairs.all(func(k uint64, st uint8) {
 		w.Uvarint(k - prev) // sorted: gaps
 		prev = k
-		w.Byte(b.pairs[k])
-	}
+		w.Byte(st)
+	})
 	return w.B, nil
 }
 
@@ -419,19 +413,25 @@ func (b *Behaviour) UnmarshalBinary(data []byte) error {
 		get(&tot[s])
 	}
 	np := r.Count(2)
-	pairs := make(map[uint64]uint8, np)
+	build := newPairsBuilder(n, np)
 	prev := uint64(0)
 	for i := 0; i < np && r.Err() == nil; i++ {
 		gap, st := r.Uvarint(), r.Byte()
 		k := prev + gap
-		if r.Err() == nil && ((i > 0 && gap == 0) || k < prev || st == 0 || st > pairAny|pairPositive|pairContact|pairAnswered) {
+		if r.Err() == nil && ((i > 0 && gap == 0) || k < prev || k>>32 >= uint64(n) || uint64(uint32(k)) >= uint64(n) ||
+			st == 0 || st > pairAny|pairPositive|pairContact|pairAnswered) {
 			r.Fail("pair %d: key %d, state %d", i, k, st)
 		}
-		pairs[k], prev = st, k
+		if r.Err() != nil {
+			break
+		}
+		build.add(k, st)
+		prev = k
 	}
 	if err := r.Done(); err != nil {
 		return fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
+	pairs := build.done()
 	b.mu.Lock()
 	b.counts, b.side, b.tot, b.pairs = counts, side, tot, pairs
 	b.mu.Unlock()
@@ -499,7 +499,7 @@ func (b *Behaviour) attach(samples []Sample, events []Interaction, answer bool) 
 		}
 		answering := answer || back.firstContact != math.MaxInt64 && (own.firstPos == math.MaxInt64 || back.firstContact <= own.firstPos)
 		b.mu.RLock()
-		st, bst := b.pairs[pairOf(s.User, s.Target)], b.pairs[pairOf(s.Target, s.User)]
+		st, bst := b.pairs.get(s.User, s.Target), b.pairs.get(s.Target, s.User)
 		b.mu.RUnlock()
 		o := Own{Shown: bit(st, pairAny), Acted: bit(st, pairPositive), Exposures: bit(st, pairAny), Wanted: bit(st, pairPositive),
 			Contacted: bit(bst, pairContact), Answered: bit(st, pairAnswered)}
