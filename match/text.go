@@ -56,7 +56,8 @@ func ContentFromText(enc *text.Encoder, rules *text.Rules, p *market.Profile) Co
 		slices.Sort(tags)
 		tags = slices.Compact(tags)
 	}
-	c.Tags = tags
+	// Copied to their length: a catalog keeps every participant's content.
+	c.Skills, c.Tags, c.Expanded = slices.Clone(c.Skills), slices.Clone(tags), slices.Clone(c.Expanded)
 	c.City = strings.TrimSpace(p.City)
 	return c
 }

@@ -528,6 +528,15 @@ func fitCorrection(ctx context.Context, c HierarchicalConfig, global *Model, d *
 		return nil, err
 	}
 	cr := &Correction{Bias: scale * x[0], Rows: len(rows)}
+	nz := 0
+	for _, v := range x[1:] {
+		if v != 0 {
+			nz++
+		}
+	}
+	if nz > 0 { // sized exactly: the corrections of every entity stay in memory
+		cr.Weights.Idx, cr.Weights.Val = make([]uint32, 0, nz), make([]float64, 0, nz)
+	}
 	for k, j := range feats {
 		if v := x[k+1]; v != 0 {
 			cr.Weights.Idx = append(cr.Weights.Idx, j)

@@ -177,7 +177,7 @@ func OpenIndex(cfg IndexConfig) (*Index, error) {
 		}
 		cfg.Analyzer = text.BleveAnalyzer
 	}
-	m := indexMapping(cfg.Analyzer)
+	m := indexMapping(cfg.Analyzer, cfg.Path != "")
 	var idx bleve.Index
 	var err error
 	existing := false
@@ -214,23 +214,25 @@ func OpenIndex(cfg IndexConfig) (*Index, error) {
 	return x, nil
 }
 
-func indexMapping(analyzer string) mapping.IndexMapping {
-	// Every field but the free text is stored, so that a reopened index
-	// can rebuild its cache and the requesters' queries.
+// indexMapping returns the mapping of the profile documents. With stored
+// set (an on-disk index), every field but the free text is stored, so that
+// a reopened index can rebuild its cache and the requesters' queries; an
+// in-memory index is never reopened and stores nothing.
+func indexMapping(analyzer string, stored bool) mapping.IndexMapping {
 	textField := func(store bool) *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
 		f.Analyzer = analyzer
-		f.Store, f.IncludeInAll, f.IncludeTermVectors, f.DocValues = store, false, false, false
+		f.Store, f.IncludeInAll, f.IncludeTermVectors, f.DocValues = store && stored, false, false, false
 		return f
 	}
 	keyword := func() *mapping.FieldMapping {
 		f := bleve.NewKeywordFieldMapping()
-		f.Store, f.IncludeInAll, f.IncludeTermVectors, f.DocValues = true, false, false, false
+		f.Store, f.IncludeInAll, f.IncludeTermVectors, f.DocValues = stored, false, false, false
 		return f
 	}
 	numeric := func() *mapping.FieldMapping {
 		f := bleve.NewNumericFieldMapping()
-		f.Store, f.IncludeInAll, f.DocValues = true, false, false
+		f.Store, f.IncludeInAll, f.DocValues = stored, false, false
 		return f
 	}
 	doc := bleve.NewDocumentStaticMapping()

@@ -187,7 +187,14 @@ func (c *postingCache) add(es []docEntry) {
 		e.col.city, e.col.industry = c.intern(e.city), c.intern(e.industry)
 		c.col[e.doc] = e.col
 		c.docs[e.col.side]++
-		var ids []int32
+		n := 0
+		for f := range textFields {
+			n += len(e.terms[f])
+		}
+		var ids []int32 // kept as the document's forward list: sized once
+		if n > 0 {
+			ids = make([]int32, 0, n)
+		}
 		for f := range textFields {
 			for term, freq := range e.terms[f] {
 				id := c.list(listKey{e.col.side, uint8(f), term}, true)

@@ -185,6 +185,20 @@ func (b *Builder) Reset() { b.pairs = b.pairs[:0] }
 // pairs until Reset.
 func (b *Builder) Vector(dst Vector) Vector {
 	slices.SortFunc(b.pairs, func(p, q pair) int { return cmp.Compare(p.i, q.i) })
+	// Room for every distinct index at once, so that a vector kept for
+	// long holds no spare capacity from growing.
+	n := 0
+	for k := range b.pairs {
+		if k == 0 || b.pairs[k].i != b.pairs[k-1].i {
+			n++
+		}
+	}
+	if cap(dst.Idx) < n {
+		dst.Idx = make([]uint32, 0, n)
+	}
+	if cap(dst.Val) < n {
+		dst.Val = make([]float64, 0, n)
+	}
 	dst.Idx, dst.Val = dst.Idx[:0], dst.Val[:0]
 	for k := 0; k < len(b.pairs); {
 		i, s := b.pairs[k].i, 0.0
