@@ -67,12 +67,13 @@ type Engine struct {
 	mu       sync.RWMutex
 	profiles []market.Profile // by index; ID "" for an index not (yet) holding a profile
 	removed  []bool
-	log      []event                        // retained behaviour log (Config.Events == nil)
-	acts     map[uint32][]match.Interaction // each actor's interactions, for online interest updates
-	seen     map[uint32][]uint32            // targets each actor contacted (see addSets)
-	blocked  map[uint32][]uint32            // participants each one rejected or was rejected by
-	dirty    map[uint32]bool                // actors whose interest correction is stale
-	others   map[market.Side][]uint32       // for a participant of each side, the active ones of the other (negative sampling); nil: rebuild
+	log      []event                  // retained behaviour log (Config.Events == nil)
+	acts     map[uint32][]uint32      // positions in actLog() of each actor's events, for online interest updates
+	extLog   []event                  // with Config.Events: what acts indexes (the Fit's log, then every event since)
+	seen     map[uint32][]uint32      // targets each actor contacted (see addSets)
+	blocked  map[uint32][]uint32      // participants each one rejected or was rejected by
+	dirty    map[uint32]bool          // actors whose interest correction is stale
+	others   map[market.Side][]uint32 // for a participant of each side, the active ones of the other (negative sampling); nil: rebuild
 	fitting  bool
 	during   []event  // events recorded while a Fit runs, replayed into its state
 	upserted []uint32 // profiles upserted while a Fit runs
@@ -115,6 +116,11 @@ type event struct {
 
 func (e event) time() time.Time { return time.Unix(0, e.at).UTC() }
 
+// interaction returns ev as a match.Interaction.
+func (ev event) interaction() match.Interaction {
+	return match.Interaction{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: ev.at}
+}
+
 type exclusions struct {
 	bm bitmap.Bitmap
 	at time.Time
@@ -134,7 +140,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg:     cfg,
 		given:   given,
 		agg:     match.NamedAggregator{Name: aggName(cfg.Aggregator), Aggregate: agg},
-		acts:    make(map[uint32][]match.Interaction),
+		acts:    make(map[uint32][]uint32),
 		seen:    make(map[uint32][]uint32),
 		blocked: make(map[uint32][]uint32),
 		dirty:   make(map[uint32]bool),
@@ -562,9 +568,6 @@ func (e *Engine) Record(ctx context.Context, events ...market.Event) error {
 	st := e.state.Load()
 	for _, ev := range batch {
 		e.remember(ev)
-		if e.cfg.Events == nil {
-			e.log = append(e.log, ev)
-		}
 		if e.fitting {
 			e.during = append(e.during, ev)
 		}
@@ -586,11 +589,28 @@ func (e *Engine) Record(ctx context.Context, events ...market.Event) error {
 	return errors.Join(errs...)
 }
 
-// remember updates the per-participant sets from one event (see addSets)
-// and marks the actor's interest model stale. e.mu is held.
+// remember appends one event to the log (Engine.log, or Engine.extLog
+// with Config.Events), updates the per-participant sets (see addSets) and
+// marks the actor's interest model stale. e.mu is held.
 func (e *Engine) remember(ev event) {
-	e.addSets(e.acts, e.seen, e.blocked, ev)
+	var pos int
+	if e.cfg.Events == nil {
+		pos, e.log = len(e.log), append(e.log, ev)
+	} else {
+		pos, e.extLog = len(e.extLog), append(e.extLog, ev)
+	}
+	e.addSets(e.acts, e.seen, e.blocked, ev, uint32(pos))
 	e.dirty[ev.actor] = true
+}
+
+// actLog returns the events Engine.acts holds positions in: the retained
+// log, or with Config.Events the Fit's log and every event since. e.mu is
+// held.
+func (e *Engine) actLog() []event {
+	if e.cfg.Events == nil {
+		return e.log
+	}
+	return e.extLog
 }
 
 // lookup returns the index and a copy of the profile of id, whether it is

@@ -62,7 +62,9 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	removed := slices.Clone(e.removed)
 	var log []event
 	if e.cfg.Events == nil {
-		log = slices.Clone(e.log)
+		// The log only grows, by appends past this length, and no
+		// element changes: the Fit reads this prefix without a copy.
+		log = e.log[:len(e.log):len(e.log)]
 	}
 	e.mu.Unlock()
 	defer func() {
@@ -241,12 +243,16 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	}
 	// The serving inputs: features at the Fit plus the recent-match
 	// statistics replayed above.
-	st.inputs = make([]urgency.Input, n)
-	for i := range st.inputs {
-		st.inputs[i] = urgency.Input{Activity: st.features[i], Match: st.recent.Stats(uint32(i))}
+	st.matches = make([]urgency.MatchStats, n)
+	for i := range st.matches {
+		st.matches[i] = st.recent.Stats(uint32(i))
 	}
 	if st.urgency != nil {
-		st.urgTable = st.urgency.Table(st.inputs)
+		ins := make([]urgency.Input, n) // for the table only
+		for i := range ins {
+			ins[i] = st.input(uint32(i))
+		}
+		st.urgTable = st.urgency.Table(ins)
 	} else {
 		st.urgTable = activity.NewTable(0, math.NaN())
 	}
@@ -307,11 +313,20 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 		contents[k] = e.profiles[ix]
 	}
 	e.mu.RUnlock()
+	// The events recorded meanwhile follow the Fit's log: in e.log, every
+	// event appended since the Fit copied it is in e.during, in order;
+	// with Config.Events they are appended to the Fit's log, which
+	// becomes e.extLog.
+	next := uint32(len(log))
 	catchUp := func(evs []event, ixs []uint32, profile func(k int) *market.Profile) {
 		touched := make([]uint32, 0, 2*len(evs))
 		for _, ev := range evs {
 			st.record(ev)
-			e.addSets(acts, seen, blocked, ev)
+			if e.cfg.Events != nil {
+				log = append(log, ev)
+			}
+			e.addSets(acts, seen, blocked, ev, next)
+			next++
 			touched = append(touched, ev.actor, ev.target)
 		}
 		for k, ix := range ixs {
@@ -332,6 +347,9 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 		dirty[ev.actor] = true
 	}
 	e.acts, e.seen, e.blocked, e.dirty = acts, seen, blocked, dirty
+	if e.cfg.Events != nil {
+		e.extLog = log
+	}
 	e.fitting, e.during, e.upserted = false, nil, nil
 	st.took = time.Since(start)
 	e.publish(st)
@@ -465,21 +483,53 @@ func candidatesBySide(profiles []market.Profile, removed []bool) map[market.Side
 	return out
 }
 
-// sets builds the per-participant interaction, seen and blocked sets of a log.
-func (e *Engine) sets(log []event) (acts map[uint32][]match.Interaction, seen, blocked map[uint32][]uint32) {
-	acts, seen, blocked = map[uint32][]match.Interaction{}, map[uint32][]uint32{}, map[uint32][]uint32{}
+// sets builds the per-participant interaction, seen and blocked sets of a
+// log; acts holds positions in log. Each kind's lists are windows of one
+// array, sized by a first pass over the log and capped at their length, so
+// that they hold no spare capacity and a later append to one list moves
+// only that list.
+func (e *Engine) sets(log []event) (acts, seen, blocked map[uint32][]uint32) {
+	nActs, nSeen, nBlocked := map[uint32]int{}, map[uint32]int{}, map[uint32]int{}
 	for _, ev := range log {
-		e.addSets(acts, seen, blocked, ev)
+		nActs[ev.actor]++
+		switch e.pairEffect(ev.action) {
+		case pairBlocked:
+			nBlocked[ev.actor]++
+			nBlocked[ev.target]++
+		case pairSeen:
+			nSeen[ev.actor]++
+		}
+	}
+	acts, seen, blocked = windows[uint32](nActs), windows[uint32](nSeen), windows[uint32](nBlocked)
+	for k, ev := range log {
+		e.addSets(acts, seen, blocked, ev, uint32(k))
 	}
 	return acts, seen, blocked
 }
 
-// addSets adds one event to the per-participant sets. A target counts as
+// windows returns, for each key of counts, an empty list with room for its
+// count, all of them windows of one array.
+func windows[T any](counts map[uint32]int) map[uint32][]T {
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	buf := make([]T, total)
+	out := make(map[uint32][]T, len(counts))
+	for k, n := range counts {
+		out[k] = buf[:0:n]
+		buf = buf[n:]
+	}
+	return out
+}
+
+// addSets adds one event, at position pos of its log, to the per-participant
+// sets. A target counts as
 // seen by its actor once contacted (chat, apply, reply, hire), or also once
 // viewed or favourited with Config.HideViewed; a rejection blocks the pair
 // both ways. Impressions only feed the interest model.
-func (e *Engine) addSets(acts map[uint32][]match.Interaction, seen, blocked map[uint32][]uint32, ev event) {
-	acts[ev.actor] = append(acts[ev.actor], match.Interaction{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: ev.at})
+func (e *Engine) addSets(acts, seen, blocked map[uint32][]uint32, ev event, pos uint32) {
+	acts[ev.actor] = append(acts[ev.actor], pos)
 	switch e.pairEffect(ev.action) {
 	case pairBlocked:
 		blocked[ev.actor] = append(blocked[ev.actor], ev.target)

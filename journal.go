@@ -475,9 +475,6 @@ func (e *Engine) applyEvents(evs []market.Event, off Offset) applied {
 			}
 		}
 		e.remember(x)
-		if e.cfg.Events == nil {
-			e.log = append(e.log, x)
-		}
 		if e.fitting {
 			e.during = append(e.during, x)
 		}

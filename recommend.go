@@ -612,7 +612,12 @@ func (e *Engine) updateInterest(ctx context.Context, st *state, ix uint32, alway
 		return nil
 	}
 	delete(e.dirty, ix)
-	acts := slices.Clone(e.acts[ix])
+	log := e.actLog()
+	own := e.acts[ix]
+	acts := make([]match.Interaction, len(own))
+	for i, p := range own {
+		acts[i] = log[p].interaction()
+	}
 	// What the user's counterparts did to the user, so that the evidence
 	// of each row knows which of the user's actions answered a contact.
 	events := slices.Clone(acts)
@@ -622,9 +627,9 @@ func (e *Engine) updateInterest(ctx context.Context, st *state, ix uint32, alway
 			continue
 		}
 		met[a.Target] = true
-		for _, b := range e.acts[a.Target] {
-			if b.Target == ix {
-				events = append(events, b)
+		for _, p := range e.acts[a.Target] {
+			if b := log[p]; b.target == ix {
+				events = append(events, b.interaction())
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"runtime"
 	"slices"
 	"testing"
@@ -26,7 +27,8 @@ import (
 // sub-benchmark, "slopes", reports the least-squares slope of each against
 // the number of participants on log-log axes (1: linear growth). One run
 // per size whatever b.N (about 10 minutes in all; the largest holds about
-// 7 GiB at its peak):
+// 7 GiB at its peak). With $TWOWAY_HEAP_PROFILE set, each size writes a
+// heap profile of the fitted Engine to that path plus ".<participants>":
 //
 //	go test -run '^$' -bench '^BenchmarkScale$' -benchtime 1x -timeout 60m .
 func BenchmarkScale(b *testing.B) {
@@ -51,6 +53,11 @@ func BenchmarkScale(b *testing.B) {
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
 			r.heap = float64(ms.HeapAlloc) / (1 << 20)
+			if out := os.Getenv("TWOWAY_HEAP_PROFILE"); out != "" {
+				if err := writeHeapProfile(fmt.Sprintf("%s.%d", out, n)); err != nil {
+					b.Fatal(err)
+				}
+			}
 
 			lat := make([]time.Duration, 0, len(ids))
 			for _, id := range ids {

@@ -308,9 +308,10 @@ func appendFitted(w *binio.Writer, st *state, blob func(string, func([]byte) ([]
 			return err
 		}
 	}
-	w.Uvarint(uint64(len(st.inputs)))
-	for i := range st.inputs {
-		if err := blob("urgency inputs", st.inputs[i].AppendBinary); err != nil {
+	w.Uvarint(uint64(len(st.matches)))
+	for i := range st.matches {
+		in := st.input(uint32(i))
+		if err := blob("urgency inputs", in.AppendBinary); err != nil {
 			return err
 		}
 	}
@@ -692,7 +693,7 @@ type loaded struct {
 	log            []event          // the Engine's own log (Config.Events == nil)
 	counted        []event          // what the in-memory counters replay (mem nil)
 	mem            *activity.Memory // the snapshot's in-memory counters; nil: replay counted
-	acts           map[uint32][]match.Interaction
+	acts           map[uint32][]uint32
 	seen, blocked  map[uint32][]uint32
 	dirty          map[uint32]bool
 	ixs            []uint32 // live profiles, for the index and the population
@@ -903,13 +904,14 @@ func (e *Engine) decodeState(ctx context.Context, s *snapshot) (*state, error) {
 				return nil, bad("market potentials: %v", err)
 			}
 		}
-		st.inputs = make([]urgency.Input, len(s.inputs))
 		st.features = make([]activity.Features, len(s.inputs))
+		st.matches = make([]urgency.MatchStats, len(s.inputs))
 		for i, b := range s.inputs {
-			if err := st.inputs[i].UnmarshalBinary(b); err != nil {
+			var in urgency.Input
+			if err := in.UnmarshalBinary(b); err != nil {
 				return nil, bad("urgency input %d: %v", i, err)
 			}
-			st.features[i] = st.inputs[i].Activity
+			st.features[i], st.matches[i] = in.Activity, in.Match
 		}
 		if s.cf != nil {
 			for k, u := range []encoding.BinaryUnmarshaler{st.itemCF, st.userCF, st.swing} {
@@ -992,6 +994,9 @@ func (e *Engine) commit(ld *loaded) error {
 	}
 	e.profiles, e.removed, e.others = s.profiles, s.removed, nil
 	e.log = ld.log
+	if e.cfg.Events != nil { // acts indexes the snapshot's log; later events append to a copy
+		e.extLog = slices.Clip(ld.log)
+	}
 	e.journalAt = s.journal
 	e.acts, e.seen, e.blocked, e.dirty = ld.acts, ld.seen, ld.blocked, ld.dirty
 	if ld.controlChecked {

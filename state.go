@@ -52,8 +52,12 @@ type state struct {
 	urgency    *urgency.Model  // nil: every urgency is unknown
 	recent     *urgency.Recent // recent one-way match statistics
 	saturation *exposure.Model // nil: every saturation is 0
-	features   []activity.Features
-	inputs     []urgency.Input // urgency inputs at the Fit (log-only features)
+	// By participant, the behaviour features at the Fit (their log-only
+	// fields are what the real-time counters are read on top of) and the
+	// recent-match statistics at the Fit: together the urgency inputs the
+	// Fit computed (urgency.Input), kept apart so the features are held once.
+	features []activity.Features
+	matches  []urgency.MatchStats
 
 	// Serving tables, by participant: built at Fit, refreshed for the
 	// actor and target of every recorded event, read for every candidate
@@ -178,33 +182,45 @@ func recentContacts(f *activity.Features) float64 {
 	return f.Counts[0][activity.ContactsReceived] / f.WindowDays[0]
 }
 
+// input returns participant ix's urgency input at the Fit (zero for a
+// participant the Fit did not know).
+func (st *state) input(ix uint32) urgency.Input {
+	var in urgency.Input
+	if int(ix) < len(st.features) {
+		in.Activity = st.features[ix]
+	}
+	if int(ix) < len(st.matches) {
+		in.Match = st.matches[ix]
+	}
+	return in
+}
+
 // refresh recomputes the serving-table entries of users at now from the
-// real-time counters.
+// real-time counters, read once per user: the same inputs as
+// urgency.Model.Refresh and exposure.Model.Refresh would read (the Fit's
+// log-only features under the live counts, and the live recent-match
+// statistics).
 func (e *Engine) refresh(ctx context.Context, st *state, users []uint32, now time.Time) error {
-	var f activity.Features
+	var in urgency.Input
 	for _, u := range users {
+		in = urgency.Input{}
 		if int(u) < len(st.features) {
-			f = st.features[u]
-		} else {
-			f = activity.Features{}
+			in.Activity = st.features[u]
 		}
-		if err := e.tracker.Features(ctx, u, now, &f); err != nil {
+		if err := urgency.Live(ctx, e.tracker, st.recent, u, now, &in); err != nil {
 			return err
 		}
-		st.actTable.Set(u, activityScore(&f))
+		f := &in.Activity
+		st.actTable.Set(u, activityScore(f))
 		if side := e.pop.Side(u); side.Valid() {
 			st.capTable.Set(u, st.behaviour.Throughput(u, st.capPrior[side], e.control.Config().CapacityStrength))
-			st.recentTable.Set(u, recentContacts(&f))
+			st.recentTable.Set(u, recentContacts(f))
 		}
-	}
-	if st.urgency != nil {
-		if err := st.urgency.Refresh(ctx, e.tracker, st.recent, st.inputs, users, now, st.urgTable); err != nil {
-			return err
+		if st.urgency != nil {
+			st.urgTable.Set(u, st.urgency.Urgency(&in))
 		}
-	}
-	if st.saturation != nil {
-		if err := st.saturation.Refresh(ctx, e.tracker, st.features, users, now, st.satTable); err != nil {
-			return err
+		if st.saturation != nil {
+			st.satTable.Set(u, st.saturation.Saturation(f))
 		}
 	}
 	return nil
