@@ -190,6 +190,12 @@ func (d *decoder) sparseWeights(dim int) (idx []uint32, val []float64) {
 		d.fail("%d non-zero weights for dimension %d", nnz, dim)
 		return nil, nil
 	}
+	if nnz > 0 {
+		// Sized at once (a loaded model keeps them), bounded so that a
+		// corrupt count cannot allocate more than the file backs.
+		n := min(int(nnz), 1<<12)
+		idx, val = make([]uint32, 0, n), make([]float64, 0, n)
+	}
 	for k := range int(nnz) {
 		j := d.u32()
 		v := d.finite("a weight")
