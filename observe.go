@@ -89,6 +89,22 @@ type Stats struct {
 	Embeddings  bool
 }
 
+// ModelInfo describes the fitted models an Engine serves.
+type ModelInfo struct {
+	Fitted  bool          // a Fit has run (or been loaded)
+	FitAt   time.Time     // the reference time of the last Fit; zero before
+	FitTook time.Duration // how long that Fit took
+	Version uint64        // as Stats.ModelVersion
+}
+
+// Model returns what Stats says of the models, in constant time and
+// without a lock: the figures a health check polls. It reads the state
+// published by the last Fit, Load or Reload.
+func (e *Engine) Model() ModelInfo {
+	st := e.state.Load()
+	return ModelInfo{Fitted: st.fitted, FitAt: st.at, FitTook: st.took, Version: st.version}
+}
+
 // Stats returns the Engine's current state. It walks the profiles and the
 // ledger: call it for monitoring, not per request.
 func (e *Engine) Stats() Stats {

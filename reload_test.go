@@ -231,6 +231,16 @@ func TestModelVersion(t *testing.T) {
 	assert.Equal(t, uint64(3), l.Stats().ModelVersion)
 	require.NoError(t, l.Fit(ctx))
 	assert.Equal(t, uint64(4), l.Stats().ModelVersion)
+
+	// Model says what Stats says of the models, before a Fit too.
+	for _, x := range []*Engine{e, l} {
+		st := x.Stats()
+		assert.Equal(t, ModelInfo{Fitted: st.Fitted, FitAt: st.FitAt, FitTook: st.FitTook, Version: st.ModelVersion}, x.Model())
+	}
+	fresh, err := New(Config{})
+	require.NoError(t, err)
+	defer fresh.Close()
+	assert.Equal(t, ModelInfo{}, fresh.Model())
 }
 
 func jsonOf(t *testing.T, v any) string {

@@ -573,11 +573,10 @@ type reloadResponse struct {
 }
 
 // model returns whether the Engine serves fitted models, their Fit's
-// time and their version. Stats walks the profiles; this is for health
-// checks and admin answers, not requests.
+// time and their version (Engine.Model: constant time, no lock).
 func (s *Server) model() (bool, time.Time, uint64) {
-	st := s.engine.Stats()
-	return st.Fitted, st.FitAt, st.ModelVersion
+	m := s.engine.Model()
+	return m.Fitted, m.FitAt, m.Version
 }
 
 // snapshot: POST /v1/snapshot saves the snapshot now.

@@ -225,7 +225,7 @@ func (s *Server) uiSession(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, aerr)
 		return
 	}
-	out := sessionJSON{Now: s.engine.Config().Clock(), Language: string(s.uiLang("")), Demo: s.demo, Fitted: s.engine.Stats().Fitted, K: insightK}
+	out := sessionJSON{Now: s.engine.Config().Clock(), Language: string(s.uiLang("")), Demo: s.demo, Fitted: s.engine.Model().Fitted, K: insightK}
 	if p := s.ui.search(market.Seeker, "", 1); len(p) > 0 {
 		out.Seeker = p[0].ID
 	}
