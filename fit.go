@@ -314,7 +314,7 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	}
 	e.mu.RUnlock()
 	// The events recorded meanwhile follow the Fit's log: in e.log, every
-	// event appended since the Fit copied it is in e.during, in order;
+	// event appended since the Fit took its prefix is in e.during, in order;
 	// with Config.Events they are appended to the Fit's log, which
 	// becomes e.extLog.
 	next := uint32(len(log))

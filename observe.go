@@ -100,8 +100,9 @@ type ModelInfo struct {
 // Model returns what Stats says of the models, in constant time and
 // without a lock: the figures a health check polls. It reads the state
 // published by the last Fit, Load or Reload.
-func (e *Engine) Model() ModelInfo {
-	st := e.state.Load()
+func (e *Engine) Model() ModelInfo { return e.state.Load().model() }
+
+func (st *state) model() ModelInfo {
 	return ModelInfo{Fitted: st.fitted, FitAt: st.at, FitTook: st.took, Version: st.version}
 }
 
@@ -129,7 +130,8 @@ func (e *Engine) Stats() Stats {
 		sides[i] = p.Side
 	}
 	e.mu.RUnlock()
-	s.Fitted, s.FitAt, s.FitTook, s.ModelVersion = st.fitted, st.at, st.took, st.version
+	m := st.model() // of the same state as the rest
+	s.Fitted, s.FitAt, s.FitTook, s.ModelVersion = m.Fitted, m.FitAt, m.FitTook, m.Version
 	now := e.cfg.Clock()
 	l := e.control.Ledger()
 	for i := range l.Len() {

@@ -17,7 +17,8 @@ type pairStates struct {
 
 func entryTarget(e uint64) uint32 { return uint32(e >> 8) }
 
-func (p *pairStates) find(row []uint64, target uint32) (int, bool) {
+// findTarget returns where target is, or would be, in row.
+func findTarget(row []uint64, target uint32) (int, bool) {
 	return slices.BinarySearchFunc(row, target, func(e uint64, t uint32) int { return cmp.Compare(entryTarget(e), t) })
 }
 
@@ -27,7 +28,7 @@ func (p *pairStates) get(actor, target uint32) uint8 {
 		return 0
 	}
 	row := p.rows[actor]
-	if i, ok := p.find(row, target); ok {
+	if i, ok := findTarget(row, target); ok {
 		return uint8(row[i])
 	}
 	return 0
@@ -40,7 +41,7 @@ func (p *pairStates) set(actor, target uint32, st uint8) {
 	}
 	row := p.rows[actor]
 	e := uint64(target)<<8 | uint64(st)
-	i, ok := p.find(row, target)
+	i, ok := findTarget(row, target)
 	if ok {
 		row[i] = e
 		return
