@@ -133,18 +133,18 @@ func Example() {
 	// Output:
 	// ana: skills [go kubernetes redis 开发], expanded by rules [mysql]
 	// ana → job-go: one-way 1.00, back 1.00, harmonic 1.00
-	// ana → job-java: one-way 0.04, back 0.03, harmonic 0.04
+	// ana → job-java: one-way 0.03, back 0.03, harmonic 0.03
 	// two-way (urgency-weighted) 1.00
 	// ana → job-go 1.00
-	//   + similar       26.14  much alike in what the profiles say
-	//   + shared-skills 2.94  2 shared skills: go, kubernetes
-	//   - city          -4.50  both in 北京
-	//   - salary        -0.97  pays 25k–35k a month (you expect 28k)
+	//   + similar       29.37  much alike in what the profiles say
+	//   + shared-skills 2.76  2 shared skills: go, kubernetes
+	//   - city          -4.31  both in 北京
+	//   - salary        -1.11  pays 25k–35k a month (you expect 28k)
 	// job-go → ana 1.00
-	//   + similar       22.99  much alike in what the profiles say
-	//   + salary        0.22  expects 28k a month (you pay 25k–35k)
-	//   - city          -4.34  both in 北京
-	//   - shared-skills -1.64  2 shared skills: go, kubernetes
+	//   + similar       26.06  much alike in what the profiles say
+	//   + education     0.15  has a bachelor's degree (you ask for a bachelor's degree or above)
+	//   - city          -3.90  both in 北京
+	//   - shared-skills -2.58  2 shared skills: go, kubernetes
 }
 
 // The aggregators side by side for one pair: the seeker likes the job a lot

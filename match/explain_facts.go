@@ -138,6 +138,11 @@ func (fs *facts) add(j uint32, x, c float64) {
 	f := fs.enc.Feature(cj)
 	switch f.Kind {
 	case text.KindText:
+		if _, ok := text.Bigram(f.Value); ok {
+			// Shared characters, not a word: part of how alike the texts are.
+			fs.structured(ReasonSimilar, c)
+			return
+		}
 		fs.term(f.Value, x, c).text = true
 	case text.KindTitle:
 		fs.term(f.Value, x, c).title = true

@@ -1,6 +1,7 @@
 package text
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -71,8 +72,13 @@ func DecodeEncoder(data []byte, tok *Tokenizer, rules *Rules) (*Encoder, error) 
 		r.Fail("encoder format %d (this build reads %d)", v, encoderFormat)
 	}
 	var cfg EncoderConfig
-	if err := json.Unmarshal(r.Bytes(), &cfg); err != nil && r.Err() == nil {
+	raw := r.Bytes()
+	if err := json.Unmarshal(raw, &cfg); err != nil && r.Err() == nil {
 		r.Fail("encoder configuration: %v", err)
+	}
+	if r.Err() == nil && !bytes.Contains(raw, []byte(`"no_han_bigrams":`)) {
+		// Saved before the option existed: fitted without bigrams.
+		cfg.NoHanBigrams = true
 	}
 	cfg.Tokenizer, cfg.Rules = tok, rules
 	w := cfg.Weights

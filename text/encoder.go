@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/sparse"
@@ -46,8 +47,14 @@ type Feature struct {
 	Value string      `json:"value"` // "java", "北京", ">=bachelor", "3-5", "8000-12000", "age"
 }
 
-// String returns "kind: value" ("skill: java", "city: 北京").
-func (f Feature) String() string { return f.Kind.String() + ": " + f.Value }
+// String returns "kind: value" ("skill: java", "city: 北京"); a character
+// bigram of the text block is "text: 数据 (characters)".
+func (f Feature) String() string {
+	if b, ok := Bigram(f.Value); ok && f.Kind == KindText {
+		return f.Kind.String() + ": " + b + " (characters)"
+	}
+	return f.Kind.String() + ": " + f.Value
+}
 
 // Weights are the host-set importance of each field in a content vector.
 // Each field's block is scaled to unit length and multiplied by its weight,
@@ -68,9 +75,11 @@ type Weights struct {
 	Attributes float64 `json:"attributes"`
 }
 
-// DefaultWeights returns the weights used when none are set.
+// DefaultWeights returns the weights used when none are set. The text
+// block weighs 1.5 (it was 1 before it held character bigrams; chosen
+// on validation, see the root package's Config.Text).
 func DefaultWeights() Weights {
-	return Weights{Text: 1, Title: 1, Skills: 1.5, Tags: 0.5, City: 1, District: 0.25, Industry: 0.5,
+	return Weights{Text: 1.5, Title: 1, Skills: 1.5, Tags: 0.5, City: 1, District: 0.25, Industry: 0.5,
 		Education: 0.5, Experience: 0.5, Salary: 0.5, Attributes: 0.5}
 }
 
@@ -127,6 +136,17 @@ type EncoderConfig struct {
 	// pasted résumé) and one with structured fields are compared like for
 	// like (chosen on validation: see the Engine's Config.Text).
 	FreeTextOnly bool `json:"free_text_only,omitempty"`
+	// NoHanBigrams leaves character bigrams out of the text block. False
+	// (the zero value): every pair of adjacent Chinese ideographs in the
+	// block's fields is a term of its own beside the segmenter's words
+	// (数据可视化 adds 数据, 据可, 可视, 视化), weighted by the same TF-IDF, so
+	// that two texts segmented differently, or using words the dictionary
+	// lacks, still meet (the usual segmenter-free signal for Chinese
+	// retrieval; text without ideographs is unchanged). Chosen on
+	// validation: see the Engine's Config.Text. The key is always written,
+	// so that an encoder saved before the option existed decodes without
+	// bigrams, as it was fitted.
+	NoHanBigrams bool `json:"no_han_bigrams"`
 	// Tokenizer splits Title and Text. Nil means DefaultTokenizer().
 	Tokenizer *Tokenizer `json:"-"`
 	// Rules expand each profile's tags and skills with the consequents of
@@ -374,18 +394,58 @@ func (e *Encoder) Encode(dst sparse.Vector, p *market.Profile) sparse.Vector {
 // FreeTextOnly those of the title, skills and tags too.
 func (e *Encoder) words(p *market.Profile, terms, skills []string) ([]string, []string) {
 	terms, skills = e.tok.scan(p.Text, terms, skills)
+	terms = e.bigrams(terms, p.Text)
 	if e.cfg.FreeTextOnly {
 		return terms, skills
 	}
 	n := len(skills) // skills are the free text's only
 	terms, skills = e.tok.scan(p.Title, terms, skills)
+	terms = e.bigrams(terms, p.Title)
 	for _, v := range p.Skills {
 		terms, skills = e.tok.scan(v, terms, skills)
+		terms = e.bigrams(terms, v)
 	}
 	for _, v := range p.Tags {
 		terms, skills = e.tok.scan(v, terms, skills)
+		terms = e.bigrams(terms, v)
 	}
 	return terms, skills[:n]
+}
+
+// bigramMark starts every character-bigram term of the text weighting, so
+// that a bigram (数据 as two characters) is never the segmenter's word
+// 数据: the two count separately. It sorts before every word.
+const bigramMark = "\x00"
+
+// bigrams appends the character bigrams of s's runs of ideographs to
+// terms (unless NoHanBigrams), each as bigramMark + the two characters,
+// after folding full-width forms as the tokenizer does.
+func (e *Encoder) bigrams(terms []string, s string) []string {
+	if e.cfg.NoHanBigrams {
+		return terms
+	}
+	var buf [1 + 2*utf8.UTFMax]byte
+	prev := rune(-1) // the previous ideograph (folded), -1 after anything else
+	for _, r := range s {
+		r = foldRune(r)
+		if !isHan(r) {
+			prev = -1
+			continue
+		}
+		if prev >= 0 {
+			b := utf8.AppendRune(utf8.AppendRune(append(buf[:0], bigramMark...), prev), r)
+			terms = append(terms, string(b))
+		}
+		prev = r
+	}
+	return terms
+}
+
+// Bigram reports whether term, a term of the text weighting (the Value of
+// a KindText feature), is a character bigram (see
+// EncoderConfig.NoHanBigrams), and returns its two characters.
+func Bigram(term string) (string, bool) {
+	return strings.CutPrefix(term, bigramMark)
 }
 
 // categorical calls f for every categorical feature of p with its raw

@@ -105,7 +105,7 @@ func ExampleEncoder() {
 		}
 	}
 	// Output:
-	// ann·job-1 4.91, ann·job-2 0.00
+	// ann·job-1 5.78, ann·job-2 0.00
 	// shared education: >=bachelor
 	// shared experience: 3-5
 	// shared title: java
@@ -113,6 +113,8 @@ func ExampleEncoder() {
 	// shared skill: java
 	// shared skill: spring boot
 	// shared city: 南京
+	// shared text: 工程 (characters)
+	// shared text: 程师 (characters)
 	// shared text: java
 	// shared text: spring boot
 	// shared text: 工程师
