@@ -65,6 +65,11 @@
 // without allocating. [NewEncoder] fits an [Encoder] that turns a whole
 // market.Profile into one sparse content vector with host-set [Weights];
 // every index has a name ([Encoder.Feature]: "skill: java", "city: 北京").
+// Its text block holds, beside the tokenizer's words, every pair of
+// adjacent Chinese ideographs as a term of its own (数据可视化 adds 数据,
+// 据可, 可视, 视化; [Bigram] tells them apart), so that two texts the
+// segmenter cuts differently, or that use words its dictionary lacks,
+// still meet; [EncoderConfig].NoHanBigrams leaves them out.
 //
 // # Association rules
 //
