@@ -1009,15 +1009,11 @@ func (x *Index) Recall(ctx context.Context, req Request, dst []Candidate) ([]Can
 		if ix == req.Requester || !req.Allowed.Contains(ix) {
 			continue
 		}
-		full := len(top.h) == top.k
-		if full && float64(v)+bound < top.h[0].Score {
+		if floor, ok := top.bound(); ok && float64(v)+bound < floor {
 			continue // cannot enter, whatever its compatibility
 		}
 		score := float64(v) + compatibility(p, city, industry, &c.col[d])
 		if math.IsInf(score, 0) {
-			continue
-		}
-		if full && !worse(top.h[0], Candidate{Index: ix, Score: score}) {
 			continue
 		}
 		top.push(Candidate{Index: ix, Score: score})

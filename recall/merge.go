@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // MergeMethod says how a [Merger] combines several recall lists.
@@ -265,12 +266,16 @@ func merge(dst []Candidate, cfg MergeConfig, lists [][]Candidate, k int) []Candi
 			out[p].Score += v
 		}
 	}
-	var t topK
-	t.reset(k)
-	for _, c := range out {
-		t.push(c)
+	out = slices.DeleteFunc(out, func(c Candidate) bool { return math.IsNaN(c.Score) })
+	if k <= 0 {
+		return dst
 	}
-	return t.appendSorted(dst)
+	if len(out) > k {
+		selectBest(out, k)
+		out = out[:k]
+	}
+	sortCandidates(out)
+	return append(dst, out...)
 }
 
 // sortHits orders hits by the position of their source in sources (hits

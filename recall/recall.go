@@ -109,12 +109,16 @@ func compareCandidates(a, b Candidate) int {
 // sortCandidates sorts c in the Recaller order.
 func sortCandidates(c []Candidate) { slices.SortFunc(c, compareCandidates) }
 
-// topK keeps the best k candidates of a growing set with a bounded min-heap
-// on (score, -index): the root is the worst kept candidate. It avoids
-// sorting every scored candidate.
+// topK keeps the best k candidates of a growing set. Offers go into a
+// buffer of up to 2k; when it fills, a selection (quickselect, O(k)) keeps
+// the best k and remembers the worst of them, below which later offers are
+// dropped at once. Each kept offer costs an append instead of a heap's
+// O(log k) sift, and the sort is left to the end.
 type topK struct {
-	k int
-	h []Candidate
+	k     int
+	h     []Candidate // unordered; the best k are among them
+	floor Candidate   // when full: an offer not better than floor cannot be kept
+	full  bool        // h held k candidates at least once
 }
 
 // worse reports whether a ranks after b in the Recaller order.
@@ -125,47 +129,81 @@ func worse(a, b Candidate) bool {
 	return a.Index > b.Index
 }
 
-func (t *topK) reset(k int) { t.k, t.h = k, t.h[:0] }
+func (t *topK) reset(k int) { t.k, t.h, t.full = k, t.h[:0], false }
+
+// bound returns the score an offer must reach to be kept (ok false: any
+// score is kept yet).
+func (t *topK) bound() (score float64, ok bool) { return t.floor.Score, t.full }
 
 // push offers a candidate; NaN scores are ignored.
 func (t *topK) push(c Candidate) {
-	if t.k <= 0 || math.IsNaN(c.Score) {
+	if t.k <= 0 || math.IsNaN(c.Score) || (t.full && !worse(t.floor, c)) {
 		return
 	}
+	t.h = append(t.h, c)
+	if len(t.h) >= 2*t.k {
+		t.shrink()
+	}
+}
+
+// shrink keeps the best k of h.
+func (t *topK) shrink() {
 	if len(t.h) < t.k {
-		t.h = append(t.h, c)
-		for i := len(t.h) - 1; i > 0; {
-			p := (i - 1) / 2
-			if !worse(t.h[i], t.h[p]) {
-				break
+		return
+	}
+	selectBest(t.h, t.k)
+	t.h = t.h[:t.k]
+	t.floor, t.full = t.h[t.k-1], true
+}
+
+// selectBest reorders c so that c[:k] are its best k candidates in the
+// Recaller order and c[k-1] is the k-th best (0 < k ≤ len(c)): Hoare's
+// selection with a median-of-three pivot.
+func selectBest(c []Candidate, k int) {
+	lo, hi, n := 0, len(c)-1, k-1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		// Median of three at mid: c[lo] ≤ c[mid] ≤ c[hi] in the order.
+		if worse(c[lo], c[mid]) {
+			c[lo], c[mid] = c[mid], c[lo]
+		}
+		if worse(c[mid], c[hi]) {
+			c[mid], c[hi] = c[hi], c[mid]
+			if worse(c[lo], c[mid]) {
+				c[lo], c[mid] = c[mid], c[lo]
 			}
-			t.h[i], t.h[p] = t.h[p], t.h[i]
-			i = p
 		}
-		return
-	}
-	if !worse(t.h[0], c) {
-		return
-	}
-	t.h[0] = c
-	for i := 0; ; {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < len(t.h) && worse(t.h[l], t.h[m]) {
-			m = l
+		p := c[mid]
+		i, j := lo, hi
+		for i <= j {
+			for worse(p, c[i]) {
+				i++
+			}
+			for worse(c[j], p) {
+				j--
+			}
+			if i <= j {
+				c[i], c[j] = c[j], c[i]
+				i++
+				j--
+			}
 		}
-		if r < len(t.h) && worse(t.h[r], t.h[m]) {
-			m = r
+		switch {
+		case n <= j:
+			hi = j
+		case n >= i:
+			lo = i
+		default:
+			return // c[n] lies between the two parts: in place
 		}
-		if m == i {
-			break
-		}
-		t.h[i], t.h[m] = t.h[m], t.h[i]
-		i = m
 	}
 }
 
 // appendSorted appends the kept candidates to dst in Recaller order.
 func (t *topK) appendSorted(dst []Candidate) []Candidate {
+	if len(t.h) > t.k {
+		t.shrink()
+	}
 	n := len(dst)
 	dst = append(dst, t.h...)
 	sortCandidates(dst[n:])
