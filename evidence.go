@@ -140,18 +140,26 @@ func (e *Engine) cfEvidence(ctx context.Context, st *state, sideOf func(uint32) 
 // pairEvidence fills the two directions' evidence of a request: forward[i]
 // the requester's about candidates[i], backward[i] candidates[i]'s answer
 // to a contact from the requester, behaviour and collaborative parts.
+// Either slice may be nil: that direction is skipped (a request fills the
+// two on two goroutines).
 func (st *state) pairEvidence(forward, backward []match.Evidence, requester uint32, candidates []uint32) {
 	st.behaviour.Pairs(forward, backward, requester, candidates)
 	n := len(candidates)
-	buf := make([]float64, 4*n)
-	itemF := st.itemCF.Affinity(requester, candidates, buf[0:0:n])
-	userF := st.userCF.Affinity(requester, candidates, buf[n:n:2*n])
-	itemB := st.itemCF.AffinityToward(candidates, requester, buf[2*n:2*n:3*n])
-	userB := st.userCF.AffinityToward(candidates, requester, buf[3*n:3*n:4*n])
-	for i, c := range candidates {
-		forward[i][match.EvidenceItemCF], forward[i][match.EvidenceUserCF] = match.CF(itemF[i]), match.CF(userF[i])
-		backward[i][match.EvidenceItemCF], backward[i][match.EvidenceUserCF] = match.CF(itemB[i]), match.CF(userB[i])
-		st.factors.fill(&forward[i], requester, c)
-		st.factors.fill(&backward[i], c, requester)
+	buf := make([]float64, 2*n)
+	if forward != nil {
+		item := st.itemCF.Affinity(requester, candidates, buf[0:0:n])
+		user := st.userCF.Affinity(requester, candidates, buf[n:n:2*n])
+		for i, c := range candidates {
+			forward[i][match.EvidenceItemCF], forward[i][match.EvidenceUserCF] = match.CF(item[i]), match.CF(user[i])
+			st.factors.fill(&forward[i], requester, c)
+		}
+	}
+	if backward != nil {
+		item := st.itemCF.AffinityToward(candidates, requester, buf[0:0:n])
+		user := st.userCF.AffinityToward(candidates, requester, buf[n:n:2*n])
+		for i, c := range candidates {
+			backward[i][match.EvidenceItemCF], backward[i][match.EvidenceUserCF] = match.CF(item[i]), match.CF(user[i])
+			st.factors.fill(&backward[i], c, requester)
+		}
 	}
 }

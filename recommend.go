@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -292,24 +293,34 @@ func (e *Engine) recommend(ctx context.Context, req *Request, sh *shared) (*Resp
 	}
 
 	// Recall.
+	// The inverted index, the costliest recaller, runs beside the others.
 	rreq := recall.Request{Requester: ix, Side: prof.Side, K: e.cfg.Recall.Content, Allowed: allowed}
-	indexed, err := e.index.Recall(ctx, rreq, nil)
-	if err != nil {
-		return nil, fmt.Errorf("twoway: recall: inverted index: %w", err)
-	}
-	rreq.K = max(1, e.cfg.Recall.Content/10)
-	fresh, err := e.fresh.Recall(ctx, rreq, nil)
-	if err != nil {
-		return nil, fmt.Errorf("twoway: recall: fresh: %w", err)
+	var (
+		indexed, fresh, collab   []recall.Candidate
+		indexErr, freshErr, cErr error
+	)
+	together(func() {
+		indexed, indexErr = e.index.Recall(ctx, rreq, nil)
+	}, func() {
+		r := rreq
+		r.K = max(1, e.cfg.Recall.Content/10)
+		if fresh, freshErr = e.fresh.Recall(ctx, r, nil); freshErr != nil {
+			return
+		}
+		r.K = e.cfg.Recall.Collaborative
+		collab, cErr = st.collab.Recall(ctx, r, nil)
+	})
+	switch {
+	case indexErr != nil:
+		return nil, fmt.Errorf("twoway: recall: inverted index: %w", indexErr)
+	case freshErr != nil:
+		return nil, fmt.Errorf("twoway: recall: fresh: %w", freshErr)
+	case cErr != nil:
+		return nil, fmt.Errorf("twoway: recall: %w", cErr)
 	}
 	// Content candidates: the index's, then a few of the newest profiles
 	// (so that newcomers without matching words are seen too).
 	contentCands := append(toCandidates(indexed, fusion.Content, "index"), toCandidates(fresh, fusion.Strategy, "fresh")...)
-	rreq.K = e.cfg.Recall.Collaborative
-	collab, err := st.collab.Recall(ctx, rreq, nil)
-	if err != nil {
-		return nil, fmt.Errorf("twoway: recall: %w", err)
-	}
 	collabCands := toMerged(collab)
 	stats.Recall = time.Since(start)
 	stats.Recalled = map[string]int{"index": len(indexed), "fresh": len(fresh), "collaborative": len(collab)}
@@ -498,11 +509,18 @@ func (e *Engine) score(ctx context.Context, st *state, agg match.NamedAggregator
 	var forward, backward, similar []float64
 	switch {
 	case st.interest != nil:
-		var buf match.Buffer
-		evf, evb := make([]match.Evidence, len(idx)), make([]match.Evidence, len(idx))
-		st.pairEvidence(evf, evb, ix, idx)
-		forward = st.interest.OneWayBatch(nil, &buf, ix, idx, evf)
-		backward = st.interest.OneWayToward(nil, &buf, idx, ix, evb)
+		// The two directions on two goroutines, each with its own buffer.
+		together(func() {
+			var buf match.Buffer
+			ev := make([]match.Evidence, len(idx))
+			st.pairEvidence(ev, nil, ix, idx)
+			forward = st.interest.OneWayBatch(nil, &buf, ix, idx, ev)
+		}, func() {
+			var buf match.Buffer
+			ev := make([]match.Evidence, len(idx))
+			st.pairEvidence(nil, ev, ix, idx)
+			backward = st.interest.OneWayToward(nil, &buf, idx, ix, ev)
+		})
 	case st.catalog != nil:
 		similar = st.catalog.Similarity(ix, idx, nil)
 	}
@@ -692,4 +710,31 @@ func nanTo0(x float64) float64 {
 		return 0
 	}
 	return x
+}
+
+// together runs a and b and returns when both have: a on a goroutine of its
+// own when the process may run two at once (GOMAXPROCS > 1), else one after
+// the other. Neither may hold a lock the other takes. A panic in a is
+// raised again on the caller's goroutine, where the host's recover (an
+// HTTP server's, say) sees it as it would without the second goroutine.
+func together(a, b func()) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		a()
+		b()
+		return
+	}
+	var (
+		done  = make(chan struct{})
+		fault any
+	)
+	go func() {
+		defer close(done)
+		defer func() { fault = recover() }()
+		a()
+	}()
+	b()
+	<-done
+	if fault != nil {
+		panic(fault)
+	}
 }

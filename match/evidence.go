@@ -511,14 +511,21 @@ func (b *Behaviour) attach(samples []Sample, events []Interaction, answer bool) 
 // (answering when the candidate has contacted the requester) and
 // backward[i] with candidates[i]'s evidence about the requester as an
 // answer to a contact from it: the two directions of a request's two-way
-// scores, under one lock. The slices must be as long as candidates.
+// scores. Each slice must be nil (that direction is skipped, so that two
+// goroutines can fill one direction each) or as long as candidates.
 func (b *Behaviour) Pairs(forward, backward []Evidence, requester uint32, candidates []uint32) {
-	if len(forward) != len(candidates) || len(backward) != len(candidates) {
+	if (forward != nil && len(forward) != len(candidates)) || (backward != nil && len(backward) != len(candidates)) {
 		panic(fmt.Sprintf("match: Behaviour.Pairs: %d candidates, %d forward, %d backward", len(candidates), len(forward), len(backward)))
 	}
-	for i, c := range candidates {
-		b.Evidence(&forward[i], requester, c, b.Contacted(requester, c), nil)
-		b.Evidence(&backward[i], c, requester, true, nil)
+	if forward != nil {
+		for i, c := range candidates {
+			b.Evidence(&forward[i], requester, c, b.Contacted(requester, c), nil)
+		}
+	}
+	if backward != nil {
+		for i, c := range candidates {
+			b.Evidence(&backward[i], c, requester, true, nil)
+		}
 	}
 }
 
