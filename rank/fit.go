@@ -186,8 +186,9 @@ func (o *objective) chunk(x, g []float64, lo, hi int) float64 {
 			z += w[j] * val[k]
 		}
 		y := d.Label[i]
-		loss += s * logLoss(z, y)
-		r := s * (Sigmoid(z) - y)
+		l, p := lossSigmoid(z, y)
+		loss += s * l
+		r := s * (p - y)
 		for k, j := range idx {
 			g[j] += r * val[k]
 		}

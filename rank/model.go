@@ -97,6 +97,17 @@ func logLoss(z, y float64) float64 {
 	return softplus(z) - y*z
 }
 
+// lossSigmoid returns logLoss(z, y) and Sigmoid(z) from one exponential,
+// bit for bit the values of the two functions.
+func lossSigmoid(z, y float64) (loss, p float64) {
+	t := math.Exp(-math.Abs(z))
+	if z >= 0 {
+		// For z = 0 softplus's log1p(e^0) is this z + log1p(t) exactly.
+		return z + math.Log1p(t) - y*z, 1 / (1 + t)
+	}
+	return math.Log1p(t) - y*z, t / (1 + t)
+}
+
 // softplus returns log(1+e^z) without overflow.
 func softplus(z float64) float64 {
 	if z > 0 {
