@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/twowayrec/twoway/activity"
@@ -229,7 +230,7 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	}
 	uc := e.cfg.Urgency
 	if st.interest != nil {
-		uc.OneWay = st.interest.OneWay
+		uc = st.withOneWay(uc)
 	}
 	if st.recent, err = urgency.NewRecent(uc); err != nil {
 		return fmt.Errorf("%w: Urgency: %w", ErrConfig, err)
@@ -641,4 +642,31 @@ func (e *Engine) learnRanking(ctx context.Context, prev, st *state, log []event,
 	}
 	st.learned = learned
 	return nil
+}
+
+// withOneWay returns uc with the interest models' one-way match, pair by
+// pair and batched (one batch per user in a Fit's replay of recent
+// attention, with the pairs' evidence computed for the batch as a request
+// computes it), as the source of urgency's recent-match statistics.
+func (st *state) withOneWay(uc urgency.Config) urgency.Config {
+	m := st.interest
+	type scratch struct {
+		buf match.Buffer
+		ev  []match.Evidence
+	}
+	var pool sync.Pool
+	uc.OneWay = m.OneWay
+	uc.OneWayBatch = func(user uint32, targets []uint32, dst []float64) []float64 {
+		s, _ := pool.Get().(*scratch)
+		if s == nil {
+			s = new(scratch)
+		}
+		s.ev = slices.Grow(s.ev[:0], len(targets))[:len(targets)]
+		clear(s.ev)
+		st.pairEvidence(s.ev, nil, user, targets)
+		dst = m.OneWayBatch(dst, &s.buf, user, targets, s.ev)
+		pool.Put(s)
+		return dst
+	}
+	return uc
 }

@@ -876,7 +876,7 @@ func (e *Engine) decodeState(ctx context.Context, s *snapshot) (*state, error) {
 				return nil, bad("interest models: %v", err)
 			}
 			st.setEvidence()
-			uc.OneWay = st.interest.OneWay
+			uc = st.withOneWay(uc)
 		}
 		if s.urgency != nil {
 			if st.urgency, err = urgency.ReadModel(bytes.NewReader(s.urgency)); err != nil {

@@ -42,6 +42,12 @@ type Config struct {
 	// for example), called once per attention event. It must be safe for
 	// concurrent use. Nil means no match statistics (they stay 0).
 	OneWay func(user, target uint32) float64 `json:"-"`
+	// OneWayBatch, when set, is OneWay for one user and several targets,
+	// appending OneWay(user, targets[i]) to dst[:0] and returning it
+	// (package match's Interest.OneWayBatch, for example). RecordAll (a
+	// Fit's replay) calls it once per user instead of OneWay per event. It
+	// must be safe for concurrent use and agree with OneWay. Nil: OneWay.
+	OneWayBatch func(user uint32, targets []uint32, dst []float64) []float64 `json:"-"`
 }
 
 // ErrConfig is wrapped by every error for an invalid Config.
@@ -129,8 +135,9 @@ func attended(a market.Action) bool {
 // contacted), in the order the events were recorded. It is safe for
 // concurrent use; [Recent.Record] is O(1) plus one OneWay call.
 type Recent struct {
-	size   int
-	oneWay func(user, target uint32) float64
+	size        int
+	oneWay      func(user, target uint32) float64
+	oneWayBatch func(user uint32, targets []uint32, dst []float64) []float64
 
 	mu    sync.RWMutex // guards the users slice header
 	users []*attention
@@ -149,7 +156,7 @@ func NewRecent(cfg Config) (*Recent, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Recent{size: c.Recent, oneWay: c.OneWay}, nil
+	return &Recent{size: c.Recent, oneWay: c.OneWay, oneWayBatch: c.OneWayBatch}, nil
 }
 
 // Record remembers e's target if e is an attention action and OneWay is
@@ -173,7 +180,8 @@ func (r *Recent) Record(e activity.Event) {
 // RecordAll records events as Record would one by one in this order (the
 // Fit's replay of a log), but computes OneWay only for what the end state
 // keeps: each actor's last Config.Recent attention events with a finite
-// score, on GOMAXPROCS goroutines. Stats afterwards equal those of the
+// score, on GOMAXPROCS goroutines, with one OneWayBatch call per actor when
+// it is set. Stats afterwards equal those of the
 // one-by-one replay up to the rounding of a sum taken in another order.
 // It returns ctx's error when ctx ends first; r then holds a part of the
 // events.
@@ -199,13 +207,32 @@ func (r *Recent) RecordAll(ctx context.Context, events []activity.Event) error {
 	for range max(1, min(runtime.GOMAXPROCS(0), len(actors))) {
 		wg.Go(func() {
 			kept := make([]float64, 0, r.size)
+			var targets []uint32
+			var scores []float64
 			for actor := range next {
 				idx := byActor[actor]
 				kept = kept[:0]
-				for k := len(idx) - 1; k >= 0 && len(kept) < r.size; k-- {
-					e := &events[idx[k]]
-					if s := r.oneWay(e.Actor, e.Target); !math.IsNaN(s) && !math.IsInf(s, 0) {
-						kept = append(kept, s)
+				// Newest first, in chunks of the scores still wanted: the
+				// last r.size with a finite score are kept.
+				for end := len(idx); end > 0 && len(kept) < r.size; {
+					start := max(0, end-(r.size-len(kept)))
+					targets = targets[:0]
+					for k := end - 1; k >= start; k-- {
+						targets = append(targets, events[idx[k]].Target)
+					}
+					end = start
+					if r.oneWayBatch != nil {
+						scores = r.oneWayBatch(actor, targets, scores[:0])
+					} else {
+						scores = scores[:0]
+						for _, t := range targets {
+							scores = append(scores, r.oneWay(actor, t))
+						}
+					}
+					for _, s := range scores {
+						if !math.IsNaN(s) && !math.IsInf(s, 0) {
+							kept = append(kept, s)
+						}
 					}
 				}
 				if len(kept) == 0 {

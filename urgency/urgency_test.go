@@ -447,6 +447,39 @@ func TestRecordAllMatchesRecord(t *testing.T) {
 		assert.InDelta(t, a.Variance, b.Variance, 1e-12, "user %d", u)
 	}
 	assert.Less(t, calls, sequential/3, "only the kept scores are computed (%d of %d)", calls, sequential)
+
+	// With OneWayBatch: one call per actor, the same statistics, and
+	// OneWay never called.
+	calls = 0
+	var batches, scored int
+	bcfg := cfg
+	bcfg.OneWayBatch = func(u uint32, targets []uint32, dst []float64) []float64 {
+		mu.Lock()
+		batches++
+		scored += len(targets)
+		mu.Unlock()
+		dst = dst[:0]
+		for _, v := range targets {
+			if v%17 == 0 {
+				dst = append(dst, math.NaN())
+				continue
+			}
+			dst = append(dst, float64((u*31+v*7)%100)/100)
+		}
+		return dst
+	}
+	batched, err := NewRecent(bcfg)
+	require.NoError(t, err)
+	require.NoError(t, batched.RecordAll(context.Background(), events))
+	for u := range uint32(61) {
+		a, b := one.Stats(u), batched.Stats(u)
+		assert.Equal(t, a.N, b.N, "user %d", u)
+		assert.InDelta(t, a.Mean, b.Mean, 1e-12, "user %d", u)
+		assert.InDelta(t, a.Variance, b.Variance, 1e-12, "user %d", u)
+	}
+	assert.Zero(t, calls, "OneWay is not called when OneWayBatch is set")
+	assert.Less(t, batches, 2*60, "about one batch per actor (%d)", batches)
+	assert.Less(t, scored, sequential/3, "only the kept scores are computed (%d of %d)", scored, sequential)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	again, _ := NewRecent(cfg)
