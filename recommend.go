@@ -714,9 +714,11 @@ func nanTo0(x float64) float64 {
 
 // together runs a and b and returns when both have: a on a goroutine of its
 // own when the process may run two at once (GOMAXPROCS > 1), else one after
-// the other. Neither may hold a lock the other takes. A panic in a is
-// raised again on the caller's goroutine, where the host's recover (an
-// HTTP server's, say) sees it as it would without the second goroutine.
+// the other. The caller must hold no lock that a or b takes (a's goroutine
+// would wait for it behind a waiting writer while the caller waits for a);
+// a and b may take the same read locks, each on its own goroutine. A panic
+// in a is raised again on the caller's goroutine, where the host's recover
+// (an HTTP server's, say) sees it as it would without the second goroutine.
 func together(a, b func()) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		a()
