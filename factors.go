@@ -61,18 +61,17 @@ const DefaultFactorUse = FactorsOff
 // collaborative evidence and once on everything: six fits per Fit.
 type FactorConfig struct {
 	// Use: FactorsOn, FactorsOff, or FactorsDefault (DefaultFactorUse).
-	// The default is off because the factors did not raise matches on the
-	// simulator's validation markets (seeds 101 and 102, 1,500 seekers ×
-	// 300 jobs, 10 rounds; TestFactorsValidation in benchmarks/enginesim):
-	// matches off / on / evidence only / plain 445 / 438 / 432 / 443 and
-	// 435 / 435 / 433 / 440, although they raised most one-way AUCs
-	// against the latent truth (seed 101 forward 0.900 → 0.916 seekers,
-	// 0.879 → 0.904 jobs) and reciprocal factor recall beat every
+	// The default is off because the factors did not raise matches on both
+	// of the simulator's validation markets (seeds 101 and 102, 1,500
+	// seekers × 300 jobs, 10 rounds; TestFactorsValidation in
+	// benchmarks/enginesim, measured with the character bigrams and the
+	// other-side sampled negatives): matches off / on / evidence only
+	// 435 / 441 / 439 and 439 / 430 / 430, although they raised most
+	// one-way AUCs against the latent truth (seed 101 forward 0.891 → 0.921
+	// seekers, 0.880 → 0.897 jobs) and reciprocal factor recall beat every
 	// neighbourhood recaller offline (recall@50 of mutual acceptances on
 	// seed 101: 0.847 against user-CF's 0.706 for seekers, 0.509 against
-	// item-CF's 0.430 for jobs). Those runs predate the fix that draws
-	// the interest models' sampled negatives from the other side; with it,
-	// off gives 440 and 442 matches on the same markets.
+	// item-CF's 0.430 for jobs; measured before those two changes).
 	Use FactorUse `json:"use,omitempty"`
 	// Model configures the factor models. Zero fields take package
 	// factor's defaults, except Factors (zero: 32 here) and Seed (zero:
