@@ -180,9 +180,10 @@ func (r *Recent) Record(e activity.Event) {
 // RecordAll records events as Record would one by one in this order (the
 // Fit's replay of a log), but computes OneWay only for what the end state
 // keeps: each actor's last Config.Recent attention events with a finite
-// score, on GOMAXPROCS goroutines, with one OneWayBatch call per actor when
-// it is set. Stats afterwards equal those of the
-// one-by-one replay up to the rounding of a sum taken in another order.
+// score, on GOMAXPROCS goroutines, with one OneWayBatch call per actor
+// when it is set (more only when some scores are not finite). Stats
+// afterwards equal those of the one-by-one replay up to the rounding of a
+// sum taken in another order.
 // It returns ctx's error when ctx ends first; r then holds a part of the
 // events.
 func (r *Recent) RecordAll(ctx context.Context, events []activity.Event) error {
