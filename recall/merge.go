@@ -267,15 +267,7 @@ func merge(dst []Candidate, cfg MergeConfig, lists [][]Candidate, k int) []Candi
 		}
 	}
 	out = slices.DeleteFunc(out, func(c Candidate) bool { return math.IsNaN(c.Score) })
-	if k <= 0 {
-		return dst
-	}
-	if len(out) > k {
-		selectBest(out, k)
-		out = out[:k]
-	}
-	sortCandidates(out)
-	return append(dst, out...)
+	return appendBest(dst, out, k)
 }
 
 // sortHits orders hits by the position of their source in sources (hits

@@ -200,12 +200,20 @@ func selectBest(c []Candidate, k int) {
 }
 
 // appendSorted appends the kept candidates to dst in Recaller order.
-func (t *topK) appendSorted(dst []Candidate) []Candidate {
-	if len(t.h) > t.k {
-		t.shrink()
+func (t *topK) appendSorted(dst []Candidate) []Candidate { return appendBest(dst, t.h, t.k) }
+
+// appendBest appends the best k of c (reordered in place) to dst in
+// Recaller order.
+func appendBest(dst, c []Candidate, k int) []Candidate {
+	if k <= 0 {
+		return dst
+	}
+	if len(c) > k {
+		selectBest(c, k)
+		c = c[:k]
 	}
 	n := len(dst)
-	dst = append(dst, t.h...)
+	dst = append(dst, c...)
 	sortCandidates(dst[n:])
 	return dst
 }
