@@ -65,10 +65,8 @@ func (e *Engine) allocation(ctx context.Context, st *state, profiles []market.Pr
 		}
 		var fwd, bwd []float64
 		if p.Side == market.Seeker {
-			evf, evb := make([]match.Evidence, len(cands)), make([]match.Evidence, len(cands))
-			st.pairEvidence(evf, evb, ix, cands)
-			fwd = st.interest.OneWayBatch(nil, &buf, ix, cands, evf)
-			bwd = st.interest.OneWayToward(nil, &buf, cands, ix, evb)
+			fwd = st.forwardMatch(nil, &buf, nil, ix, cands)
+			bwd = st.backwardMatch(nil, &buf, nil, ix, cands)
 		}
 		for j, c := range cands {
 			pair := allocate.Pair{Seeker: ix, Job: c}

@@ -137,29 +137,46 @@ func (e *Engine) cfEvidence(ctx context.Context, st *state, sideOf func(uint32) 
 	return nil
 }
 
-// pairEvidence fills the two directions' evidence of a request: forward[i]
-// the requester's about candidates[i], backward[i] candidates[i]'s answer
-// to a contact from the requester, behaviour and collaborative parts.
-// Either slice may be nil: that direction is skipped (a request fills the
-// two on two goroutines).
-func (st *state) pairEvidence(forward, backward []match.Evidence, requester uint32, candidates []uint32) {
-	st.behaviour.Pairs(forward, backward, requester, candidates)
+// forwardMatch returns, into dst, requester's one-way match for each of
+// candidates (match.Interest.OneWayBatch) with the pairs' live evidence:
+// behaviour counts, item-CF and user-CF affinities, factors. ev, when not
+// nil, is len(candidates) of scratch for that evidence; buf is the model's.
+func (st *state) forwardMatch(dst []float64, buf *match.Buffer, ev []match.Evidence, requester uint32, candidates []uint32) []float64 {
+	ev = evidenceScratch(ev, len(candidates))
+	st.behaviour.Pairs(ev, nil, requester, candidates)
 	n := len(candidates)
-	buf := make([]float64, 2*n)
-	if forward != nil {
-		item := st.itemCF.Affinity(requester, candidates, buf[0:0:n])
-		user := st.userCF.Affinity(requester, candidates, buf[n:n:2*n])
-		for i, c := range candidates {
-			forward[i][match.EvidenceItemCF], forward[i][match.EvidenceUserCF] = match.CF(item[i]), match.CF(user[i])
-			st.factors.fill(&forward[i], requester, c)
-		}
+	cf := make([]float64, 2*n)
+	item := st.itemCF.Affinity(requester, candidates, cf[0:0:n])
+	user := st.userCF.Affinity(requester, candidates, cf[n:n:2*n])
+	for i, c := range candidates {
+		ev[i][match.EvidenceItemCF], ev[i][match.EvidenceUserCF] = match.CF(item[i]), match.CF(user[i])
+		st.factors.fill(&ev[i], requester, c)
 	}
-	if backward != nil {
-		item := st.itemCF.AffinityToward(candidates, requester, buf[0:0:n])
-		user := st.userCF.AffinityToward(candidates, requester, buf[n:n:2*n])
-		for i, c := range candidates {
-			backward[i][match.EvidenceItemCF], backward[i][match.EvidenceUserCF] = match.CF(item[i]), match.CF(user[i])
-			st.factors.fill(&backward[i], c, requester)
-		}
+	return st.interest.OneWayBatch(dst, buf, requester, candidates, ev)
+}
+
+// backwardMatch is forwardMatch's other direction: each candidate's answer
+// to a contact from requester (match.Interest.OneWayToward), with the
+// evidence of the candidate about the requester.
+func (st *state) backwardMatch(dst []float64, buf *match.Buffer, ev []match.Evidence, requester uint32, candidates []uint32) []float64 {
+	ev = evidenceScratch(ev, len(candidates))
+	st.behaviour.Pairs(nil, ev, requester, candidates)
+	n := len(candidates)
+	cf := make([]float64, 2*n)
+	item := st.itemCF.AffinityToward(candidates, requester, cf[0:0:n])
+	user := st.userCF.AffinityToward(candidates, requester, cf[n:n:2*n])
+	for i, c := range candidates {
+		ev[i][match.EvidenceItemCF], ev[i][match.EvidenceUserCF] = match.CF(item[i]), match.CF(user[i])
+		st.factors.fill(&ev[i], c, requester)
 	}
+	return st.interest.OneWayToward(dst, buf, candidates, requester, ev)
+}
+
+// evidenceScratch returns ev zeroed, or n new evidences when ev is nil.
+func evidenceScratch(ev []match.Evidence, n int) []match.Evidence {
+	if ev == nil {
+		return make([]match.Evidence, n)
+	}
+	clear(ev)
+	return ev
 }

@@ -646,25 +646,22 @@ func (e *Engine) learnRanking(ctx context.Context, prev, st *state, log []event,
 
 // withOneWay returns uc with the interest models' one-way match, pair by
 // pair and batched (one batch per user in a Fit's replay of recent
-// attention, with the pairs' evidence computed for the batch as a request
-// computes it), as the source of urgency's recent-match statistics.
+// attention: forwardMatch, as a request computes it), as the source of
+// urgency's recent-match statistics.
 func (st *state) withOneWay(uc urgency.Config) urgency.Config {
-	m := st.interest
 	type scratch struct {
 		buf match.Buffer
 		ev  []match.Evidence
 	}
 	var pool sync.Pool
-	uc.OneWay = m.OneWay
+	uc.OneWay = st.interest.OneWay
 	uc.OneWayBatch = func(user uint32, targets []uint32, dst []float64) []float64 {
 		s, _ := pool.Get().(*scratch)
 		if s == nil {
 			s = new(scratch)
 		}
 		s.ev = slices.Grow(s.ev[:0], len(targets))[:len(targets)]
-		clear(s.ev)
-		st.pairEvidence(s.ev, nil, user, targets)
-		dst = m.OneWayBatch(dst, &s.buf, user, targets, s.ev)
+		dst = st.forwardMatch(dst, &s.buf, s.ev, user, targets)
 		pool.Put(s)
 		return dst
 	}

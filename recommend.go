@@ -510,16 +510,11 @@ func (e *Engine) score(ctx context.Context, st *state, agg match.NamedAggregator
 	switch {
 	case st.interest != nil:
 		// The two directions on two goroutines, each with its own buffer.
+		var fbuf, bbuf match.Buffer
 		together(func() {
-			var buf match.Buffer
-			ev := make([]match.Evidence, len(idx))
-			st.pairEvidence(ev, nil, ix, idx)
-			forward = st.interest.OneWayBatch(nil, &buf, ix, idx, ev)
+			forward = st.forwardMatch(nil, &fbuf, nil, ix, idx)
 		}, func() {
-			var buf match.Buffer
-			ev := make([]match.Evidence, len(idx))
-			st.pairEvidence(nil, ev, ix, idx)
-			backward = st.interest.OneWayToward(nil, &buf, idx, ix, ev)
+			backward = st.backwardMatch(nil, &bbuf, nil, ix, idx)
 		})
 	case st.catalog != nil:
 		similar = st.catalog.Similarity(ix, idx, nil)
