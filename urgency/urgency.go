@@ -137,7 +137,7 @@ func attended(a market.Action) bool {
 type Recent struct {
 	size        int
 	oneWay      func(user, target uint32) float64
-	oneWayBatch func(user uint32, targets []uint32, dst []float64) []float64
+	oneWayBatch func(user uint32, targets []uint32, dst []float64) []float64 // OneWay per target when Config has none
 
 	mu    sync.RWMutex // guards the users slice header
 	users []*attention
@@ -156,7 +156,17 @@ func NewRecent(cfg Config) (*Recent, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Recent{size: c.Recent, oneWay: c.OneWay, oneWayBatch: c.OneWayBatch}, nil
+	r := &Recent{size: c.Recent, oneWay: c.OneWay, oneWayBatch: c.OneWayBatch}
+	if r.oneWayBatch == nil && r.oneWay != nil {
+		r.oneWayBatch = func(user uint32, targets []uint32, dst []float64) []float64 {
+			dst = dst[:0]
+			for _, t := range targets {
+				dst = append(dst, r.oneWay(user, t))
+			}
+			return dst
+		}
+	}
+	return r, nil
 }
 
 // Record remembers e's target if e is an attention action and OneWay is
@@ -222,14 +232,7 @@ func (r *Recent) RecordAll(ctx context.Context, events []activity.Event) error {
 						targets = append(targets, events[idx[k]].Target)
 					}
 					end = start
-					if r.oneWayBatch != nil {
-						scores = r.oneWayBatch(actor, targets, scores[:0])
-					} else {
-						scores = scores[:0]
-						for _, t := range targets {
-							scores = append(scores, r.oneWay(actor, t))
-						}
-					}
+					scores = r.oneWayBatch(actor, targets, scores[:0])
 					for _, s := range scores {
 						if !math.IsNaN(s) && !math.IsInf(s, 0) {
 							kept = append(kept, s)

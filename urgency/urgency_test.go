@@ -408,6 +408,18 @@ func TestRecentAndInputBinaryRoundTrip(t *testing.T) {
 	assert.ErrorIs(t, back.UnmarshalBinary(ib[:len(ib)-2]), ErrCorrupt)
 }
 
+// sameStats checks that two trackers hold the same statistics for users
+// 0 to n−1, up to the rounding of sums taken in another order.
+func sameStats(t *testing.T, want, got *Recent, n uint32) {
+	t.Helper()
+	for u := range n {
+		a, b := want.Stats(u), got.Stats(u)
+		assert.Equal(t, a.N, b.N, "user %d", u)
+		assert.InDelta(t, a.Mean, b.Mean, 1e-12, "user %d", u)
+		assert.InDelta(t, a.Variance, b.Variance, 1e-12, "user %d", u)
+	}
+}
+
 // RecordAll ends where Record one by one ends, computing only the scores
 // the end state keeps.
 func TestRecordAllMatchesRecord(t *testing.T) {
@@ -440,12 +452,7 @@ func TestRecordAllMatchesRecord(t *testing.T) {
 	all, err := NewRecent(cfg)
 	require.NoError(t, err)
 	require.NoError(t, all.RecordAll(context.Background(), events))
-	for u := range uint32(61) {
-		a, b := one.Stats(u), all.Stats(u)
-		assert.Equal(t, a.N, b.N, "user %d", u)
-		assert.InDelta(t, a.Mean, b.Mean, 1e-12, "user %d", u)
-		assert.InDelta(t, a.Variance, b.Variance, 1e-12, "user %d", u)
-	}
+	sameStats(t, one, all, 61)
 	assert.Less(t, calls, sequential/3, "only the kept scores are computed (%d of %d)", calls, sequential)
 
 	// With OneWayBatch: one call per actor, the same statistics, and
@@ -471,12 +478,7 @@ func TestRecordAllMatchesRecord(t *testing.T) {
 	batched, err := NewRecent(bcfg)
 	require.NoError(t, err)
 	require.NoError(t, batched.RecordAll(context.Background(), events))
-	for u := range uint32(61) {
-		a, b := one.Stats(u), batched.Stats(u)
-		assert.Equal(t, a.N, b.N, "user %d", u)
-		assert.InDelta(t, a.Mean, b.Mean, 1e-12, "user %d", u)
-		assert.InDelta(t, a.Variance, b.Variance, 1e-12, "user %d", u)
-	}
+	sameStats(t, one, batched, 61)
 	assert.Zero(t, calls, "OneWay is not called when OneWayBatch is set")
 	assert.Less(t, batches, 2*60, "about one batch per actor (%d)", batches)
 	assert.Less(t, scored, sequential/3, "only the kept scores are computed (%d of %d)", scored, sequential)
