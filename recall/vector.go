@@ -10,8 +10,6 @@ import (
 	"sync"
 
 	"github.com/twowayrec/twoway/market"
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
 )
 
 // VectorsConfig configures [Vectors]: one direction of vector recall,
@@ -38,14 +36,18 @@ type VectorsConfig struct {
 //
 //	score(j) = qᵀ v_j
 //
-// computed in float32 (gonum's assembly kernels on amd64) over every
-// allowed candidate, ties by index. It is exact: rows are stored by norm,
+// computed in float32 over every allowed candidate (an AVX2 and FMA
+// assembly kernel on amd64 where the processor has them, gonum's Sgemv
+// elsewhere), ties by index. It is exact: rows are stored by norm,
 // largest first, and a request stops once ‖q‖·‖v‖ cannot beat the K-th
 // score, but in 64 dimensions that bound (like bounds over clusters of
 // rows) rarely stops before the end, so a request reads every allowed row:
-// for 20,000 candidates of 64 dimensions, 5 MB, 0.37 to 0.53 ms per
-// request at the median on the shared development machine (the factor
-// package's BenchmarkVectorRecallLarge). No approximate index is built.
+// for K = 200 of 20,000 candidates of 64 dimensions (5 MB), 0.20 ms per
+// request at the median on the shared 2-core development machine (0.30 ms
+// with gonum's Sgemv; 128 dimensions 0.32 ms; the factor package's
+// BenchmarkVectorRecallLarge, 5 interleaved runs). No approximate index
+// is built. Rows are stored padded with zeros to a multiple of 8
+// dimensions (Bytes counts the padding).
 //
 // The allowed bitmap is applied before any dot product, so filtered
 // candidates cost nothing and K come back whenever K allowed candidates
@@ -60,11 +62,12 @@ type Vectors struct {
 	name string
 	side market.Side
 	dim  int
+	pad  int       // row stride: dim rounded up to dotLanes, zeros beyond dim
 	qpos []int32   // global index → query row, −1 when none
-	q    []float32 // query rows
+	q    []float32 // query rows, pad apart
 	cand []uint32  // global index of each candidate row, by norm descending
 	norm []float32 // ‖v‖ of each candidate row, rounded up
-	data []float32 // candidate rows, row-major
+	data []float32 // candidate rows, pad apart
 	pool sync.Pool // *vscratch
 }
 
@@ -111,13 +114,15 @@ func NewVectors(cfg VectorsConfig) (*Vectors, error) {
 	if err != nil {
 		return nil, err
 	}
+	v.pad = padded(v.dim)
 	v.qpos = make([]int32, len(cfg.Queries))
-	v.q = make([]float32, 0, nq*v.dim)
+	v.q = make([]float32, 0, nq*v.pad)
 	for i, r := range cfg.Queries {
 		v.qpos[i] = -1
 		if len(r) > 0 {
-			v.qpos[i] = int32(len(v.q) / v.dim)
+			v.qpos[i] = int32(len(v.q) / v.pad)
 			v.q = append(v.q, r...)
+			v.q = append(v.q, make([]float32, v.pad-v.dim)...)
 		}
 	}
 	// Candidates by norm, largest first (ties by index), so that a request
@@ -135,11 +140,12 @@ func NewVectors(cfg VectorsConfig) (*Vectors, error) {
 	slices.SortFunc(order, func(a, b row) int { return cmp.Or(cmp.Compare(b.norm, a.norm), cmp.Compare(a.ix, b.ix)) })
 	v.cand = make([]uint32, len(order))
 	v.norm = make([]float32, len(order))
-	v.data = make([]float32, 0, nc*v.dim)
+	v.data = make([]float32, 0, nc*v.pad)
 	for r, o := range order {
 		v.cand[r] = o.ix
 		v.norm[r] = math.Nextafter32(float32(o.norm*normSlack(v.dim)), float32(math.Inf(1)))
 		v.data = append(v.data, cfg.Candidates[o.ix]...)
+		v.data = append(v.data, make([]float32, v.pad-v.dim)...)
 	}
 	return v, nil
 }
@@ -164,7 +170,7 @@ func (v *Vectors) Query(u uint32) []float32 {
 	if int64(u) >= int64(len(v.qpos)) || v.qpos[u] < 0 {
 		return nil
 	}
-	p := int(v.qpos[u]) * v.dim
+	p := int(v.qpos[u]) * v.pad
 	return v.q[p : p+v.dim : p+v.dim]
 }
 
@@ -176,11 +182,11 @@ func (v *Vectors) Recall(ctx context.Context, req Request, dst []Candidate) ([]C
 	if req.K <= 0 || req.Side != v.side {
 		return dst, nil
 	}
-	q := v.Query(req.Requester)
-	if q == nil {
+	if int64(req.Requester) >= int64(len(v.qpos)) || v.qpos[req.Requester] < 0 {
 		return dst, nil
 	}
-	return v.recall(ctx, req, q, dst)
+	p := int(v.qpos[req.Requester]) * v.pad
+	return v.recall(ctx, req, v.q[p:p+v.pad:p+v.pad], dst) // with its zero padding
 }
 
 // RecallVector is Recall with the query vector q given by the caller (for
@@ -203,7 +209,12 @@ func (v *Vectors) RecallVector(ctx context.Context, req Request, q []float32, ds
 			return dst, fmt.Errorf("recall: %s: query vector [%d] is %v", v.name, d, x)
 		}
 	}
-	return v.recall(ctx, req, q, dst)
+	if v.pad == v.dim {
+		return v.recall(ctx, req, q, dst)
+	}
+	padq := make([]float32, v.pad)
+	copy(padq, q)
+	return v.recall(ctx, req, padq, dst)
 }
 
 // vectorBlock is the number of candidates scored between two looks at
@@ -235,6 +246,7 @@ type vscratch struct {
 // product when most of them are allowed.
 const vectorRun = 256
 
+// recall ranks the allowed candidates for q, a query padded to v.pad.
 func (v *Vectors) recall(ctx context.Context, req Request, q []float32, dst []Candidate) ([]Candidate, error) {
 	sc, _ := v.pool.Get().(*vscratch)
 	if sc == nil {
@@ -243,11 +255,11 @@ func (v *Vectors) recall(ctx context.Context, req Request, q []float32, dst []Ca
 	defer v.pool.Put(sc)
 	h := sc.h[:0]
 	k := req.K
-	dim, impl := v.dim, blas32.Implementation()
+	pad := v.pad
 	allowed := req.Allowed
 	// bound·‖v_r‖ bounds every score from row r on: rows are stored by
 	// norm, largest first.
-	bound := norm32(q) * normSlack(dim)
+	bound := norm32(q) * normSlack(v.dim)
 	push := func(c vhit) {
 		if len(h) < k {
 			h = append(h, c)
@@ -290,14 +302,14 @@ func (v *Vectors) recall(ctx context.Context, req Request, q []float32, dst []Ca
 		s := sc.scores[:len(cand)]
 		if 4*n >= len(cand) {
 			// Most rows allowed: one product for the whole run.
-			impl.Sgemv(blas.NoTrans, len(cand), dim, 1, v.data[lo*dim:hi*dim], dim, q, 1, 0, s, 1)
+			dotRows(v.data[lo*pad:hi*pad], pad, q, s)
 		}
 		for wi, w := range okm {
 			for ; w != 0; w &= w - 1 {
 				r := wi<<6 | bits.TrailingZeros64(w)
 				if 4*n < len(cand) {
-					p := (lo + r) * dim
-					s[r] = impl.Sdot(dim, q, 1, v.data[p:p+dim], 1)
+					p := (lo + r) * pad
+					dotRows(v.data[p:p+pad], pad, q, s[r:r+1])
 				}
 				if len(h) < k || s[r] >= h[0].s {
 					push(vhit{s[r], cand[r]})

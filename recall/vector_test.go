@@ -103,7 +103,7 @@ func TestVectorsConformance(t *testing.T) {
 	assert.Equal(t, "emb", recruiters.String())
 	assert.Equal(t, 12, seekers.Dim())
 	assert.Equal(t, 40, seekers.Len())
-	assert.Equal(t, 4*(100+60*12+40+40+40*12), seekers.Bytes())
+	assert.Equal(t, 4*(100+60*16+40+40+40*16), seekers.Bytes(), "rows of 12 padded to 16")
 	assert.Nil(t, seekers.Query(70), "a job has no seeker-side query")
 }
 
@@ -111,7 +111,17 @@ func TestVectorsConformance(t *testing.T) {
 // float64 ranking on random tables, filters, K and dimensions, with
 // values whose float32 products are exact, so that scores and tie order
 // must agree to the bit.
-func TestVectorsAgreeWithBruteForce(t *testing.T) {
+func TestVectorsAgreeWithBruteForce(t *testing.T) { agreeWithBruteForce(t) }
+
+// TestVectorsWithoutAVX2 runs the brute-force comparisons with gonum's
+// kernel, the one machines without AVX2 and FMA use.
+func TestVectorsWithoutAVX2(t *testing.T) {
+	defer recall.WithoutAVX2()()
+	t.Run("exact", agreeWithBruteForce)
+	t.Run("approximate", approximateScores)
+}
+
+func agreeWithBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 8))
 	ctx := context.Background()
 	for trial := range 60 {
@@ -171,7 +181,9 @@ func TestVectorsAgreeWithBruteForce(t *testing.T) {
 // from float64 in the last bits: every returned score is within 1e-5
 // (relative) of its exact value and no left-out candidate beats the K-th
 // by more than that.
-func TestVectorsApproximateScores(t *testing.T) {
+func TestVectorsApproximateScores(t *testing.T) { approximateScores(t) }
+
+func approximateScores(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	const n, dim, k = 3000, 64, 100
 	cands := make([][]float32, n)
