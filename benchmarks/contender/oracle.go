@@ -26,17 +26,38 @@ import (
 // not plan across requesters (a seeker it matches may leave and free
 // nobody else's room). It is a sim.StateReader and must be run through
 // World.Run, which attaches the state.
+//
+// [NewObserverOracle] is the same ranking by an observer who knows all of
+// that except the terms of the affinities that synth.Hidden names: it
+// ranks by the expected chance of a match instead of the certain one, and
+// so tells how much of the oracle's lead no recommender could take from
+// the history.
 type Oracle struct {
-	w      *sim.World
-	st     *sim.State
-	cands  []uint32
-	scores []float64
-	order  []int
-	out    []uint32
+	w        *sim.World
+	observer bool
+	hidden   synth.Hidden
+	st       *sim.State
+	cands    []uint32
+	scores   []float64
+	order    []int
+	out      []uint32
 }
 
 // NewOracle returns the oracle ceiling over w.
 func NewOracle(w *sim.World) *Oracle { return &Oracle{w: w} }
+
+// NewObserverOracle returns the oracle over w for an observer to whom h is
+// hidden: for requester a and candidate c it ranks by
+//
+//	ViewChance(ū, θa) · ContactChance(ū, θa, urgent a) · AcceptChance(c, a, d, h)
+//	  · ReplyChance(rate c, capacity c, load c + 1)
+//
+// with ū = KnownAffinity(a, c, h), the hidden terms at their mean (so the
+// requester's own view is a plug-in estimate, its acceptance by c an exact
+// expectation).
+func NewObserverOracle(w *sim.World, h synth.Hidden) *Oracle {
+	return &Oracle{w: w, observer: true, hidden: h}
+}
 
 // Attach implements sim.StateReader.
 func (o *Oracle) Attach(s *sim.State) { o.st = s }
@@ -60,12 +81,19 @@ func (o *Oracle) Recommend(req sim.Request) []uint32 {
 		if !o.w.Registered(c, req.Round) || o.st.Gone(c) || o.st.Contacted(a, c) {
 			continue
 		}
-		u := m.Affinity(a, c)
-		p := synth.ViewChance(u, th) * synth.ContactChance(u, th, urgent)
-		if p > 0 && m.AcceptsOn(c, a, day) {
-			p *= synth.ReplyChance(m.ReplyRate(c), m.Capacity(c), o.st.Load(c)+1)
+		var p float64
+		if o.observer {
+			u := m.KnownAffinity(a, c, o.hidden)
+			p = synth.ViewChance(u, th) * synth.ContactChance(u, th, urgent) * m.AcceptChance(c, a, day, o.hidden)
 		} else {
-			p = 0
+			u := m.Affinity(a, c)
+			p = synth.ViewChance(u, th) * synth.ContactChance(u, th, urgent)
+			if !m.AcceptsOn(c, a, day) {
+				p = 0
+			}
+		}
+		if p > 0 {
+			p *= synth.ReplyChance(m.ReplyRate(c), m.Capacity(c), o.st.Load(c)+1)
 		}
 		o.cands = append(o.cands, c)
 		o.scores = append(o.scores, p)

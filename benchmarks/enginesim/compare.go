@@ -9,6 +9,7 @@ import (
 	"github.com/twowayrec/twoway"
 	"github.com/twowayrec/twoway/benchmarks/contender"
 	"github.com/twowayrec/twoway/benchmarks/sim"
+	"github.com/twowayrec/twoway/internal/synth"
 	"github.com/twowayrec/twoway/match"
 )
 
@@ -22,9 +23,12 @@ const (
 	EngineKind
 	// Ceiling reads the latent truth (the oracle).
 	Ceiling
+	// Observer reads the latent truth but part of it (ObserverOracles):
+	// what a recommender that learned everything else could do.
+	Observer
 )
 
-// String returns "floor", "engine" or "ceiling".
+// String returns "floor", "engine", "ceiling" or "observer".
 func (k Kind) String() string {
 	switch k {
 	case Floor:
@@ -33,6 +37,8 @@ func (k Kind) String() string {
 		return "engine"
 	case Ceiling:
 		return "ceiling"
+	case Observer:
+		return "observer"
 	}
 	return fmt.Sprintf("Kind(%d)", uint8(k))
 }
@@ -143,6 +149,20 @@ func Oracle() Entry {
 	return Entry{Name: "oracle", Kind: Ceiling, New: func(_ context.Context, w *sim.World) (sim.Recommender, func() error, error) {
 		return contender.NewOracle(w), nil, nil
 	}}
+}
+
+// ObserverOracles returns the oracle as observers see it
+// (contender.NewObserverOracle): "oracle, noise hidden" knows everything
+// but the pairs' noise, "oracle, latent hidden" not the latent taste·trait
+// term either. They are of kind Observer, not Ceiling: rows that bound
+// what a recommender could learn, not the gap's end.
+func ObserverOracles() []Entry {
+	mk := func(name string, h synth.Hidden) Entry {
+		return Entry{Name: name, Kind: Observer, New: func(_ context.Context, w *sim.World) (sim.Recommender, func() error, error) {
+			return contender.NewObserverOracle(w, h), nil, nil
+		}}
+	}
+	return []Entry{mk("oracle, noise hidden", synth.HideNoise), mk("oracle, latent hidden", synth.HideLatent)}
 }
 
 // Outcome is what one entry achieved in one run.

@@ -3,6 +3,8 @@ package enginesim
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -178,4 +180,59 @@ func ExampleNew() {
 	// Output:
 	// rounds: 2 fits: 2 errors: 0
 	// harness: <nil>
+}
+
+// TestOracleDecomposition runs the report's Engine-section world on a
+// validation seed (TWOWAY_ORACLE_SEED, default 101; never the test seed 1)
+// with the best floors, the default Engine, the oracle and the observer
+// oracles, warm and cold, and logs their matches (simulated), to tell how
+// much of the floor-to-oracle gap an observer of everything but the
+// pairs' noise (or also the latent term) could close. Set
+// TWOWAY_ORACLE_DECOMPOSITION=1 to run it (minutes).
+//
+//	TWOWAY_ORACLE_DECOMPOSITION=1 go test ./enginesim -run TestOracleDecomposition -v -timeout 60m
+func TestOracleDecomposition(t *testing.T) {
+	if os.Getenv("TWOWAY_ORACLE_DECOMPOSITION") == "" {
+		t.Skip("set TWOWAY_ORACLE_DECOMPOSITION=1 (minutes)")
+	}
+	seed := uint64(101)
+	if s := os.Getenv("TWOWAY_ORACLE_SEED"); s != "" {
+		var err error
+		seed, err = strconv.ParseUint(s, 10, 64)
+		require.NoError(t, err)
+		require.NotEqual(t, uint64(1), seed, "seed 1 is the report's test split")
+	}
+	w, err := sim.NewWorld(sim.Config{Market: synth.Config{Seed: seed, Seekers: 1500, Jobs: 300}, Rounds: 10,
+		Decline: 0.3, Room: sim.Room{SeekerLeave: 0.5, Headcount: 5}})
+	require.NoError(t, err)
+	var entries []Entry
+	for _, f := range Floors(seed) {
+		if f.Name == "content" || f.Name == "product" || f.Name == "harmonic" {
+			entries = append(entries, f)
+		}
+	}
+	for _, e := range Engines(twoway.Config{}, seed, nil) {
+		if e.Name == "Engine default" {
+			e.Probe = nil
+			entries = append(entries, e)
+		}
+	}
+	entries = append(entries, Oracle())
+	entries = append(entries, ObserverOracles()...)
+	for _, scn := range []struct {
+		name string
+		w    *sim.World
+	}{{"warm", w}, {"cold", w.Cold()}} {
+		outs, err := Compare(context.Background(), scn.w, entries, nil)
+		require.NoError(t, err)
+		bf, or := Best(outs, Floor, false), Best(outs, Ceiling, false)
+		bf3, or3 := Best(outs, Floor, true), Best(outs, Ceiling, true)
+		floor, oracle := float64(outs[bf].Summary.Matches), float64(outs[or].Summary.Matches)
+		floor3, oracle3 := float64(outs[bf3].Summary.MatchesFirst3), float64(outs[or3].Summary.MatchesFirst3)
+		for _, o := range outs {
+			m, m3 := float64(o.Summary.Matches), float64(o.Summary.MatchesFirst3)
+			t.Logf("simulated, validation seed %d, 1500×300, 10 rounds, %s: %-22s %-8s %4.0f matches (gap closed %5.1f%%), first 3 rounds %4.0f (%5.1f%%), %.1f per 1,000 contacts",
+				seed, scn.name, o.Name, o.Kind, m, 100*(m-floor)/(oracle-floor), m3, 100*(m3-floor3)/(oracle3-floor3), o.Summary.MatchesPer1000Contacts)
+		}
+	}
 }

@@ -71,6 +71,15 @@ var factorVariants = map[string]twoway.FactorConfig{
 	"on":       {Use: twoway.FactorsOn},
 	"evidence": {Use: twoway.FactorsOn, NoRecall: true},
 	"plain":    {Use: twoway.FactorsOn, Plain: true},
+	// The model's size and penalties around the Engine's defaults (32
+	// factors, package factor's λ 50 and α 10).
+	"k8":      {Use: twoway.FactorsOn, Model: factor.Config{Factors: 8}},
+	"k16":     {Use: twoway.FactorsOn, Model: factor.Config{Factors: 16}},
+	"k64":     {Use: twoway.FactorsOn, Model: factor.Config{Factors: 64}},
+	"reg15":   {Use: twoway.FactorsOn, Model: factor.Config{Regularization: 15}},
+	"reg150":  {Use: twoway.FactorsOn, Model: factor.Config{Regularization: 150}},
+	"alpha3":  {Use: twoway.FactorsOn, Model: factor.Config{Alpha: 3}},
+	"alpha30": {Use: twoway.FactorsOn, Model: factor.Config{Alpha: 30}},
 }
 
 func validateFactors(t *testing.T, w *sim.World, seed uint64) {

@@ -51,7 +51,7 @@ func (r *writer) engineSection(ctx context.Context, cfg Config, rates []float64,
 	if cfg.EngineVariants != nil {
 		engines = slices.DeleteFunc(engines, func(e enginesim.Entry) bool { return !slices.Contains(cfg.EngineVariants, e.Name) })
 	}
-	entries := slices.Concat(enginesim.Floors(cfg.Seed), engines, []enginesim.Entry{enginesim.Oracle()})
+	entries := slices.Concat(enginesim.Floors(cfg.Seed), engines, []enginesim.Entry{enginesim.Oracle()}, enginesim.ObserverOracles())
 	r.p("### Simulator (simulated)\n")
 	r.p("Market: %d seekers, %d jobs (internal/synth, seed %d), recruiter reply rates %s%s. %d rounds (one simulated day each), K = %d. "+
 		"Compared to the simulator sections above, this market's room is finite and people say no: a contacted participant who does not "+
@@ -66,7 +66,11 @@ func (r *writer) engineSection(ctx context.Context, cfg Config, rates []float64,
 		"product and harmonic over package contender's logistic one-way models (P(contact | shown), P(reply | contacted)) refitted every " +
 		"night on everything observed so far (content cosine in both directions before anything can be fitted). Ceiling: the oracle reads " +
 		"the latent truth (both sides' acceptance, reply rates, capacities, the live load) and shows the candidates most likely to become a " +
-		"match now (greedy, not a proven bound).\n")
+		"match now (greedy, not a proven bound). Two rows of kind *observer* rank the same way for an observer who knows all of that " +
+		"but part of the affinities: \"noise hidden\" does not know the pair-specific noise of each affinity (nobody can: it is the " +
+		"generator's unobservable part), \"latent hidden\" not the latent taste·trait term either (which only collaborative evidence " +
+		"recovers from the history); each ranks by the expected chance of a match (synth's AcceptChance) instead of the certain one. " +
+		"The gap closed is still measured to the oracle.\n")
 	r.p("Columns: *matches* over the run and in the first three rounds, each with its difference to the best floor and the share of the " +
 		"gap between the best floor and the oracle that it closes; *per 1,000 contacts*; *empty* and *short* lists (fewer than K valid " +
 		"candidates) as shares of requests; *overloaded jobs*: share of contacted jobs whose load passed their capacity (pooled over rounds); " +

@@ -54,7 +54,7 @@ func TestDeterministic(t *testing.T) {
 	assert.NotEqual(t, string(x), string(z), "another seed, another report")
 	md := string(x)
 	for _, want := range []string{"simulated", "Most mutual matches per round", "| harmonic +exposure |", "Gini seekers", "R@50",
-		"## Engine", "#### warm start (simulated)", "#### cold start (simulated)", "| Engine default | engine |", "| oracle | ceiling |",
+		"## Engine", "#### warm start (simulated)", "#### cold start (simulated)", "| Engine default | engine |", "| oracle | ceiling |", "| oracle, noise hidden | observer |", "| oracle, latent hidden | observer |",
 		"| content | floor |"} {
 		assert.Contains(t, md, want)
 	}

@@ -79,3 +79,70 @@ func TestProbeCeilings(t *testing.T) {
 		}
 	}
 }
+
+// TestAcceptChanceCalibrated checks that AcceptChance is a calibrated
+// probability of AcceptsOn over uniform pairs, both hiding the noise only
+// and hiding the latent term too (per decile of the chance, the mean
+// chance is within 0.03 of the share accepted), that hiding more spreads
+// the chances less, and that without noise it is AcceptsOn itself.
+func TestAcceptChanceCalibrated(t *testing.T) {
+	m, err := Generate(Config{Seed: 101, Seekers: 1500, Jobs: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(3, 3))
+	type obs struct {
+		p   float64
+		yes bool
+	}
+	var spread [2]float64
+	for _, h := range []Hidden{HideNoise, HideLatent} {
+		var os []obs
+		for range 40000 {
+			a, b := uint32(r.IntN(m.NumSeekers)), uint32(m.NumSeekers+r.IntN(m.NumJobs))
+			if r.IntN(2) == 0 {
+				a, b = b, a
+			}
+			day := r.IntN(20)
+			os = append(os, obs{m.AcceptChance(a, b, day, h), m.AcceptsOn(a, b, day)})
+		}
+		slices.SortFunc(os, func(x, y obs) int { return cmp.Compare(x.p, y.p) })
+		var mean float64
+		for _, o := range os {
+			mean += o.p
+		}
+		mean /= float64(len(os))
+		for d := range 10 {
+			bin := os[d*len(os)/10 : (d+1)*len(os)/10]
+			var p, yes float64
+			for _, o := range bin {
+				p += o.p
+				if o.yes {
+					yes++
+				}
+			}
+			p, yes = p/float64(len(bin)), yes/float64(len(bin))
+			assert.InDelta(t, yes, p, 0.03, "hidden %d, decile %d", h, d)
+			for _, o := range bin {
+				spread[h] += (o.p - mean) * (o.p - mean)
+			}
+		}
+	}
+	assert.Greater(t, spread[HideNoise], spread[HideLatent], "the less hidden, the sharper")
+
+	exact, err := Generate(Config{Seed: 101, Seekers: 200, Jobs: 40, Noise: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for a := range uint32(200) {
+		for b := uint32(200); b < 240; b++ {
+			want := 0.0
+			if exact.AcceptsOn(a, b, 3) {
+				want = 1
+			}
+			if got := exact.AcceptChance(a, b, 3, HideNoise); got != want {
+				t.Fatalf("no noise: AcceptChance(%d, %d) = %v, AcceptsOn %v", a, b, got, want)
+			}
+		}
+	}
+}

@@ -126,8 +126,8 @@ func (g *generator) profiles() {
 		pr.District = cy.districts[g.rng.IntN(len(cy.districts))]
 		pr.Title = f.titles[g.rng.IntN(len(f.titles))]
 		for d := range latentDim {
-			p.taste[d] = g.rng.NormFloat64() * 0.7
-			p.trait[d] = g.rng.NormFloat64() * 0.7
+			p.taste[d] = g.rng.NormFloat64() * traitSD
+			p.trait[d] = g.rng.NormFloat64() * traitSD
 		}
 		p.threshold = 2.3 + 0.3*g.rng.NormFloat64()
 		p.activity = math.Exp(0.8 * g.rng.NormFloat64())

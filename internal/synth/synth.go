@@ -351,6 +351,65 @@ func (m *Market) AcceptsOn(a, b uint32, day int) bool {
 	return m.Affinity(a, b) > m.ThresholdOn(a, day)
 }
 
+// Hidden names what an observer of the market does not know, for
+// [Market.AcceptChance]: the pair noise is always hidden.
+type Hidden uint8
+
+const (
+	// HideNoise hides the pair noise only: the observer knows every other
+	// term of Affinity and every threshold (the Bayes ceiling of a
+	// one-way model).
+	HideNoise Hidden = iota
+	// HideLatent also hides the latent taste·trait term, which only
+	// collaborative evidence can recover from the history: the observer
+	// knows a's taste but not b's trait (drawn normal, standard deviation
+	// traitSD per dimension).
+	HideLatent
+)
+
+// traitSD is the standard deviation of every latent trait and taste
+// coordinate (generate.go).
+const traitSD = 0.7
+
+// KnownAffinity returns Affinity(a, b) less the terms h hides (each of
+// which has mean 0): the observer's expected affinity.
+func (m *Market) KnownAffinity(a, b uint32, h Hidden) float64 {
+	u := m.Affinity(a, b) - m.Config.Noise*pairNormal(m.Config.Seed, a, b)
+	if h == HideLatent {
+		pa, pb := &m.people[a], &m.people[b]
+		for i := range latentDim {
+			u -= 0.5 * pa.taste[i] * pb.trait[i]
+		}
+	}
+	return u
+}
+
+// AcceptChance returns the probability that a accepts b on day (as
+// AcceptsOn decides it) for an observer who knows the generator except
+// what h hides: with u = KnownAffinity(a, b, h) and σ² the hidden terms'
+// variance (Noise², plus 0.25·traitSD²·‖taste_a‖² with HideLatent),
+//
+//	Φ((u − ThresholdOn(a, day)) / σ)
+//
+// (the indicator when σ is 0). It panics as Affinity does.
+func (m *Market) AcceptChance(a, b uint32, day int, h Hidden) float64 {
+	u := m.KnownAffinity(a, b, h)
+	v := m.Config.Noise * m.Config.Noise
+	if h == HideLatent {
+		for _, x := range m.people[a].taste {
+			v += 0.25 * traitSD * traitSD * x * x
+		}
+	}
+	z := u - m.ThresholdOn(a, day)
+	if v == 0 {
+		if z > 0 {
+			return 1
+		}
+		return 0
+	}
+	return 0.5 * math.Erfc(-z/math.Sqrt(2*v))
+}
+
 // Mutual reports whether a and b would accept each other (both not urgent):
 // the ground truth of a good two-way recommendation.
 func (m *Market) Mutual(a, b uint32) bool { return m.Accepts(a, b) && m.Accepts(b, a) }
