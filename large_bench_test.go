@@ -36,6 +36,11 @@ import (
 // change alters what Fit computes or the snapshot's format: delete it then.
 // BenchmarkLargeBuild's upsert, record and fit figures are zero for a
 // loaded Engine.
+//
+// TWOWAY_LARGE_ALLOCATION=1 turns the market-level reranker on
+// (Config.Allocation); BenchmarkLargeBuild then reports the allocation
+// stage's time (allocation-s), and the Recommend benchmarks measure
+// requests ranked by it. Give such a run its own snapshot file.
 
 var large struct {
 	once   sync.Once
@@ -44,8 +49,9 @@ var large struct {
 	upsert time.Duration // Upsert of every profile, one batch
 	record time.Duration // Record of the whole log, in batches of 1,000
 	fit    time.Duration
-	heap   uint64 // live heap after Fit and GC
-	rss    uint64 // resident set after Fit
+	stages map[string]time.Duration // each Fit stage's time
+	heap   uint64                   // live heap after Fit and GC
+	rss    uint64                   // resident set after Fit
 	err    error
 }
 
@@ -57,7 +63,19 @@ func largeEngine(b *testing.B) (*synth.Market, *Engine) {
 			large.err = err
 			return
 		}
-		e, err := New(Config{Clock: endOf(m), Seed: 1})
+		cfg := Config{Clock: endOf(m), Seed: 1}
+		cfg.Allocation.On = os.Getenv("TWOWAY_LARGE_ALLOCATION") == "1"
+		large.stages = map[string]time.Duration{}
+		var started time.Duration
+		cfg.OnProgress = func(p Progress) {
+			switch {
+			case p.Step == "" && !p.Done:
+				started = p.Elapsed
+			case p.Done:
+				large.stages[p.Stage] = p.Elapsed - started
+			}
+		}
+		e, err := New(cfg)
 		if err != nil {
 			large.err = err
 			return
@@ -160,6 +178,9 @@ func BenchmarkLargeBuild(b *testing.B) {
 	}
 	b.ReportMetric(large.upsert.Seconds(), "upsert-s")
 	b.ReportMetric(large.fit.Seconds(), "fit-s")
+	if d, ok := large.stages["allocation"]; ok {
+		b.ReportMetric(d.Seconds(), "allocation-s")
+	}
 	b.ReportMetric(float64(5_000_000)/large.record.Seconds(), "record-events/s")
 	b.ReportMetric(float64(large.heap)/(1<<30), "heap-GiB")
 	b.ReportMetric(float64(large.rss)/(1<<30), "rss-GiB")
