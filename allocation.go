@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/kelindar/bitmap"
 
@@ -45,57 +48,79 @@ func (e *Engine) allocation(ctx context.Context, st *state, profiles []market.Pr
 	if err != nil {
 		return fmt.Errorf("%w: Allocation.Allocate: %w", ErrConfig, err)
 	}
-	var buf match.Buffer
-	added := map[uint64]bool{} // seeker<<32 | job: each pair once, as the seeker's request scores it
-	for i, p := range profiles {
-		if p.ID == "" || removed[i] || p.Inactive {
-			continue
+	// One mask per side: a requester's recall may take every active
+	// participant of the other side (the request's seen and exposure
+	// filters do not apply to the market's graph). No requester is left
+	// out of it (Requester: no participant); allocationRow skips the
+	// requester itself.
+	var masks [3]bitmap.Bitmap
+	for _, side := range []market.Side{market.Seeker, market.Recruiter} {
+		if masks[side], err = e.pop.Mask(nil, recall.Filter{Requester: math.MaxUint32, Side: side, ActiveOnly: true}); err != nil {
+			return err
 		}
+	}
+	var todo []uint32
+	for i, p := range profiles {
+		if p.ID != "" && !removed[i] && !p.Inactive && p.Side.Valid() {
+			todo = append(todo, uint32(i))
+		}
+	}
+	// Participants are recalled and scored in windows on every core, then
+	// added to the graph in profile order, so the graph is the same for
+	// any number of workers (a pair's scores are those of the first of
+	// its two participants in that order, each pair added once).
+	workers := max(1, runtime.GOMAXPROCS(0))
+	rows := make([]allocationRow, min(len(todo), allocationWindow))
+	bufs := make([]match.Buffer, workers)
+	added := map[uint64]bool{} // seeker<<32 | job
+	for lo := 0; lo < len(todo); lo += allocationWindow {
+		win := todo[lo:min(lo+allocationWindow, len(todo))]
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for w := range min(workers, len(win)) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					r := int(next.Add(1) - 1)
+					if r >= len(win) || ctx.Err() != nil {
+						return
+					}
+					ix := win[r]
+					rows[r] = e.allocationRow(ctx, st, &bufs[w], ix, profiles[ix].Side, k, masks[profiles[ix].Side], rows[r])
+				}
+			}()
+		}
+		wg.Wait()
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		ix := uint32(i)
-		allowed, err := e.pop.Mask(nil, recall.Filter{Requester: ix, Side: p.Side, ActiveOnly: true})
-		if err != nil {
-			return err
-		}
-		cands := e.allocationCandidates(ctx, st, ix, p.Side, k, allowed)
-		if len(cands) == 0 {
-			continue
-		}
-		var fwd, bwd []float64
-		if p.Side == market.Seeker {
-			fwd = st.forwardMatch(nil, &buf, nil, ix, cands)
-			bwd = st.backwardMatch(nil, &buf, nil, ix, cands)
-		}
-		for j, c := range cands {
-			pair := allocate.Pair{Seeker: ix, Job: c}
-			if p.Side == market.Recruiter {
-				pair.Seeker, pair.Job = c, ix
+		for k, ix := range win {
+			side := profiles[ix].Side
+			row := &rows[k]
+			for j, c := range row.cands {
+				pair := allocate.Pair{Seeker: ix, Job: c, Act: row.act[j], Answer: row.answer[j]}
+				if side == market.Recruiter {
+					pair.Seeker, pair.Job = c, ix
+				}
+				key := uint64(pair.Seeker)<<32 | uint64(pair.Job)
+				if added[key] {
+					continue
+				}
+				added[key] = true
+				if err := b.Add(pair); err != nil {
+					return fmt.Errorf("twoway: fit: allocation: %w", err)
+				}
 			}
-			key := uint64(pair.Seeker)<<32 | uint64(pair.Job)
-			if added[key] {
-				continue
-			}
-			added[key] = true
-			if p.Side == market.Seeker {
-				pair.Act, pair.Answer = fwd[j], bwd[j]
-			} else {
-				// A pair recalled by the job: the same two directions as the
-				// seeker's request would score them.
-				pair.Act, pair.Answer = st.interest.OneWay(c, ix), st.interest.OneWayAnswer(ix, c)
-			}
-			if err := b.Add(pair); err != nil {
-				return fmt.Errorf("twoway: fit: allocation: %w", err)
-			}
-		}
-		if p.Side == market.Recruiter {
-			c := st.capTable.Get(ix)
-			if !(c > 0) {
-				c = st.capPrior[market.Recruiter]
-			}
-			if err := b.SetMass(allocate.Mass{Participant: ix, Mass: c}); err != nil {
-				return fmt.Errorf("twoway: fit: allocation: %w", err)
+			// A job that recalled nobody keeps allocate's default mass.
+			if side == market.Recruiter && len(row.cands) > 0 {
+				c := st.capTable.Get(ix)
+				if !(c > 0) {
+					c = st.capPrior[market.Recruiter]
+				}
+				if err := b.SetMass(allocate.Mass{Participant: ix, Mass: c}); err != nil {
+					return fmt.Errorf("twoway: fit: allocation: %w", err)
+				}
 			}
 		}
 	}
@@ -112,24 +137,52 @@ func (e *Engine) allocation(ctx context.Context, st *state, profiles []market.Pr
 	return nil
 }
 
-// allocationCandidates recalls up to k candidates of ix (content and
+// allocationWindow is how many participants the allocation stage recalls
+// and scores between two additions to the graph (bounding the rows held
+// at once).
+const allocationWindow = 4096
+
+// allocationRow is one participant's recalled candidates with both
+// directions' matches, as its own request would score them.
+type allocationRow struct {
+	cands       []uint32
+	act, answer []float64 // P(the seeker acts), P(the job answers), per candidate
+}
+
+// allocationRow recalls up to 2k candidates of ix (content and
 // collaborative, as a request does, without the request's seen and
-// exposure filters).
-func (e *Engine) allocationCandidates(ctx context.Context, st *state, ix uint32, side market.Side, k int, allowed bitmap.Bitmap) []uint32 {
+// exposure filters) and scores both directions of each pair, reusing
+// row's storage. A seeker's pairs are scored as its request scores them
+// (with the pairs' live evidence); a job's as the seeker's one-way models
+// see them.
+func (e *Engine) allocationRow(ctx context.Context, st *state, buf *match.Buffer, ix uint32, side market.Side, k int, allowed bitmap.Bitmap, row allocationRow) allocationRow {
 	req := recall.Request{Requester: ix, Side: side, K: k, Allowed: allowed}
 	idx, _ := e.index.Recall(ctx, req, nil)
 	col, _ := st.collab.Recall(ctx, req, nil)
 	seen := make(map[uint32]bool, len(idx)+len(col))
-	var out []uint32
+	row.cands = row.cands[:0]
 	for _, list := range [][]recall.Candidate{idx, col} {
 		for _, c := range list {
-			if !seen[c.Index] && len(out) < 2*k {
+			if c.Index != ix && !seen[c.Index] && len(row.cands) < 2*k {
 				seen[c.Index] = true
-				out = append(out, c.Index)
+				row.cands = append(row.cands, c.Index)
 			}
 		}
 	}
-	return out
+	row.act, row.answer = row.act[:0], row.answer[:0]
+	if len(row.cands) == 0 {
+		return row
+	}
+	if side == market.Seeker {
+		row.act = st.forwardMatch(row.act, buf, nil, ix, row.cands)
+		row.answer = st.backwardMatch(row.answer, buf, nil, ix, row.cands)
+		return row
+	}
+	for _, c := range row.cands {
+		row.act = append(row.act, st.interest.OneWay(c, ix))
+		row.answer = append(row.answer, st.interest.OneWayAnswer(ix, c))
+	}
+	return row
 }
 
 // allocated replaces the pool's two-way matches with the pair's share of

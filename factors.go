@@ -61,17 +61,21 @@ const DefaultFactorUse = FactorsOff
 // collaborative evidence and once on everything: six fits per Fit.
 type FactorConfig struct {
 	// Use: FactorsOn, FactorsOff, or FactorsDefault (DefaultFactorUse).
-	// The default is off because the factors did not raise matches on both
-	// of the simulator's validation markets (seeds 101 and 102, 1,500
-	// seekers × 300 jobs, 10 rounds; TestFactorsValidation in
-	// benchmarks/enginesim, measured with the character bigrams and the
-	// other-side sampled negatives): matches off / on / evidence only
-	// 435 / 441 / 439 and 439 / 430 / 430, although they raised most
-	// one-way AUCs against the latent truth (seed 101 forward 0.891 → 0.921
-	// seekers, 0.880 → 0.897 jobs) and reciprocal factor recall beat every
-	// neighbourhood recaller offline (recall@50 of mutual acceptances on
-	// seed 101: 0.847 against user-CF's 0.706 for seekers, 0.509 against
-	// item-CF's 0.430 for jobs; measured before those two changes).
+	// The default is off because the factors did not raise matches on the
+	// simulator's validation markets (seeds 101 to 105, 1,500 seekers ×
+	// 300 jobs, 10 rounds; TestFactorsValidation in benchmarks/enginesim):
+	// matches off / on per seed 435 / 441, 439 / 430, 424 / 417,
+	// 426 / 420, 429 / 430 (2,153 against 2,138 in all); with λ = 150
+	// instead of 50 (the best of 8 or 16 factors, λ = 150 and α = 3 on
+	// seeds 101 and 102) 452, 435, 417, 426, 425 (2,155: a tie). They
+	// raise most one-way AUCs against the latent truth (seed 101 forward
+	// 0.891 → 0.921 seekers, 0.880 → 0.897 jobs) and reciprocal factor
+	// recall beat every neighbourhood recaller offline (recall@50 of mutual
+	// acceptances on seed 101: 0.847 against user-CF's 0.706 for seekers,
+	// 0.509 against item-CF's 0.430 for jobs; measured before the character
+	// bigrams and the other-side sampled negatives), but more accurate
+	// one-way matches did not turn into more matches. On speed dating's
+	// validation waves they lower GAUC (0.742 / 0.739 → 0.718 / 0.705).
 	Use FactorUse `json:"use,omitempty"`
 	// Model configures the factor models. Zero fields take package
 	// factor's defaults, except Factors (zero: 32 here) and Seed (zero:

@@ -3,6 +3,7 @@ package twoway
 import (
 	"context"
 	"math"
+	"runtime"
 	"testing"
 	"time"
 
@@ -127,4 +128,25 @@ func TestAllocationReranks(t *testing.T) {
 	f, _ := saveLoad(t, e, cfg)
 	require.NotNil(t, f.state.Load().potentials)
 	assert.Equal(t, responses(t, e, m), responses(t, f, m))
+}
+
+// The allocation stage recalls and scores participants on every core but
+// adds them to the graph in profile order: the same Fit on one core and on
+// several prices the market identically.
+func TestAllocationSameForAnyWorkers(t *testing.T) {
+	m := tinyMarket(t)
+	cfg := Config{Clock: endOf(m), Seed: 7, Allocation: AllocationConfig{On: true, Candidates: 20}}
+	fit := func(procs int) []string {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		e, err := New(cfg)
+		require.NoError(t, err)
+		defer func() { assert.NoError(t, e.Close()) }()
+		ctx := context.Background()
+		require.NoError(t, e.Upsert(ctx, m.Profiles...))
+		require.NoError(t, e.Record(ctx, m.Events...))
+		require.NoError(t, e.Fit(ctx))
+		require.NotNil(t, e.state.Load().potentials)
+		return responses(t, e, m)
+	}
+	assert.Equal(t, fit(1), fit(3))
 }
