@@ -48,6 +48,7 @@ var external = map[string][]string{
 	"gonum.org/v1/gonum":         {"rank", "match", "urgency", "exposure", "fusion", "insight", "recall", "text", "factor", "allocate", ""},
 	"github.com/redis/go-redis/": {},
 	"gonum.org/v1/plot":          {},
+	"golang.org/x/sys/cpu":       {"recall"}, // the vector kernel's AVX2/FMA detection
 }
 
 type listed struct {
