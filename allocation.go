@@ -95,9 +95,9 @@ func (e *Engine) allocation(ctx context.Context, st *state, profiles []market.Pr
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		for k, ix := range win {
+		for r, ix := range win {
 			side := profiles[ix].Side
-			row := &rows[k]
+			row := &rows[r]
 			for j, c := range row.cands {
 				pair := allocate.Pair{Seeker: ix, Job: c, Act: row.act[j], Answer: row.answer[j]}
 				if side == market.Recruiter {

@@ -116,13 +116,14 @@ func NewVectors(cfg VectorsConfig) (*Vectors, error) {
 	}
 	v.pad = padded(v.dim)
 	v.qpos = make([]int32, len(cfg.Queries))
-	v.q = make([]float32, 0, nq*v.pad)
+	v.q = make([]float32, nq*v.pad) // zero: every row's padding stays 0
+	next := 0
 	for i, r := range cfg.Queries {
 		v.qpos[i] = -1
 		if len(r) > 0 {
-			v.qpos[i] = int32(len(v.q) / v.pad)
-			v.q = append(v.q, r...)
-			v.q = append(v.q, make([]float32, v.pad-v.dim)...)
+			v.qpos[i] = int32(next)
+			copy(v.q[next*v.pad:], r)
+			next++
 		}
 	}
 	// Candidates by norm, largest first (ties by index), so that a request
@@ -140,12 +141,11 @@ func NewVectors(cfg VectorsConfig) (*Vectors, error) {
 	slices.SortFunc(order, func(a, b row) int { return cmp.Or(cmp.Compare(b.norm, a.norm), cmp.Compare(a.ix, b.ix)) })
 	v.cand = make([]uint32, len(order))
 	v.norm = make([]float32, len(order))
-	v.data = make([]float32, 0, nc*v.pad)
+	v.data = make([]float32, nc*v.pad)
 	for r, o := range order {
 		v.cand[r] = o.ix
 		v.norm[r] = math.Nextafter32(float32(o.norm*normSlack(v.dim)), float32(math.Inf(1)))
-		v.data = append(v.data, cfg.Candidates[o.ix]...)
-		v.data = append(v.data, make([]float32, v.pad-v.dim)...)
+		copy(v.data[r*v.pad:], cfg.Candidates[o.ix])
 	}
 	return v, nil
 }
@@ -167,11 +167,21 @@ func (v *Vectors) Len() int { return len(v.cand) }
 // Query returns requester u's vector (a view that must not be modified),
 // or nil when u has none.
 func (v *Vectors) Query(u uint32) []float32 {
+	r := v.queryRow(u)
+	if r == nil {
+		return nil
+	}
+	return r[:v.dim:v.dim]
+}
+
+// queryRow returns requester u's stored row with its zero padding (v.pad
+// long), or nil when u has none.
+func (v *Vectors) queryRow(u uint32) []float32 {
 	if int64(u) >= int64(len(v.qpos)) || v.qpos[u] < 0 {
 		return nil
 	}
 	p := int(v.qpos[u]) * v.pad
-	return v.q[p : p+v.dim : p+v.dim]
+	return v.q[p : p+v.pad : p+v.pad]
 }
 
 // Recall implements Recaller with the requester's stored vector.
@@ -182,11 +192,11 @@ func (v *Vectors) Recall(ctx context.Context, req Request, dst []Candidate) ([]C
 	if req.K <= 0 || req.Side != v.side {
 		return dst, nil
 	}
-	if int64(req.Requester) >= int64(len(v.qpos)) || v.qpos[req.Requester] < 0 {
+	q := v.queryRow(req.Requester)
+	if q == nil {
 		return dst, nil
 	}
-	p := int(v.qpos[req.Requester]) * v.pad
-	return v.recall(ctx, req, v.q[p:p+v.pad:p+v.pad], dst) // with its zero padding
+	return v.recall(ctx, req, q, dst)
 }
 
 // RecallVector is Recall with the query vector q given by the caller (for
