@@ -444,3 +444,19 @@ func TestFactorRecallersConform(t *testing.T) {
 	// The newcomer was embedded at its Upsert.
 	t.Run("embeddings", func(t *testing.T) { recalltest.Run(t, f.recaller(true), reqs...) })
 }
+
+// The Engine's ALS penalty is its own default (λ 150, chosen on the
+// simulator's validation markets) unless set; BPR keeps package factor's.
+func TestFactorDefaults(t *testing.T) {
+	c := FactorConfig{Use: FactorsOn}
+	require.NoError(t, c.defaults(3))
+	assert.Equal(t, float64(engineFactorRegularization), c.Model.Regularization)
+	assert.Equal(t, 32, c.Model.Factors)
+	assert.Equal(t, uint64(3), c.Model.Seed)
+	c = FactorConfig{Use: FactorsOn, Model: factor.Config{Regularization: 20}}
+	require.NoError(t, c.defaults(3))
+	assert.Equal(t, 20.0, c.Model.Regularization)
+	c = FactorConfig{Use: FactorsOn, Plain: true, Model: factor.Config{Method: factor.BPR}}
+	require.NoError(t, c.defaults(3))
+	assert.Zero(t, c.Model.Regularization, "BPR: package factor's default")
+}

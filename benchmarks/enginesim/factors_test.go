@@ -72,11 +72,13 @@ var factorVariants = map[string]twoway.FactorConfig{
 	"evidence": {Use: twoway.FactorsOn, NoRecall: true},
 	"plain":    {Use: twoway.FactorsOn, Plain: true},
 	// The model's size and penalties around the Engine's defaults (32
-	// factors, package factor's λ 50 and α 10).
+	// factors, λ 150, package factor's α 10; "reg50" is package factor's
+	// λ, the Engine's default before the validation runs chose 150).
 	"k8":      {Use: twoway.FactorsOn, Model: factor.Config{Factors: 8}},
 	"k16":     {Use: twoway.FactorsOn, Model: factor.Config{Factors: 16}},
 	"k64":     {Use: twoway.FactorsOn, Model: factor.Config{Factors: 64}},
 	"reg15":   {Use: twoway.FactorsOn, Model: factor.Config{Regularization: 15}},
+	"reg50":   {Use: twoway.FactorsOn, Model: factor.Config{Regularization: 50}},
 	"reg150":  {Use: twoway.FactorsOn, Model: factor.Config{Regularization: 150}},
 	"alpha3":  {Use: twoway.FactorsOn, Model: factor.Config{Alpha: 3}},
 	"alpha30": {Use: twoway.FactorsOn, Model: factor.Config{Alpha: 30}},
@@ -242,4 +244,34 @@ func TestFactorRecallValidation(t *testing.T) {
 		t.Logf("simulated, validation seed 101, 1500×300, recall@50 of mutual acceptances: %-18s seekers %.4f  jobs %.4f",
 			r.name, o.RecallAt[market.Seeker][0], o.RecallAt[market.Recruiter][0])
 	}
+}
+
+// TestFactorsTestSplit runs the Engine with latent factors off and on (the
+// configuration TestFactorsValidation chose: the Engine's λ = 150) once on
+// the test markets, seeds 1 to 5, which no default was tuned on, and logs
+// the matches of each and the paired difference (simulated). Set
+// TWOWAY_FACTOR_TEST=1 to run it (about half an hour on 2 cores):
+//
+//	TWOWAY_FACTOR_TEST=1 nice -n 19 go test ./enginesim -run TestFactorsTestSplit -v -timeout 90m
+func TestFactorsTestSplit(t *testing.T) {
+	if os.Getenv("TWOWAY_FACTOR_TEST") == "" {
+		t.Skip("set TWOWAY_FACTOR_TEST=1 (half an hour)")
+	}
+	ctx := context.Background()
+	var total [2]int
+	for seed := uint64(1); seed <= 5; seed++ {
+		w := validationWorld(t, seed, 10)
+		var got [2]int
+		for i, name := range []string{"off", "on"} {
+			c, err := New(ctx, "factors "+name, w, Config{Engine: twoway.Config{Factors: factorVariants[name]}})
+			require.NoError(t, err)
+			sum := w.Summarize(w.Run("factors "+name, c, nil))
+			require.NoError(t, Check(c.Stats(), sum))
+			require.NoError(t, c.Close())
+			got[i] = sum.Matches
+			total[i] += sum.Matches
+		}
+		t.Logf("simulated, test seed %d, 1500×300, 10 rounds: matches factors off %d, on %d (on − off %+d)", seed, got[0], got[1], got[1]-got[0])
+	}
+	t.Logf("simulated, test seeds 1–5: matches factors off %d, on %d (on − off %+d)", total[0], total[1], total[1]-total[0])
 }
