@@ -144,14 +144,7 @@ func (e *Engine) cfEvidence(ctx context.Context, st *state, sideOf func(uint32) 
 func (st *state) forwardMatch(dst []float64, buf *match.Buffer, ev []match.Evidence, requester uint32, candidates []uint32) []float64 {
 	ev = evidenceScratch(ev, len(candidates))
 	st.behaviour.Pairs(ev, nil, requester, candidates)
-	n := len(candidates)
-	cf := make([]float64, 2*n)
-	item := st.itemCF.Affinity(requester, candidates, cf[0:0:n])
-	user := st.userCF.Affinity(requester, candidates, cf[n:n:2*n])
-	for i, c := range candidates {
-		ev[i][match.EvidenceItemCF], ev[i][match.EvidenceUserCF] = match.CF(item[i]), match.CF(user[i])
-		st.factors.fill(&ev[i], requester, c)
-	}
+	st.collabFrom(ev, requester, candidates)
 	return st.interest.OneWayBatch(dst, buf, requester, candidates, ev)
 }
 
@@ -161,15 +154,61 @@ func (st *state) forwardMatch(dst []float64, buf *match.Buffer, ev []match.Evide
 func (st *state) backwardMatch(dst []float64, buf *match.Buffer, ev []match.Evidence, requester uint32, candidates []uint32) []float64 {
 	ev = evidenceScratch(ev, len(candidates))
 	st.behaviour.Pairs(nil, ev, requester, candidates)
+	st.collabToward(ev, candidates, requester)
+	return st.interest.OneWayToward(dst, buf, candidates, requester, ev)
+}
+
+// actorsMatch is each actor's one-way match for target, as
+// match.Interest.OneWay(actors[i], target) scores it with the live
+// evidence (the actor acting on target, answering when target contacted
+// it), in one batch: the allocation stage's view, from a job's row, of
+// each recalled seeker's interest in the job.
+func (st *state) actorsMatch(dst []float64, buf *match.Buffer, ev []match.Evidence, actors []uint32, target uint32) []float64 {
+	ev = evidenceScratch(ev, len(actors))
+	for i, a := range actors {
+		st.behaviour.Evidence(&ev[i], a, target, st.behaviour.Contacted(a, target), nil)
+	}
+	st.collabToward(ev, actors, target)
+	return st.interest.OneWayToward(dst, buf, actors, target, ev)
+}
+
+// answersMatch is requester's answer to a contact from each of
+// candidates, as match.Interest.OneWayAnswer(requester, candidates[i])
+// scores it with the live evidence, in one batch: the allocation stage's
+// view, from a job's row, of the job answering each recalled seeker.
+func (st *state) answersMatch(dst []float64, buf *match.Buffer, ev []match.Evidence, requester uint32, candidates []uint32) []float64 {
+	ev = evidenceScratch(ev, len(candidates))
+	for i, c := range candidates {
+		st.behaviour.Evidence(&ev[i], requester, c, true, nil)
+	}
+	st.collabFrom(ev, requester, candidates)
+	return st.interest.OneWayBatch(dst, buf, requester, candidates, ev)
+}
+
+// collabFrom fills the collaborative and factor evidence of requester
+// about each of candidates.
+func (st *state) collabFrom(ev []match.Evidence, requester uint32, candidates []uint32) {
 	n := len(candidates)
 	cf := make([]float64, 2*n)
-	item := st.itemCF.AffinityToward(candidates, requester, cf[0:0:n])
-	user := st.userCF.AffinityToward(candidates, requester, cf[n:n:2*n])
+	item := st.itemCF.Affinity(requester, candidates, cf[0:0:n])
+	user := st.userCF.Affinity(requester, candidates, cf[n:n:2*n])
 	for i, c := range candidates {
 		ev[i][match.EvidenceItemCF], ev[i][match.EvidenceUserCF] = match.CF(item[i]), match.CF(user[i])
-		st.factors.fill(&ev[i], c, requester)
+		st.factors.fill(&ev[i], requester, c)
 	}
-	return st.interest.OneWayToward(dst, buf, candidates, requester, ev)
+}
+
+// collabToward fills the collaborative and factor evidence of each of
+// actors about target.
+func (st *state) collabToward(ev []match.Evidence, actors []uint32, target uint32) {
+	n := len(actors)
+	cf := make([]float64, 2*n)
+	item := st.itemCF.AffinityToward(actors, target, cf[0:0:n])
+	user := st.userCF.AffinityToward(actors, target, cf[n:n:2*n])
+	for i, a := range actors {
+		ev[i][match.EvidenceItemCF], ev[i][match.EvidenceUserCF] = match.CF(item[i]), match.CF(user[i])
+		st.factors.fill(&ev[i], a, target)
+	}
 }
 
 // evidenceScratch returns ev zeroed, or n new evidences when ev is nil.

@@ -282,7 +282,7 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 
 	if e.cfg.Allocation.On {
 		stage("allocation", false)
-		if err := e.allocation(ctx, st, profiles, removed); err != nil {
+		if err := e.allocation(ctx, st, profiles, removed, rep); err != nil {
 			return err
 		}
 		stage("allocation", true)

@@ -39,8 +39,9 @@ import (
 //
 // TWOWAY_LARGE_ALLOCATION=1 turns the market-level reranker on
 // (Config.Allocation); BenchmarkLargeBuild then reports the allocation
-// stage's time (allocation-s), and the Recommend benchmarks measure
-// requests ranked by it. Give such a run its own snapshot file.
+// stage's time (allocation-s; allocation-graph-s of it recalling and
+// scoring the rows, the rest the IPFP fit), and the Recommend benchmarks
+// measure requests ranked by it. Give such a run its own snapshot file.
 
 var large struct {
 	once   sync.Once
@@ -73,6 +74,8 @@ func largeEngine(b *testing.B) (*synth.Market, *Engine) {
 				started = p.Elapsed
 			case p.Done:
 				large.stages[p.Stage] = p.Elapsed - started
+			case p.Stage == "allocation" && p.Step == "fit":
+				large.stages["allocation graph"] = p.Elapsed - started
 			}
 		}
 		e, err := New(cfg)
@@ -180,6 +183,9 @@ func BenchmarkLargeBuild(b *testing.B) {
 	b.ReportMetric(large.fit.Seconds(), "fit-s")
 	if d, ok := large.stages["allocation"]; ok {
 		b.ReportMetric(d.Seconds(), "allocation-s")
+		if g, ok := large.stages["allocation graph"]; ok {
+			b.ReportMetric(g.Seconds(), "allocation-graph-s")
+		}
 	}
 	b.ReportMetric(float64(5_000_000)/large.record.Seconds(), "record-events/s")
 	b.ReportMetric(float64(large.heap)/(1<<30), "heap-GiB")

@@ -1,0 +1,88 @@
+package enginesim
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/twowayrec/twoway"
+)
+
+// TestAllocationValidation runs the Engine without the market-level
+// reranker and with it at several graph sizes (Config.Allocation's
+// Candidates, TWOWAY_ALLOCATION_CANDIDATES, comma-separated; default
+// "100,50,25") on the validation markets (TWOWAY_ALLOCATION_SEEDS, default
+// 101,102; never the test seed 1), and at several temperatures
+// (TWOWAY_ALLOCATION_BETAS, allocate.Config.Beta in thousandths,
+// default "0": allocate's), and logs the matches of each, over the
+// run and in the first three rounds (simulated). Set
+// TWOWAY_ALLOCATION_VALIDATION=1 to run it:
+//
+//	TWOWAY_ALLOCATION_VALIDATION=1 nice -n 19 go test ./enginesim -run TestAllocationValidation -v -timeout 120m
+func TestAllocationValidation(t *testing.T) {
+	if os.Getenv("TWOWAY_ALLOCATION_VALIDATION") == "" {
+		t.Skip("set TWOWAY_ALLOCATION_VALIDATION=1 (minutes)")
+	}
+	seeds := envInts(t, "TWOWAY_ALLOCATION_SEEDS", "101,102")
+	cands := envInts(t, "TWOWAY_ALLOCATION_CANDIDATES", "100,50,25")
+	// Temperatures (allocate.Config.Beta, in thousandths; 0: allocate's
+	// default), each with every graph size.
+	betas := envInts(t, "TWOWAY_ALLOCATION_BETAS", "0")
+	ctx := context.Background()
+	for _, seed := range seeds {
+		require.NotEqual(t, 1, seed, "seed 1 is the report's test split")
+		w := validationWorld(t, uint64(seed), 10)
+		type variant struct {
+			name string
+			cfg  twoway.Config
+		}
+		vs := []variant{{name: "allocation off"}}
+		for _, k := range cands {
+			for _, beta := range betas {
+				v := variant{name: "allocation, " + strconv.Itoa(k) + " candidates"}
+				v.cfg.Allocation = twoway.AllocationConfig{On: true, Candidates: k}
+				if beta > 0 {
+					v.name += ", β " + strconv.FormatFloat(float64(beta)/1000, 'g', -1, 64)
+					v.cfg.Allocation.Allocate.Beta = float64(beta) / 1000
+				}
+				vs = append(vs, v)
+			}
+		}
+		for _, v := range vs {
+			name, cfg := v.name, v.cfg
+			c, err := New(ctx, name, w, Config{Engine: cfg})
+			require.NoError(t, err)
+			res := w.Run(name, c, nil)
+			sum := w.Summarize(res)
+			require.NoError(t, Check(c.Stats(), sum))
+			require.NoError(t, c.Close())
+			early := 0
+			for r := 0; r < min(3, len(res.Rounds)); r++ {
+				early += res.Rounds[r].Replies
+			}
+			t.Logf("simulated, validation seed %d, 1500×300, 10 rounds, %s: %d matches, %d in rounds 0–2, reply rate %.4f, %d contacts/round",
+				seed, name, sum.Matches, early, sum.ReplyRate, int(sum.ContactsPerRound))
+		}
+	}
+}
+
+// envInts parses the comma-separated integers of the environment variable
+// name, or def when it is unset.
+func envInts(t *testing.T, name, def string) []int {
+	t.Helper()
+	s := os.Getenv(name)
+	if s == "" {
+		s = def
+	}
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(f))
+		require.NoError(t, err, "%s", name)
+		out = append(out, v)
+	}
+	return out
+}
