@@ -181,6 +181,11 @@ func BenchmarkLargeBuild(b *testing.B) {
 	}
 	b.ReportMetric(large.upsert.Seconds(), "upsert-s")
 	b.ReportMetric(large.fit.Seconds(), "fit-s")
+	for _, stage := range []string{"text", "recall", "factors", "match", "urgency", "exposure"} {
+		if d, ok := large.stages[stage]; ok {
+			b.ReportMetric(d.Seconds(), stage+"-s")
+		}
+	}
 	if d, ok := large.stages["allocation"]; ok {
 		b.ReportMetric(d.Seconds(), "allocation-s")
 		if g, ok := large.stages["allocation graph"]; ok {
