@@ -86,3 +86,37 @@ func envInts(t *testing.T, name, def string) []int {
 	}
 	return out
 }
+
+// TestAggregatorValidation runs the Engine with each two-way aggregator of
+// TWOWAY_AGGREGATORS (comma-separated names of match.Aggregators; default
+// "product,harmonic") on the validation markets (TWOWAY_AGGREGATOR_SEEDS,
+// default 101,102,103,104,105; never the test seed 1) and logs the matches
+// of each (simulated), for the choice of DefaultAggregator. Set
+// TWOWAY_AGGREGATOR_VALIDATION=1 to run it:
+//
+//	TWOWAY_AGGREGATOR_VALIDATION=1 nice -n 19 go test ./enginesim -run TestAggregatorValidation -v -timeout 120m
+func TestAggregatorValidation(t *testing.T) {
+	if os.Getenv("TWOWAY_AGGREGATOR_VALIDATION") == "" {
+		t.Skip("set TWOWAY_AGGREGATOR_VALIDATION=1 (minutes)")
+	}
+	seeds := envInts(t, "TWOWAY_AGGREGATOR_SEEDS", "101,102,103,104,105")
+	names := strings.Split(os.Getenv("TWOWAY_AGGREGATORS"), ",")
+	if names[0] == "" {
+		names = []string{"product", "harmonic"}
+	}
+	ctx := context.Background()
+	for _, seed := range seeds {
+		require.NotEqual(t, 1, seed, "seed 1 is the report's test split")
+		w := validationWorld(t, uint64(seed), 10)
+		for _, agg := range names {
+			name := "aggregator " + agg
+			c, err := New(ctx, name, w, Config{Engine: twoway.Config{Aggregator: agg}})
+			require.NoError(t, err)
+			sum := w.Summarize(w.Run(name, c, nil))
+			require.NoError(t, Check(c.Stats(), sum))
+			require.NoError(t, c.Close())
+			t.Logf("simulated, validation seed %d, 1500×300, 10 rounds, %s: %d matches, reply rate %.4f, %d contacts/round",
+				seed, name, sum.Matches, sum.ReplyRate, int(sum.ContactsPerRound))
+		}
+	}
+}
