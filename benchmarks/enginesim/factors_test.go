@@ -19,9 +19,10 @@ import (
 	"github.com/twowayrec/twoway/recall"
 )
 
-// validationWorld is the simulator's validation market for the factor
-// default (seed 101; the report's test split is seed 1 and is never used
-// to tune): 1,500 seekers × 300 jobs, rounds of ten candidates.
+// validationWorld is the simulator's market for the Engine's defaults at
+// seed: 1,500 seekers × 300 jobs, rounds of ten candidates, declines and
+// leaving on. Validation runs use seeds 101 and up; TestFactorsTestSplit
+// alone uses seeds 1 to 5 (the test markets, never used to tune).
 func validationWorld(t testing.TB, seed uint64, rounds int) *sim.World {
 	t.Helper()
 	w, err := sim.NewWorld(sim.Config{Market: synth.Config{Seed: seed, Seekers: 1500, Jobs: 300}, Rounds: rounds,
