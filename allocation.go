@@ -21,25 +21,28 @@ import (
 // TU matching by IPFP over the graph of recalled pairs).
 type AllocationConfig struct {
 	// On turns the reranker on: each Fit builds the graph of every active
-	// participant's recalled candidates (Candidates each, both
-	// directions' calibrated matches) with the participants' capacities
+	// seeker's recalled jobs (Candidates each, both directions' calibrated
+	// matches) with the participants' capacities
 	// as masses, fits the potentials, and requests rank by the expected
 	// match mass of each pair at those prices instead of the two-way
 	// match alone. Zero (false): off, because on the simulator's
 	// validation markets it made fewer matches than the Engine without it
-	// (394 / 405 against 435 / 439 on seeds 101 / 102, 1,500 × 300, 10
+	// (393 / 404 against 435 / 439 on seeds 101 / 102, 1,500 × 300, 10
 	// rounds; simulated): it raises the reply rate by half, but seekers
 	// shown the jobs nobody else claims contact 40% less. A higher
-	// Allocate.Beta narrows the loss (421 at 2 on seed 101).
+	// Allocate.Beta narrows the loss (421 at 2 on seed 101, measured when
+	// the graph also held the jobs' rows).
 	On bool `json:"on"`
-	// Candidates is how many recalled candidates of each participant
-	// enter the graph, taken in turn from content and collaborative
+	// Candidates is how many recalled jobs of each seeker enter the
+	// graph, taken in turn from content and collaborative
 	// recall. Zero: 50 (on the simulator's validation seeds 101 and 102,
-	// 1,500 × 300, 10 rounds: 394 / 405 matches, against 394 / 408 with
-	// 100 and 393 / 405 with 25; TestAllocationValidation in
+	// 1,500 × 300, 10 rounds, when the graph also held the jobs' rows:
+	// 394 / 405 matches, against 394 / 408 with 100 and 393 / 405 with 25;
+	// 393 / 404 without the jobs' rows; TestAllocationValidation in
 	// benchmarks/enginesim). The stage costs one request's recall and
-	// scoring per active participant: on internal/synth.Large (120,000
-	// participants, 2 cores) 97.6 s, 95.1 s of it building the graph.
+	// scoring per active seeker: on internal/synth.Large (100,000
+	// seekers, 20,000 jobs, 2 cores) 69.4 s, 66.8 s of it building the
+	// graph.
 	Candidates int `json:"candidates"`
 	// Allocate configures the fit (surplus, temperature, tolerance).
 	Allocate allocate.Config `json:"allocate"`
@@ -60,35 +63,44 @@ func (e *Engine) allocation(ctx context.Context, st *state, profiles []market.Pr
 	if err != nil {
 		return fmt.Errorf("%w: Allocation.Allocate: %w", ErrConfig, err)
 	}
-	// One mask per side: a requester's recall may take every active
-	// participant of the other side (the request's seen and exposure
-	// filters do not apply to the market's graph). No requester is left
-	// out of it (Requester: no participant); allocationRow skips the
-	// requester itself.
-	var masks [3]bitmap.Bitmap
-	for _, side := range []market.Side{market.Seeker, market.Recruiter} {
-		if masks[side], err = e.pop.Mask(nil, recall.Filter{Requester: math.MaxUint32, Side: side, ActiveOnly: true}); err != nil {
-			return err
-		}
+	// The graph is the pairs the seekers' recall finds: a job's demand is
+	// the seekers who would be shown it. Jobs' own recall adds few pairs
+	// (8% on a 20,000 × 4,000 market) at a quarter of the stage's cost
+	// (a job's content recall runs over every seeker's postings), and
+	// leaving it out did not change matches on the simulator's validation
+	// markets (393 / 404 against 394 / 405). One mask: a seeker's recall
+	// may take every active job (the request's seen and exposure filters
+	// do not apply to the market's graph); no requester is left out of it
+	// (Requester: no participant).
+	mask, err := e.pop.Mask(nil, recall.Filter{Requester: math.MaxUint32, Side: market.Seeker, ActiveOnly: true})
+	if err != nil {
+		return err
 	}
-	// Seekers first, then jobs, each in profile order: a job's row then
-	// scores only the pairs no seeker's row brought (a pair's two
-	// directions are the same probabilities from either row).
 	var todo []uint32
-	for _, side := range []market.Side{market.Seeker, market.Recruiter} {
-		for i, p := range profiles {
-			if p.ID != "" && !removed[i] && !p.Inactive && p.Side == side {
-				todo = append(todo, uint32(i))
+	for i, p := range profiles {
+		if p.ID == "" || removed[i] || p.Inactive {
+			continue
+		}
+		switch p.Side {
+		case market.Seeker:
+			todo = append(todo, uint32(i))
+		case market.Recruiter:
+			// Every active job's mass is its capacity, recalled or not.
+			c := st.capTable.Get(uint32(i))
+			if !(c > 0) {
+				c = st.capPrior[market.Recruiter]
+			}
+			if err := b.SetMass(allocate.Mass{Participant: uint32(i), Mass: c}); err != nil {
+				return fmt.Errorf("twoway: fit: allocation: %w", err)
 			}
 		}
 	}
-	// Participants are recalled and scored in windows on every core, then
-	// added to the graph in that order, so the graph is the same for any
-	// number of workers (each pair added once).
+	// Seekers are recalled and scored in windows on every core, then added
+	// to the graph in profile order, so the graph is the same for any
+	// number of workers (a seeker's row has each job once).
 	workers := max(1, runtime.GOMAXPROCS(0))
 	rows := make([]allocationRow, min(len(todo), allocationWindow))
 	bufs := make([]match.Buffer, workers)
-	added := map[uint64]bool{} // seeker<<32 | job
 	for lo := 0; lo < len(todo); lo += allocationWindow {
 		rep.step("graph", lo, len(todo), allocationGraphShare*float64(lo)/float64(len(todo)))
 		win := todo[lo:min(lo+allocationWindow, len(todo))]
@@ -103,8 +115,7 @@ func (e *Engine) allocation(ctx context.Context, st *state, profiles []market.Pr
 					if r >= len(win) || ctx.Err() != nil {
 						return
 					}
-					ix := win[r]
-					rows[r] = e.allocationRow(ctx, st, &bufs[w], ix, profiles[ix].Side, k, masks[profiles[ix].Side], added, rows[r])
+					rows[r] = e.allocationRow(ctx, st, &bufs[w], win[r], k, mask, rows[r])
 				}
 			}()
 		}
@@ -113,30 +124,9 @@ func (e *Engine) allocation(ctx context.Context, st *state, profiles []market.Pr
 			return err
 		}
 		for r, ix := range win {
-			side := profiles[ix].Side
 			row := &rows[r]
 			for j, c := range row.cands {
-				pair := allocate.Pair{Seeker: ix, Job: c, Act: row.act[j], Answer: row.answer[j]}
-				if side == market.Recruiter {
-					pair.Seeker, pair.Job = c, ix
-				}
-				key := uint64(pair.Seeker)<<32 | uint64(pair.Job)
-				if added[key] {
-					continue
-				}
-				added[key] = true
-				if err := b.Add(pair); err != nil {
-					return fmt.Errorf("twoway: fit: allocation: %w", err)
-				}
-			}
-			// Every job's mass is its capacity, recalled candidates or
-			// not (seekers may have recalled it).
-			if side == market.Recruiter {
-				c := st.capTable.Get(ix)
-				if !(c > 0) {
-					c = st.capPrior[market.Recruiter]
-				}
-				if err := b.SetMass(allocate.Mass{Participant: ix, Mass: c}); err != nil {
+				if err := b.Add(allocate.Pair{Seeker: ix, Job: c, Act: row.act[j], Answer: row.answer[j]}); err != nil {
 					return fmt.Errorf("twoway: fit: allocation: %w", err)
 				}
 			}
@@ -166,23 +156,21 @@ const allocationGraphShare = 0.9
 // at once).
 const allocationWindow = 4096
 
-// allocationRow is one participant's recalled candidates with both
-// directions' matches, as its own request would score them.
+// allocationRow is one seeker's recalled jobs with both directions'
+// matches, as its own request would score them.
 type allocationRow struct {
-	cands       []uint32  // the candidates scored
+	cands       []uint32
 	act, answer []float64 // P(the seeker acts), P(the job answers), per candidate
 	ev          []match.Evidence
 }
 
-// allocationRow recalls up to k candidates of ix (content and
+// allocationRow recalls up to k jobs for seeker ix (content and
 // collaborative in turn, as a request's sources, without the request's
-// seen and exposure filters) and scores both directions of each pair,
-// reusing row's storage. A job's row drops, before scoring, the pairs
-// already in added (seeker<<32 | job; read only while rows are scored). A seeker's pairs are scored as its request scores them
-// (with the pairs' live evidence); a job's as the seeker's one-way models
-// see them.
-func (e *Engine) allocationRow(ctx context.Context, st *state, buf *match.Buffer, ix uint32, side market.Side, k int, allowed bitmap.Bitmap, added map[uint64]bool, row allocationRow) allocationRow {
-	req := recall.Request{Requester: ix, Side: side, K: k, Allowed: allowed}
+// seen and exposure filters) and scores both directions of each pair as
+// its request scores them (with the pairs' live evidence), reusing row's
+// storage.
+func (e *Engine) allocationRow(ctx context.Context, st *state, buf *match.Buffer, ix uint32, k int, allowed bitmap.Bitmap, row allocationRow) allocationRow {
+	req := recall.Request{Requester: ix, Side: market.Seeker, K: k, Allowed: allowed}
 	idx, _ := e.index.Recall(ctx, req, nil)
 	col, _ := st.collab.Recall(ctx, req, nil)
 	seen := make(map[uint32]bool, len(idx)+len(col))
@@ -197,21 +185,13 @@ func (e *Engine) allocationRow(ctx context.Context, st *state, buf *match.Buffer
 			}
 		}
 	}
-	if side == market.Recruiter {
-		row.cands = slices.DeleteFunc(row.cands, func(c uint32) bool { return added[uint64(c)<<32|uint64(ix)] })
-	}
 	row.act, row.answer = row.act[:0], row.answer[:0]
 	if len(row.cands) == 0 {
 		return row
 	}
 	row.ev = slices.Grow(row.ev[:0], len(row.cands))[:len(row.cands)]
-	if side == market.Seeker {
-		row.act = st.forwardMatch(row.act, buf, row.ev, ix, row.cands)
-		row.answer = st.backwardMatch(row.answer, buf, row.ev, ix, row.cands)
-		return row
-	}
-	row.act = st.actorsMatch(row.act, buf, row.ev, row.cands, ix)
-	row.answer = st.answersMatch(row.answer, buf, row.ev, ix, row.cands)
+	row.act = st.forwardMatch(row.act, buf, row.ev, ix, row.cands)
+	row.answer = st.backwardMatch(row.answer, buf, row.ev, ix, row.cands)
 	return row
 }
 

@@ -158,33 +158,6 @@ func (st *state) backwardMatch(dst []float64, buf *match.Buffer, ev []match.Evid
 	return st.interest.OneWayToward(dst, buf, candidates, requester, ev)
 }
 
-// actorsMatch is each actor's one-way match for target, as
-// match.Interest.OneWay(actors[i], target) scores it with the live
-// evidence (the actor acting on target, answering when target contacted
-// it), in one batch: the allocation stage's view, from a job's row, of
-// each recalled seeker's interest in the job.
-func (st *state) actorsMatch(dst []float64, buf *match.Buffer, ev []match.Evidence, actors []uint32, target uint32) []float64 {
-	ev = evidenceScratch(ev, len(actors))
-	for i, a := range actors {
-		st.behaviour.Evidence(&ev[i], a, target, st.behaviour.Contacted(a, target), nil)
-	}
-	st.collabToward(ev, actors, target)
-	return st.interest.OneWayToward(dst, buf, actors, target, ev)
-}
-
-// answersMatch is requester's answer to a contact from each of
-// candidates, as match.Interest.OneWayAnswer(requester, candidates[i])
-// scores it with the live evidence, in one batch: the allocation stage's
-// view, from a job's row, of the job answering each recalled seeker.
-func (st *state) answersMatch(dst []float64, buf *match.Buffer, ev []match.Evidence, requester uint32, candidates []uint32) []float64 {
-	ev = evidenceScratch(ev, len(candidates))
-	for i, c := range candidates {
-		st.behaviour.Evidence(&ev[i], requester, c, true, nil)
-	}
-	st.collabFrom(ev, requester, candidates)
-	return st.interest.OneWayBatch(dst, buf, requester, candidates, ev)
-}
-
 // collabFrom fills the collaborative and factor evidence of requester
 // about each of candidates.
 func (st *state) collabFrom(ev []match.Evidence, requester uint32, candidates []uint32) {

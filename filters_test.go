@@ -12,7 +12,6 @@ import (
 
 	"github.com/twowayrec/twoway/exposure"
 	"github.com/twowayrec/twoway/market"
-	"github.com/twowayrec/twoway/match"
 )
 
 // Issue 18: Response says what each filter removed, and a request with
@@ -152,42 +151,34 @@ func TestAllocationSameForAnyWorkers(t *testing.T) {
 	assert.Equal(t, fit(1), fit(3))
 }
 
-// The allocation stage scores a job's row in two batches (each recalled
-// seeker's interest in the job, the job's answer to each): the same
-// probabilities as the one-pair calls of match.Interest with the live
-// evidence, with and without factor evidence.
-func TestAllocationJobRowBatches(t *testing.T) {
-	m := smallMarket(t)
-	for _, fc := range []FactorConfig{{Use: FactorsOff}, {Use: FactorsOn}} {
-		t.Run(string(fc.Use), func(t *testing.T) {
-			e, err := New(Config{Clock: endOf(m), Seed: 7, Factors: fc})
-			require.NoError(t, err)
-			defer func() { assert.NoError(t, e.Close()) }()
-			ctx := context.Background()
-			require.NoError(t, e.Upsert(ctx, m.Profiles...))
-			require.NoError(t, e.Record(ctx, m.Events...))
-			require.NoError(t, e.Fit(ctx))
-			st := e.state.Load()
-			var seekers, jobs []uint32
-			for i, p := range m.Profiles {
-				ix, ok := m.Dict.Lookup(p.ID)
-				require.True(t, ok)
-				require.Equal(t, uint32(i), ix)
-				if p.Side == market.Seeker {
-					seekers = append(seekers, ix)
-				} else {
-					jobs = append(jobs, ix)
-				}
-			}
-			var buf match.Buffer
-			for _, j := range jobs[:10] {
-				act := st.actorsMatch(nil, &buf, nil, seekers, j)
-				answer := st.answersMatch(nil, &buf, nil, j, seekers)
-				for i, s := range seekers {
-					require.InDelta(t, st.interest.OneWay(s, j), act[i], 1e-12, "seeker %d about job %d", s, j)
-					require.InDelta(t, st.interest.OneWayAnswer(j, s), answer[i], 1e-12, "job %d answering seeker %d", j, s)
-				}
-			}
-		})
+// Every active job enters the market's graph with its capacity estimate as
+// its mass, whether or not any seeker's recall found it; seekers have
+// mass 1.
+func TestAllocationMasses(t *testing.T) {
+	m := tinyMarket(t)
+	cfg := Config{Clock: endOf(m), Seed: 7, Allocation: AllocationConfig{On: true, Candidates: 20}}
+	e, err := New(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, e.Close()) })
+	ctx := context.Background()
+	require.NoError(t, e.Upsert(ctx, m.Profiles...))
+	require.NoError(t, e.Record(ctx, m.Events...))
+	require.NoError(t, e.Fit(ctx))
+	st := e.state.Load()
+	require.NotNil(t, st.potentials)
+	jobs := 0
+	for i, p := range m.Profiles {
+		ix := uint32(i)
+		if p.Side == market.Seeker {
+			assert.Equal(t, 1.0, st.potentials.Mass(ix), "seeker %s", p.ID)
+			continue
+		}
+		want := st.capTable.Get(ix)
+		if !(want > 0) {
+			want = st.capPrior[market.Recruiter]
+		}
+		assert.Equal(t, want, st.potentials.Mass(ix), "job %s", p.ID)
+		jobs++
 	}
+	require.Positive(t, jobs)
 }
