@@ -123,6 +123,19 @@ func (p *progress) report(step string, done, total int) {
 	p.fn(p.p)
 }
 
+// reportCount reports step with the count done read under the lock, so
+// that reports from several workers never go backwards (a worker that
+// counted 10 may reach the lock after one that counted 20).
+func (p *progress) reportCount(step string, done *atomic.Int64, total int) {
+	if p == nil || p.fn == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.p.Step, p.p.Done, p.p.Total = step, int(done.Load()), total
+	p.fn(p.p)
+}
+
 func (c HierarchicalConfig) withDefaults() HierarchicalConfig {
 	if c.Lambda == 0 {
 		c.Lambda = 1
@@ -453,7 +466,7 @@ func fitEntities(ctx context.Context, c HierarchicalConfig, global *Model, d *Da
 					}
 				}
 				if n := done.Add(1); n%int64(step) == 0 {
-					pr.report("entities", int(n), len(groups))
+					pr.reportCount("entities", &done, len(groups))
 				}
 			}
 		})
