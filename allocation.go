@@ -8,9 +8,11 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/kelindar/bitmap"
 
+	"github.com/twowayrec/twoway/activity"
 	"github.com/twowayrec/twoway/allocate"
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/match"
@@ -20,17 +22,17 @@ import (
 // AllocationConfig configures the market-level reranker (package allocate:
 // TU matching by IPFP over the graph of recalled pairs).
 type AllocationConfig struct {
-	// On turns the reranker on: each Fit builds the graph of every active
-	// seeker's recalled jobs (Candidates each, both directions' calibrated
+	// On turns the reranker on: each Fit builds the graph of the recalled
+	// jobs of every seeker in the Window (Candidates each, both directions' calibrated
 	// matches) with the jobs' capacities as masses, fits the potentials,
 	// and requests rank by the expected match mass of each pair at those
 	// prices instead of the two-way match alone. Zero (false): off, because on the simulator's
 	// validation markets it made fewer matches than the Engine without it
-	// (393 / 404 against 435 / 439 on seeds 101 / 102, 1,500 × 300, 10
+	// (404 / 408 against 435 / 439 on seeds 101 / 102, 1,500 × 300, 10
 	// rounds; simulated): it raises the reply rate by half, but seekers
 	// shown the jobs nobody else claims contact 40% less. A higher
 	// Allocate.Beta narrows the loss (421 at 2 on seed 101, measured when
-	// the graph also held the jobs' rows).
+	// the graph also held the jobs' rows and every seeker).
 	On bool `json:"on"`
 	// Candidates is how many recalled jobs of each seeker enter the
 	// graph, taken in turn from content and collaborative
@@ -39,18 +41,46 @@ type AllocationConfig struct {
 	// 394 / 405 matches, against 394 / 408 with 100 and 393 / 405 with 25;
 	// 393 / 404 without the jobs' rows; TestAllocationValidation in
 	// benchmarks/enginesim). The stage costs one request's recall and
-	// scoring per active seeker: on internal/synth.Large (100,000
-	// seekers, 20,000 jobs, 2 cores) 69.4 s, 66.8 s of it building the
-	// graph.
+	// scoring per seeker in the Window: on internal/synth.Large (100,000
+	// seekers, 20,000 jobs, 2 cores) 16.4 s with the default Window, 15.8 s
+	// of it building the graph (36.4 s with every seeker, in the same
+	// session).
 	Candidates int `json:"candidates"`
+	// Window leaves dormant seekers out of the graph: a seeker enters it
+	// when its last action (or, if it never acted, its registration) lies
+	// within Window before the Fit, and every seeker enters while the log
+	// is younger than Window (a young market shows nobody dormant). A
+	// dormant seeker claims no job's capacity; should it come back, its
+	// own requests are ranked at the fitted prices as anyone's (a
+	// request's order does not depend on the requester's potential), and
+	// in a recruiter's request it is priced as a seeker nobody competes
+	// for. Zero: 7 days. Negative: every active seeker enters. On
+	// internal/synth.Large (30 days, 100,000 seekers) 7 days keeps the
+	// 39,204 seekers who acted in the last week and those registered in
+	// it; on the simulator's validation seeds 101 / 102 it made 404 / 408
+	// matches against 393 / 404 with every seeker (simulated).
+	Window time.Duration `json:"window"`
 	// Allocate configures the fit (surplus, temperature, tolerance).
 	Allocate allocate.Config `json:"allocate"`
 }
 
+// defaultAllocationWindow is AllocationConfig.Window's zero value.
+const defaultAllocationWindow = 7 * 24 * time.Hour
+
+// dormant reports whether seeker f lies outside the graph's window
+// (AllocationConfig.Window) at a Fit whose log starts span before it.
+func dormant(f *activity.Features, window, span time.Duration) bool {
+	if window < 0 || span < window {
+		return false
+	}
+	return f.DaysSinceActive*24*float64(time.Hour) > float64(window)
+}
+
 // allocation fits st's market potentials (AllocationConfig) over the pairs
-// recall finds for every active seeker, scored by st's models, with every
-// active job's capacity as its mass.
-func (e *Engine) allocation(ctx context.Context, st *state, profiles []market.Profile, removed []bool, rep *reporter) error {
+// recall finds for every active seeker in the window (the log reaching
+// span before the Fit), scored by st's models, with every active job's
+// capacity as its mass.
+func (e *Engine) allocation(ctx context.Context, st *state, profiles []market.Profile, removed []bool, span time.Duration, rep *reporter) error {
 	ac := e.cfg.Allocation
 	if !ac.On || st.interest == nil {
 		return nil
@@ -58,6 +88,10 @@ func (e *Engine) allocation(ctx context.Context, st *state, profiles []market.Pr
 	k := ac.Candidates
 	if k == 0 {
 		k = 50
+	}
+	window := ac.Window
+	if window == 0 {
+		window = defaultAllocationWindow
 	}
 	b, err := allocate.NewBuilder(ac.Allocate)
 	if err != nil {
@@ -83,6 +117,9 @@ func (e *Engine) allocation(ctx context.Context, st *state, profiles []market.Pr
 		}
 		switch p.Side {
 		case market.Seeker:
+			if i < len(st.features) && dormant(&st.features[i], window, span) {
+				continue
+			}
 			todo = append(todo, uint32(i))
 		case market.Recruiter:
 			// Every active job's mass is its capacity, recalled or not.

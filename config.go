@@ -337,6 +337,9 @@ func (c *Config) defaults() error {
 	if c.Embed.Timeout < 0 || c.Embed.Batch < 0 || c.Embed.MaxErrors < 0 {
 		return fmt.Errorf("%w: Embed: negative timeout, batch or error count", ErrConfig)
 	}
+	if c.Allocation.Candidates < 0 {
+		return fmt.Errorf("%w: Allocation.Candidates: negative (%d)", ErrConfig, c.Allocation.Candidates)
+	}
 	if _, err := match.AggregatorByName(c.Aggregator); err != nil {
 		return fmt.Errorf("%w: Aggregator: %w", ErrConfig, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/twowayrec/twoway/exposure"
+	"github.com/twowayrec/twoway/internal/synth"
 	"github.com/twowayrec/twoway/market"
 )
 
@@ -153,32 +155,109 @@ func TestAllocationSameForAnyWorkers(t *testing.T) {
 
 // Every active job enters the market's graph with its capacity estimate as
 // its mass, whether or not any seeker's recall found it; seekers have
-// mass 1.
+// mass 1 and enter when they acted (or, never having acted, registered)
+// within AllocationConfig.Window of the Fit, or always with a negative
+// Window.
 func TestAllocationMasses(t *testing.T) {
 	m := tinyMarket(t)
-	cfg := Config{Clock: endOf(m), Seed: 7, Allocation: AllocationConfig{On: true, Candidates: 20}}
-	e, err := New(cfg)
+	at := endOf(m)()
+	// Two seekers of known standing beside the market's: one who last
+	// acted eight days before the Fit, one who registered an hour before
+	// it and never acted.
+	job := m.Profiles[m.NumSeekers].ID
+	extra := []market.Profile{
+		{ID: "dormant", Side: market.Seeker, Title: m.Profiles[0].Title, Skills: m.Profiles[0].Skills,
+			City: m.Profiles[0].City, Registered: at.Add(-20 * 24 * time.Hour)},
+		{ID: "newcomer", Side: market.Seeker, Title: m.Profiles[0].Title, Skills: m.Profiles[0].Skills,
+			City: m.Profiles[0].City, Registered: at.Add(-time.Hour)},
+	}
+	old := market.Event{Actor: "dormant", Target: job, Action: market.View, Time: at.Add(-8 * 24 * time.Hour)}
+	require.Greater(t, at.Sub(m.Events[0].Time), 7*24*time.Hour, "the log spans the default window")
+	// Expected standing of every seeker, from the log itself.
+	last := map[string]time.Time{}
+	for _, ev := range append([]market.Event{old}, m.Events...) {
+		if ev.Action != market.Impression && ev.Time.After(last[ev.Actor]) {
+			last[ev.Actor] = ev.Time
+		}
+	}
+	inWindow := func(p market.Profile) bool {
+		t, ok := last[p.ID]
+		if !ok {
+			t = p.Registered
+		}
+		return at.Sub(t) <= 7*24*time.Hour
+	}
+	for _, window := range []time.Duration{0, -1} {
+		cfg := Config{Clock: endOf(m), Seed: 7, Allocation: AllocationConfig{On: true, Candidates: 20, Window: window}}
+		e, err := New(cfg)
+		require.NoError(t, err)
+		ctx := context.Background()
+		require.NoError(t, e.Upsert(ctx, append(slices.Clone(m.Profiles), extra...)...))
+		require.NoError(t, e.Record(ctx, append([]market.Event{old}, m.Events...)...))
+		require.NoError(t, e.Fit(ctx))
+		st := e.state.Load()
+		require.NotNil(t, st.potentials)
+		jobs, in, out := 0, 0, 0
+		for _, p := range append(slices.Clone(m.Profiles), extra...) {
+			ix, ok := e.dict.Lookup(p.ID)
+			require.True(t, ok, p.ID)
+			if p.Side == market.Seeker {
+				want := 1.0
+				if window == 0 && !inWindow(p) {
+					want = 0
+					out++
+				} else {
+					in++
+				}
+				assert.Equal(t, want, st.potentials.Mass(ix), "window %v, seeker %s", window, p.ID)
+				continue
+			}
+			want := st.capTable.Get(ix)
+			if !(want > 0) {
+				want = st.capPrior[market.Recruiter]
+			}
+			assert.Equal(t, want, st.potentials.Mass(ix), "job %s", p.ID)
+			jobs++
+		}
+		require.Positive(t, jobs)
+		require.Positive(t, in)
+		if window == 0 {
+			require.Positive(t, out, "the dormant seeker at least")
+		}
+		dix, _ := e.dict.Lookup("dormant")
+		nix, _ := e.dict.Lookup("newcomer")
+		assert.Equal(t, window != 0, st.potentials.Mass(dix) == 1, "dormant, window %v", window)
+		assert.Equal(t, 1.0, st.potentials.Mass(nix), "newcomer, window %v", window)
+		// A dormant seeker's request still ranks at the fitted prices.
+		resp, err := e.Recommend(ctx, Request{ID: "dormant", N: 5, DryRun: true})
+		require.NoError(t, err)
+		assert.NotEmpty(t, resp.Results)
+		require.NoError(t, e.Close())
+	}
+}
+
+// While the log is younger than AllocationConfig.Window nobody is
+// dormant: a market two days old prices every seeker, and a negative
+// Candidates is a configuration error.
+func TestAllocationWindowYoungMarket(t *testing.T) {
+	m, err := synth.Generate(synth.Config{Seed: 9, Seekers: 60, Jobs: 20, Events: 1500, Days: 2})
+	require.NoError(t, err)
+	e, err := New(Config{Clock: endOf(m), Seed: 7, Allocation: AllocationConfig{On: true, Candidates: 20, Window: 24 * time.Hour * 3}})
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, e.Close()) })
 	ctx := context.Background()
+	for i := range m.Profiles {
+		m.Profiles[i].Registered = m.Events[0].Time.Add(-30 * 24 * time.Hour)
+	}
 	require.NoError(t, e.Upsert(ctx, m.Profiles...))
 	require.NoError(t, e.Record(ctx, m.Events...))
 	require.NoError(t, e.Fit(ctx))
 	st := e.state.Load()
 	require.NotNil(t, st.potentials)
-	jobs := 0
-	for i, p := range m.Profiles {
-		ix := uint32(i)
-		if p.Side == market.Seeker {
-			assert.Equal(t, 1.0, st.potentials.Mass(ix), "seeker %s", p.ID)
-			continue
-		}
-		want := st.capTable.Get(ix)
-		if !(want > 0) {
-			want = st.capPrior[market.Recruiter]
-		}
-		assert.Equal(t, want, st.potentials.Mass(ix), "job %s", p.ID)
-		jobs++
+	for i, p := range m.Profiles[:m.NumSeekers] {
+		assert.Equal(t, 1.0, st.potentials.Mass(uint32(i)), "seeker %s", p.ID)
 	}
-	require.Positive(t, jobs)
+	_, err = New(Config{Allocation: AllocationConfig{On: true, Candidates: -1}})
+	assert.ErrorIs(t, err, ErrConfig)
+	assert.ErrorContains(t, err, "Allocation.Candidates")
 }

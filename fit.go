@@ -282,7 +282,11 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 
 	if e.cfg.Allocation.On {
 		stage("allocation", false)
-		if err := e.allocation(ctx, st, profiles, removed, rep); err != nil {
+		var span time.Duration // how far back the log reaches
+		if len(aevents) > 0 {
+			span = at.Sub(aevents[0].Time)
+		}
+		if err := e.allocation(ctx, st, profiles, removed, span, rep); err != nil {
 			return err
 		}
 		stage("allocation", true)

@@ -42,6 +42,8 @@ import (
 // stage's time (allocation-s; allocation-graph-s of it recalling and
 // scoring the rows, the rest the IPFP fit), and the Recommend benchmarks
 // measure requests ranked by it. Give such a run its own snapshot file.
+// TWOWAY_LARGE_ALLOCATION_WINDOW sets Config.Allocation.Window (a Go
+// duration: "-1ns" prices every seeker, "72h" those active in three days).
 
 var large struct {
 	once   sync.Once
@@ -66,6 +68,11 @@ func largeEngine(b *testing.B) (*synth.Market, *Engine) {
 		}
 		cfg := Config{Clock: endOf(m), Seed: 1}
 		cfg.Allocation.On = os.Getenv("TWOWAY_LARGE_ALLOCATION") == "1"
+		if w := os.Getenv("TWOWAY_LARGE_ALLOCATION_WINDOW"); w != "" {
+			if cfg.Allocation.Window, large.err = time.ParseDuration(w); large.err != nil {
+				return
+			}
+		}
 		large.stages = map[string]time.Duration{}
 		var started time.Duration
 		cfg.OnProgress = func(p Progress) {

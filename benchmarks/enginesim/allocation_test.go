@@ -1,11 +1,13 @@
 package enginesim
 
 import (
+	"cmp"
 	"context"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -18,7 +20,9 @@ import (
 // "100,50,25") on the validation markets (TWOWAY_ALLOCATION_SEEDS, default
 // 101,102; never the test seed 1), and at several temperatures
 // (TWOWAY_ALLOCATION_BETAS, allocate.Config.Beta in thousandths,
-// default "0": allocate's), and logs the matches of each, over the
+// default "0": allocate's) and graph windows (TWOWAY_ALLOCATION_WINDOWS,
+// AllocationConfig.Window as Go durations, default "0": the Engine's 7
+// days; "-1ns" prices every seeker), and logs the matches of each, over the
 // run and in the first three rounds (simulated). Set
 // TWOWAY_ALLOCATION_VALIDATION=1 to run it:
 //
@@ -32,6 +36,12 @@ func TestAllocationValidation(t *testing.T) {
 	// Temperatures (allocate.Config.Beta, in thousandths; 0: allocate's
 	// default), each with every graph size.
 	betas := envInts(t, "TWOWAY_ALLOCATION_BETAS", "0")
+	var windows []time.Duration
+	for _, f := range strings.Split(cmp.Or(os.Getenv("TWOWAY_ALLOCATION_WINDOWS"), "0"), ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(f))
+		require.NoError(t, err, "TWOWAY_ALLOCATION_WINDOWS")
+		windows = append(windows, d)
+	}
 	ctx := context.Background()
 	for _, seed := range seeds {
 		require.NotEqual(t, 1, seed, "seed 1 is the report's test split")
@@ -43,13 +53,18 @@ func TestAllocationValidation(t *testing.T) {
 		vs := []variant{{name: "allocation off"}}
 		for _, k := range cands {
 			for _, beta := range betas {
-				v := variant{name: "allocation, " + strconv.Itoa(k) + " candidates"}
-				v.cfg.Allocation = twoway.AllocationConfig{On: true, Candidates: k}
-				if beta > 0 {
-					v.name += ", β " + strconv.FormatFloat(float64(beta)/1000, 'g', -1, 64)
-					v.cfg.Allocation.Allocate.Beta = float64(beta) / 1000
+				for _, win := range windows {
+					v := variant{name: "allocation, " + strconv.Itoa(k) + " candidates"}
+					v.cfg.Allocation = twoway.AllocationConfig{On: true, Candidates: k, Window: win}
+					if beta > 0 {
+						v.name += ", β " + strconv.FormatFloat(float64(beta)/1000, 'g', -1, 64)
+						v.cfg.Allocation.Allocate.Beta = float64(beta) / 1000
+					}
+					if win != 0 {
+						v.name += ", window " + win.String()
+					}
+					vs = append(vs, v)
 				}
-				vs = append(vs, v)
 			}
 		}
 		for _, v := range vs {
