@@ -624,15 +624,25 @@ func (m *Interest) OneWayToward(dst []float64, buf *Buffer, actors []uint32, b u
 // features pf followed by a content vector laid out densely in dense
 // (shifted by NumPairFeatures; indices beyond it are 0), with w sorted by
 // index. It costs one pass over w.
+//
+// Indices are sorted, so the pair features' weights come first and the
+// content's stop at the first index past dense: two loops without a
+// branch per weight but the bound (the same sum, in the same order).
 func correctionDot(w sparse.Vector, pf *[NumPairFeatures]float64, dense []float64) float64 {
 	s := 0.0
-	val := w.Val[:len(w.Idx)]
-	for n, j := range w.Idx {
-		if j < NumPairFeatures {
-			s += val[n] * pf[j]
-		} else if cj := j - NumPairFeatures; int(cj) < len(dense) {
-			s += val[n] * dense[cj]
+	idx := w.Idx
+	val := w.Val[:len(idx)]
+	n := 0
+	for ; n < len(idx) && idx[n] < NumPairFeatures; n++ {
+		s += val[n] * pf[idx[n]]
+	}
+	idx, val = idx[n:], val[n:]
+	for k, j := range idx {
+		cj := j - NumPairFeatures
+		if int(cj) >= len(dense) {
+			break
 		}
+		s += val[k] * dense[cj]
 	}
 	return s
 }
