@@ -3,11 +3,13 @@ package twoway
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/kelindar/bitmap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -260,4 +262,25 @@ func TestAllocationWindowYoungMarket(t *testing.T) {
 	_, err = New(Config{Allocation: AllocationConfig{On: true, Candidates: -1}})
 	assert.ErrorIs(t, err, ErrConfig)
 	assert.ErrorContains(t, err, "Allocation.Candidates")
+}
+
+// andCount counts the bits two bitmaps share, as their intersection's
+// Count does, for any lengths.
+func TestAndCount(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for trial := range 200 {
+		var a, b bitmap.Bitmap
+		for range rng.IntN(300) {
+			a.Set(uint32(rng.IntN(5000)))
+		}
+		for range rng.IntN(300) {
+			b.Set(uint32(rng.IntN(1 + rng.IntN(5000))))
+		}
+		var x bitmap.Bitmap
+		a.Clone(&x)
+		x.And(b)
+		assert.Equal(t, x.Count(), andCount(a, b), "trial %d", trial)
+		assert.Equal(t, x.Count(), andCount(b, a), "trial %d", trial)
+	}
+	assert.Zero(t, andCount(nil, bitmap.Bitmap{1}))
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/bits"
 	"runtime"
 	"slices"
 	"strconv"
@@ -320,7 +321,9 @@ func (e *Engine) recommend(ctx context.Context, req *Request, sh *shared) (*Resp
 	}
 	// Content candidates: the index's, then a few of the newest profiles
 	// (so that newcomers without matching words are seen too).
-	contentCands := append(toCandidates(indexed, fusion.Content, "index"), toCandidates(fresh, fusion.Strategy, "fresh")...)
+	contentCands := make([]fusion.Candidate, 0, len(indexed)+len(fresh))
+	contentCands = appendCandidates(contentCands, indexed, fusion.Content, "index")
+	contentCands = appendCandidates(contentCands, fresh, fusion.Strategy, "fresh")
 	collabCands := toMerged(collab)
 	stats.Recall = time.Since(start)
 	stats.Recalled = map[string]int{"index": len(indexed), "fresh": len(fresh), "collaborative": len(collab)}
@@ -418,13 +421,7 @@ func (e *Engine) allowed(ctx context.Context, st *state, ix uint32, side market.
 		return nil, fmt.Errorf("%w: no active %s", ErrEmptyMarket, side.Other())
 	}
 	excl := e.exclusions(st, now)
-	count := func(b bitmap.Bitmap) int {
-		var x bitmap.Bitmap
-		eligible.Clone(&x)
-		x.And(b)
-		return x.Count()
-	}
-	f.Seen, f.Blocked, f.Excluded, f.Request = count(seen), count(blocked), count(excl), count(dropped)
+	f.Seen, f.Blocked, f.Excluded, f.Request = andCount(eligible, seen), andCount(eligible, blocked), andCount(eligible, excl), andCount(eligible, dropped)
 	if len(dropped) > 0 {
 		seen.Or(dropped) // (bitmap v1.5.3's Or panics on an empty argument)
 	}
@@ -448,6 +445,16 @@ func (e *Engine) allowed(ctx context.Context, st *state, ix uint32, side market.
 	e.pop.Facet(eligible, &allowed, &req.Filters, &f.Facets)
 	f.Allowed = allowed.Count()
 	return allowed, nil
+}
+
+// andCount returns how many bits a and b share, without building their
+// intersection.
+func andCount(a, b bitmap.Bitmap) int {
+	n := 0
+	for i := range min(len(a), len(b)) {
+		n += bits.OnesCount64(a[i] & b[i])
+	}
+	return n
 }
 
 // exclusions returns the recall-time exclusion bitmap of candidates over
@@ -663,17 +670,16 @@ func (e *Engine) updateInterest(ctx context.Context, st *state, ix uint32, alway
 	return nil
 }
 
-// toCandidates and toMerged give every candidate a capacity-limited window
-// of one shared Sources array (one allocation per list, and appends to a
-// window copy rather than overwrite a neighbour).
-func toCandidates(cs []recall.Candidate, kind fusion.Kind, source string) []fusion.Candidate {
-	out := make([]fusion.Candidate, len(cs))
+// appendCandidates (to dst) and toMerged give every candidate a
+// capacity-limited window of one shared Sources array (one allocation per
+// list, and appends to a window copy rather than overwrite a neighbour).
+func appendCandidates(dst []fusion.Candidate, cs []recall.Candidate, kind fusion.Kind, source string) []fusion.Candidate {
 	src := make([]fusion.Source, len(cs))
 	for i, c := range cs {
 		src[i] = fusion.Source{Name: source, Score: c.Score}
-		out[i] = fusion.Candidate{Index: c.Index, Kind: kind, Sources: src[i : i+1 : i+1]}
+		dst = append(dst, fusion.Candidate{Index: c.Index, Kind: kind, Sources: src[i : i+1 : i+1]})
 	}
-	return out
+	return dst
 }
 
 func toMerged(cs []recall.Candidate) []fusion.Candidate {

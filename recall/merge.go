@@ -177,10 +177,15 @@ func merge(dst []Candidate, cfg MergeConfig, lists [][]Candidate, k int) []Candi
 	}
 	// at maps a candidate to its position in out. A first pass places
 	// every candidate and counts its hits, so that all hits share one
-	// allocation.
-	at := make(map[uint32]int)
-	var out []Candidate
-	var nhits []int
+	// allocation; the table and slices are sized once, for the lists'
+	// total.
+	size := 0
+	for _, l := range lists {
+		size += len(l)
+	}
+	at := make(map[uint32]int, size)
+	out := make([]Candidate, 0, size)
+	nhits := make([]int, 0, size)
 	total := 0
 	for _, l := range lists {
 		for _, c := range l {
