@@ -458,3 +458,45 @@ func BenchmarkIndexLarge(b *testing.B) {
 	b.ReportMetric(float64(largeIndex.docs), "docs")
 	b.ReportMetric(float64(largeIndex.x.Stats().Postings)/1e6, "postings-M")
 }
+
+// BenchmarkAffinityTowardLarge measures the backward direction's
+// collaborative evidence of a request: each of 200 recalled candidates'
+// item and user affinity toward the requester (ItemCF.AffinityToward and
+// UserCF.AffinityToward), for the 2,000 requesters of BenchmarkRecallLarge.
+func BenchmarkAffinityTowardLarge(b *testing.B) {
+	fitLarge(b)
+	f := &fitted
+	cands := make([][]uint32, len(f.requesters))
+	for k, u := range f.requesters {
+		side := large.m.Profiles[u].Side
+		mask, err := large.pop.Mask(nil, recall.Filter{Requester: u, Side: side, ActiveOnly: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		got, err := f.merged.Recall(context.Background(), recall.Request{Requester: u, Side: side, K: 200, Allowed: mask}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, c := range got {
+			cands[k] = append(cands[k], c.Index)
+		}
+	}
+	b.ReportAllocs()
+	var dst []float64
+	sum, i := 0.0, 0
+	for b.Loop() {
+		k := i % len(f.requesters)
+		i++
+		dst = f.item.AffinityToward(cands[k], f.requesters[k], dst)
+		for _, x := range dst {
+			sum += x
+		}
+		dst = f.user.AffinityToward(cands[k], f.requesters[k], dst)
+		for _, x := range dst {
+			sum += x
+		}
+	}
+	if sum == 0 {
+		b.Fatal("no affinity at all")
+	}
+}
