@@ -28,8 +28,8 @@ type AllocationConfig struct {
 	// and requests rank by the expected match mass of each pair at those
 	// prices instead of the two-way match alone. Zero (false): off, because on the simulator's
 	// validation markets it made fewer matches than the Engine without it
-	// (404 / 408 against 435 / 439 on seeds 101 / 102, 1,500 × 300, 10
-	// rounds; simulated): it raises the reply rate by half, but seekers
+	// (1,960 against 2,153 on seeds 101 to 105, 1,500 × 300, 10 rounds;
+	// simulated): it raises the reply rate by half, but seekers
 	// shown the jobs nobody else claims contact 40% less. A higher
 	// Allocate.Beta narrows the loss (421 at 2 on seed 101, measured when
 	// the graph also held the jobs' rows and every seeker).
@@ -57,8 +57,10 @@ type AllocationConfig struct {
 	// for. Zero: 7 days. Negative: every active seeker enters. On
 	// internal/synth.Large (30 days, 100,000 seekers) 7 days keeps the
 	// 39,204 seekers who acted in the last week and those registered in
-	// it; on the simulator's validation seeds 101 / 102 it made 404 / 408
-	// matches against 393 / 404 with every seeker (simulated).
+	// it, and costs 0.45× the stage with every seeker; matches are about
+	// the same: on the simulator's validation seeds 101 to 105 it made
+	// 404, 408, 402, 375, 371 against 393, 404, 404, 383, 367 with every
+	// seeker (1,960 against 1,951; simulated).
 	Window time.Duration `json:"window"`
 	// Allocate configures the fit (surplus, temperature, tolerance).
 	Allocate allocate.Config `json:"allocate"`
