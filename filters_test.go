@@ -174,33 +174,35 @@ func TestAllocationMasses(t *testing.T) {
 			City: m.Profiles[0].City, Registered: at.Add(-time.Hour)},
 	}
 	old := market.Event{Actor: "dormant", Target: job, Action: market.View, Time: at.Add(-8 * 24 * time.Hour)}
+	profiles := append(slices.Clone(m.Profiles), extra...)
+	events := append([]market.Event{old}, m.Events...)
 	require.Greater(t, at.Sub(m.Events[0].Time), 7*24*time.Hour, "the log spans the default window")
 	// Expected standing of every seeker, from the log itself.
 	last := map[string]time.Time{}
-	for _, ev := range append([]market.Event{old}, m.Events...) {
+	for _, ev := range events {
 		if ev.Action != market.Impression && ev.Time.After(last[ev.Actor]) {
 			last[ev.Actor] = ev.Time
 		}
 	}
 	inWindow := func(p market.Profile) bool {
-		t, ok := last[p.ID]
+		when, ok := last[p.ID]
 		if !ok {
-			t = p.Registered
+			when = p.Registered
 		}
-		return at.Sub(t) <= 7*24*time.Hour
+		return at.Sub(when) <= 7*24*time.Hour
 	}
 	for _, window := range []time.Duration{0, -1} {
 		cfg := Config{Clock: endOf(m), Seed: 7, Allocation: AllocationConfig{On: true, Candidates: 20, Window: window}}
 		e, err := New(cfg)
 		require.NoError(t, err)
 		ctx := context.Background()
-		require.NoError(t, e.Upsert(ctx, append(slices.Clone(m.Profiles), extra...)...))
-		require.NoError(t, e.Record(ctx, append([]market.Event{old}, m.Events...)...))
+		require.NoError(t, e.Upsert(ctx, profiles...))
+		require.NoError(t, e.Record(ctx, events...))
 		require.NoError(t, e.Fit(ctx))
 		st := e.state.Load()
 		require.NotNil(t, st.potentials)
 		jobs, in, out := 0, 0, 0
-		for _, p := range append(slices.Clone(m.Profiles), extra...) {
+		for _, p := range profiles {
 			ix, ok := e.dict.Lookup(p.ID)
 			require.True(t, ok, p.ID)
 			if p.Side == market.Seeker {

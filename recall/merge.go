@@ -186,7 +186,6 @@ func merge(dst []Candidate, cfg MergeConfig, lists [][]Candidate, k int) []Candi
 	at := make(map[uint32]int, size)
 	out := make([]Candidate, 0, size)
 	nhits := make([]int, 0, size)
-	total := 0
 	for _, l := range lists {
 		for _, c := range l {
 			p, ok := at[c.Index]
@@ -197,10 +196,9 @@ func merge(dst []Candidate, cfg MergeConfig, lists [][]Candidate, k int) []Candi
 				nhits = append(nhits, 0)
 			}
 			nhits[p]++
-			total++
 		}
 	}
-	backing := make([]Hit, total)
+	backing := make([]Hit, size) // one hit per listed candidate
 	for p, off := 0, 0; p < len(out); p++ {
 		out[p].Hits = backing[off : off : off+nhits[p]]
 		off += nhits[p]
