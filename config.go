@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/twowayrec/twoway/activity"
@@ -134,10 +135,19 @@ type Config struct {
 	// market.DefaultActionWeights().
 	ActionWeights *market.ActionWeights `json:"action_weights,omitempty"`
 	// Aggregator names the two-way aggregator (match.Aggregators). Empty:
-	// DefaultAggregator, the product (see there why); "urgency-geometric"
-	// is the patent's urgency weighting in a form that stays the geometric
-	// mean when urgencies are equal, "urgency-weighted" its weighted sum.
+	// DefaultAggregator, "contact-cost": the probability of a match
+	// discounted by the contacts it takes (match.ContactCost; see
+	// DefaultAggregator why); "product" is the probability of a match
+	// alone, "urgency-geometric" the patent's urgency weighting in a form
+	// that stays the geometric mean when urgencies are equal,
+	// "urgency-weighted" its weighted sum.
 	Aggregator string `json:"aggregator"`
+	// ContactCost is the cost c of one contact, in matches, of the
+	// "contact-cost" aggregator (Config.Aggregator or Request.Aggregator):
+	// the larger, the more a candidate who leaves contacts unanswered
+	// falls. Zero: match.DefaultContactCost (0.2); it must be finite and
+	// not negative. It has no effect on the other aggregators.
+	ContactCost float64 `json:"contact_cost,omitempty"`
 	// Reasons is how many reasons per direction explanations keep. Zero: 3.
 	Reasons int `json:"reasons"`
 	// Language is the language of explanations: text.Chinese ("zh") or
@@ -342,6 +352,12 @@ func (c *Config) defaults() error {
 	}
 	if _, err := match.AggregatorByName(c.Aggregator); err != nil {
 		return fmt.Errorf("%w: Aggregator: %w", ErrConfig, err)
+	}
+	if !(c.ContactCost >= 0) || math.IsInf(c.ContactCost, 1) {
+		return fmt.Errorf("%w: ContactCost: %v: must be finite and not negative", ErrConfig, c.ContactCost)
+	}
+	if c.ContactCost == 0 {
+		c.ContactCost = match.DefaultContactCost
 	}
 	return nil
 }

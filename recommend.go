@@ -208,11 +208,11 @@ func (e *Engine) check(req *Request) (*checked, error) {
 	}
 	c := &checked{ix: ix, prof: prof, agg: e.agg}
 	if req.Aggregator != "" {
-		f, err := match.AggregatorByName(req.Aggregator)
+		agg, err := aggregator(e.cfg, req.Aggregator)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrBadRequest, err)
 		}
-		c.agg = match.NamedAggregator{Name: req.Aggregator, Aggregate: f}
+		c.agg = agg
 	}
 	c.n = req.N
 	switch {

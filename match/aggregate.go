@@ -174,6 +174,44 @@ func Geometric(p Pair) float64 { return math.Sqrt(unit(p.Forward) * unit(p.Backw
 // are independent.
 func Product(p Pair) float64 { return unit(p.Forward) * unit(p.Backward) }
 
+// DefaultContactCost is the contact cost c of the "contact-cost" aggregator
+// ([ContactCost]): a contact costs a fifth of a match. It was chosen on
+// validation figures; see twoway.DefaultAggregator for them.
+const DefaultContactCost = 0.2
+
+// ContactCost returns the aggregator that discounts the probability of a
+// match by the contacts it takes:
+//
+//	S = F·B / (1 + c/B) = F·B · B/(B + c),   0 when B = 0
+//
+// with F the requester's one-way match (the probability that it contacts
+// the candidate), B the candidate's (the probability that it answers a
+// contact positively) and c ≥ 0 the cost of one contact, in matches. A
+// candidate who answers one contact in 1/B takes 1/B contacts, c/B of cost,
+// per match; B/(B + c) is the share of a match's worth left beside that
+// cost. So two candidates with the same probability of a match F·B are
+// ordered by how rarely they leave a contact unanswered, and a candidate
+// who rarely answers (or is already over-asked: its B carries its
+// congestion) falls further than the product says. The discount is strong
+// where answers are rare (B = 0.05, c = 0.2: B/(B+c) = 0.2) and mild where
+// they are common (B = 0.5: 0.71), so a market in which most contacts go
+// unanswered gets fewer wasted contacts while one in which most are
+// answered keeps nearly the product's order. c = 0 is [Product]. S is in
+// [0, 1] and non-decreasing in F and in B. A negative, NaN or infinite c
+// is taken as 0.
+func ContactCost(c float64) Aggregator {
+	if !(c > 0) || math.IsInf(c, 1) {
+		c = 0
+	}
+	return func(p Pair) float64 {
+		f, b := unit(p.Forward), unit(p.Backward)
+		if b == 0 {
+			return 0
+		}
+		return unit(f * b * b / (b + c))
+	}
+}
+
 // Minimum is min(F, B): a pair is as good as its less interested side.
 func Minimum(p Pair) float64 { return min(unit(p.Forward), unit(p.Backward)) }
 
@@ -188,7 +226,8 @@ type NamedAggregator struct {
 // fixed order, for side-by-side comparison. The slice is new on every call.
 //
 // Names: "one-way", "urgency-weighted", "mean", "harmonic", "geometric",
-// "product", "minimum".
+// "urgency-geometric", "product", "minimum", "contact-cost" (with
+// DefaultContactCost).
 func Aggregators() []NamedAggregator {
 	return []NamedAggregator{
 		{"one-way", OneWay},
@@ -199,6 +238,7 @@ func Aggregators() []NamedAggregator {
 		{"urgency-geometric", UrgencyGeometric},
 		{"product", Product},
 		{"minimum", Minimum},
+		{"contact-cost", ContactCost(DefaultContactCost)},
 	}
 }
 

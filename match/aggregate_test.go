@@ -35,6 +35,12 @@ func TestAggregators(t *testing.T) {
 		{"geometric", match.Geometric, match.NoUrgency(0.8, 0.2), 0.4},
 		{"product", match.Product, match.NoUrgency(0.8, 0.2), 0.16},
 		{"minimum", match.Minimum, match.NoUrgency(0.8, 0.2), 0.2},
+		// 0.8·0.2 · 0.2/(0.2+0.2) = 0.08
+		{"contact-cost", match.ContactCost(0.2), match.NoUrgency(0.8, 0.2), 0.08},
+		{"contact-cost of a silent candidate", match.ContactCost(0.2), match.NoUrgency(0.8, 0), 0},
+		{"contact-cost 0 is the product", match.ContactCost(0), match.NoUrgency(0.8, 0.2), 0.16},
+		{"contact-cost NaN is 0", match.ContactCost(nan), match.NoUrgency(0.8, 0.2), 0.16},
+		{"contact-cost negative is 0", match.ContactCost(-1), match.NoUrgency(0.8, 0.2), 0.16},
 		{"NaN one-way counts as 0", match.Mean, match.NoUrgency(nan, 0.6), 0.3},
 		{"out of range is clamped", match.Product, match.NoUrgency(1.5, -0.5), 0},
 		{"out of range is clamped above", match.Minimum, match.NoUrgency(1.5, 2), 1},
@@ -65,6 +71,32 @@ func TestAggregatorsRangeAndMonotone(t *testing.T) {
 						}
 					}
 				}
+			}
+		}
+	}
+}
+
+// ContactCost orders two candidates of the same match probability by how
+// often they answer, keeps the product's order where answers are common,
+// and is non-decreasing in the backward match.
+func TestContactCost(t *testing.T) {
+	agg := match.ContactCost(match.DefaultContactCost)
+	// F·B = 0.08 for both: the one who answers half its contacts first.
+	answers := agg(match.NoUrgency(0.16, 0.5))
+	rarely := agg(match.NoUrgency(0.8, 0.1))
+	assert.Greater(t, answers, rarely)
+	assert.InDelta(t, 0.08*0.5/0.7, answers, 1e-12)
+	assert.InDelta(t, 0.08*0.1/0.3, rarely, 1e-12)
+	// Where both answer often, the product's order stands.
+	assert.Greater(t, agg(match.NoUrgency(0.6, 0.7)), agg(match.NoUrgency(0.5, 0.8)))
+	grid := []float64{math.NaN(), -1, 0, 0.01, 0.05, 0.1, 0.3, 0.5, 0.9, 1, 2}
+	for _, c := range []float64{0, 0.05, 0.2, 1, 10} {
+		a := match.ContactCost(c)
+		for _, f := range grid {
+			for i := 1; i < len(grid); i++ {
+				hi, lo := a(match.NoUrgency(f, grid[i])), a(match.NoUrgency(f, grid[i-1]))
+				require.LessOrEqualf(t, lo, hi+1e-15, "c %v, F %v: B %v → %v", c, f, grid[i-1], grid[i])
+				require.LessOrEqualf(t, hi, match.Product(match.NoUrgency(f, grid[i]))+1e-15, "never above the product")
 			}
 		}
 	}

@@ -163,6 +163,7 @@ func ExampleAggregators() {
 	// urgency-geometric 0.520
 	// product          0.270
 	// minimum          0.300
+	// contact-cost     0.162
 }
 
 // With urgencies, each side's one-way match is weighted by that side's

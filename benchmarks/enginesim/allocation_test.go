@@ -135,3 +135,45 @@ func TestAggregatorValidation(t *testing.T) {
 		}
 	}
 }
+
+// TestAggregatorTestSplit runs the Engine with the product and with the
+// default aggregator (DefaultAggregator, chosen by TestAggregatorValidation
+// and speed dating's validation waves), and with the one-way aggregator for
+// the per-contact ratio, once on the test markets, seeds 1 to 5, which no
+// default was tuned on, and logs the matches, contacts and matches per
+// 1,000 contacts of each (simulated). Set TWOWAY_AGGREGATOR_TEST=1 to run
+// it (about ten minutes on 2 cores):
+//
+//	TWOWAY_AGGREGATOR_TEST=1 nice -n 19 go test ./enginesim -run TestAggregatorTestSplit -v -timeout 90m
+func TestAggregatorTestSplit(t *testing.T) {
+	if os.Getenv("TWOWAY_AGGREGATOR_TEST") == "" {
+		t.Skip("set TWOWAY_AGGREGATOR_TEST=1 (ten minutes)")
+	}
+	ctx := context.Background()
+	names := []string{"product", twoway.DefaultAggregator, "one-way"}
+	var matches, contacts [3]float64
+	for seed := uint64(1); seed <= 5; seed++ {
+		w := validationWorld(t, seed, 10)
+		for i, agg := range names {
+			name := "aggregator " + agg
+			c, err := New(ctx, name, w, Config{Engine: twoway.Config{Aggregator: agg}})
+			require.NoError(t, err)
+			res := w.Run(name, c, nil)
+			sum := w.Summarize(res)
+			require.NoError(t, Check(c.Stats(), sum))
+			require.NoError(t, c.Close())
+			n := 0
+			for _, r := range res.Rounds {
+				n += r.Contacts
+			}
+			matches[i] += float64(sum.Matches)
+			contacts[i] += float64(n)
+			t.Logf("simulated, test seed %d, 1500×300, 10 rounds, %s: %d matches, %d contacts, %.1f matches per 1,000 contacts",
+				seed, name, sum.Matches, n, 1000*float64(sum.Matches)/float64(n))
+		}
+	}
+	for i, agg := range names {
+		t.Logf("simulated, test seeds 1–5, aggregator %s: %.0f matches, %.0f contacts, %.1f per 1,000 contacts (%.2f× one-way's)",
+			agg, matches[i], contacts[i], 1000*matches[i]/contacts[i], (matches[i]/contacts[i])/(matches[2]/contacts[2]))
+	}
+}
