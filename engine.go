@@ -238,8 +238,12 @@ func aggregator(cfg Config, name string) (match.NamedAggregator, error) {
 // when urgencies are equal). Weighting B harder still (F·B^5, F·B^8 on
 // seeds 101 and 102: 0.144 and 0.150 per contact at the same matches)
 // costs speed dating's men 0.07 of AUC(match): not taken. The test
-// figures (simulator seeds 1 to 5, speed dating's waves 1–10) were
-// computed once, after this choice (TestAggregatorTestSplit).
+// figures, computed once after this choice: on the simulator's test seeds
+// 1 to 5 (TestAggregatorTestSplit; simulated) 2,041 matches against the
+// product's 2,037 with 15,929 contacts against 16,958 (128.1 against 120.1
+// per 1,000 contacts; 1.64× the one-way aggregator's 78.1, the product
+// 1.54×); on speed dating's test waves 1–10 AUC(match) 0.784 / 0.780
+// against the product's 0.780 / 0.782.
 const DefaultAggregator = "contact-cost"
 
 // Config returns the Engine's configuration with defaults filled in.

@@ -1,6 +1,7 @@
 package twoway
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"math/rand/v2"
@@ -16,6 +17,7 @@ import (
 	"github.com/twowayrec/twoway/exposure"
 	"github.com/twowayrec/twoway/internal/synth"
 	"github.com/twowayrec/twoway/market"
+	"github.com/twowayrec/twoway/match"
 )
 
 // Issue 18: Response says what each filter removed, and a request with
@@ -285,4 +287,42 @@ func TestAndCount(t *testing.T) {
 		assert.Equal(t, x.Count(), andCount(b, a), "trial %d", trial)
 	}
 	assert.Zero(t, andCount(nil, bitmap.Bitmap{1}))
+}
+
+// The default aggregator is the contact cost with Config.ContactCost
+// (match.DefaultContactCost unless set), for the Config's aggregator and
+// for a request's; a cost that is not a finite non-negative number is a
+// configuration error.
+func TestContactCostAggregator(t *testing.T) {
+	for _, bad := range []float64{math.NaN(), -1, math.Inf(1)} {
+		_, err := New(Config{ContactCost: bad})
+		assert.ErrorIs(t, err, ErrConfig, "%v", bad)
+		assert.ErrorContains(t, err, "ContactCost", "%v", bad)
+	}
+	m, err := synth.Generate(synth.Config{Seed: 11, Seekers: 60, Jobs: 20, Events: 1500, Days: 5})
+	require.NoError(t, err)
+	ctx := context.Background()
+	for _, cost := range []float64{0, 1} {
+		e, err := New(Config{Clock: endOf(m), Seed: 7, ContactCost: cost})
+		require.NoError(t, err)
+		require.NoError(t, e.Upsert(ctx, m.Profiles...))
+		require.NoError(t, e.Record(ctx, m.Events...))
+		require.NoError(t, e.Fit(ctx))
+		want := cmp.Or(cost, match.DefaultContactCost)
+		assert.Equal(t, want, e.Config().ContactCost)
+		for _, agg := range []string{"", "contact-cost", "product"} {
+			resp, err := e.Recommend(ctx, Request{ID: m.Profiles[0].ID, N: 10, DryRun: true, Aggregator: agg})
+			require.NoError(t, err)
+			require.NotEmpty(t, resp.Results)
+			f := match.ContactCost(want)
+			if agg == "product" {
+				f = match.Product
+			}
+			for _, r := range resp.Results {
+				require.False(t, math.IsNaN(r.Forward), r.ID)
+				assert.InDelta(t, f(match.NoUrgency(r.Forward, r.Backward*r.Answer)), r.TwoWay, 1e-12, "cost %v, aggregator %q, %s", cost, agg, r.ID)
+			}
+		}
+		require.NoError(t, e.Close())
+	}
 }

@@ -79,7 +79,8 @@ type Recommendation struct {
 	// more contact the candidate can answer now, given its capacity and
 	// the contacts already steered to it (1 without exposure control).
 	// TwoWay aggregates Forward and Backward × Answer (Config.Aggregator;
-	// by default their product, the probability of a match). Before any
+	// by default "contact-cost": their product, the probability of a
+	// match, discounted by the contacts it takes). Before any
 	// interaction to learn from, Forward and Backward are NaN (JSON null)
 	// and TwoWay is the content similarity of the two profiles times
 	// Answer; before the first Fit all three are NaN.

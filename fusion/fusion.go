@@ -111,7 +111,8 @@ type Config struct {
 
 // DefaultWeights returns the rank weights used when Config.Weights is nil:
 // the two-way match alone. With calibrated one-way matches the two-way
-// match is already the probability of a match, with the candidate's
+// match is already the probability of a match (the Engine's default
+// discounts it by the contacts it takes), with the candidate's
 // activity, responsiveness and congestion in it; adding activity, urgency
 // or saturation on top lowered matches on the simulator and ranking quality
 // on speed dating's validation waves (benchmarks/README.md). The other

@@ -44,11 +44,13 @@
 //	Mean             (F + B) / 2
 //	Harmonic         2·F·B / (F + B)              RECON
 //	Geometric        √(F·B)
+//	UrgencyGeometric F^(uA/(uA+uB))·B^(uB/(uA+uB)) the patent's weighting, √(F·B) without urgencies
 //	Product          F·B                          both say yes, if independent
+//	ContactCost(c)   F·B·B/(B + c)                both say yes, discounted by the contacts it takes
 //	Minimum          min(F, B)
 //
 // with F = a's match for b, B = b's match for a, uA, uB their urgencies
-// (unknown: 1/2). [Aggregators] lists them side by side for comparison;
+// (unknown: 1/2), c the cost of a contact in matches. [Aggregators] lists them side by side for comparison;
 // [AggregatorByName] reads one from a Config. [UrgencyWeighted] documents
 // why the sum is normalised.
 //

@@ -834,7 +834,7 @@ func (s *Server) uiEngine(w http.ResponseWriter, r *http.Request) {
 		Demo: s.demo, Refits: s.refits.list(), Health: "ok", Realtime: "memory",
 	}
 	if out.Aggregator == "" {
-		out.Aggregator = "urgency-weighted"
+		out.Aggregator = twoway.DefaultAggregator
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.HealthTimeout)
 	if err := pingEngine(ctx, s.engine); err != nil {
