@@ -88,7 +88,7 @@ func run(w io.Writer) error {
 		fmt.Fprintf(w, "\nFor %s (a %s), best first:\n", id, resp.Side)
 		for i, r := range resp.Results {
 			x := r.Explanation
-			fmt.Fprintf(w, "%d. %-12s two-way %.2f  (%s → it %.2f, it → %s %.2f)\n",
+			fmt.Fprintf(w, "%d. %-12s two-way %.3f  (%s → it %.2f, it → %s %.2f)\n",
 				i+1, r.ID, r.TwoWay, id, r.Forward, id, r.Backward)
 			fmt.Fprintf(w, "   why %s: %s\n", id, reasons(x.Forward.Reasons, "; "))
 			fmt.Fprintf(w, "   why %s: %s\n", r.ID, reasons(x.Backward.Reasons, "; "))
