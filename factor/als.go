@@ -62,28 +62,32 @@ func (s *state) gram(ctx context.Context, o *side) ([]float64, error) {
 	return g, nil
 }
 
-// applyM sets out = (G + λI) v + Σ_i α·r_i (y_iᵀ v) y_i over the cells
+// applyM sets out = (G + λI) v + Σ_i α·|r_i| (y_iᵀ v) y_i over the cells
 // (idx, val) of one row: the matrix of the row's normal equations,
 //
-//	M_u = YᵀY + Yᵀ(Cᵘ − I)Y + λI,   Cᵘ − I = diag(α·r_ui),
+//	M_u = YᵀY + Yᵀ(Cᵘ − I)Y + λI,   Cᵘ − I = diag(α·|r_ui|),
 //
-// applied to v without forming it.
+// applied to v without forming it. A cell r_ui < 0 is a negative (see
+// Data.Negatives): preference 0 with confidence 1 + α·|r_ui|.
 func applyM(k int, g, ys []float64, idx []uint32, val []float64, alpha float64, v, out []float64, lambda float64) {
 	gemv(k, g, v, out)
 	for p, i := range idx {
 		y := ys[int(i)*k : int(i)*k+k]
-		floats.AddScaled(out, alpha*val[p]*floats.Dot(y, v), y)
+		floats.AddScaled(out, alpha*math.Abs(val[p])*floats.Dot(y, v), y)
 	}
 	if lambda != 0 {
 		floats.AddScaled(out, lambda, v)
 	}
 }
 
-// rhs sets b = Σ_i c_ui y_i = Yᵀ Cᵘ p(u) for one row.
+// rhs sets b = Σ_i c_ui p_ui y_i = Yᵀ Cᵘ p(u) for one row: negative
+// cells (p_ui = 0) add nothing.
 func rhs(k int, ys []float64, idx []uint32, val []float64, alpha float64, b []float64) {
 	clear(b)
 	for p, i := range idx {
-		floats.AddScaled(b, 1+alpha*val[p], ys[int(i)*k:int(i)*k+k])
+		if val[p] > 0 {
+			floats.AddScaled(b, 1+alpha*val[p], ys[int(i)*k:int(i)*k+k])
+		}
 	}
 }
 
@@ -321,7 +325,8 @@ func (s *state) solveJoint(ctx context.Context, sd, o *side, g []float64) error 
 //	Σ_{u,i} c_ui (p_ui − x_uᵀ y_i)² + λ_w (‖W‖² + ‖V‖²) + λ (‖E‖² + ‖H‖²)
 //
 // computed as Σ_u x_uᵀ (YᵀY) x_u + Σ_cells [α r s² − 2 c s + c] (s = x_uᵀ
-// y_i), divided by the number of training cells.
+// y_i; for a negative cell α·|r|·s²), divided by the number of training
+// cells.
 func (s *state) alsLoss(ctx context.Context) (float64, error) {
 	k, alpha := s.k, s.cfg.Alpha
 	g, err := s.gram(ctx, &s.cols)
@@ -342,6 +347,10 @@ func (s *state) alsLoss(ctx context.Context) (float64, error) {
 			idx, val := s.rows.m.Row(u)
 			for p, i := range idx {
 				sc := floats.Dot(x, Y[int(i)*k:int(i)*k+k])
+				if val[p] < 0 { // a negative: c·(0 − s)² less the s² counted above
+					acc += -alpha * val[p] * sc * sc
+					continue
+				}
 				c := 1 + alpha*val[p]
 				acc += alpha*val[p]*sc*sc - 2*c*sc + c
 			}

@@ -2,7 +2,9 @@ package factor
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -36,7 +38,8 @@ func randomData(t testing.TB, seed uint64, rows, cols int, density float64) CSR 
 //
 //	(YᵀCᵘY + λI) x = YᵀCᵘp(u) − (YᵀCᵘY)·m
 //
-// with every column in the loss (dense Cᵘ: 1 off the row's cells).
+// with every column in the loss (dense Cᵘ: 1 off the row's cells; a
+// negative cell is p = 0 with confidence 1 + α·|value|).
 func directRow(t *testing.T, k int, ys []float64, cols int, idx []uint32, val []float64, alpha, lambda float64, m []float64) []float64 {
 	t.Helper()
 	c := make([]float64, cols)
@@ -45,8 +48,10 @@ func directRow(t *testing.T, k int, ys []float64, cols int, idx []uint32, val []
 		c[i] = 1
 	}
 	for q, i := range idx {
-		c[i] = 1 + alpha*val[q]
-		p[i] = 1
+		c[i] = 1 + alpha*math.Abs(val[q])
+		if val[q] > 0 {
+			p[i] = 1
+		}
 	}
 	Y := mat.NewDense(cols, k, append([]float64(nil), ys...))
 	var cy mat.Dense
@@ -72,8 +77,31 @@ func directRow(t *testing.T, k int, ys []float64, cols int, idx []uint32, val []
 // against a direct solve of every row's normal equations, to 1e-6: with
 // CGSteps ≥ Factors the conjugate-gradient solver is exact up to rounding.
 func TestALSAgreesWithNormalEquations(t *testing.T) {
-	const rows, cols, k = 40, 25, 6
-	d := Data{Interest: randomData(t, 1, rows, cols, 0.2)}
+	t.Run("interest", func(t *testing.T) {
+		testALSAgreesWithNormalEquations(t, Data{Interest: randomData(t, 1, 40, 25, 0.2)})
+	})
+	// With negatives: the cells of another random matrix, those that are
+	// not interest cells, become preferences 0 of confidence 1 + α·w.
+	t.Run("negatives", func(t *testing.T) {
+		neg := randomData(t, 2, 40, 25, 0.3)
+		d := Data{Interest: randomData(t, 1, 40, 25, 0.2), Negatives: &neg}
+		s := testALSAgreesWithNormalEquations(t, d)
+		n := 0
+		for u := range 40 {
+			_, val := s.rows.m.Row(u)
+			for _, v := range val {
+				if v < 0 {
+					n++
+				}
+			}
+		}
+		assert.Greater(t, n, 100, "negative training cells")
+	})
+}
+
+func testALSAgreesWithNormalEquations(t *testing.T, d Data) *state {
+	const k = 6
+	rows, cols := d.Interest.Rows, d.Interest.Cols
 	tr, err := New(Config{Factors: k, CGSteps: k, Alpha: 3, Regularization: 0.5, Holdout: -1, Workers: 3, Seed: 7})
 	require.NoError(t, err)
 	s := tr.newState(&d)
@@ -92,6 +120,7 @@ func TestALSAgreesWithNormalEquations(t *testing.T) {
 		want := directRow(t, k, s.rows.eff, rows, idx, val, 3, 0.5, nil)
 		assert.InDeltaSlicef(t, want, s.cols.own[i*k:i*k+k], 1e-6, "column %d", i)
 	}
+	return s
 }
 
 // TestALSJointStepAgreesWithNormalEquations checks the hybrid half-sweep,
@@ -212,4 +241,79 @@ func TestALSLossDecreases(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestNegativesMerge: a negative cell that is also an interest cell is
+// dropped (the interest cell wins), one that is a held-out interest cell
+// too (held-out cells stay out of training), and the others enter
+// training negated.
+func TestNegativesMerge(t *testing.T) {
+	full, err := FromCells(2, 4, []Cell{{0, 0, 2}, {0, 1, 1}, {1, 3, 1}})
+	require.NoError(t, err)
+	// (0, 1) is held out: training has (0, 0) and (1, 3).
+	train, err := FromCells(2, 4, []Cell{{0, 0, 2}, {1, 3, 1}})
+	require.NoError(t, err)
+	neg, err := FromCells(2, 4, []Cell{{0, 0, 5}, {0, 1, 5}, {0, 2, 0.5}, {1, 0, 1}, {1, 3, 4}})
+	require.NoError(t, err)
+	got := withNegatives(train, full, &neg)
+	assert.Equal(t, []int{0, 2, 4}, got.Ptr)
+	assert.Equal(t, []uint32{0, 2, 0, 3}, got.Idx)
+	assert.Equal(t, []float64{2, -0.5, -1, 1}, got.Val)
+}
+
+// TestNegativesLowerTheirPairs: on the same interest matrix, the pairs
+// given as negatives score lower, relative to the unobserved pairs, than
+// without them; BPR refuses negatives.
+func TestNegativesLowerTheirPairs(t *testing.T) {
+	const rows, cols = 60, 40
+	in := randomData(t, 3, rows, cols, 0.15)
+	rng := rand.New(rand.NewPCG(5, 5))
+	var cells []Cell
+	for u := range rows {
+		idx, _ := in.Row(u)
+		for i := range cols {
+			if _, hit := slices.BinarySearch(idx, uint32(i)); !hit && rng.Float64() < 0.2 {
+				cells = append(cells, Cell{uint32(u), uint32(i), 1})
+			}
+		}
+	}
+	neg, err := FromCells(rows, cols, cells)
+	require.NoError(t, err)
+	ctx := context.Background()
+	tr, err := New(Config{Factors: 8, Holdout: -1, Seed: 1})
+	require.NoError(t, err)
+	// gap is the mean score of the unobserved pairs less that of the
+	// negatives.
+	gap := func(m *Model) float64 {
+		var sn, so float64
+		var nn, no int
+		for u := range rows {
+			idx, _ := in.Row(u)
+			nidx, _ := neg.Row(u)
+			for i := range cols {
+				if _, hit := slices.BinarySearch(idx, uint32(i)); hit {
+					continue
+				}
+				if _, hit := slices.BinarySearch(nidx, uint32(i)); hit {
+					sn += m.Score(u, i)
+					nn++
+				} else {
+					so += m.Score(u, i)
+					no++
+				}
+			}
+		}
+		return so/float64(no) - sn/float64(nn)
+	}
+	plain, err := tr.Fit(ctx, Data{Interest: in})
+	require.NoError(t, err)
+	with, err := tr.Fit(ctx, Data{Interest: in, Negatives: &neg})
+	require.NoError(t, err)
+	assert.InDelta(t, 0, gap(plain), 0.05, "without negatives they are unobserved pairs like the others")
+	assert.Greater(t, gap(with), gap(plain)+0.05)
+
+	bpr, err := New(Config{Method: BPR, Factors: 8})
+	require.NoError(t, err)
+	_, err = bpr.Fit(ctx, Data{Interest: in, Negatives: &neg})
+	require.ErrorIs(t, err, ErrConfig)
 }

@@ -76,7 +76,9 @@ func (m *Method) UnmarshalText(b []byte) error {
 //	c_ui = 1 + Alpha · r_ui
 //
 // and every pair (u, i) without a cell into p_ui = 0 with confidence 1
-// (Hu, Koren & Volinsky 2008). BPR uses only which cells exist.
+// (Hu, Koren & Volinsky 2008); a pair in Data.Negatives with weight w and
+// no interest cell into p_ui = 0 with confidence 1 + Alpha · w. BPR uses
+// only which cells exist, and takes no negatives.
 type Config struct {
 	// Method is ALS or BPR. Zero: ALS.
 	Method Method `json:"method"`

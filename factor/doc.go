@@ -31,6 +31,14 @@
 // solve to 1e-6). Rows and columns without a training cell are outside
 // the loss.
 //
+// Observed non-interest, when the caller has it (Data.Negatives: pairs a
+// row was shown and passed over, or turned down, each with a weight
+// w > 0), enters the same equations as a preference p_ui = 0 with
+// confidence 1 + α·w: it adds α·w·y_i y_iᵀ to the row's matrix and
+// nothing to its right-hand side, so what a participant saw and left
+// pushes its factor away from those columns harder than what it never
+// saw. A pair with an interest cell keeps the cell.
+//
 // BPR (Rendle et al. 2009) maximises Σ ln σ(x_uᵀy_i − x_uᵀy_j) − λ‖Θ‖² over
 // sampled triples (u, i a cell, j not) by stochastic gradient ascent.
 // Epochs run stratified (Gemulla et al. 2011): the matrix is cut into

@@ -20,10 +20,20 @@ import (
 // value; ColFeatures likewise for the interest columns. Either may be nil.
 // With features, a participant's factor is its own factor plus the sum of
 // its features' factors (see the package documentation, Hybrid factors).
+//
+// Negatives, when not nil, has Interest's shape and holds observed
+// non-interest: pairs the row was shown and passed over or turned down,
+// each with a positive weight w. ALS makes such a pair a preference
+// p_ui = 0 with confidence 1 + Alpha·w instead of the unobserved pairs'
+// 0 with confidence 1 (see [Config], Confidence), so that what a
+// participant saw and left weighs more than what it never saw. A pair
+// with a cell in Interest keeps its cell and ignores the negative one.
+// BPR does not take negatives.
 type Data struct {
 	Interest    CSR
 	RowFeatures *CSR
 	ColFeatures *CSR
+	Negatives   *CSR
 }
 
 // side is the training state of one side of the matrix: its rows' cells,
@@ -71,20 +81,43 @@ const noNegative = math.MaxUint32
 // Fit is deterministic: the same Config (Seed included) and Data give a
 // bit-identical Model whatever Config.Workers is.
 func (t *Trainer) Fit(ctx context.Context, d Data) (*Model, error) {
-	if err := checkData(&d, "Interest", "RowFeatures", "ColFeatures"); err != nil {
+	if err := checkData(&d, "Interest", "RowFeatures", "ColFeatures", "Negatives"); err != nil {
 		return nil, err
 	}
-	if t.cfg.Method == BPR && (d.RowFeatures != nil || d.ColFeatures != nil) {
-		return nil, fmt.Errorf("%w: Config.Method = bpr: features (hybrid factors) need ALS", ErrConfig)
+	if err := t.checkMethod(&d); err != nil {
+		return nil, err
 	}
 	s := t.newState(&d)
 	return s.run(ctx)
 }
 
+// checkMethod refuses what BPR cannot use: features and negatives.
+func (t *Trainer) checkMethod(d *Data) error {
+	if t.cfg.Method != BPR {
+		return nil
+	}
+	if d.RowFeatures != nil || d.ColFeatures != nil {
+		return fmt.Errorf("%w: Config.Method = bpr: features (hybrid factors) need ALS", ErrConfig)
+	}
+	if d.Negatives != nil {
+		return fmt.Errorf("%w: Config.Method = bpr: negatives (pairs passed over) need ALS", ErrConfig)
+	}
+	return nil
+}
+
 // checkData validates d, naming the matrices as given.
-func checkData(d *Data, interest, rowFeat, colFeat string) error {
+func checkData(d *Data, interest, rowFeat, colFeat, negatives string) error {
 	if err := d.Interest.check(interest, true); err != nil {
 		return err
+	}
+	if n := d.Negatives; n != nil {
+		if n.Rows != d.Interest.Rows || n.Cols != d.Interest.Cols {
+			return &DataError{Matrix: negatives, Row: -1, Col: -1, Field: "Rows",
+				Value: fmt.Sprintf("%d × %d, want %d × %d (the shape of %s)", n.Rows, n.Cols, d.Interest.Rows, d.Interest.Cols, interest), Err: errShape}
+		}
+		if err := n.check(negatives, true); err != nil {
+			return err
+		}
 	}
 	if d.Interest.NNZ() == 0 {
 		return fmt.Errorf("%w: %s has %d rows, %d columns and no cell", ErrEmpty, interest, d.Interest.Rows, d.Interest.Cols)
@@ -136,6 +169,9 @@ func (t *Trainer) newState(d *Data) *state {
 		}
 		train.Ptr[u+1] = len(train.Idx)
 	}
+	if d.Negatives != nil {
+		train = withNegatives(train, *full, d.Negatives)
+	}
 	s.nnzTrain = train.NNZ()
 	// Validation negatives: uniform columns that are not cells of the row.
 	if len(s.held) > 0 {
@@ -173,6 +209,38 @@ func (t *Trainer) newState(d *Data) *state {
 		s.scratch[w] = make([]float64, 8*k)
 	}
 	return s
+}
+
+// withNegatives merges the negative cells of neg that are not cells of
+// full into train, stored with their weights negated: a training cell of
+// value v < 0 is a preference 0 with confidence 1 + α·|v| (see applyM).
+func withNegatives(train, full CSR, neg *CSR) CSR {
+	out := CSR{Rows: train.Rows, Cols: train.Cols, Ptr: make([]int, train.Rows+1)}
+	out.Idx = make([]uint32, 0, train.NNZ()+neg.NNZ())
+	out.Val = make([]float64, 0, train.NNZ()+neg.NNZ())
+	for u := range train.Rows {
+		ti, tv := train.Row(u)
+		ni, nv := neg.Row(u)
+		fi, _ := full.Row(u)
+		p, q := 0, 0
+		for p < len(ti) || q < len(ni) {
+			if q == len(ni) || (p < len(ti) && ti[p] < ni[q]) {
+				out.Idx, out.Val = append(out.Idx, ti[p]), append(out.Val, tv[p])
+				p++
+				continue
+			}
+			if p < len(ti) && ti[p] == ni[q] {
+				q++ // the interest cell wins
+				continue
+			}
+			if _, held := slices.BinarySearch(fi, ni[q]); !held {
+				out.Idx, out.Val = append(out.Idx, ni[q]), append(out.Val, -nv[q])
+			}
+			q++
+		}
+		out.Ptr[u+1] = len(out.Idx)
+	}
+	return out
 }
 
 // sampleNegative draws a column below cols that is not in row (sorted),

@@ -253,6 +253,15 @@ func TestBadDataIsAnErrorNamingTheCell(t *testing.T) {
 			return factor.Data{Interest: good(), RowFeatures: f}
 		}, "RowFeatures", 0, 0, "Val", market.ErrNaN, "RowFeatures row 0 column 0"},
 		"feature rows": {func() factor.Data { return factor.Data{Interest: good(), ColFeatures: feat()} }, "ColFeatures", -1, -1, "Rows", nil, "2, want 3"},
+		"negative weight zero": {func() factor.Data {
+			n := good()
+			n.Val[1] = 0
+			return factor.Data{Interest: good(), Negatives: &n}
+		}, "Negatives", 0, 2, "Val", factor.ErrNotPositive, "Negatives row 0 column 2"},
+		"negatives shape": {func() factor.Data {
+			n := factor.CSR{Rows: 2, Cols: 2, Ptr: []int{0, 0, 0}}
+			return factor.Data{Interest: good(), Negatives: &n}
+		}, "Negatives", -1, -1, "Rows", nil, "2 × 2, want 2 × 3"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			tr, err := factor.New(factor.Config{Factors: 2})

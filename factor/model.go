@@ -170,9 +170,9 @@ func (m *Model) calibrate(s *state) {
 		share := math.Min(1, maxCalibration/float64(s.nnzTrain))
 		n := uint32(0)
 		for u := range s.rows.n {
-			idx, _ := s.rows.m.Row(u)
-			for _, i := range idx {
-				if unit(hash3(s.cfg.Seed, tagCalibration, uint32(u), i)) >= share {
+			idx, val := s.rows.m.Row(u)
+			for p, i := range idx {
+				if val[p] < 0 || unit(hash3(s.cfg.Seed, tagCalibration, uint32(u), i)) >= share {
 					continue
 				}
 				add(uint32(u), i, true)

@@ -22,6 +22,11 @@ type TwoSided struct {
 	SeekerFeatures *CSR
 	// JobFeatures has one row per job; nil: none.
 	JobFeatures *CSR
+	// SeekerNegatives (SeekerInterest's shape) and JobNegatives
+	// (JobInterest's) are each direction's observed non-interest: pairs
+	// shown and passed over or turned down (see Data.Negatives); nil:
+	// none.
+	SeekerNegatives, JobNegatives *CSR
 }
 
 // Reciprocal is a two-sided factor model (LFRR, Neve & Palomares 2019):
@@ -50,16 +55,18 @@ func (t *Trainer) FitTwoSided(ctx context.Context, d TwoSided) (*Reciprocal, err
 		return nil, &DataError{Matrix: "JobInterest", Row: -1, Col: -1, Field: "Rows",
 			Value: fmt.Sprintf("%d × %d, want %d × %d (the transpose of SeekerInterest's shape)", ji.Rows, ji.Cols, si.Cols, si.Rows), Err: errShape}
 	}
-	fwd := Data{Interest: d.SeekerInterest, RowFeatures: d.SeekerFeatures, ColFeatures: d.JobFeatures}
-	bwd := Data{Interest: d.JobInterest, RowFeatures: d.JobFeatures, ColFeatures: d.SeekerFeatures}
-	if err := checkData(&fwd, "SeekerInterest", "SeekerFeatures", "JobFeatures"); err != nil {
+	fwd := Data{Interest: d.SeekerInterest, RowFeatures: d.SeekerFeatures, ColFeatures: d.JobFeatures, Negatives: d.SeekerNegatives}
+	bwd := Data{Interest: d.JobInterest, RowFeatures: d.JobFeatures, ColFeatures: d.SeekerFeatures, Negatives: d.JobNegatives}
+	if err := checkData(&fwd, "SeekerInterest", "SeekerFeatures", "JobFeatures", "SeekerNegatives"); err != nil {
 		return nil, err
 	}
-	if err := checkData(&bwd, "JobInterest", "JobFeatures", "SeekerFeatures"); err != nil {
+	if err := checkData(&bwd, "JobInterest", "JobFeatures", "SeekerFeatures", "JobNegatives"); err != nil {
 		return nil, err
 	}
-	if t.cfg.Method == BPR && (d.SeekerFeatures != nil || d.JobFeatures != nil) {
-		return nil, fmt.Errorf("%w: Config.Method = bpr: features (hybrid factors) need ALS", ErrConfig)
+	for _, d := range []*Data{&fwd, &bwd} {
+		if err := t.checkMethod(d); err != nil {
+			return nil, err
+		}
 	}
 	r := &Reciprocal{}
 	for _, dir := range []struct {
