@@ -56,6 +56,8 @@ func (e *Engine) cfEvidence(ctx context.Context, st *state, sideOf func(uint32) 
 		}
 	}
 	rc := e.cfg.Recall
+	passed := e.passedOver(log)
+	var foldNeg []pair
 	for f, rows := range folds {
 		if len(rows) == 0 {
 			continue
@@ -92,7 +94,13 @@ func (e *Engine) cfEvidence(ctx context.Context, st *state, sideOf func(uint32) 
 		}
 		var fold *factors // this fold's factor model
 		if fs := st.factors; fs != nil && fs.rec != nil {
-			rec, err := e.fitFactors(ctx, st, m, fs.local, fs.global, nil)
+			foldNeg = foldNeg[:0]
+			for _, p := range passed {
+				if foldOf(p.actor, p.target) != f {
+					foldNeg = append(foldNeg, p)
+				}
+			}
+			rec, err := e.fitFactors(ctx, st, m, fs.local, fs.global, foldNeg, nil)
 			switch {
 			case errors.Is(err, factor.ErrEmpty):
 			case err != nil:

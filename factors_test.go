@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"slices"
 	"strconv"
 	"sync"
@@ -459,4 +460,84 @@ func TestFactorDefaults(t *testing.T) {
 	c = FactorConfig{Use: FactorsOn, Plain: true, Model: factor.Config{Method: factor.BPR}}
 	require.NoError(t, c.defaults(3))
 	assert.Zero(t, c.Model.Regularization, "BPR: package factor's default")
+}
+
+// FactorConfig.PassedOver: the pairs shown and left, or turned down, are
+// the factor models' negatives; their factor scores fall against the
+// other pairs without a cell.
+func TestFactorsPassedOver(t *testing.T) {
+	for _, bad := range []float64{-1, math.NaN(), math.Inf(1)} {
+		c := FactorConfig{Use: FactorsOn, PassedOver: bad}
+		require.ErrorIs(t, c.defaults(1), ErrConfig, "PassedOver %v", bad)
+	}
+	c := FactorConfig{Use: FactorsOn, PassedOver: 1, Model: factor.Config{Method: factor.BPR}}
+	require.ErrorIs(t, c.defaults(1), ErrConfig, "BPR takes no negatives")
+
+	e, err := New(Config{Factors: FactorConfig{Use: FactorsOn, PassedOver: 1}})
+	require.NoError(t, err)
+	defer e.Close()
+	ev := func(a, b uint32, act market.Action) event { return event{actor: a, target: b, action: act} }
+	log := []event{
+		ev(1, 10, market.Impression),                         // shown, left: a negative
+		ev(1, 11, market.Impression), ev(1, 11, market.View), // shown, viewed: not
+		ev(1, 12, market.View), ev(1, 12, market.Reject), // viewed, then turned down: a negative
+		ev(2, 10, market.Reject),                                   // turned down: a negative
+		ev(2, 11, market.Chat),                                     // never shown here, acted on: not
+		ev(3, 13, market.Impression), ev(3, 13, market.Impression), // twice shown: one negative
+	}
+	assert.Equal(t, []pair{{1, 10}, {1, 12}, {2, 10}, {3, 13}}, e.passedOver(log))
+	off, err := New(Config{Factors: FactorConfig{Use: FactorsOn}})
+	require.NoError(t, err)
+	defer off.Close()
+	assert.Nil(t, off.passedOver(log), "no PassedOver, no negatives")
+
+	m := tinyMarket(t)
+	gap := func(cfg Config) float64 {
+		en := fitted(t, m, cfg)
+		st := en.state.Load()
+		f := st.factors
+		require.NotNil(t, f.rec)
+		var log []event
+		for _, x := range m.Events {
+			a, ok1 := en.dict.Lookup(x.Actor)
+			b, ok2 := en.dict.Lookup(x.Target)
+			require.True(t, ok1 && ok2)
+			log = append(log, event{actor: a, target: b, action: x.Action})
+		}
+		neg := e.passedOver(log)
+		require.NotEmpty(t, neg)
+		isNeg := map[pair]bool{}
+		for _, p := range neg {
+			isNeg[p] = true
+		}
+		var hist []recall.Entry
+		var sn, so float64
+		var nn, no int
+		for _, a := range f.global[market.Seeker] {
+			hist = st.matrix.History(a, hist[:0])
+			cell := map[uint32]bool{}
+			for _, h := range hist {
+				cell[h.Index] = true
+			}
+			for _, b := range f.global[market.Recruiter] {
+				if cell[b] {
+					continue
+				}
+				s := f.rec.Model(market.Seeker).Score(int(f.local[a]), int(f.local[b]))
+				if isNeg[pair{a, b}] {
+					sn, nn = sn+s, nn+1
+				} else {
+					so, no = so+s, no+1
+				}
+			}
+		}
+		require.Positive(t, nn)
+		return so/float64(no) - sn/float64(nn)
+	}
+	cfg := factorConfig(m, nil)
+	without := gap(cfg)
+	cfg.Factors.PassedOver = 1
+	with := gap(cfg)
+	t.Logf("mean factor score of the pairs without a cell less that of the passed-over ones: %.4f without negatives, %.4f with", without, with)
+	assert.Greater(t, with, without)
 }

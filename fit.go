@@ -168,7 +168,7 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 
 	if e.cfg.Factors.on() || e.cfg.Embedder != nil {
 		stage("factors", false)
-		if err := e.factorStage(ctx, st, profiles, removed, rep); err != nil {
+		if err := e.factorStage(ctx, st, profiles, removed, e.passedOver(log), rep); err != nil {
 			return err
 		}
 		stage("factors", true)

@@ -83,6 +83,13 @@ var factorVariants = map[string]twoway.FactorConfig{
 	"reg150":  {Use: twoway.FactorsOn, Model: factor.Config{Regularization: 150}},
 	"alpha3":  {Use: twoway.FactorsOn, Model: factor.Config{Alpha: 3}},
 	"alpha30": {Use: twoway.FactorsOn, Model: factor.Config{Alpha: 30}},
+	// Pairs shown and left (or turned down) as negatives of the factor
+	// models, at weights 0.1 to 10 (FactorConfig.PassedOver).
+	"passed0.1": {Use: twoway.FactorsOn, PassedOver: 0.1},
+	"passed0.3": {Use: twoway.FactorsOn, PassedOver: 0.3},
+	"passed1":   {Use: twoway.FactorsOn, PassedOver: 1},
+	"passed3":   {Use: twoway.FactorsOn, PassedOver: 3},
+	"passed10":  {Use: twoway.FactorsOn, PassedOver: 10},
 }
 
 func validateFactors(t *testing.T, w *sim.World, seed uint64) {
