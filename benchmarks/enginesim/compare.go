@@ -9,7 +9,9 @@ import (
 	"github.com/twowayrec/twoway"
 	"github.com/twowayrec/twoway/benchmarks/contender"
 	"github.com/twowayrec/twoway/benchmarks/sim"
+	"github.com/twowayrec/twoway/factor"
 	"github.com/twowayrec/twoway/internal/synth"
+	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/match"
 )
 
@@ -142,6 +144,56 @@ func Engines(base twoway.Config, seed uint64, onFit func(name string, round int,
 		}
 	}
 	return out
+}
+
+// LatentEngine returns the Engine with base's configuration and an
+// Embedder that hands it the latent truth ("Engine, latent embeddings"):
+// a seeker's vector is its taste then its trait, a job's its trait then
+// its taste, so that their dot product is the sum of both directions'
+// latent terms (synth.Market.Latent). It is of kind Observer: not a
+// contender (no host has these vectors) but the measure of how much of
+// perfect latent knowledge the Engine's assembly (embedding recall and
+// the cosine evidence of both one-way models) turns into matches, to set
+// beside "oracle, latent hidden" and "oracle, noise hidden".
+func LatentEngine(base twoway.Config) Entry {
+	const name = "Engine, latent embeddings"
+	return Entry{Name: name, Kind: Observer, New: func(ctx context.Context, w *sim.World) (sim.Recommender, func() error, error) {
+		cfg := base
+		cfg.Embedder = latentEmbedder(w.Market)
+		c, err := New(ctx, name, w, Config{Engine: cfg})
+		if err != nil {
+			return nil, nil, err
+		}
+		return c, c.Close, nil
+	}}
+}
+
+// latentEmbedder embeds the profiles of m (by their IDs in m.Profiles)
+// by their latent vectors (see LatentEngine).
+func latentEmbedder(m *synth.Market) factor.Embedder {
+	index := make(map[string]uint32, len(m.Profiles))
+	for i, p := range m.Profiles {
+		index[p.ID] = uint32(i)
+	}
+	return factor.EmbedderFunc(func(_ context.Context, profiles []market.Profile) ([][]float32, error) {
+		out := make([][]float32, len(profiles))
+		for i, p := range profiles {
+			ix, ok := index[p.ID]
+			if !ok {
+				return nil, &factor.ProfileError{Index: i, ID: p.ID, Err: fmt.Errorf("not a profile of the market")}
+			}
+			taste, trait := m.Latent(ix)
+			if m.Side(ix) == market.Recruiter {
+				taste, trait = trait, taste
+			}
+			v := make([]float32, 0, len(taste)+len(trait))
+			for _, x := range slices.Concat(taste, trait) {
+				v = append(v, float32(x))
+			}
+			out[i] = v
+		}
+		return out, nil
+	})
 }
 
 // Oracle returns the ceiling entry (contender.Oracle).

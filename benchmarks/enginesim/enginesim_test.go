@@ -187,7 +187,9 @@ func ExampleNew() {
 // with the best floors, the default Engine, the oracle and the observer
 // oracles, warm and cold, and logs their matches (simulated), to tell how
 // much of the floor-to-oracle gap an observer of everything but the
-// pairs' noise (or also the latent term) could close. Set
+// pairs' noise (or also the latent term) could close, and how much the
+// Engine itself closes when handed the latent vectors as embeddings
+// (LatentEngine). Set
 // TWOWAY_ORACLE_DECOMPOSITION=1 to run it (minutes).
 //
 //	TWOWAY_ORACLE_DECOMPOSITION=1 go test ./enginesim -run TestOracleDecomposition -v -timeout 60m
@@ -219,6 +221,7 @@ func TestOracleDecomposition(t *testing.T) {
 	}
 	entries = append(entries, Oracle())
 	entries = append(entries, ObserverOracles()...)
+	entries = append(entries, LatentEngine(twoway.Config{}))
 	for _, scn := range []struct {
 		name string
 		w    *sim.World
@@ -231,7 +234,7 @@ func TestOracleDecomposition(t *testing.T) {
 		floor3, oracle3 := float64(outs[bf3].Summary.MatchesFirst3), float64(outs[or3].Summary.MatchesFirst3)
 		for _, o := range outs {
 			m, m3 := float64(o.Summary.Matches), float64(o.Summary.MatchesFirst3)
-			t.Logf("simulated, validation seed %d, 1500×300, 10 rounds, %s: %-22s %-8s %4.0f matches (gap closed %5.1f%%), first 3 rounds %4.0f (%5.1f%%), %.1f per 1,000 contacts",
+			t.Logf("simulated, validation seed %d, 1500×300, 10 rounds, %s: %-26s %-8s %4.0f matches (gap closed %5.1f%%), first 3 rounds %4.0f (%5.1f%%), %.1f per 1,000 contacts",
 				seed, scn.name, o.Name, o.Kind, m, 100*(m-floor)/(oracle-floor), m3, 100*(m3-floor3)/(oracle3-floor3), o.Summary.MatchesPer1000Contacts)
 		}
 	}

@@ -90,6 +90,11 @@ var factorVariants = map[string]twoway.FactorConfig{
 	"passed1":   {Use: twoway.FactorsOn, PassedOver: 1},
 	"passed3":   {Use: twoway.FactorsOn, PassedOver: 3},
 	"passed10":  {Use: twoway.FactorsOn, PassedOver: 10},
+	// Shown pairs dominating the unobserved ones: a large α with the
+	// passed-over negatives, so that the factors learn mostly from what
+	// was shown (viewed or contacted against left).
+	"alpha30passed1":  {Use: twoway.FactorsOn, PassedOver: 1, Model: factor.Config{Alpha: 30}},
+	"alpha100passed1": {Use: twoway.FactorsOn, PassedOver: 1, Model: factor.Config{Alpha: 100}},
 }
 
 func validateFactors(t *testing.T, w *sim.World, seed uint64) {

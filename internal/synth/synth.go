@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/twowayrec/twoway/market"
@@ -217,6 +218,16 @@ func (m *Market) Side(ix uint32) market.Side {
 		return market.Seeker
 	}
 	return market.Recruiter
+}
+
+// Latent returns copies of participant ix's latent taste and trait: the
+// latent term of Affinity(a, b) is 0.5·taste(a)·trait(b). Only oracle
+// experiments read them (a recommender must learn them from behaviour).
+// It panics if ix is out of range.
+func (m *Market) Latent(ix uint32) (taste, trait []float64) {
+	m.Side(ix)
+	p := &m.people[ix]
+	return slices.Clone(p.taste[:]), slices.Clone(p.trait[:])
 }
 
 // Seekers returns the index range of seekers: [0, NumSeekers).

@@ -339,3 +339,31 @@ func BenchmarkGenerateLarge(b *testing.B) {
 		}
 	}
 }
+
+// Latent's vectors are the ones Affinity uses: the latent term moves
+// Affinity by exactly 0.5·taste·trait.
+func TestLatentIsAffinitysTerm(t *testing.T) {
+	m, err := Generate(Config{Seed: 5, Seekers: 20, Jobs: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := uint32(3), uint32(m.NumSeekers+4)
+	taste, _ := m.Latent(a)
+	_, trait := m.Latent(b)
+	var dot float64
+	for i := range taste {
+		dot += taste[i] * trait[i]
+	}
+	before := m.Affinity(a, b)
+	saved := m.people[a].taste
+	m.people[a].taste = [latentDim]float64{}
+	without := m.Affinity(a, b)
+	m.people[a].taste = saved
+	if d := before - without - 0.5*dot; math.Abs(d) > 1e-12 {
+		t.Fatalf("Affinity − Affinity without the taste = %v, want 0.5·taste·trait = %v", before-without, 0.5*dot)
+	}
+	taste[0] += 1
+	if again, _ := m.Latent(a); again[0] == taste[0] {
+		t.Fatal("Latent returned the market's own array")
+	}
+}
