@@ -36,11 +36,12 @@ func foldOf(a, b uint32) int {
 // ever enter its collaborative evidence, while serving reads the models
 // fitted on everything (st.itemCF, st.userCF).
 // With latent factors (st.factors), each fold also fits the two-sided
-// factor model on the same log and gives the fold's rows their factor
+// factor model on the same log (with passed, the factor models'
+// negatives, less the fold's pairs) and gives the fold's rows their factor
 // evidence from it; embedding cosines (no label in them) are set for
 // every row.
 // folded, when not nil, is called after each fold with the folds done.
-func (e *Engine) cfEvidence(ctx context.Context, st *state, sideOf func(uint32) market.Side, at time.Time, log []event, samples []match.Sample, folded func(done int)) error {
+func (e *Engine) cfEvidence(ctx context.Context, st *state, sideOf func(uint32) market.Side, at time.Time, log []event, passed []pair, samples []match.Sample, folded func(done int)) error {
 	type row struct {
 		user, target uint32
 		k            int // index in samples
@@ -56,7 +57,6 @@ func (e *Engine) cfEvidence(ctx context.Context, st *state, sideOf func(uint32) 
 		}
 	}
 	rc := e.cfg.Recall
-	passed := e.passedOver(log)
 	var foldNeg []pair
 	for f, rows := range folds {
 		if len(rows) == 0 {
@@ -100,7 +100,7 @@ func (e *Engine) cfEvidence(ctx context.Context, st *state, sideOf func(uint32) 
 					foldNeg = append(foldNeg, p)
 				}
 			}
-			rec, err := e.fitFactors(ctx, st, m, fs.local, fs.global, foldNeg, nil)
+			rec, err := e.fitFactors(ctx, st, m, fs, foldNeg, nil)
 			switch {
 			case errors.Is(err, factor.ErrEmpty):
 			case err != nil:

@@ -336,26 +336,23 @@ func localIndex(profiles []market.Profile, removed []bool) (local []int32, sides
 }
 
 // twoSided builds the factor package's input from an interest matrix: each
-// side's rows in local indices, and with hybrid each participant's content
-// vector as its features.
+// side's rows in f's local indices, and with hybrid each participant's
+// content vector as its features.
 //
 // neg, with weight w > 0, are the negatives (passedOver's pairs): each
 // becomes a cell of weight w of its actor's side's negatives.
-func twoSided(m *recall.Interest, local []int32, global [3][]uint32, features func(ix uint32) []factorFeature, neg []pair, w float64) (factor.TwoSided, error) {
+func twoSided(m *recall.Interest, f *factors, features func(ix uint32) []factorFeature, neg []pair, w float64) (factor.TwoSided, error) {
+	local, global := f.local, f.global
 	var d factor.TwoSided
 	var hist []recall.Entry
 	var negCells [3][]factor.Cell
 	if w > 0 {
 		for _, p := range neg {
 			a, t := p.actor, p.target
-			if int(a) >= len(local) || int(t) >= len(local) || local[a] < 0 || local[t] < 0 {
+			if int(a) >= len(local) || int(t) >= len(local) || local[a] < 0 || local[t] < 0 || f.sides[t] != f.sides[a].Other() {
 				continue
 			}
-			sa := sideOfLocal(global, a, local[a])
-			if !sa.Valid() || sideOfLocal(global, t, local[t]) != sa.Other() {
-				continue
-			}
-			negCells[sa] = append(negCells[sa], factor.Cell{Row: uint32(local[a]), Col: uint32(local[t]), Value: w})
+			negCells[f.sides[a]] = append(negCells[f.sides[a]], factor.Cell{Row: uint32(local[a]), Col: uint32(local[t]), Value: w})
 		}
 	}
 	for _, s := range []market.Side{market.Seeker, market.Recruiter} {
@@ -407,17 +404,6 @@ func twoSided(m *recall.Interest, local []int32, global [3][]uint32, features fu
 		}
 	}
 	return d, nil
-}
-
-// sideOfLocal returns the side whose participants global lists ix at
-// local index l, or market.Side(0).
-func sideOfLocal(global [3][]uint32, ix uint32, l int32) market.Side {
-	for _, s := range []market.Side{market.Seeker, market.Recruiter} {
-		if int(l) < len(global[s]) && global[s][l] == ix {
-			return s
-		}
-	}
-	return 0
 }
 
 // pair is an (actor, target) pair of global indices.
@@ -483,15 +469,15 @@ func (st *state) contentFeatures(ix uint32) []factorFeature {
 
 // fitFactors fits the two-sided model of interest matrix m. report, when
 // not nil, gets every iteration.
-// neg are the negatives (passedOver's pairs, those of the matrix's
-// events).
-func (e *Engine) fitFactors(ctx context.Context, st *state, m *recall.Interest, local []int32, global [3][]uint32, neg []pair, report func(factor.Progress)) (*factor.Reciprocal, error) {
+// f gives the local indices; neg are the negatives (passedOver's pairs,
+// those of the matrix's events).
+func (e *Engine) fitFactors(ctx context.Context, st *state, m *recall.Interest, f *factors, neg []pair, report func(factor.Progress)) (*factor.Reciprocal, error) {
 	fc := e.cfg.Factors
 	var feats func(uint32) []factorFeature
 	if !fc.Plain {
 		feats = st.contentFeatures
 	}
-	d, err := twoSided(m, local, global, feats, neg, fc.PassedOver)
+	d, err := twoSided(m, f, feats, neg, fc.PassedOver)
 	if err != nil {
 		return nil, fmt.Errorf("twoway: fit: factors: %w", err)
 	}
@@ -520,7 +506,7 @@ func (e *Engine) buildFactors(ctx context.Context, st *state, f *factors, neg []
 	if tr, err := factor.New(e.cfg.Factors.Model); err == nil {
 		iters = tr.Config().Iterations
 	}
-	rec, err := e.fitFactors(ctx, st, st.matrix, f.local, f.global, neg, func(p factor.Progress) {
+	rec, err := e.fitFactors(ctx, st, st.matrix, f, neg, func(p factor.Progress) {
 		share := 0.0
 		if p.Side == market.Recruiter {
 			share = 0.5

@@ -166,9 +166,10 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	st.hot.Refresh()
 	stage("recall", true)
 
+	passed := e.passedOver(log) // the factor models' negatives, here and per fold
 	if e.cfg.Factors.on() || e.cfg.Embedder != nil {
 		stage("factors", false)
-		if err := e.factorStage(ctx, st, profiles, removed, e.passedOver(log), rep); err != nil {
+		if err := e.factorStage(ctx, st, profiles, removed, passed, rep); err != nil {
 			return err
 		}
 		stage("factors", true)
@@ -194,7 +195,7 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	}
 	st.behaviour.AttachEvidence(samples, interactions)
 	rep.step("evidence", 0, cfFolds, matchFraction(partEvidence, 0))
-	if err := e.cfEvidence(ctx, st, sideOf, at, log, samples, func(done int) {
+	if err := e.cfEvidence(ctx, st, sideOf, at, log, passed, samples, func(done int) {
 		rep.step("evidence", done, cfFolds, matchFraction(partEvidence, float64(done)/cfFolds))
 	}); err != nil {
 		return err
