@@ -17,13 +17,16 @@ import (
 var ErrCorrupt = errors.New("text: corrupt fitted data")
 
 const (
-	encoderFormat = 1
+	// encoderFormat 2 added the attributes' standardisation; format 1
+	// (encoded before it) decodes with raw attributes, as it was fitted.
+	encoderFormat = 2
 	rulesFormat   = 1
 )
 
 // AppendBinary appends what the encoder learned at fit time to b
 // (encoding.BinaryAppender): the field weights, the feature dictionary, the
-// categorical IDF, and the text weighting (its configuration, terms,
+// categorical IDF, the attributes' means and standard deviations, and the
+// text weighting (its configuration, terms,
 // document frequencies, IDF and mean length), bit-exact. The tokenizer and
 // the association rules are not written: [DecodeEncoder] takes them.
 func (e *Encoder) AppendBinary(b []byte) ([]byte, error) {
@@ -42,6 +45,18 @@ func (e *Encoder) AppendBinary(b []byte) ([]byte, error) {
 	w.Bool(e.catIDF != nil)
 	for _, x := range e.catIDF {
 		w.Float64(x)
+	}
+	var std []int // the standardised attribute features
+	for i := range e.attrSD {
+		if e.attrSD[i] > 0 {
+			std = append(std, i)
+		}
+	}
+	w.Uvarint(uint64(len(std)))
+	for _, i := range std {
+		w.Uvarint(uint64(i))
+		w.Float64(e.attrMean[i])
+		w.Float64(e.attrSD[i])
 	}
 	t := e.text
 	tcfg, err := json.Marshal(t.cfg)
@@ -68,8 +83,9 @@ func (e *Encoder) AppendBinary(b []byte) ([]byte, error) {
 // ErrCorrupt.
 func DecodeEncoder(data []byte, tok *Tokenizer, rules *Rules) (*Encoder, error) {
 	r := binio.NewReader(data)
-	if v := r.Uvarint(); r.Err() == nil && v != encoderFormat {
-		r.Fail("encoder format %d (this build reads %d)", v, encoderFormat)
+	format := r.Uvarint()
+	if r.Err() == nil && (format < 1 || format > encoderFormat) {
+		r.Fail("encoder format %d (this build reads 1 to %d)", format, encoderFormat)
 	}
 	var cfg EncoderConfig
 	raw := r.Bytes()
@@ -79,6 +95,9 @@ func DecodeEncoder(data []byte, tok *Tokenizer, rules *Rules) (*Encoder, error) 
 	if r.Err() == nil && !bytes.Contains(raw, []byte(`"no_han_bigrams":`)) {
 		// Saved before the option existed: fitted without bigrams.
 		cfg.NoHanBigrams = true
+	}
+	if format == 1 {
+		cfg.RawAttributes = true // fitted before standardisation existed
 	}
 	cfg.Tokenizer, cfg.Rules = tok, rules
 	w := cfg.Weights
@@ -115,6 +134,26 @@ func DecodeEncoder(data []byte, tok *Tokenizer, rules *Rules) (*Encoder, error) 
 		e.catIDF = make([]float64, len(e.features))
 		for i := range e.catIDF {
 			e.catIDF[i] = r.Float64()
+		}
+	}
+	if format >= 2 {
+		ns := r.Count(17) // an index, a mean and a deviation
+		prev := -1
+		for k := 0; k < ns && r.Err() == nil; k++ {
+			i, mean, sd := int(r.Uvarint()), r.Float64(), r.Float64()
+			switch {
+			case r.Err() != nil:
+			case i <= prev || i >= len(e.features) || e.features[i].Kind != KindAttribute:
+				r.Fail("standardised attribute %d: feature %d is not an attribute in order", k, i)
+			case math.IsNaN(mean) || math.IsInf(mean, 0) || !(sd > 0) || math.IsInf(sd, 0):
+				r.Fail("attribute %q: mean %v, sd %v", e.features[i].Value, mean, sd)
+			default:
+				if e.attrSD == nil {
+					e.attrMean, e.attrSD = make([]float64, len(e.features)), make([]float64, len(e.features))
+				}
+				e.attrMean[i], e.attrSD[i] = mean, sd
+				prev = i
+			}
 		}
 	}
 	var c WeightingConfig

@@ -122,9 +122,21 @@ type EncoderConfig struct {
 	// MinCount drops categorical values (cities, industries, skills, tags,
 	// title terms) seen on fewer profiles at fit time. Zero means 1.
 	MinCount int `json:"min_count,omitempty"`
-	// AttributeScale divides each host attribute before encoding (age 30
-	// with scale 10 becomes 3). A missing name means scale 1.
+	// AttributeScale divides each host attribute it names before encoding
+	// (age 30 with scale 10 becomes 3), and that attribute is then encoded
+	// as given, not standardised (see RawAttributes).
 	AttributeScale map[string]float64 `json:"attribute_scale,omitempty"`
+	// RawAttributes encodes host attributes as given. False (the zero
+	// value): each attribute that AttributeScale does not name is
+	// standardised over the fitted profiles that have it, (x − mean)/sd,
+	// so that attributes in different units (an age of 30, an income of
+	// 50,000, a 1–10 rating) weigh alike in their block instead of the
+	// largest drowning the others after the block's scaling to unit
+	// length, and a profile without the attribute reads as the mean (0)
+	// rather than as a value of 0. An attribute with one value on every
+	// profile that has it (a one-hot indicator) is kept as given. Chosen
+	// on validation: see the Engine's Config.Text.
+	RawAttributes bool `json:"raw_attributes,omitempty"`
 	// CategoricalIDF weighs skills, tags and title terms by their smoothed
 	// inverse document frequency over the fitted profiles,
 	// ln((1 + N) / (1 + df)) + 1, so that terms on most profiles (开发,
@@ -197,7 +209,10 @@ type Encoder struct {
 	index     map[Feature]uint32
 	textStart uint32
 	catIDF    []float64 // per categorical feature, when cfg.CategoricalIDF
-	builders  sync.Pool // *encodeScratch
+	// attrMean and attrSD standardise attribute feature i as
+	// (x − attrMean[i]) / attrSD[i] where attrSD[i] > 0 (nil: none).
+	attrMean, attrSD []float64
+	builders         sync.Pool // *encodeScratch
 }
 
 type encodeScratch struct {
@@ -244,12 +259,22 @@ func NewEncoder(profiles []market.Profile, cfg EncoderConfig) (*Encoder, error) 
 		e.add(Feature{KindSalary, bandName(salaryBands, i)})
 	}
 	counts := map[Feature]int{}
+	attrs := map[string]*moments{} // every attribute's values (after AttributeScale)
 	docs := make([][]string, 0, len(profiles))
 	for i := range profiles {
 		p := &profiles[i]
 		seen := map[Feature]bool{}
 		terms, skills := e.words(p, nil, nil)
-		e.categorical(p, skills, func(f Feature, _ float64) {
+		e.categorical(p, skills, func(f Feature, x float64) {
+			if f.Kind == KindAttribute {
+				m := attrs[f.Value]
+				if m == nil {
+					m = &moments{}
+					attrs[f.Value] = m
+				}
+				m.add(x)
+				return
+			}
 			if !seen[f] {
 				seen[f] = true
 				counts[f]++
@@ -259,13 +284,26 @@ func NewEncoder(profiles []market.Profile, cfg EncoderConfig) (*Encoder, error) 
 	}
 	var cat []Feature
 	for f, c := range counts {
-		if c >= minCount || f.Kind == KindAttribute {
+		if c >= minCount {
 			cat = append(cat, f)
+		}
+	}
+	for name, m := range attrs {
+		if m.nonzero || e.standardises(name, m) {
+			cat = append(cat, Feature{KindAttribute, name})
 		}
 	}
 	slices.SortFunc(cat, func(a, b Feature) int { return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Value, b.Value)) })
 	for _, f := range cat {
 		e.add(f)
+	}
+	for i, f := range e.features {
+		if m := attrs[f.Value]; f.Kind == KindAttribute && e.standardises(f.Value, m) {
+			if e.attrSD == nil {
+				e.attrMean, e.attrSD = make([]float64, len(e.features)), make([]float64, len(e.features))
+			}
+			e.attrMean[i], e.attrSD[i] = m.mean, m.sd()
+		}
 	}
 	if cfg.CategoricalIDF {
 		e.catIDF = make([]float64, len(e.features))
@@ -279,6 +317,43 @@ func NewEncoder(profiles []market.Profile, cfg EncoderConfig) (*Encoder, error) 
 	}
 	e.textStart = uint32(len(e.features))
 	return e, nil
+}
+
+// moments are the running mean and sum of squared deviations of one
+// attribute's values (Welford's update).
+type moments struct {
+	n, mean, m2 float64
+	nonzero     bool // some value is not 0
+}
+
+func (m *moments) add(x float64) {
+	m.n++
+	d := x - m.mean
+	m.mean += d / m.n
+	m.m2 += d * (x - m.mean)
+	m.nonzero = m.nonzero || x != 0
+}
+
+// sd is the population standard deviation, 0 for fewer than two values.
+func (m *moments) sd() float64 {
+	if m.n < 2 || !(m.m2 > 0) {
+		return 0
+	}
+	return math.Sqrt(m.m2 / m.n)
+}
+
+// standardises reports whether attribute name, with values m, is
+// standardised: not RawAttributes, not named by AttributeScale, and not
+// one value on every profile that has it.
+func (e *Encoder) standardises(name string, m *moments) bool {
+	if e.cfg.RawAttributes || m == nil {
+		return false
+	}
+	if _, scaled := e.cfg.AttributeScale[name]; scaled {
+		return false
+	}
+	sd := m.sd()
+	return sd > 0 && !math.IsInf(sd, 0) && sd > 1e-12*max(1, math.Abs(m.mean))
 }
 
 func (e *Encoder) add(f Feature) {
@@ -346,6 +421,14 @@ func (e *Encoder) Encode(dst sparse.Vector, p *market.Profile) sparse.Vector {
 		}
 		if e.catIDF != nil && (f.Kind == KindSkill || f.Kind == KindTag || f.Kind == KindTitle) {
 			x *= e.catIDF[i]
+		}
+		if f.Kind == KindAttribute {
+			if e.attrSD != nil && e.attrSD[i] > 0 {
+				x = (x - e.attrMean[i]) / e.attrSD[i]
+			}
+			if x == 0 {
+				return
+			}
 		}
 		if old, dup := sc.seen[i]; !dup || x > old {
 			sc.seen[i] = x
@@ -467,7 +550,7 @@ func (e *Encoder) categorical(p *market.Profile, textSkills []string, f func(Fea
 			if s, ok := e.cfg.AttributeScale[name]; ok {
 				x /= s
 			}
-			if x != 0 && !math.IsNaN(x) && !math.IsInf(x, 0) {
+			if !math.IsNaN(x) && !math.IsInf(x, 0) { // 0 too: standardised, it is not the mean
 				f(Feature{KindAttribute, name}, x)
 			}
 		}

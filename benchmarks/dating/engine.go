@@ -30,6 +30,10 @@ type EngineConfig struct {
 	// Engine configures the Engine; its Clock is replaced (the day after
 	// the last evening).
 	Engine twoway.Config `json:"-"`
+	// ValidationOnly scores the validation split alone and leaves Test
+	// empty: the form for choosing defaults, which must not see the test
+	// waves' figures.
+	ValidationOnly bool `json:"validation_only,omitempty"`
 }
 
 // SplitResult holds one split's figures.
@@ -179,6 +183,9 @@ func EvaluateEngine(ctx context.Context, cfg EngineConfig, t *Table) (*EngineRes
 		qs   []evaluate.Query
 		val  bool
 	}{{&res.Validation, "validation", val, true}, {&res.Test, "test", test, false}} {
+		if cfg.ValidationOnly && !s.val {
+			continue
+		}
 		s.out.Name, s.out.Queries, s.out.Floors = s.name, len(s.qs), nFloors
 		for _, w := range waves {
 			if slices.Contains(cfg.ValidationWaves, w) == s.val {
