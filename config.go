@@ -218,7 +218,9 @@ type Config struct {
 	//     0.784 / 0.788; TestEngineValidation in benchmarks/dating); the
 	//     retrieval task's precision@10 is unchanged (0.278 structured,
 	//     0.281 text-only, validation seed 2) and the simulator's profiles
-	//     have no attributes.
+	//     have no attributes. On the test waves 1–10, computed once after
+	//     the choice, it is a tie: 0.7831 / 0.7782 against 0.784 / 0.780
+	//     (the best floor, harmonic, 0.7560).
 	Text    text.EncoderConfig `json:"text"`
 	Rules   text.RuleConfig    `json:"rules"`
 	Recall  RecallConfig       `json:"recall"`
