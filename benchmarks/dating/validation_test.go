@@ -21,6 +21,16 @@ var datingVariants = map[string]func(*twoway.Config){
 	"factors":        func(c *twoway.Config) { c.Factors.Use = twoway.FactorsOn },
 	"raw-attributes": func(c *twoway.Config) { c.Text.RawAttributes = true },
 	"exposure-off":   func(c *twoway.Config) { c.Exposure.Off = true },
+	// The per-candidate effect's prior (match.InterestConfig.ItemLambda,
+	// default 1; −1: none) and the behaviour rates' prior strength
+	// (match.BehaviourConfig.Strength, default 5).
+	"item0.3":    func(c *twoway.Config) { c.Interest.ItemLambda = 0.3 },
+	"item3":      func(c *twoway.Config) { c.Interest.ItemLambda = 3 },
+	"item10":     func(c *twoway.Config) { c.Interest.ItemLambda = 10 },
+	"item-none":  func(c *twoway.Config) { c.Interest.ItemLambda = -1 },
+	"strength2":  func(c *twoway.Config) { c.Evidence.Strength = 2 },
+	"strength10": func(c *twoway.Config) { c.Evidence.Strength = 10 },
+	"strength20": func(c *twoway.Config) { c.Evidence.Strength = 20 },
 }
 
 // TestEngineValidation runs the Engine protocol on speed dating's
