@@ -31,6 +31,13 @@ var datingVariants = map[string]func(*twoway.Config){
 	"strength2":  func(c *twoway.Config) { c.Evidence.Strength = 2 },
 	"strength10": func(c *twoway.Config) { c.Evidence.Strength = 10 },
 	"strength20": func(c *twoway.Config) { c.Evidence.Strength = 20 },
+	// The contact-cost aggregator's c (Config.ContactCost, default 0.2),
+	// and the product (c = 0).
+	"product": func(c *twoway.Config) { c.Aggregator = "product" },
+	"cost0.5": func(c *twoway.Config) { c.ContactCost = 0.5 },
+	"cost1":   func(c *twoway.Config) { c.ContactCost = 1 },
+	"cost2":   func(c *twoway.Config) { c.ContactCost = 2 },
+	"cost5":   func(c *twoway.Config) { c.ContactCost = 5 },
 }
 
 // TestEngineValidation runs the Engine protocol on speed dating's

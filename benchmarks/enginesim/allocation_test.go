@@ -103,8 +103,9 @@ func envInts(t *testing.T, name, def string) []int {
 }
 
 // TestAggregatorValidation runs the Engine with each two-way aggregator of
-// TWOWAY_AGGREGATORS (comma-separated names of match.Aggregators; default
-// "product,harmonic") on the validation markets (TWOWAY_AGGREGATOR_SEEDS,
+// TWOWAY_AGGREGATORS (comma-separated names of match.Aggregators, and
+// "contact-cost:c" for the contact-cost aggregator at Config.ContactCost
+// c; default "product,harmonic") on the validation markets (TWOWAY_AGGREGATOR_SEEDS,
 // default 101,102,103,104,105; never the test seed 1) and logs the matches
 // of each (simulated), for the choice of DefaultAggregator. Set
 // TWOWAY_AGGREGATOR_VALIDATION=1 to run it:
@@ -125,13 +126,25 @@ func TestAggregatorValidation(t *testing.T) {
 		w := validationWorld(t, uint64(seed), 10)
 		for _, agg := range names {
 			name := "aggregator " + agg
-			c, err := New(ctx, name, w, Config{Engine: twoway.Config{Aggregator: agg}})
+			ec := twoway.Config{Aggregator: agg}
+			if a, cost, ok := strings.Cut(agg, ":"); ok {
+				var err error
+				ec.Aggregator = a
+				ec.ContactCost, err = strconv.ParseFloat(cost, 64)
+				require.NoError(t, err, agg)
+			}
+			c, err := New(ctx, name, w, Config{Engine: ec})
 			require.NoError(t, err)
-			sum := w.Summarize(w.Run(name, c, nil))
+			res := w.Run(name, c, nil)
+			sum := w.Summarize(res)
 			require.NoError(t, Check(c.Stats(), sum))
 			require.NoError(t, c.Close())
-			t.Logf("simulated, validation seed %d, 1500×300, 10 rounds, %s: %d matches, reply rate %.4f, %d contacts/round",
-				seed, name, sum.Matches, sum.ReplyRate, int(sum.ContactsPerRound))
+			n := 0
+			for _, r := range res.Rounds {
+				n += r.Contacts
+			}
+			t.Logf("simulated, validation seed %d, 1500×300, 10 rounds, %s: %d matches, reply rate %.4f, %d contacts/round, %.1f matches per 1,000 contacts",
+				seed, name, sum.Matches, sum.ReplyRate, int(sum.ContactsPerRound), 1000*float64(sum.Matches)/float64(n))
 		}
 	}
 }
