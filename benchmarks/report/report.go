@@ -82,6 +82,10 @@ type Config struct {
 	// Bootstrap is the number of bootstrap resamples of the Engine
 	// section's intervals; 0 means 1000.
 	Bootstrap int `json:"bootstrap"`
+	// DatingSeeds is how many split seeds, from Seed on, the speed-dating
+	// section repeats the Engine protocol with for its table of margins
+	// per split; 0 means 8.
+	DatingSeeds int `json:"dating_seeds"`
 }
 
 // Run runs the suite and writes report.md and the plots into out (created
@@ -95,6 +99,12 @@ func Run(ctx context.Context, cfg Config, out string, progress io.Writer) error 
 	}
 	if cfg.Rounds == 0 {
 		cfg.Rounds = 10
+	}
+	if cfg.DatingSeeds == 0 {
+		cfg.DatingSeeds = 8
+	}
+	if cfg.DatingSeeds < 0 {
+		return fmt.Errorf("report: DatingSeeds = %d: must not be negative", cfg.DatingSeeds)
 	}
 	if cfg.OfflineUsers == 0 {
 		cfg.OfflineUsers = 150

@@ -18,7 +18,7 @@ import (
 func small(seed uint64) Config {
 	return Config{Seed: seed, Seekers: 300, Jobs: 80, Rounds: 3, OfflineUsers: 20,
 		EngineSeekers: 100, EngineJobs: 30, EngineRounds: 2, EngineVariants: []string{"Engine default", "Engine default, exposure off"},
-		TextQueries: 10, TextPostings: 300, Bootstrap: 20}
+		TextQueries: 10, TextPostings: 300, Bootstrap: 20, DatingSeeds: 2}
 }
 
 // TestDeterministic runs the whole suite twice with the same seed and

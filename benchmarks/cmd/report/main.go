@@ -33,6 +33,7 @@ func main() {
 	flag.IntVar(&cfg.TextQueries, "text-queries", 300, "query postings of the text retrieval task")
 	flag.IntVar(&cfg.TextPostings, "text-postings", 0, "run the text retrieval task on a seeded sample of this many postings (default: all)")
 	flag.IntVar(&cfg.Bootstrap, "bootstrap", 1000, "bootstrap resamples of the Engine section's intervals")
+	flag.IntVar(&cfg.DatingSeeds, "dating-seeds", 8, "split seeds (from -seed on) of the speed-dating margins table")
 	out := flag.String("out", "out", "output directory")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
