@@ -146,8 +146,36 @@ func TestEngineEndToEnd(t *testing.T) {
 				}
 				t.Logf("simulated, %s %s: forward AUC vs latent acceptance %.3f (seekers) %.3f (jobs), backward %.3f %.3f",
 					sc.name, v.name, pr.Forward[market.Seeker], pr.Forward[market.Recruiter], pr.Backward[market.Seeker], pr.Backward[market.Recruiter])
+				noise, latent, err := ProbeCeiling(c, ProbeConfig{Users: 10, Candidates: 10, Seed: 1})
+				require.NoError(t, err)
+				for _, ceil := range []*ProbeResult{noise, latent} {
+					assert.Equal(t, pr.Pairs, ceil.Pairs, "the ceiling scores the probe's pairs")
+					assert.Equal(t, pr.Positives, ceil.Positives)
+					assert.Equal(t, pr.BackPositives, ceil.BackPositives)
+				}
 			})
 		}
+	}
+}
+
+// TestProbeCeiling checks the probe's ceilings on a market of 1,500
+// seekers and 300 jobs (simulated; no run, so everyone is still in it):
+// knowing everything but each pair's noise beats knowing everything but
+// the latent term too, in every direction, and neither needs the Engine.
+func TestProbeCeiling(t *testing.T) {
+	w := validationWorld(t, 101, 1)
+	c, err := New(context.Background(), "ceiling", w, Config{})
+	require.NoError(t, err)
+	defer c.Close()
+	noise, latent, err := ProbeCeiling(c, ProbeConfig{Users: 100, Candidates: 50, Seed: 101})
+	require.NoError(t, err)
+	for _, sd := range []market.Side{market.Seeker, market.Recruiter} {
+		assert.Equal(t, 5000, noise.Pairs[sd])
+		assert.Greater(t, noise.Forward[sd], latent.Forward[sd], "forward, %v", sd)
+		assert.Greater(t, noise.Backward[sd], latent.Backward[sd], "backward, %v", sd)
+		assert.Greater(t, latent.Forward[sd], 0.8, "the latent term is a part of the affinity, not all of it")
+		t.Logf("simulated, seed 101, requesters %v: ceiling AUC forward %.3f backward %.3f with the pair noise hidden, %.3f / %.3f with the latent term hidden too",
+			sd, noise.Forward[sd], noise.Backward[sd], latent.Forward[sd], latent.Backward[sd])
 	}
 }
 

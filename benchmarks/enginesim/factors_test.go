@@ -113,11 +113,15 @@ func validateFactors(t *testing.T, w *sim.World, seed uint64) {
 		sum := w.Summarize(res)
 		st := c.Stats()
 		require.NoError(t, Check(st, sum))
-		pr, err := Probe(ctx, c, ProbeConfig{Users: 100, Candidates: 50, Seed: 101})
+		pcfg := ProbeConfig{Users: 100, Candidates: 50, Seed: 101}
+		pr, err := Probe(ctx, c, pcfg)
 		require.NoError(t, err)
-		t.Logf("simulated, validation seed %d, 1500×300, %d rounds, %s: %d matches (%.1f per round), reply rate %.4f, %d contacts/round; forward AUC %.3f/%.3f backward %.3f/%.3f (seekers/jobs)",
+		_, latent, err := ProbeCeiling(c, pcfg)
+		require.NoError(t, err)
+		t.Logf("simulated, validation seed %d, 1500×300, %d rounds, %s: %d matches (%.1f per round), reply rate %.4f, %d contacts/round; forward AUC %.3f/%.3f backward %.3f/%.3f (seekers/jobs; ceiling without the latent term %.3f/%.3f, %.3f/%.3f)",
 			seed, w.Config.Rounds, v.name, sum.Matches, sum.MatchesPerRound, sum.ReplyRate, int(sum.ContactsPerRound),
-			pr.Forward[market.Seeker], pr.Forward[market.Recruiter], pr.Backward[market.Seeker], pr.Backward[market.Recruiter])
+			pr.Forward[market.Seeker], pr.Forward[market.Recruiter], pr.Backward[market.Seeker], pr.Backward[market.Recruiter],
+			latent.Forward[market.Seeker], latent.Forward[market.Recruiter], latent.Backward[market.Seeker], latent.Backward[market.Recruiter])
 		require.NoError(t, c.Close())
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/twowayrec/twoway/internal/synth"
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/rank"
 )
@@ -43,6 +44,46 @@ type ProbeResult struct {
 // run (Explain applies pending online updates, which would otherwise
 // perturb the run). It needs a fitted Engine.
 func Probe(ctx context.Context, c *Contender, cfg ProbeConfig) (*ProbeResult, error) {
+	return probe(c, cfg, func(a, b uint32) (float64, float64, error) {
+		x, err := c.engine.Explain(ctx, c.id(a), c.id(b))
+		if err != nil {
+			return 0, 0, fmt.Errorf("enginesim: probe %s→%s: %w", c.id(a), c.id(b), err)
+		}
+		return x.Forward.Match, x.Backward.Match, nil
+	})
+}
+
+// ProbeCeiling scores the pairs Probe draws (the same cfg and contender
+// state give the same pairs) with the simulator's own acceptance chances
+// instead of the Engine's matches: noise with only each pair's noise
+// hidden (synth.HideNoise: the Bayes ceiling of any one-way model, which
+// cannot know the noise), latent with the latent taste·trait term hidden
+// too (synth.HideLatent: the ceiling of a model that knows every other
+// term exactly, thresholds and qualities included, and nothing of the
+// latent one). The chances are the non-urgent ones, as Accepts decides.
+// Every figure is simulated.
+func ProbeCeiling(c *Contender, cfg ProbeConfig) (noise, latent *ProbeResult, err error) {
+	m := c.w.Market
+	// Day −1 lies before the market: nobody is urgent, so AcceptChance
+	// uses Threshold, as Accepts does.
+	chance := func(h synth.Hidden) func(a, b uint32) (float64, float64, error) {
+		return func(a, b uint32) (float64, float64, error) {
+			return m.AcceptChance(a, b, -1, h), m.AcceptChance(b, a, -1, h), nil
+		}
+	}
+	if noise, err = probe(c, cfg, chance(synth.HideNoise)); err != nil {
+		return nil, nil, err
+	}
+	if latent, err = probe(c, cfg, chance(synth.HideLatent)); err != nil {
+		return nil, nil, err
+	}
+	return noise, latent, nil
+}
+
+// probe draws Probe's pairs and scores each with score (the requester's
+// one-way match for the candidate, and the candidate's for the
+// requester).
+func probe(c *Contender, cfg ProbeConfig, score func(a, b uint32) (fwd, bwd float64, err error)) (*ProbeResult, error) {
 	if cfg.Users == 0 {
 		cfg.Users = 100
 	}
@@ -77,12 +118,12 @@ func Probe(ctx context.Context, c *Contender, cfg ProbeConfig) (*ProbeResult, er
 		var fl, bl []bool
 		for _, a := range pick(pool[sd], cfg.Users, 1) {
 			for _, b := range pick(pool[sd.Other()], cfg.Candidates, 2+uint64(a)) {
-				x, err := c.engine.Explain(ctx, c.id(a), c.id(b))
+				f, bk, err := score(a, b)
 				if err != nil {
-					return nil, fmt.Errorf("enginesim: probe %s→%s: %w", c.id(a), c.id(b), err)
+					return nil, err
 				}
-				fs, fl = append(fs, x.Forward.Match), append(fl, m.Accepts(a, b))
-				bs, bl = append(bs, x.Backward.Match), append(bl, m.Accepts(b, a))
+				fs, fl = append(fs, f), append(fl, m.Accepts(a, b))
+				bs, bl = append(bs, bk), append(bl, m.Accepts(b, a))
 			}
 		}
 		res.Forward[sd], res.Backward[sd] = rank.AUC(fs, fl), rank.AUC(bs, bl)
