@@ -116,12 +116,13 @@ func validateFactors(t *testing.T, w *sim.World, seed uint64) {
 		pcfg := ProbeConfig{Users: 100, Candidates: 50, Seed: 101}
 		pr, err := Probe(ctx, c, pcfg)
 		require.NoError(t, err)
-		_, latent, err := ProbeCeiling(c, pcfg)
+		noise, latent, err := ProbeCeiling(c, pcfg)
 		require.NoError(t, err)
-		t.Logf("simulated, validation seed %d, 1500×300, %d rounds, %s: %d matches (%.1f per round), reply rate %.4f, %d contacts/round; forward AUC %.3f/%.3f backward %.3f/%.3f (seekers/jobs; ceiling without the latent term %.3f/%.3f, %.3f/%.3f)",
+		t.Logf("simulated, validation seed %d, 1500×300, %d rounds, %s: %d matches (%.1f per round), reply rate %.4f, %d contacts/round; forward AUC %.3f/%.3f backward %.3f/%.3f (seekers/jobs; ceiling without the latent term %.3f/%.3f, %.3f/%.3f; without the noise %.3f/%.3f, %.3f/%.3f)",
 			seed, w.Config.Rounds, v.name, sum.Matches, sum.MatchesPerRound, sum.ReplyRate, int(sum.ContactsPerRound),
 			pr.Forward[market.Seeker], pr.Forward[market.Recruiter], pr.Backward[market.Seeker], pr.Backward[market.Recruiter],
-			latent.Forward[market.Seeker], latent.Forward[market.Recruiter], latent.Backward[market.Seeker], latent.Backward[market.Recruiter])
+			latent.Forward[market.Seeker], latent.Forward[market.Recruiter], latent.Backward[market.Seeker], latent.Backward[market.Recruiter],
+			noise.Forward[market.Seeker], noise.Forward[market.Recruiter], noise.Backward[market.Seeker], noise.Backward[market.Recruiter])
 		require.NoError(t, c.Close())
 	}
 }
