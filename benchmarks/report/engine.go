@@ -285,14 +285,15 @@ func (r *writer) engineDating(ctx context.Context, cfg Config, logf func(string,
 		}
 		r.p("\n*(real: %s, %s split)*\n", dating.File, s.Name)
 	}
-	r.engineDatingSeeds(ctx, cfg, tab)
+	r.engineDatingSeeds(ctx, cfg, tab, res)
 }
 
 // engineDatingSeeds repeats the Engine protocol with the split seeds
 // cfg.Seed … cfg.Seed+cfg.DatingSeeds−1 and tabulates Engine default − best
 // floor on the test waves for each: one split's test set is a few hundred
 // pairs a side, and the margin moves by ±0.01 from one split to the next.
-func (r *writer) engineDatingSeeds(ctx context.Context, cfg Config, tab *dating.Table) {
+// first is the run with cfg.Seed the section already made.
+func (r *writer) engineDatingSeeds(ctx context.Context, cfg Config, tab *dating.Table, first *dating.EngineResult) {
 	n := cfg.DatingSeeds
 	r.p("**Split seeds.** The hidden pairs, and so both sets, depend on the seed. Engine default − best floor on the test waves "+
 		"with seeds %d to %d (AUC(match), 95%% bootstrap over people, %d resamples):\n", cfg.Seed, cfg.Seed+uint64(n)-1, cfg.Bootstrap)
@@ -301,10 +302,13 @@ func (r *writer) engineDatingSeeds(ctx context.Context, cfg Config, tab *dating.
 	var mean [3]float64
 	var above [3]int
 	for k := range uint64(n) {
-		res, err := dating.EvaluateEngine(ctx, dating.EngineConfig{Seed: cfg.Seed + k, Bootstrap: cfg.Bootstrap}, tab)
-		if err != nil {
-			r.p("\nFailed: %v.\n", err)
-			return
+		res := first
+		if k > 0 {
+			var err error
+			if res, err = dating.EvaluateEngine(ctx, dating.EngineConfig{Seed: cfg.Seed + k, Bootstrap: cfg.Bootstrap}, tab); err != nil {
+				r.p("\nFailed: %v.\n", err)
+				return
+			}
 		}
 		iv := res.Test.AUCvsFloor
 		r.p("| %d | %s | %s |", cfg.Seed+k, interval(iv[market.Seeker]), interval(iv[market.Recruiter]))
