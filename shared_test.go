@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/twowayrec/twoway/activity"
+	"github.com/twowayrec/twoway/exposure"
 	"github.com/twowayrec/twoway/market"
 )
 
@@ -67,7 +68,7 @@ type sharedStores struct {
 }
 
 func newSharedStores(t *testing.T) *sharedStores {
-	led, err := NewMemoryExposure(24*time.Hour, 24*time.Hour)
+	led, err := NewMemoryExposure(exposure.DefaultHalfLife, exposure.DefaultHalfLife)
 	require.NoError(t, err)
 	ids, err := NewMemoryEventIDs(7 * 24 * time.Hour)
 	require.NoError(t, err)
@@ -227,8 +228,8 @@ func (f failingLedger) Serve(context.Context, string, time.Time, []string, []flo
 	return 0, f.err
 }
 func (f failingLedger) Loads(context.Context, time.Time, []string, []float64) error { return f.err }
-func (failingLedger) HalfLife() time.Duration                                       { return 24 * time.Hour }
-func (failingLedger) RepeatWindow() time.Duration                                   { return 24 * time.Hour }
+func (failingLedger) HalfLife() time.Duration                                       { return exposure.DefaultHalfLife }
+func (failingLedger) RepeatWindow() time.Duration                                   { return exposure.DefaultHalfLife }
 
 type failingIDs struct{ err error }
 

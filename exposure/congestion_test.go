@@ -12,7 +12,7 @@ import (
 
 func TestCongestion(t *testing.T) {
 	now := t0
-	c, err := New(Config{Clock: func() time.Time { return now }})
+	c, err := New(Config{Clock: func() time.Time { return now }, HalfLife: 24 * time.Hour})
 	require.NoError(t, err)
 	// 20 requesters are shown candidate 7 with a 0.5 chance of contact
 	// each: 10 expected contacts; the rate per day is 10·ln2/1 day.

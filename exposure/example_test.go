@@ -33,12 +33,13 @@ func Example() {
 	for i, c := range cands {
 		fmt.Printf("candidate %d: penalty %.2f excluded %v\n", c, penalties[i], excluded.Contains(c))
 	}
-	// A day later (one half-life) candidate 7's load has halved.
-	v := ctl.Judge(7, 0.5, now.Add(24*time.Hour))
-	fmt.Printf("tomorrow: load %.0f of budget %.0f, excluded %v\n", v.Load, v.Budget, v.Excluded)
+	// Six hours later (one half-life, DefaultHalfLife) candidate 7's load
+	// has halved.
+	v := ctl.Judge(7, 0.5, now.Add(exposure.DefaultHalfLife))
+	fmt.Printf("six hours on: load %.0f of budget %.0f, excluded %v\n", v.Load, v.Budget, v.Excluded)
 	// Output:
 	// candidate 7: penalty 1.00 excluded true
 	// candidate 8: penalty 0.80 excluded false
 	// candidate 9: penalty 0.10 excluded false
-	// tomorrow: load 3 of budget 5, excluded false
+	// six hours on: load 3 of budget 5, excluded false
 }

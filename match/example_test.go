@@ -133,18 +133,18 @@ func Example() {
 	// Output:
 	// ana: skills [go kubernetes redis 开发], expanded by rules [mysql]
 	// ana → job-go: one-way 1.00, back 1.00, harmonic 1.00
-	// ana → job-java: one-way 0.03, back 0.03, harmonic 0.03
+	// ana → job-java: one-way 0.03, back 0.02, harmonic 0.03
 	// two-way (urgency-weighted) 1.00
 	// ana → job-go 1.00
-	//   + similar       29.37  much alike in what the profiles say
-	//   + shared-skills 2.76  2 shared skills: go, kubernetes
-	//   - city          -4.31  both in 北京
-	//   - salary        -1.11  pays 25k–35k a month (you expect 28k)
+	//   + similar       29.63  much alike in what the profiles say
+	//   + shared-skills 2.85  2 shared skills: go, kubernetes
+	//   - city          -4.60  both in 北京
+	//   - salary        -1.04  pays 25k–35k a month (you expect 28k)
 	// job-go → ana 1.00
-	//   + similar       26.06  much alike in what the profiles say
+	//   + similar       25.85  much alike in what the profiles say
 	//   + education     0.15  has a bachelor's degree (you ask for a bachelor's degree or above)
-	//   - city          -3.90  both in 北京
-	//   - shared-skills -2.58  2 shared skills: go, kubernetes
+	//   - city          -3.93  both in 北京
+	//   - shared-skills -2.54  2 shared skills: go, kubernetes
 }
 
 // The aggregators side by side for one pair: the seeker likes the job a lot

@@ -284,3 +284,39 @@ func TestOneWayTowardWhileSettingDoesNotDeadlock(t *testing.T) {
 	close(done)
 	wg.Wait()
 }
+
+// The interest model's probabilities are probabilities of the pairs: fitted
+// on balanced samples (the default, SampleConfig.RawWeights false), the
+// mean forecast over each side's training pairs is their share of
+// positives; on the raw action weights (a chat 3, a reject 2, a pass 1) a
+// weighted fit inflates the odds, and the mean forecast lies above it.
+func TestInterestCalibratedInTheLarge(t *testing.T) {
+	f := newSynthFixture(t, synth.Small())
+	raw, err := match.Samples(match.SampleConfig{Seed: 1, RawWeights: true}, synthInteractions(f.m), f.m.Side, synthOthers(f.m))
+	require.NoError(t, err)
+	for _, c := range []struct {
+		name    string
+		samples []match.Sample
+	}{{"balanced", f.samples}, {"raw", raw}} {
+		im, err := match.FitInterest(context.Background(), match.InterestConfig{}, f.cat, c.samples)
+		require.NoError(t, err)
+		var forecast, positive, n [3]float64
+		for _, s := range c.samples {
+			sd := f.m.Side(s.User)
+			forecast[sd] += im.OneWay(s.User, s.Target)
+			if s.Attended {
+				positive[sd]++
+			}
+			n[sd]++
+		}
+		for _, sd := range []market.Side{market.Seeker, market.Recruiter} {
+			mean, share := forecast[sd]/n[sd], positive[sd]/n[sd]
+			t.Logf("simulated (synth.Small), %s samples, %v side: mean forecast %.4f, share of positives %.4f over %.0f training pairs", c.name, sd, mean, share, n[sd])
+			if c.name == "balanced" {
+				assert.InDelta(t, share, mean, 0.01, "%v side", sd)
+			} else {
+				assert.Greater(t, mean-share, 0.02, "%v side: raw weights inflate the odds", sd)
+			}
+		}
+	}
+}

@@ -39,7 +39,7 @@ func TestSamples(t *testing.T) {
 		// job 14: viewed seeker 2, no impressions recorded → sampled negatives
 		ev(14, 2, market.View),
 	}
-	got, err := match.Samples(match.SampleConfig{SampledNegatives: 1, Seed: 7}, events, side, others)
+	got, err := match.Samples(match.SampleConfig{SampledNegatives: 1, Seed: 7, RawWeights: true}, events, side, others)
 	require.NoError(t, err)
 	want := []match.Sample{
 		{User: 0, Target: 10, Attended: true, Weight: 3}, // chat outweighs view
@@ -71,14 +71,32 @@ func TestSamples(t *testing.T) {
 	for i, e := range events {
 		rev[len(events)-1-i] = e
 	}
-	again, err := match.Samples(match.SampleConfig{SampledNegatives: 1, Seed: 7}, rev, side, others)
+	again, err := match.Samples(match.SampleConfig{SampledNegatives: 1, Seed: 7, RawWeights: true}, rev, side, others)
 	require.NoError(t, err)
 	assert.Equal(t, got, again)
 
 	// a pure reject is a negative weighted by |reject|
-	only, err := match.Samples(match.SampleConfig{}, []match.Interaction{ev(1, 13, market.Reject)}, side, others)
+	only, err := match.Samples(match.SampleConfig{RawWeights: true}, []match.Interaction{ev(1, 13, market.Reject)}, side, others)
 	require.NoError(t, err)
 	assert.Equal(t, []match.Sample{{User: 1, Target: 13, Weight: 2}}, only)
+
+	// Balanced (the default): each user's positives and negatives each
+	// average weight 1, keeping their ratios within the class.
+	bal, err := match.Samples(match.SampleConfig{SampledNegatives: 1, Seed: 7}, events, side, others)
+	require.NoError(t, err)
+	require.Len(t, bal, len(got))
+	wantBal := []float64{1.5, 0.5, 1, 1, 1} // seeker 0: chat 3 and view 1 of mean 2; the rest alone in their class
+	for i, w := range wantBal {
+		assert.Equal(t, got[i].Target, bal[i].Target)
+		assert.Equal(t, got[i].Attended, bal[i].Attended)
+		assert.InDelta(t, w, bal[i].Weight, 1e-15, "sample %d", i)
+	}
+	for _, s := range bal[len(wantBal):] {
+		assert.InDelta(t, 1, s.Weight, 1e-15, "job 14's view and its sampled negative")
+	}
+	only, err = match.Samples(match.SampleConfig{}, []match.Interaction{ev(1, 13, market.Reject)}, side, others)
+	require.NoError(t, err)
+	assert.Equal(t, []match.Sample{{User: 1, Target: 13, Weight: 1}}, only)
 
 	// no sampling when SampledNegatives < 0
 	none, err := match.Samples(match.SampleConfig{SampledNegatives: -1}, []match.Interaction{ev(14, 2, market.View)}, side, others)

@@ -90,6 +90,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/twowayrec/twoway/activity"
+	"github.com/twowayrec/twoway/exposure"
 )
 
 // ErrUnavailable is wrapped by the errors of calls the Store refused
@@ -113,8 +114,9 @@ type Config struct {
 	// Zero: one second.
 	Cooldown time.Duration `json:"cooldown"`
 	// HalfLife and RepeatWindow are the Ledger's (they must equal the
-	// Engine's Exposure.HalfLife and Exposure.RepeatWindow). Zero: 24h
-	// each (the Engine's defaults).
+	// Engine's Exposure.HalfLife and Exposure.RepeatWindow). Zero:
+	// exposure.DefaultHalfLife, and RepeatWindow = HalfLife (the Engine's
+	// defaults).
 	HalfLife     time.Duration `json:"half_life"`
 	RepeatWindow time.Duration `json:"repeat_window"`
 	// Retention is how long EventIDs remembers an event ID, and AddOnce
@@ -142,10 +144,10 @@ func (c *Config) fill() error {
 		c.Clock = time.Now
 	}
 	if c.HalfLife == 0 {
-		c.HalfLife = 24 * time.Hour
+		c.HalfLife = exposure.DefaultHalfLife
 	}
 	if c.RepeatWindow == 0 {
-		c.RepeatWindow = 24 * time.Hour
+		c.RepeatWindow = c.HalfLife
 	}
 	if c.Retention == 0 {
 		c.Retention = 7 * 24 * time.Hour

@@ -13,6 +13,7 @@ import (
 
 	"github.com/twowayrec/twoway"
 	"github.com/twowayrec/twoway/activity"
+	"github.com/twowayrec/twoway/exposure"
 	"github.com/twowayrec/twoway/redisstore"
 	"github.com/twowayrec/twoway/redisstore/redistest"
 )
@@ -98,7 +99,7 @@ func TestSharedKeysAreHashTagged(t *testing.T) {
 	assert.ElementsMatch(t, []string{"tw:{s1}:seen", "tw:{j1}:led", "tw:{j1}:rep:s1", "tw:ev:{e1}"}, keys)
 	ttl, err := rdb.PTTL(ctx, "tw:{j1}:led").Result()
 	require.NoError(t, err)
-	assert.InDelta(t, (20 * 24 * time.Hour).Seconds(), ttl.Seconds(), 5, "a ledger entry expires once decayed to nothing")
+	assert.InDelta(t, (20 * exposure.DefaultHalfLife).Seconds(), ttl.Seconds(), 5, "a ledger entry expires once decayed to nothing (20 half-lives)")
 	ttl, err = rdb.PTTL(ctx, "tw:ev:{e1}").Result()
 	require.NoError(t, err)
 	assert.InDelta(t, (7 * 24 * time.Hour).Seconds(), ttl.Seconds(), 5)
@@ -123,7 +124,7 @@ func TestLedgerPrecisionAndCorruption(t *testing.T) {
 	_, err = led.Serve(ctx, "r2", at.Add(time.Hour), []string{"c"}, []float64{1})
 	require.NoError(t, err)
 	require.NoError(t, led.Loads(ctx, at.Add(time.Hour), []string{"c"}, loads))
-	assert.InDelta(t, x*math.Exp2(-1.0/24)+1, loads[0], 1e-12)
+	assert.InDelta(t, x*math.Exp2(-float64(time.Hour)/float64(exposure.DefaultHalfLife))+1, loads[0], 1e-12)
 
 	require.NoError(t, rdb.HSet(ctx, "p:{c}:led", "l", "garbage").Err())
 	err = led.Loads(ctx, at, []string{"c"}, loads)

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/twowayrec/twoway"
+	"github.com/twowayrec/twoway/exposure"
 	"github.com/twowayrec/twoway/redisstore"
 )
 
@@ -113,7 +114,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		halfLife := ecfg.Exposure.HalfLife
 		if halfLife == 0 {
-			halfLife = 24 * time.Hour
+			halfLife = exposure.DefaultHalfLife
 		}
 		window := ecfg.Exposure.RepeatWindow
 		if window == 0 {
