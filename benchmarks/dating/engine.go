@@ -3,6 +3,7 @@ package dating
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -52,6 +53,18 @@ type SplitResult struct {
 	// the side, on AUC and GAUC of matches, with bootstrap intervals over
 	// people.
 	AUCvsFloor, GAUCvsFloor [3]evaluate.Interval
+	// Calibration[side]: the default Engine's one-way probabilities for
+	// requesters of that side, against what the pairs decided: Forward
+	// (the requester's own yes) and Backward (the candidate's yes to the
+	// requester), with Base the log-loss of the visible pairs' share of
+	// yes of the deciding side.
+	Calibration [3]OneWayCalibration
+}
+
+// OneWayCalibration holds the calibration of both one-way probabilities
+// of the Engine's results (twoway.Result.Forward and Backward).
+type OneWayCalibration struct {
+	Forward, Backward evaluate.Calibration
 }
 
 // EngineResult is the outcome of EvaluateEngine.
@@ -101,6 +114,11 @@ func EvaluateEngine(ctx context.Context, cfg EngineConfig, t *Table) (*EngineRes
 	var visible []market.Event
 	byPerson := map[int][]*Meeting{}
 	rows := map[key]*Meeting{}
+	sideOf := map[int]market.Side{}
+	for _, p := range people {
+		sideOf[p.IID] = SideOf(p.Gender)
+	}
+	var yes, decided [3]float64 // visible decisions by the decider's side
 	for i := range t.Meetings {
 		m := &t.Meetings[i]
 		rows[key{m.IID, m.PID}] = m
@@ -110,6 +128,10 @@ func EvaluateEngine(ctx context.Context, cfg EngineConfig, t *Table) (*EngineRes
 			continue
 		}
 		res.Visible++
+		if sd := sideOf[m.IID]; sd.Valid() {
+			yes[sd] += b2f(m.Dec)
+			decided[sd]++
+		}
 		visible = append(visible, Events(m)...)
 	}
 	res.Events = len(visible)
@@ -132,29 +154,34 @@ func EvaluateEngine(ctx context.Context, cfg EngineConfig, t *Table) (*EngineRes
 		return nil, fmt.Errorf("dating: engine: fit: %w", err)
 	}
 
-	// Queries: each person's hidden partners whose own row is there too.
+	// Queries: each person's hidden partners whose own row is there too;
+	// answer[q][i] is candidate i's decision on query q's requester.
 	var val, test []evaluate.Query
+	var valAnswer, testAnswer [][]bool
 	for _, p := range people {
 		list := byPerson[p.IID]
 		slices.SortFunc(list, func(x, y *Meeting) int { return x.PID - y.PID })
 		q := evaluate.Query{Requester: ID(p.IID), Side: SideOf(p.Gender), Cities: []string{City(p.Wave)}}
+		var answer []bool
 		for _, m := range list {
-			if rows[key{m.PID, m.IID}] == nil {
+			back := rows[key{m.PID, m.IID}]
+			if back == nil {
 				continue // the partner's side of the meeting is missing
 			}
 			q.Candidates = append(q.Candidates, ID(m.PID))
 			q.Relevant = append(q.Relevant, m.Dec)
 			q.Mutual = append(q.Mutual, m.Match)
+			answer = append(answer, back.Dec)
 		}
 		if len(q.Candidates) == 0 || !q.Side.Valid() {
 			continue
 		}
 		if slices.Contains(cfg.ValidationWaves, p.Wave) {
 			q.Group = "validation"
-			val = append(val, q)
+			val, valAnswer = append(val, q), append(valAnswer, answer)
 		} else {
 			q.Group = "test"
-			test = append(test, q)
+			test, testAnswer = append(test, q), append(testAnswer, answer)
 		}
 	}
 	rankers := evaluate.Floors(visible, cfg.Seed)
@@ -178,11 +205,12 @@ func EvaluateEngine(ctx context.Context, cfg EngineConfig, t *Table) (*EngineRes
 	}
 	slices.Sort(waves)
 	for _, s := range []struct {
-		out  *SplitResult
-		name string
-		qs   []evaluate.Query
-		val  bool
-	}{{&res.Validation, "validation", val, true}, {&res.Test, "test", test, false}} {
+		out    *SplitResult
+		name   string
+		qs     []evaluate.Query
+		answer [][]bool
+		val    bool
+	}{{&res.Validation, "validation", val, valAnswer, true}, {&res.Test, "test", test, testAnswer, false}} {
 		if cfg.ValidationOnly && !s.val {
 			continue
 		}
@@ -216,6 +244,56 @@ func EvaluateEngine(ctx context.Context, cfg EngineConfig, t *Table) (*EngineRes
 				return nil, err
 			}
 		}
+		if s.out.Calibration, err = calibrate(ctx, e, s.qs, s.answer, yes, decided); err != nil {
+			return nil, fmt.Errorf("dating: %s: %w", s.name, err)
+		}
 	}
 	return res, nil
+}
+
+// calibrate scores the default Engine's Forward and Backward for every
+// candidate of qs (asked as EngineRanker asks) against the requester's
+// decision (Relevant) and the candidate's (answer), per requester side,
+// with the visible decisions' share of yes of the deciding side
+// (yes/decided) as the base rate.
+func calibrate(ctx context.Context, e *twoway.Engine, qs []evaluate.Query, answer [][]bool, yes, decided [3]float64) ([3]OneWayCalibration, error) {
+	var out [3]OneWayCalibration
+	var fp, bp [3][]float64
+	var fy, by [3][]bool
+	for i := range qs {
+		q := &qs[i]
+		resp, err := e.Recommend(ctx, twoway.Request{ID: q.Requester, N: len(q.Candidates) + 50, DryRun: true, Cities: q.Cities})
+		if err != nil {
+			return out, fmt.Errorf("engine: %s: %w", q.Requester, err)
+		}
+		got := make(map[string]*twoway.Recommendation, len(resp.Results))
+		for j := range resp.Results {
+			got[resp.Results[j].ID] = &resp.Results[j]
+		}
+		sd := q.Side
+		for j, c := range q.Candidates {
+			f, b := math.NaN(), math.NaN()
+			if r := got[c]; r != nil {
+				f, b = r.Forward, r.Backward
+			}
+			fp[sd], fy[sd] = append(fp[sd], f), append(fy[sd], q.Relevant[j])
+			bp[sd], by[sd] = append(bp[sd], b), append(by[sd], answer[i][j])
+		}
+	}
+	for _, sd := range []market.Side{market.Seeker, market.Recruiter} {
+		rate := func(s market.Side) float64 {
+			if decided[s] == 0 {
+				return math.NaN()
+			}
+			return yes[s] / decided[s]
+		}
+		var err error
+		if out[sd].Forward, err = evaluate.Calibrate(fp[sd], fy[sd], 10, rate(sd)); err != nil {
+			return out, err
+		}
+		if out[sd].Backward, err = evaluate.Calibrate(bp[sd], by[sd], 10, rate(sd.Other())); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
 }

@@ -20,7 +20,10 @@ var datingVariants = map[string]func(*twoway.Config){
 	"default":        func(*twoway.Config) {},
 	"factors":        func(c *twoway.Config) { c.Factors.Use = twoway.FactorsOn },
 	"raw-attributes": func(c *twoway.Config) { c.Text.RawAttributes = true },
-	"exposure-off":   func(c *twoway.Config) { c.Exposure.Off = true },
+	// The action weights as the interest models' sample weights
+	// (match.SampleConfig.RawWeights): odds inflated by 3/2 here.
+	"raw-weights":  func(c *twoway.Config) { c.Samples.RawWeights = true },
+	"exposure-off": func(c *twoway.Config) { c.Exposure.Off = true },
 	// The per-candidate effect's prior (match.InterestConfig.ItemLambda,
 	// default 1; −1: none) and the behaviour rates' prior strength
 	// (match.BehaviourConfig.Strength, default 5).
@@ -33,11 +36,13 @@ var datingVariants = map[string]func(*twoway.Config){
 	"strength20": func(c *twoway.Config) { c.Evidence.Strength = 20 },
 	// The contact-cost aggregator's c (Config.ContactCost, default 0.2),
 	// and the product (c = 0).
-	"product": func(c *twoway.Config) { c.Aggregator = "product" },
-	"cost0.5": func(c *twoway.Config) { c.ContactCost = 0.5 },
-	"cost1":   func(c *twoway.Config) { c.ContactCost = 1 },
-	"cost2":   func(c *twoway.Config) { c.ContactCost = 2 },
-	"cost5":   func(c *twoway.Config) { c.ContactCost = 5 },
+	"product":  func(c *twoway.Config) { c.Aggregator = "product" },
+	"cost0.05": func(c *twoway.Config) { c.ContactCost = 0.05 },
+	"cost0.1":  func(c *twoway.Config) { c.ContactCost = 0.1 },
+	"cost0.5":  func(c *twoway.Config) { c.ContactCost = 0.5 },
+	"cost1":    func(c *twoway.Config) { c.ContactCost = 1 },
+	"cost2":    func(c *twoway.Config) { c.ContactCost = 2 },
+	"cost5":    func(c *twoway.Config) { c.ContactCost = 5 },
 }
 
 // TestEngineValidation runs the Engine protocol on speed dating's
@@ -47,7 +52,9 @@ var datingVariants = map[string]func(*twoway.Config){
 // AUC(match) moves by ±0.03 from seed to seed, so a default is chosen on
 // the mean over seeds). It logs, per side, AUC(match) of the default
 // aggregator against the best floor, the Engine's one-way AUC of the
-// requester's own decision, GAUC of matches, and the means over seeds.
+// requester's own decision, GAUC of matches, the log-loss of both one-way
+// probabilities against the base rate's (SplitResult.Calibration), and
+// the means over seeds.
 // Set TWOWAY_DATING_VALIDATION=1 to run it (a second per variant and
 // seed); TWOWAY_DATING_VARIANTS and TWOWAY_DATING_SEEDS (comma-separated;
 // default "default" and 1 to 8) choose.
@@ -77,7 +84,7 @@ func TestEngineValidation(t *testing.T) {
 		require.True(t, ok, "variant %q", name)
 		var ec twoway.Config
 		set(&ec)
-		var auc, diff, gauc, own [3]float64
+		var auc, diff, gauc, own, llf, llb, basef, baseb [3]float64
 		for _, seed := range seeds {
 			res, err := EvaluateEngine(context.Background(), EngineConfig{Seed: seed, Bootstrap: 200, Engine: ec, ValidationOnly: true}, tab)
 			require.NoError(t, err)
@@ -98,11 +105,19 @@ func TestEngineValidation(t *testing.T) {
 				diff[sd] += iv.Diff / float64(len(seeds))
 				gauc[sd] += eng.Mutual[sd].GAUC / float64(len(seeds))
 				own[sd] += one.OneWay[sd].AUC / float64(len(seeds))
+				cal := v.Calibration[sd]
+				t.Logf("real %s, validation waves %v, seed %d, %-10s %-5s log-loss forward %.4f (base rate %.4f; mean forecast %.3f, observed %.3f), backward %.4f (base rate %.4f; mean forecast %.3f, observed %.3f)",
+					File, v.Waves, seed, name, sideName(sd), cal.Forward.LogLoss, cal.Forward.Base, cal.Forward.Mean, cal.Forward.Observed,
+					cal.Backward.LogLoss, cal.Backward.Base, cal.Backward.Mean, cal.Backward.Observed)
+				llf[sd] += cal.Forward.LogLoss / float64(len(seeds))
+				llb[sd] += cal.Backward.LogLoss / float64(len(seeds))
+				basef[sd] += cal.Forward.Base / float64(len(seeds))
+				baseb[sd] += cal.Backward.Base / float64(len(seeds))
 			}
 		}
 		for _, sd := range []market.Side{market.Seeker, market.Recruiter} {
-			t.Logf("real %s, validation waves, mean over seeds %v, %-10s %-5s AUC(match) %.4f (Engine − best floor %+.4f) GAUC(match) %.4f; one-way AUC(own yes) %.4f",
-				File, seeds, name, sideName(sd), auc[sd], diff[sd], gauc[sd], own[sd])
+			t.Logf("real %s, validation waves, mean over seeds %v, %-10s %-5s AUC(match) %.4f (Engine − best floor %+.4f) GAUC(match) %.4f; one-way AUC(own yes) %.4f; log-loss forward %.4f (base rate %.4f), backward %.4f (base rate %.4f)",
+				File, seeds, name, sideName(sd), auc[sd], diff[sd], gauc[sd], own[sd], llf[sd], basef[sd], llb[sd], baseb[sd])
 		}
 	}
 }

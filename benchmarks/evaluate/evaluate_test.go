@@ -124,13 +124,6 @@ func TestFloorsAndMetrics(t *testing.T) {
 	assert.Equal(t, 1.0, nr.OneWay[market.Seeker].GAUC)
 }
 
-func b2f(b bool) float64 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // Example: evaluate a fitted Engine on a host's own log, LightFM style.
 func Example() {
 	profiles, events := tiny()

@@ -283,9 +283,59 @@ func (r *writer) engineDating(ctx context.Context, cfg Config, logf func(string,
 			r.p("- %s, Engine default − best floor (%s, by AUC(match)): AUC(match) %s, GAUC(match) %s (95%% bootstrap over people).",
 				who, bf, interval(s.AUCvsFloor[sd]), interval(s.GAUCvsFloor[sd]))
 		}
+		r.datingCalibration(&s)
 		r.p("\n*(real: %s, %s split)*\n", dating.File, s.Name)
 	}
 	r.engineDatingSeeds(ctx, cfg, tab, res)
+}
+
+// datingCalibration tabulates how well the default Engine's one-way
+// probabilities agree with the hidden pairs' decisions: log-loss against
+// the base rate's, and a reliability table (forecast → observed share,
+// pairs, per tenth of the forecast).
+func (r *writer) datingCalibration(s *dating.SplitResult) {
+	r.p("\nCalibration of the default Engine's one-way probabilities on the same pairs: *forward* is Recommendation.Forward, the " +
+		"probability that the requester says yes, against the requester's decision; *backward* is Recommendation.Backward, the " +
+		"probability that the candidate says yes to the requester, against the candidate's decision. The base rate is the visible " +
+		"pairs' share of yes of the deciding side, forecast for every pair.\n")
+	r.p("| requester | probability | pairs | mean forecast | observed | log-loss | base rate's log-loss | Brier |")
+	r.p("|---|---|---:|---:|---:|---:|---:|---:|")
+	type row struct {
+		who, dir string
+		c        *evaluate.Calibration
+	}
+	var rows []row
+	for _, sd := range []market.Side{market.Seeker, market.Recruiter} {
+		who := "women"
+		if sd == market.Recruiter {
+			who = "men"
+		}
+		rows = append(rows, row{who, "forward", &s.Calibration[sd].Forward}, row{who, "backward", &s.Calibration[sd].Backward})
+	}
+	for _, x := range rows {
+		r.p("| %s | %s | %d | %s | %s | %s | %s | %s |", x.who, x.dir, x.c.N, f3(x.c.Mean), f3(x.c.Observed), f3(x.c.LogLoss), f3(x.c.Base), f3(x.c.Brier))
+	}
+	if len(rows) == 0 || len(rows[0].c.Bins) == 0 {
+		return
+	}
+	r.p("\nReliability: in each tenth of the forecast, the mean forecast → the observed share of yes (pairs).\n")
+	head, rule := "| requester | probability |", "|---|---|"
+	for _, b := range rows[0].c.Bins {
+		head += fmt.Sprintf(" %.1f–%.1f |", b.Lo, b.Hi)
+		rule += "---:|"
+	}
+	r.p("%s\n%s", head, rule)
+	for _, x := range rows {
+		line := "| " + x.who + " | " + x.dir + " |"
+		for _, b := range x.c.Bins {
+			if b.N == 0 {
+				line += " |"
+				continue
+			}
+			line += fmt.Sprintf(" %.2f → %.2f (%d) |", b.Mean, b.Observed, b.N)
+		}
+		r.p("%s", line)
+	}
 }
 
 // engineDatingSeeds repeats the Engine protocol with the split seeds

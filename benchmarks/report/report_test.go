@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/twowayrec/twoway/benchmarks/dating"
 )
 
 // small is a report small enough for a unit test: the Engine section
@@ -57,6 +59,11 @@ func TestDeterministic(t *testing.T) {
 		"## Engine", "#### warm start (simulated)", "#### cold start (simulated)", "| Engine default | engine |", "| oracle | ceiling |", "| oracle, noise hidden | observer |", "| oracle, latent hidden | observer |",
 		"| content | floor |"} {
 		assert.Contains(t, md, want)
+	}
+	if i := strings.Index(md, "### Speed dating through the Engine"); i >= 0 && !strings.HasPrefix(md[i:], "### Speed dating through the Engine (real: "+dating.File+")\nNot run") {
+		for _, want := range []string{"| women | forward |", "| men | backward |", "base rate's log-loss", "Reliability: in each tenth"} {
+			assert.Contains(t, md[i:], want, "the speed-dating section's calibration")
+		}
 	}
 	assert.NotContains(t, md, "| **", "the harness passed for every Engine contender")
 	assert.False(t, strings.Contains(md, "NaN"), "no NaN printed")
