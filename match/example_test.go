@@ -132,19 +132,19 @@ func Example() {
 	}
 	// Output:
 	// ana: skills [go kubernetes redis 开发], expanded by rules [mysql]
-	// ana → job-go: one-way 1.00, back 1.00, harmonic 1.00
-	// ana → job-java: one-way 0.03, back 0.02, harmonic 0.03
-	// two-way (urgency-weighted) 1.00
-	// ana → job-go 1.00
-	//   + similar       29.63  much alike in what the profiles say
-	//   + shared-skills 2.85  2 shared skills: go, kubernetes
-	//   - city          -4.60  both in 北京
-	//   - salary        -1.04  pays 25k–35k a month (you expect 28k)
-	// job-go → ana 1.00
-	//   + similar       25.85  much alike in what the profiles say
-	//   + education     0.15  has a bachelor's degree (you ask for a bachelor's degree or above)
-	//   - city          -3.93  both in 北京
-	//   - shared-skills -2.54  2 shared skills: go, kubernetes
+	// ana → job-go: one-way 0.93, back 0.99, harmonic 0.95
+	// ana → job-java: one-way 0.14, back 0.18, harmonic 0.16
+	// two-way (urgency-weighted) 0.94
+	// ana → job-go 0.93
+	//   + similar       5.36  much alike in what the profiles say
+	//   + shared-skills 0.51  2 shared skills: go, kubernetes
+	//   - city          -0.31  both in 北京
+	//   - education     -0.16  asks for a bachelor's degree or above (you have a bachelor's degree)
+	// job-go → ana 0.99
+	//   + similar       7.74  much alike in what the profiles say
+	//   + skills        0.23  knows redis
+	//   - city          -0.57  both in 北京
+	//   - education     -0.02  has a bachelor's degree (you ask for a bachelor's degree or above)
 }
 
 // The aggregators side by side for one pair: the seeker likes the job a lot

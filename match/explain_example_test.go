@@ -53,18 +53,18 @@ func ExampleInterest_Explain() {
 		}
 	}
 	// Output:
-	// [en] ana → job-go 1.00
+	// [en] ana → job-go 0.93
 	//   + much alike in what the profiles say
 	//   + 2 shared skills: go, kubernetes
 	//   + the job title mentions backend development
 	//   - both in 北京
+	//   - asks for a bachelor's degree or above (you have a bachelor's degree)
 	//   - pays 25k–35k a month (you expect 28k)
-	//   - asks for mysql
-	// [zh] ana → job-go 1.00
+	// [zh] ana → job-go 0.93
 	//   + 双方资料内容相近
 	//   + 共同技能：go、kubernetes
 	//   + 职位名称提到：后端开发
 	//   - 同在北京
+	//   - 要求本科及以上，你是本科
 	//   - 月薪25k–35k，你期望28k
-	//   - 技能要求：mysql
 }

@@ -320,3 +320,41 @@ func TestInterestCalibratedInTheLarge(t *testing.T) {
 		}
 	}
 }
+
+// GlobalPrior bounds a small market's global weights (the prior's
+// precision outweighs a few rows) and leaves a large market's fit as it
+// was (GlobalPrior/W below Model.Global.L2).
+func TestInterestGlobalPrior(t *testing.T) {
+	f := newSynthFixture(t, synth.Small())
+	norm := func(im *match.Interest) float64 {
+		var s float64
+		for _, w := range im.Global(market.Seeker).Weights() {
+			s += w * w
+		}
+		return math.Sqrt(s)
+	}
+	small := f.samples[:120]
+	fit := func(samples []match.Sample, prior float64) *match.Interest {
+		im, err := match.FitInterest(context.Background(), match.InterestConfig{GlobalPrior: prior}, f.cat, samples)
+		require.NoError(t, err)
+		return im
+	}
+	free, held := fit(small, -1), fit(small, 3)
+	t.Logf("120 rows: global weight norm %.2f without the prior, %.2f with GlobalPrior 3", norm(free), norm(held))
+	assert.Less(t, norm(held), norm(free)/2)
+
+	// The whole fixture: the seeker side's weight is far above 3/1e-3.
+	var w float64
+	for _, s := range f.samples {
+		if f.m.Side(s.User) == market.Seeker {
+			w += s.Weight
+		}
+	}
+	require.Greater(t, w, 3/1e-3)
+	a, b := fit(f.samples, -1), fit(f.samples, 3)
+	assert.Equal(t, a.Global(market.Seeker).Weights(), b.Global(market.Seeker).Weights())
+
+	_, err := match.FitInterest(context.Background(), match.InterestConfig{GlobalPrior: math.NaN()}, f.cat, small)
+	require.ErrorIs(t, err, match.ErrConfig)
+	assert.Contains(t, err.Error(), "GlobalPrior")
+}

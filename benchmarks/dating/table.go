@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -148,4 +149,17 @@ func Read(r io.Reader) (*Table, error) {
 		t.Meetings = append(t.Meetings, m)
 	}
 	return t, nil
+}
+
+// Waves returns a table of the meetings of the given waves only (the
+// same header and columns; Skipped is not carried over): one evening's
+// market on its own, as a small host would have it.
+func (t *Table) Waves(waves ...int) *Table {
+	out := &Table{Header: t.Header, cols: t.cols}
+	for _, m := range t.Meetings {
+		if slices.Contains(waves, m.Wave) {
+			out.Meetings = append(out.Meetings, m)
+		}
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package dating
 
 import (
 	"context"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -27,10 +28,26 @@ var datingVariants = map[string]func(*twoway.Config){
 	// The per-candidate effect's prior (match.InterestConfig.ItemLambda,
 	// default 1; −1: none) and the behaviour rates' prior strength
 	// (match.BehaviourConfig.Strength, default 5).
-	"item0.3":    func(c *twoway.Config) { c.Interest.ItemLambda = 0.3 },
-	"item3":      func(c *twoway.Config) { c.Interest.ItemLambda = 3 },
-	"item10":     func(c *twoway.Config) { c.Interest.ItemLambda = 10 },
-	"item-none":  func(c *twoway.Config) { c.Interest.ItemLambda = -1 },
+	"item0.3":           func(c *twoway.Config) { c.Interest.ItemLambda = 0.3 },
+	"item3":             func(c *twoway.Config) { c.Interest.ItemLambda = 3 },
+	"item10":            func(c *twoway.Config) { c.Interest.ItemLambda = 10 },
+	"item-none":         func(c *twoway.Config) { c.Interest.ItemLambda = -1 },
+	"prior1":            func(c *twoway.Config) { c.Interest.GlobalPrior = 1 },
+	"prior3":            func(c *twoway.Config) { c.Interest.GlobalPrior = 3 },
+	"prior10":           func(c *twoway.Config) { c.Interest.GlobalPrior = 10 },
+	"prior30":           func(c *twoway.Config) { c.Interest.GlobalPrior = 30 },
+	"prior100":          func(c *twoway.Config) { c.Interest.GlobalPrior = 100 },
+	"prior3-item10":     func(c *twoway.Config) { c.Interest.GlobalPrior, c.Interest.ItemLambda = 3, 10 },
+	"prior30-item10":    func(c *twoway.Config) { c.Interest.GlobalPrior, c.Interest.ItemLambda = 30, 10 },
+	"prior10-item30":    func(c *twoway.Config) { c.Interest.GlobalPrior, c.Interest.ItemLambda = 10, 30 },
+	"prior10-item10":    func(c *twoway.Config) { c.Interest.GlobalPrior, c.Interest.ItemLambda = 10, 10 },
+	"prior10-item-none": func(c *twoway.Config) { c.Interest.GlobalPrior, c.Interest.ItemLambda = 10, -1 },
+	"prior10-intercept-only": func(c *twoway.Config) {
+		c.Interest.GlobalPrior, c.Interest.FixLambda, c.Interest.Model.InterceptOnly = 10, true, true
+	},
+	"prior10-grid1000": func(c *twoway.Config) {
+		c.Interest.GlobalPrior, c.Interest.Model.LambdaGrid = 10, []float64{10, 100, 1000}
+	},
 	"strength2":  func(c *twoway.Config) { c.Evidence.Strength = 2 },
 	"strength10": func(c *twoway.Config) { c.Evidence.Strength = 10 },
 	"strength20": func(c *twoway.Config) { c.Evidence.Strength = 20 },
@@ -128,4 +145,70 @@ func sideName(s market.Side) string {
 		return "women"
 	}
 	return "men"
+}
+
+// TestSmallMarketValidation runs the Engine protocol on each validation
+// wave alone (Table.Waves: one evening's market, 9 to 22 people a side,
+// fitted on that evening's visible decisions only), for each variant and
+// split seed, and logs the means over waves and seeds of AUC(match) for
+// the default Engine and the best floor, and the log-loss of both one-way
+// probabilities against the base rate's: how the Engine does for a host
+// with a few hundred decisions. Set TWOWAY_DATING_VALIDATION=1 to run it;
+// TWOWAY_DATING_VARIANTS and TWOWAY_DATING_SEEDS choose as for
+// TestEngineValidation.
+//
+//	TWOWAY_DATING_VALIDATION=1 go test ./dating -run TestSmallMarketValidation -v
+func TestSmallMarketValidation(t *testing.T) {
+	if os.Getenv("TWOWAY_DATING_VALIDATION") == "" {
+		t.Skip("set TWOWAY_DATING_VALIDATION=1 (seconds per variant)")
+	}
+	tab, err := Open(requireData(t))
+	require.NoError(t, err)
+	names := []string{"default"}
+	if s := os.Getenv("TWOWAY_DATING_VARIANTS"); s != "" {
+		names = strings.Split(s, ",")
+	}
+	seeds := []uint64{1, 2, 3, 4, 5, 6, 7, 8}
+	if s := os.Getenv("TWOWAY_DATING_SEEDS"); s != "" {
+		seeds = nil
+		for _, f := range strings.Split(s, ",") {
+			v, err := strconv.ParseUint(strings.TrimSpace(f), 10, 64)
+			require.NoError(t, err)
+			seeds = append(seeds, v)
+		}
+	}
+	waves := []int{11, 12, 13, 14}
+	for _, name := range names {
+		set, ok := datingVariants[name]
+		require.True(t, ok, "variant %q", name)
+		var ec twoway.Config
+		set(&ec)
+		var auc, floor, llf, llb, basef, baseb, n [3]float64
+		for _, seed := range seeds {
+			for _, w := range waves {
+				res, err := EvaluateEngine(context.Background(), EngineConfig{Seed: seed, Bootstrap: 20, Engine: ec, ValidationWaves: []int{w}, ValidationOnly: true}, tab.Waves(w))
+				require.NoError(t, err)
+				v := res.Validation
+				for _, sd := range []market.Side{market.Seeker, market.Recruiter} {
+					a, f := v.Rankers[v.Floors].Mutual[sd].AUC, v.Rankers[v.BestFloor[sd]].Mutual[sd].AUC
+					cal := v.Calibration[sd]
+					if math.IsNaN(a) || math.IsNaN(f) || math.IsNaN(cal.Forward.LogLoss) || math.IsNaN(cal.Backward.LogLoss) {
+						continue // no match (or no pair) hidden on this side of this evening
+					}
+					auc[sd] += a
+					floor[sd] += f
+					llf[sd] += cal.Forward.LogLoss
+					llb[sd] += cal.Backward.LogLoss
+					basef[sd] += cal.Forward.Base
+					baseb[sd] += cal.Backward.Base
+					n[sd]++
+				}
+			}
+		}
+		for _, sd := range []market.Side{market.Seeker, market.Recruiter} {
+			k := n[sd]
+			t.Logf("real %s, each of validation waves %v alone, mean over %.0f (seed, wave) of seeds %v, %-10s %-5s AUC(match) %.4f (best floor %.4f; Engine − floor %+.4f); log-loss forward %.4f (base rate %.4f), backward %.4f (base rate %.4f)",
+				File, waves, k, seeds, name, sideName(sd), auc[sd]/k, floor[sd]/k, (auc[sd]-floor[sd])/k, llf[sd]/k, basef[sd]/k, llb[sd]/k, baseb[sd]/k)
+		}
+	}
 }

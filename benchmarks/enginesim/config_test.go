@@ -30,6 +30,12 @@ var configVariants = map[string]func(*twoway.Config){
 	"raw":              func(c *twoway.Config) { c.Samples.RawWeights = true },
 	"raw-hl24":         func(c *twoway.Config) { c.Samples.RawWeights, c.Exposure.HalfLife = true, 24*time.Hour },
 	"raw-exposure-off": func(c *twoway.Config) { c.Samples.RawWeights, c.Exposure.Off = true, true },
+	// The interest models' priors: the global weights' precision in
+	// units of sample weight (match.InterestConfig.GlobalPrior) and the
+	// per-candidate effect's (ItemLambda).
+	"prior3":        func(c *twoway.Config) { c.Interest.GlobalPrior = 3 },
+	"item10":        func(c *twoway.Config) { c.Interest.ItemLambda = 10 },
+	"prior3-item10": func(c *twoway.Config) { c.Interest.GlobalPrior, c.Interest.ItemLambda = 3, 10 },
 	"hl24-exposure-off": func(c *twoway.Config) {
 		c.Exposure.HalfLife, c.Exposure.Off = 24*time.Hour, true
 	},
