@@ -59,7 +59,8 @@ type SampleConfig struct {
 	//
 	// Balanced by default: on speed dating's validation waves 11–14 (real;
 	// mean over split seeds 1–8; TestEngineValidation in
-	// benchmarks/dating, variants default and raw-weights) the log-loss of the forward and backward
+	// benchmarks/dating, variants default and raw-weights, measured before
+	// InterestConfig.GlobalPrior, which adds little there) the log-loss of the forward and backward
 	// probabilities falls from 0.584 / 0.590 and 0.611 / 0.583 (women /
 	// men requesting) to 0.552 / 0.573 and 0.577 / 0.553, and the mean
 	// forecast's excess over the observed share from 0.06 / 0.09 (forward

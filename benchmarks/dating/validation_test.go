@@ -28,10 +28,15 @@ var datingVariants = map[string]func(*twoway.Config){
 	// The per-candidate effect's prior (match.InterestConfig.ItemLambda,
 	// default 1; −1: none) and the behaviour rates' prior strength
 	// (match.BehaviourConfig.Strength, default 5).
-	"item0.3":           func(c *twoway.Config) { c.Interest.ItemLambda = 0.3 },
-	"item3":             func(c *twoway.Config) { c.Interest.ItemLambda = 3 },
-	"item10":            func(c *twoway.Config) { c.Interest.ItemLambda = 10 },
-	"item-none":         func(c *twoway.Config) { c.Interest.ItemLambda = -1 },
+	"item0.3":   func(c *twoway.Config) { c.Interest.ItemLambda = 0.3 },
+	"item3":     func(c *twoway.Config) { c.Interest.ItemLambda = 3 },
+	"item10":    func(c *twoway.Config) { c.Interest.ItemLambda = 10 },
+	"item-none": func(c *twoway.Config) { c.Interest.ItemLambda = -1 },
+	// The global weights' prior (match.InterestConfig.GlobalPrior,
+	// default 3; −1: none), alone and with the per-candidate effect's, and
+	// the per-user corrections' (FixLambda with InterceptOnly, a wider
+	// LambdaGrid).
+	"prior-none":        func(c *twoway.Config) { c.Interest.GlobalPrior = -1 },
 	"prior1":            func(c *twoway.Config) { c.Interest.GlobalPrior = 1 },
 	"prior3":            func(c *twoway.Config) { c.Interest.GlobalPrior = 3 },
 	"prior10":           func(c *twoway.Config) { c.Interest.GlobalPrior = 10 },
@@ -83,19 +88,7 @@ func TestEngineValidation(t *testing.T) {
 	}
 	tab, err := Open(requireData(t))
 	require.NoError(t, err)
-	names := []string{"default"}
-	if s := os.Getenv("TWOWAY_DATING_VARIANTS"); s != "" {
-		names = strings.Split(s, ",")
-	}
-	seeds := []uint64{1, 2, 3, 4, 5, 6, 7, 8}
-	if s := os.Getenv("TWOWAY_DATING_SEEDS"); s != "" {
-		seeds = nil
-		for _, f := range strings.Split(s, ",") {
-			v, err := strconv.ParseUint(strings.TrimSpace(f), 10, 64)
-			require.NoError(t, err)
-			seeds = append(seeds, v)
-		}
-	}
+	names, seeds := validationChoice(t)
 	for _, name := range names {
 		set, ok := datingVariants[name]
 		require.True(t, ok, "variant %q", name)
@@ -139,6 +132,26 @@ func TestEngineValidation(t *testing.T) {
 	}
 }
 
+// validationChoice returns the variants (TWOWAY_DATING_VARIANTS,
+// comma-separated; default "default") and split seeds
+// (TWOWAY_DATING_SEEDS; default 1 to 8) the validation tests run.
+func validationChoice(t *testing.T) (names []string, seeds []uint64) {
+	names = []string{"default"}
+	if s := os.Getenv("TWOWAY_DATING_VARIANTS"); s != "" {
+		names = strings.Split(s, ",")
+	}
+	seeds = []uint64{1, 2, 3, 4, 5, 6, 7, 8}
+	if s := os.Getenv("TWOWAY_DATING_SEEDS"); s != "" {
+		seeds = nil
+		for _, f := range strings.Split(s, ",") {
+			v, err := strconv.ParseUint(strings.TrimSpace(f), 10, 64)
+			require.NoError(t, err)
+			seeds = append(seeds, v)
+		}
+	}
+	return names, seeds
+}
+
 // sideName names a requester side of speed dating.
 func sideName(s market.Side) string {
 	if s == market.Seeker {
@@ -164,19 +177,7 @@ func TestSmallMarketValidation(t *testing.T) {
 	}
 	tab, err := Open(requireData(t))
 	require.NoError(t, err)
-	names := []string{"default"}
-	if s := os.Getenv("TWOWAY_DATING_VARIANTS"); s != "" {
-		names = strings.Split(s, ",")
-	}
-	seeds := []uint64{1, 2, 3, 4, 5, 6, 7, 8}
-	if s := os.Getenv("TWOWAY_DATING_SEEDS"); s != "" {
-		seeds = nil
-		for _, f := range strings.Split(s, ",") {
-			v, err := strconv.ParseUint(strings.TrimSpace(f), 10, 64)
-			require.NoError(t, err)
-			seeds = append(seeds, v)
-		}
-	}
+	names, seeds := validationChoice(t)
 	waves := []int{11, 12, 13, 14}
 	for _, name := range names {
 		set, ok := datingVariants[name]
