@@ -60,9 +60,15 @@ func TestDeterministic(t *testing.T) {
 		"| content | floor |"} {
 		assert.Contains(t, md, want)
 	}
-	if i := strings.Index(md, "### Speed dating through the Engine"); i >= 0 && !strings.HasPrefix(md[i:], "### Speed dating through the Engine (real: "+dating.File+")\nNot run") {
-		for _, want := range []string{"| women | forward |", "| men | backward |", "base rate's log-loss", "Reliability: in each tenth"} {
-			assert.Contains(t, md[i:], want, "the speed-dating section's calibration")
+	if i := strings.Index(md, "### Speed dating through the Engine (real: "+dating.File+")"); i >= 0 {
+		section := md[i:]
+		if j := strings.Index(section[1:], "\n### "); j >= 0 {
+			section = section[:j+1]
+		}
+		if !strings.Contains(section, "Not run:") { // the real data is there
+			for _, want := range []string{"| women | forward |", "| men | backward |", "base rate's log-loss", "Reliability: in each tenth"} {
+				assert.Contains(t, section, want, "the speed-dating section's calibration")
+			}
 		}
 	}
 	assert.NotContains(t, md, "| **", "the harness passed for every Engine contender")
