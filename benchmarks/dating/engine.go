@@ -62,7 +62,7 @@ type SplitResult struct {
 }
 
 // OneWayCalibration holds the calibration of both one-way probabilities
-// of the Engine's results (twoway.Result.Forward and Backward).
+// of the Engine's results (twoway.Recommendation.Forward and Backward).
 type OneWayCalibration struct {
 	Forward, Backward evaluate.Calibration
 }
@@ -135,6 +135,12 @@ func EvaluateEngine(ctx context.Context, cfg EngineConfig, t *Table) (*EngineRes
 		visible = append(visible, Events(m)...)
 	}
 	res.Events = len(visible)
+	base := [3]float64{math.NaN(), math.NaN(), math.NaN()} // share of yes of each deciding side
+	for _, sd := range []market.Side{market.Seeker, market.Recruiter} {
+		if decided[sd] > 0 {
+			base[sd] = yes[sd] / decided[sd]
+		}
+	}
 
 	now := WaveTime(last).Add(24 * time.Hour)
 	ec := cfg.Engine
@@ -244,7 +250,7 @@ func EvaluateEngine(ctx context.Context, cfg EngineConfig, t *Table) (*EngineRes
 				return nil, err
 			}
 		}
-		if s.out.Calibration, err = calibrate(ctx, e, s.qs, s.answer, yes, decided); err != nil {
+		if s.out.Calibration, err = calibrate(ctx, e, s.qs, s.answer, base); err != nil {
 			return nil, fmt.Errorf("dating: %s: %w", s.name, err)
 		}
 	}
@@ -254,9 +260,9 @@ func EvaluateEngine(ctx context.Context, cfg EngineConfig, t *Table) (*EngineRes
 // calibrate scores the default Engine's Forward and Backward for every
 // candidate of qs (asked as EngineRanker asks) against the requester's
 // decision (Relevant) and the candidate's (answer), per requester side,
-// with the visible decisions' share of yes of the deciding side
-// (yes/decided) as the base rate.
-func calibrate(ctx context.Context, e *twoway.Engine, qs []evaluate.Query, answer [][]bool, yes, decided [3]float64) ([3]OneWayCalibration, error) {
+// with base[s], the visible decisions' share of yes of side s (NaN: none),
+// as the base rate of the side deciding.
+func calibrate(ctx context.Context, e *twoway.Engine, qs []evaluate.Query, answer [][]bool, base [3]float64) ([3]OneWayCalibration, error) {
 	var out [3]OneWayCalibration
 	var fp, bp [3][]float64
 	var fy, by [3][]bool
@@ -281,17 +287,11 @@ func calibrate(ctx context.Context, e *twoway.Engine, qs []evaluate.Query, answe
 		}
 	}
 	for _, sd := range []market.Side{market.Seeker, market.Recruiter} {
-		rate := func(s market.Side) float64 {
-			if decided[s] == 0 {
-				return math.NaN()
-			}
-			return yes[s] / decided[s]
-		}
 		var err error
-		if out[sd].Forward, err = evaluate.Calibrate(fp[sd], fy[sd], 10, rate(sd)); err != nil {
+		if out[sd].Forward, err = evaluate.Calibrate(fp[sd], fy[sd], 10, base[sd]); err != nil {
 			return out, err
 		}
-		if out[sd].Backward, err = evaluate.Calibrate(bp[sd], by[sd], 10, rate(sd.Other())); err != nil {
+		if out[sd].Backward, err = evaluate.Calibrate(bp[sd], by[sd], 10, base[sd.Other()]); err != nil {
 			return out, err
 		}
 	}

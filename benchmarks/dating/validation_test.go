@@ -83,17 +83,9 @@ var datingVariants = map[string]func(*twoway.Config){
 //
 //	TWOWAY_DATING_VALIDATION=1 TWOWAY_DATING_VARIANTS=default,factors go test ./dating -run TestEngineValidation -v
 func TestEngineValidation(t *testing.T) {
-	if os.Getenv("TWOWAY_DATING_VALIDATION") == "" {
-		t.Skip("set TWOWAY_DATING_VALIDATION=1 (seconds per variant)")
-	}
-	tab, err := Open(requireData(t))
-	require.NoError(t, err)
-	names, seeds := validationChoice(t)
-	for _, name := range names {
-		set, ok := datingVariants[name]
-		require.True(t, ok, "variant %q", name)
-		var ec twoway.Config
-		set(&ec)
+	tab, variants, seeds := validationChoice(t)
+	for _, v := range variants {
+		name, ec := v.name, v.config
 		var auc, diff, gauc, own, llf, llb, basef, baseb [3]float64
 		for _, seed := range seeds {
 			res, err := EvaluateEngine(context.Background(), EngineConfig{Seed: seed, Bootstrap: 200, Engine: ec, ValidationOnly: true}, tab)
@@ -132,15 +124,36 @@ func TestEngineValidation(t *testing.T) {
 	}
 }
 
-// validationChoice returns the variants (TWOWAY_DATING_VARIANTS,
-// comma-separated; default "default") and split seeds
-// (TWOWAY_DATING_SEEDS; default 1 to 8) the validation tests run.
-func validationChoice(t *testing.T) (names []string, seeds []uint64) {
-	names = []string{"default"}
+// validationVariant is one named Engine configuration of datingVariants.
+type validationVariant struct {
+	name   string
+	config twoway.Config
+}
+
+// validationChoice skips the test unless TWOWAY_DATING_VALIDATION is set,
+// and returns the speed-dating table, the variants
+// (TWOWAY_DATING_VARIANTS, comma-separated names of datingVariants;
+// default "default") and the split seeds (TWOWAY_DATING_SEEDS; default 1
+// to 8) the validation tests run.
+func validationChoice(t *testing.T) (*Table, []validationVariant, []uint64) {
+	if os.Getenv("TWOWAY_DATING_VALIDATION") == "" {
+		t.Skip("set TWOWAY_DATING_VALIDATION=1 (seconds per variant)")
+	}
+	tab, err := Open(requireData(t))
+	require.NoError(t, err)
+	names := []string{"default"}
 	if s := os.Getenv("TWOWAY_DATING_VARIANTS"); s != "" {
 		names = strings.Split(s, ",")
 	}
-	seeds = []uint64{1, 2, 3, 4, 5, 6, 7, 8}
+	var variants []validationVariant
+	for _, name := range names {
+		set, ok := datingVariants[name]
+		require.True(t, ok, "variant %q", name)
+		v := validationVariant{name: name}
+		set(&v.config)
+		variants = append(variants, v)
+	}
+	seeds := []uint64{1, 2, 3, 4, 5, 6, 7, 8}
 	if s := os.Getenv("TWOWAY_DATING_SEEDS"); s != "" {
 		seeds = nil
 		for _, f := range strings.Split(s, ",") {
@@ -149,7 +162,7 @@ func validationChoice(t *testing.T) (names []string, seeds []uint64) {
 			seeds = append(seeds, v)
 		}
 	}
-	return names, seeds
+	return tab, variants, seeds
 }
 
 // sideName names a requester side of speed dating.
@@ -172,18 +185,10 @@ func sideName(s market.Side) string {
 //
 //	TWOWAY_DATING_VALIDATION=1 go test ./dating -run TestSmallMarketValidation -v
 func TestSmallMarketValidation(t *testing.T) {
-	if os.Getenv("TWOWAY_DATING_VALIDATION") == "" {
-		t.Skip("set TWOWAY_DATING_VALIDATION=1 (seconds per variant)")
-	}
-	tab, err := Open(requireData(t))
-	require.NoError(t, err)
-	names, seeds := validationChoice(t)
+	tab, variants, seeds := validationChoice(t)
 	waves := []int{11, 12, 13, 14}
-	for _, name := range names {
-		set, ok := datingVariants[name]
-		require.True(t, ok, "variant %q", name)
-		var ec twoway.Config
-		set(&ec)
+	for _, v := range variants {
+		name, ec := v.name, v.config
 		var auc, floor, llf, llb, basef, baseb, n [3]float64
 		for _, seed := range seeds {
 			for _, w := range waves {
