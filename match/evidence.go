@@ -441,9 +441,15 @@ func (b *Behaviour) UnmarshalBinary(data []byte) error {
 // AttachEvidence fills the Evidence of every sample from b, leaving each
 // sample's own pair out of the counts (leave-one-out: the label of a row
 // never enters its own features). events is the log b was built from; a
-// sample's actor is answering when its target contacted it before the
-// actor's first positive action on the target (or at all, when the actor
-// took none).
+// sample's actor is answering when its target contacted it strictly
+// before the actor decided: before the actor's first positive action on
+// the target, or, when the actor took none, before its first Reject of
+// the target (at any time, when it took neither: contacted and silent). A
+// contact at the same instant as the decision or after it was not known
+// to the actor, so it does not make the row an answer: otherwise a row's
+// features would carry the other side's verdict on the pair (on speed
+// dating, where both decide at once, the partner's yes), which a request
+// for a pair the other side has not decided on never has.
 func (b *Behaviour) AttachEvidence(samples []Sample, events []Interaction) {
 	b.attach(samples, events, false)
 }
@@ -458,12 +464,12 @@ func (b *Behaviour) AttachAnswerEvidence(samples []Sample, events []Interaction)
 func (b *Behaviour) attach(samples []Sample, events []Interaction, answer bool) {
 	// The times that decide whether a row answers: the actor's first
 	// positive action and its first contact, per directed pair.
-	type times struct{ firstPos, firstContact int64 }
+	type times struct{ firstPos, firstContact, firstReject int64 }
 	first := make(map[uint64]*times, len(samples))
 	get := func(k uint64) *times {
 		t := first[k]
 		if t == nil {
-			t = &times{math.MaxInt64, math.MaxInt64}
+			t = &times{math.MaxInt64, math.MaxInt64, math.MaxInt64}
 			first[k] = t
 		}
 		return t
@@ -479,9 +485,12 @@ func (b *Behaviour) attach(samples []Sample, events []Interaction, answer bool) 
 		case b.Positive(e.Action):
 			t := get(pairOf(e.Actor, e.Target))
 			t.firstPos = min(t.firstPos, e.Time)
+		case e.Action == market.Reject:
+			t := get(pairOf(e.Actor, e.Target))
+			t.firstReject = min(t.firstReject, e.Time)
 		}
 	}
-	none := times{math.MaxInt64, math.MaxInt64}
+	none := times{math.MaxInt64, math.MaxInt64, math.MaxInt64}
 	bit := func(st, m uint8) float64 {
 		if st&m != 0 {
 			return 1
@@ -497,7 +506,11 @@ func (b *Behaviour) attach(samples []Sample, events []Interaction, answer bool) 
 		if back == nil {
 			back = &none
 		}
-		answering := answer || back.firstContact != math.MaxInt64 && (own.firstPos == math.MaxInt64 || back.firstContact <= own.firstPos)
+		decided := own.firstPos
+		if decided == math.MaxInt64 {
+			decided = own.firstReject
+		}
+		answering := answer || back.firstContact < decided
 		b.mu.RLock()
 		st, bst := b.pairs.get(s.User, s.Target), b.pairs.get(s.Target, s.User)
 		b.mu.RUnlock()

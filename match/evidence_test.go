@@ -105,6 +105,41 @@ func TestBehaviourLeaveOneOut(t *testing.T) {
 	assert.NotZero(t, ans[0].Evidence[match.EvidenceRespond])
 }
 
+// A training row is an answer only when the target's contact came
+// strictly before the actor decided (its first positive action, or its
+// Reject): a contact at the same instant or later was not known to the
+// actor, so the row must not carry the target's verdict (speed dating,
+// where both sides decide at once, is the case that needs it).
+func TestBehaviourAnsweringBeforeTheDecision(t *testing.T) {
+	const s = int64(1e9)
+	log := []match.Interaction{
+		// Pair (0, 10): simultaneous decisions, both yes.
+		{Actor: 0, Target: 10, Action: market.Apply, Time: 5 * s},
+		{Actor: 10, Target: 0, Action: market.Chat, Time: 5 * s},
+		// Pair (1, 11): seeker 1 says no, then job 11 says yes.
+		{Actor: 1, Target: 11, Action: market.Reject, Time: 5 * s},
+		{Actor: 11, Target: 1, Action: market.Chat, Time: 6 * s},
+		// Pair (2, 12): job 12 contacts first, seeker 2 declines it.
+		{Actor: 12, Target: 2, Action: market.Chat, Time: 4 * s},
+		{Actor: 2, Target: 12, Action: market.Reject, Time: 5 * s},
+		// Pair (3, 13): job 13 contacts, seeker 3 never answers.
+		{Actor: 13, Target: 3, Action: market.Chat, Time: 4 * s},
+		{Actor: 3, Target: 13, Action: market.Impression, Time: 5 * s},
+	}
+	b := match.NewBehaviour(match.BehaviourConfig{})
+	for _, e := range log {
+		b.Record(e.Actor, e.Target, sideOfIx(e.Actor), e.Action, e.Time)
+	}
+	rows := []match.Sample{{User: 0, Target: 10, Attended: true}, {User: 10, Target: 0, Attended: true},
+		{User: 1, Target: 11}, {User: 2, Target: 12}, {User: 3, Target: 13}}
+	b.AttachEvidence(rows, log)
+	for i, want := range []float64{0, 0, 0, 1, 1} {
+		assert.Equal(t, want, rows[i].Evidence[match.EvidenceAnswering], "row %d (%d → %d)", i, rows[i].User, rows[i].Target)
+	}
+	assert.Zero(t, rows[0].Evidence[match.EvidenceRespond], "not an answer: no responsiveness term")
+	assert.NotZero(t, rows[3].Evidence[match.EvidenceRespond])
+}
+
 // A participant without history gets the side's base rate, never NaN.
 func TestBehaviourPriorWithoutHistory(t *testing.T) {
 	b := match.NewBehaviour(match.BehaviourConfig{})
