@@ -36,6 +36,10 @@ var configVariants = map[string]func(*twoway.Config){
 	"prior3":        func(c *twoway.Config) { c.Interest.GlobalPrior = 3 },
 	"item10":        func(c *twoway.Config) { c.Interest.ItemLambda = 10 },
 	"prior3-item10": func(c *twoway.Config) { c.Interest.GlobalPrior, c.Interest.ItemLambda = 3, 10 },
+	// The two-sided latent factors as evidence (Config.Factors) and the
+	// harmonic mean as the aggregator.
+	"factors":  func(c *twoway.Config) { c.Factors.Use = twoway.FactorsOn },
+	"harmonic": func(c *twoway.Config) { c.Aggregator = "harmonic" },
 	"hl24-exposure-off": func(c *twoway.Config) {
 		c.Exposure.HalfLife, c.Exposure.Off = 24*time.Hour, true
 	},
