@@ -178,70 +178,101 @@ func sideName(s market.Side) string {
 // wave alone (Table.Waves: one evening's market, 9 to 22 people a side,
 // fitted on that evening's visible decisions only), for each variant and
 // split seed, and logs the means over waves and seeds of AUC(match) for
-// the default Engine and for each floor, and the log-loss of both one-way
-// probabilities against the base rate's: how the Engine does for a host
-// with a few hundred decisions. The floor to beat is the one with the
-// best mean (one choice for every evening). The mean of each evening's
-// best floor is logged too, but it is no floor a host could run: on a
-// few dozen hidden pairs, the best of three floors on the very pairs it
-// is scored on is chosen mostly by noise. Set TWOWAY_DATING_VALIDATION=1
-// to run it; TWOWAY_DATING_VARIANTS and TWOWAY_DATING_SEEDS choose as
-// for TestEngineValidation.
+// the default Engine, for each Engine aggregator and for each floor, and
+// the log-loss of both one-way probabilities against the base rate's: how
+// the Engine does for a host with a few hundred decisions. The floor to
+// beat is the one with the best mean (one choice for every evening). The
+// mean of each evening's best floor is logged too, but it is no floor a
+// host could run: on a few dozen hidden pairs, the best of three floors
+// on the very pairs it is scored on is chosen mostly by noise. Set
+// TWOWAY_DATING_VALIDATION=1 to run it; TWOWAY_DATING_VARIANTS and
+// TWOWAY_DATING_SEEDS choose as for TestEngineValidation.
 //
 //	TWOWAY_DATING_VALIDATION=1 go test ./dating -run TestSmallMarketValidation -v
 func TestSmallMarketValidation(t *testing.T) {
 	tab, variants, seeds := validationChoice(t)
-	waves := []int{11, 12, 13, 14}
 	for _, v := range variants {
-		name, ec := v.name, v.config
-		var auc, best, llf, llb, basef, baseb, n [3]float64
-		var floors [][3]float64 // by floor index: sum of AUC(match)
-		var floorNames []string
-		for _, seed := range seeds {
-			for _, w := range waves {
-				res, err := EvaluateEngine(context.Background(), EngineConfig{Seed: seed, Bootstrap: 20, Engine: ec, ValidationWaves: []int{w}, ValidationOnly: true}, tab.Waves(w))
-				require.NoError(t, err)
-				v := res.Validation
-				if floors == nil {
-					floors = make([][3]float64, v.Floors)
-					for i := range v.Floors {
-						floorNames = append(floorNames, v.Rankers[i].Name)
-					}
+		smallMarkets(t, tab, "validation", []int{11, 12, 13, 14}, v, seeds)
+	}
+}
+
+// TestSmallMarketTest is TestSmallMarketValidation on the test waves 1–10,
+// each alone, for the default Engine and split seeds 1–8: the test figure
+// of the one-evening claim, to be run once after the defaults are chosen
+// and never to choose anything. Set TWOWAY_DATING_SMALL_TEST=1 to run it.
+//
+//	TWOWAY_DATING_SMALL_TEST=1 go test ./dating -run TestSmallMarketTest -v
+func TestSmallMarketTest(t *testing.T) {
+	if os.Getenv("TWOWAY_DATING_SMALL_TEST") == "" {
+		t.Skip("set TWOWAY_DATING_SMALL_TEST=1 (the test waves: run once, choose nothing)")
+	}
+	tab, err := Open(requireData(t))
+	require.NoError(t, err)
+	smallMarkets(t, tab, "test", []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10},
+		validationVariant{name: "default"}, []uint64{1, 2, 3, 4, 5, 6, 7, 8})
+}
+
+// smallMarkets fits variant v on each of waves alone for every split seed,
+// scores the evening's hidden pairs (which EvaluateEngine calls its
+// validation split, whatever split label names them here) and logs the
+// means over (seed, wave) of every ranker's AUC(match) per side, with the
+// floor of best mean, and the default Engine's log-losses.
+func smallMarkets(t *testing.T, tab *Table, label string, waves []int, v validationVariant, seeds []uint64) {
+	t.Helper()
+	var auc, best, llf, llb, basef, baseb, n [3]float64
+	var rankers [][3]float64 // by ranker index: sum of AUC(match)
+	var names []string
+	floorsOf := 0
+	for _, seed := range seeds {
+		for _, w := range waves {
+			res, err := EvaluateEngine(context.Background(), EngineConfig{Seed: seed, Bootstrap: 20, Engine: v.config, ValidationWaves: []int{w}, ValidationOnly: true}, tab.Waves(w))
+			require.NoError(t, err)
+			s := res.Validation
+			if rankers == nil {
+				rankers, floorsOf = make([][3]float64, len(s.Rankers)), s.Floors
+				for i := range s.Rankers {
+					names = append(names, s.Rankers[i].Name)
 				}
-				for _, sd := range []market.Side{market.Seeker, market.Recruiter} {
-					a, f := v.Rankers[v.Floors].Mutual[sd].AUC, v.Rankers[v.BestFloor[sd]].Mutual[sd].AUC
-					cal := v.Calibration[sd]
-					if math.IsNaN(a) || math.IsNaN(f) || math.IsNaN(cal.Forward.LogLoss) || math.IsNaN(cal.Backward.LogLoss) {
-						continue // no match (or no pair) hidden on this side of this evening
-					}
-					auc[sd] += a
-					best[sd] += f
-					for i := range floors {
-						floors[i][sd] += v.Rankers[i].Mutual[sd].AUC
-					}
-					llf[sd] += cal.Forward.LogLoss
-					llb[sd] += cal.Backward.LogLoss
-					basef[sd] += cal.Forward.Base
-					baseb[sd] += cal.Backward.Base
-					n[sd]++
+			}
+			require.Len(t, s.Rankers, len(rankers), "wave %d", w)
+			for _, sd := range []market.Side{market.Seeker, market.Recruiter} {
+				a, f := s.Rankers[s.Floors].Mutual[sd].AUC, s.Rankers[s.BestFloor[sd]].Mutual[sd].AUC
+				cal := s.Calibration[sd]
+				if math.IsNaN(a) || math.IsNaN(f) || math.IsNaN(cal.Forward.LogLoss) || math.IsNaN(cal.Backward.LogLoss) {
+					continue // no match (or no pair) hidden on this side of this evening
 				}
+				auc[sd] += a
+				best[sd] += f
+				for i := range rankers {
+					rankers[i][sd] += s.Rankers[i].Mutual[sd].AUC
+				}
+				llf[sd] += cal.Forward.LogLoss
+				llb[sd] += cal.Backward.LogLoss
+				basef[sd] += cal.Forward.Base
+				baseb[sd] += cal.Backward.Base
+				n[sd]++
 			}
 		}
-		for _, sd := range []market.Side{market.Seeker, market.Recruiter} {
-			k := n[sd]
-			top := 0
-			for i := range floors {
-				if floors[i][sd] > floors[top][sd] {
-					top = i
-				}
+	}
+	for _, sd := range []market.Side{market.Seeker, market.Recruiter} {
+		k := n[sd]
+		top := 0
+		for i := range floorsOf {
+			if rankers[i][sd] > rankers[top][sd] {
+				top = i
 			}
-			var each []string
-			for i := range floors {
-				each = append(each, fmt.Sprintf("%s %.4f", floorNames[i], floors[i][sd]/k))
-			}
-			t.Logf("real %s, each of validation waves %v alone, mean over %.0f (seed, wave) of seeds %v, %-10s %-5s AUC(match) %.4f (best floor %s %.4f; Engine − floor %+.4f; floors: %s; each evening's best floor %.4f); log-loss forward %.4f (base rate %.4f), backward %.4f (base rate %.4f)",
-				File, waves, k, seeds, name, sideName(sd), auc[sd]/k, floorNames[top], floors[top][sd]/k, (auc[sd]-floors[top][sd])/k, strings.Join(each, ", "), best[sd]/k,
-				llf[sd]/k, basef[sd]/k, llb[sd]/k, baseb[sd]/k)
 		}
+		var floors, engines []string
+		for i := range rankers {
+			e := fmt.Sprintf("%s %.4f", names[i], rankers[i][sd]/k)
+			if i < floorsOf {
+				floors = append(floors, e)
+			} else if i > floorsOf {
+				engines = append(engines, e)
+			}
+		}
+		t.Logf("real %s, each of %s waves %v alone, mean over %.0f (seed, wave) of seeds %v, %-10s %-5s AUC(match) %.4f (best floor %s %.4f; Engine − floor %+.4f; floors: %s; each evening's best floor %.4f); log-loss forward %.4f (base rate %.4f), backward %.4f (base rate %.4f); other Engine rankers: %s",
+			File, label, waves, k, seeds, v.name, sideName(sd), auc[sd]/k, names[top], rankers[top][sd]/k, (auc[sd]-rankers[top][sd])/k, strings.Join(floors, ", "), best[sd]/k,
+			llf[sd]/k, basef[sd]/k, llb[sd]/k, baseb[sd]/k, strings.Join(engines, ", "))
 	}
 }
