@@ -462,8 +462,8 @@ func (b *Behaviour) AttachAnswerEvidence(samples []Sample, events []Interaction)
 }
 
 func (b *Behaviour) attach(samples []Sample, events []Interaction, answer bool) {
-	// The times that decide whether a row answers: the actor's first
-	// positive action and its first contact, per directed pair.
+	// The times that decide whether a row answers, per directed pair: the
+	// actor's first contact, first positive action and first Reject.
 	type times struct{ firstPos, firstContact, firstReject int64 }
 	first := make(map[uint64]*times, len(samples))
 	get := func(k uint64) *times {

@@ -219,8 +219,8 @@ func TestSmallMarketTest(t *testing.T) {
 // floor of best mean, and the default Engine's log-losses.
 func smallMarkets(t *testing.T, tab *Table, label string, waves []int, v validationVariant, seeds []uint64) {
 	t.Helper()
-	var auc, best, llf, llb, basef, baseb, n [3]float64
-	var rankers [][3]float64 // by ranker index: sum of AUC(match)
+	var best, llf, llb, basef, baseb, n [3]float64
+	var rankers [][3]float64 // by ranker index (the default Engine at floorsOf): sum of AUC(match)
 	var names []string
 	floorsOf := 0
 	for _, seed := range seeds {
@@ -241,7 +241,6 @@ func smallMarkets(t *testing.T, tab *Table, label string, waves []int, v validat
 				if math.IsNaN(a) || math.IsNaN(f) || math.IsNaN(cal.Forward.LogLoss) || math.IsNaN(cal.Backward.LogLoss) {
 					continue // no match (or no pair) hidden on this side of this evening
 				}
-				auc[sd] += a
 				best[sd] += f
 				for i := range rankers {
 					rankers[i][sd] += s.Rankers[i].Mutual[sd].AUC
@@ -255,7 +254,7 @@ func smallMarkets(t *testing.T, tab *Table, label string, waves []int, v validat
 		}
 	}
 	for _, sd := range []market.Side{market.Seeker, market.Recruiter} {
-		k := n[sd]
+		k, auc := n[sd], rankers[floorsOf][sd]
 		top := 0
 		for i := range floorsOf {
 			if rankers[i][sd] > rankers[top][sd] {
@@ -272,7 +271,7 @@ func smallMarkets(t *testing.T, tab *Table, label string, waves []int, v validat
 			}
 		}
 		t.Logf("real %s, each of %s waves %v alone, mean over %.0f (seed, wave) of seeds %v, %-10s %-5s AUC(match) %.4f (best floor %s %.4f; Engine − floor %+.4f; floors: %s; each evening's best floor %.4f); log-loss forward %.4f (base rate %.4f), backward %.4f (base rate %.4f); other Engine rankers: %s",
-			File, label, waves, k, seeds, v.name, sideName(sd), auc[sd]/k, names[top], rankers[top][sd]/k, (auc[sd]-rankers[top][sd])/k, strings.Join(floors, ", "), best[sd]/k,
+			File, label, waves, k, seeds, v.name, sideName(sd), auc/k, names[top], rankers[top][sd]/k, (auc-rankers[top][sd])/k, strings.Join(floors, ", "), best[sd]/k,
 			llf[sd]/k, basef[sd]/k, llb[sd]/k, baseb[sd]/k, strings.Join(engines, ", "))
 	}
 }
