@@ -35,7 +35,7 @@ func foldOf(a, b uint32) int {
 // the fold's rows get their affinities from those. No row's own events
 // ever enter its collaborative evidence, while serving reads the models
 // fitted on everything (st.itemCF, st.userCF).
-// With latent factors (st.factors), each fold also fits the two-sided
+// With latent factors as evidence (st.factors, FactorConfig.Evidence), each fold also fits the two-sided
 // factor model on the same log (with passed, the factor models'
 // negatives, less the fold's pairs) and gives the fold's rows their factor
 // evidence from it; embedding cosines (no label in them) are set for
@@ -93,7 +93,7 @@ func (e *Engine) cfEvidence(ctx context.Context, st *state, sideOf func(uint32) 
 			return fmt.Errorf("twoway: fit: collaborative evidence: %w", err)
 		}
 		var fold *factors // this fold's factor model
-		if fs := st.factors; fs != nil && fs.rec != nil {
+		if fs := st.factors; fs != nil && fs.rec != nil && fs.evident {
 			foldNeg = foldNeg[:0]
 			for _, p := range passed {
 				if foldOf(p.actor, p.target) != f {

@@ -44,11 +44,6 @@ const DefaultFactorUse = FactorsOff
 // model per direction (seekers' interest in jobs, recruiters' in seekers),
 // fitted by every Fit on the matrix's confidence weights. The factors are
 //
-//   - evidence of both one-way models: the forward and backward factor
-//     probabilities of a pair (match.EvidenceFactorForward and
-//     EvidenceFactorBackward), out of fold for the training rows, as the
-//     item-CF and user-CF evidence is, so that no training row's own label
-//     enters its features; Explain names them ("taste", "their-taste");
 //   - a recall source ("factors"): exact vector recall (recall.Vectors) of
 //     the candidates with the largest sum of both directions' factor
 //     scores, under the request's hard filters, merged with the
@@ -56,12 +51,22 @@ const DefaultFactorUse = FactorsOff
 //   - with hybrid factors (the default), a participant's factor is its own
 //     plus the sum of its content features' factors (LightFM), so that a
 //     profile upserted after the Fit gets factors from its content alone
-//     and is recalled and scored without history.
+//     and is recalled without history;
+//   - with Evidence, evidence of both one-way models too: the forward and
+//     backward factor probabilities of a pair (match.EvidenceFactorForward
+//     and EvidenceFactorBackward), out of fold for the training rows, as
+//     the item-CF and user-CF evidence is, so that no training row's own
+//     label enters its features; Explain names them ("taste",
+//     "their-taste").
 //
-// The out-of-fold evidence fits the model once per fold of the
-// collaborative evidence and once on everything: six fits per Fit.
+// A Fit fits the model once on everything; the out-of-fold evidence fits
+// it once more per fold of the collaborative evidence: six fits per Fit
+// with Evidence.
 type FactorConfig struct {
 	// Use: FactorsOn, FactorsOff, or FactorsDefault (DefaultFactorUse).
+	// The figures that follow are of the factors as evidence and recall
+	// (Evidence), as every Fit used them before Evidence was a choice;
+	// Evidence's table has the factors as recall only.
 	// The default is off because the factors did not raise matches on the
 	// simulator's validation markets (seeds 101 to 105, 1,500 seekers ×
 	// 300 jobs, 10 rounds; TestFactorsValidation in benchmarks/enginesim):
@@ -95,10 +100,37 @@ type FactorConfig struct {
 	// with each profile's content vector (text.Encoder) as its features.
 	Plain bool `json:"plain,omitempty"`
 	// NoRecall leaves vector recall out: the factors are evidence (and
-	// cold-start factors) only. Zero (false): vector recall is a
-	// collaborative source, asked for Recall.Collaborative candidates like
-	// the others.
+	// cold-start factors) only, so it needs Evidence. Zero (false): vector
+	// recall is a collaborative source, asked for Recall.Collaborative
+	// candidates like the others.
 	NoRecall bool `json:"no_recall,omitempty"`
+	// Evidence makes the factors evidence of both one-way models as well
+	// as a recall source (see FactorConfig). Zero (false): recall and
+	// cold-start factors only; the one-way matches do not read the
+	// factors, and a Fit fits the model once instead of six times.
+	//
+	// It stays off because the evidence lowered matches and the yield of
+	// contacts on the validation markets (simulated, seeds 101 to 105,
+	// 1,500 seekers × 300 jobs, 10 rounds; TestConfigValidation in
+	// benchmarks/enginesim, variants "default", "factors" and
+	// "factor-evidence"):
+	//
+	//	                       101  102  103  104  105  total  first 3 rounds  per 1,000 contacts
+	//	factors off            454  447  430  423  424  2,178  1,386           136.0
+	//	on: recall only        449  449  429  430  428  2,185  1,394           136.5
+	//	on, forward evidence   439  445  425  433  430  2,172  1,399
+	//	on, with Evidence      437  443  421  426  428  2,155  1,395           130.0
+	//
+	// ("forward evidence": the forward factor probability as evidence and
+	// not the backward one, measured once with a local change, not
+	// offered). With the evidence the Engine sends more contacts (16,574
+	// against 16,002 recall only) to jobs that answer fewer. On speed
+	// dating's validation waves 11–14 (mean over split seeds 1 to 8;
+	// TestEngineValidation in benchmarks/dating) AUC(match) women / men is
+	// 0.7370 / 0.7350 without the evidence (recall changes none of the
+	// pairs that harness scores) and 0.7372 / 0.7347 with it, GAUC 0.6892
+	// / 0.7028 against 0.6851 / 0.7091.
+	Evidence bool `json:"evidence,omitempty"`
 	// PassedOver is the weight w of the pairs its actor turned down (an
 	// action of negative weight, whatever else it did) or was shown and
 	// left (an impression and no action of positive weight), as negatives
@@ -111,7 +143,8 @@ type FactorConfig struct {
 	//
 	// It stays off by default: on the validation markets (simulated, seeds
 	// 101 to 105, 10 rounds; TestFactorsValidation, variants "passed0.3"
-	// to "passed10") the matches per seed were, with factors on,
+	// to "passed10") the matches per seed were, with factors on as evidence
+	// and recall (Evidence),
 	//
 	//	                 101  102  103  104  105  total
 	//	factors off      441  446  417  430  428  2,162
@@ -166,6 +199,9 @@ func (c *FactorConfig) defaults(seed uint64) error {
 	if c.Model.Progress != nil {
 		return fmt.Errorf("%w: Factors.Model.Progress: set Config.OnProgress instead", ErrConfig)
 	}
+	if c.NoRecall && !c.Evidence && c.on() {
+		return fmt.Errorf("%w: Factors.NoRecall without Factors.Evidence leaves the factors nothing to do", ErrConfig)
+	}
 	if !c.Plain && c.Model.Method == factor.BPR {
 		return fmt.Errorf("%w: Factors.Model.Method = bpr needs Factors.Plain (hybrid factors need ALS)", ErrConfig)
 	}
@@ -203,6 +239,7 @@ type factors struct {
 	global  [3][]uint32        // side → local index → global index
 	hybrid  bool
 	recall  bool               // vector recall is a source (FactorConfig.NoRecall false)
+	evident bool               // the factors are evidence of the one-way matches (FactorConfig.Evidence)
 	vectors [3]*recall.Vectors // by requester side: reciprocal factor recall
 	emb     *factor.Table      // embeddings by global index at the Fit; nil: none
 	embRec  [3]*recall.Vectors // by requester side: embedding recall
@@ -310,7 +347,7 @@ func (f *factors) fill(ev *match.Evidence, a, b uint32) {
 	if f == nil {
 		return
 	}
-	if f.rec != nil {
+	if f.rec != nil && f.evident {
 		if side := f.sideOf(a); side.Valid() && f.sideOf(b) == side.Other() {
 			ev[match.EvidenceFactorForward] = f.logit(side, a, b)
 			ev[match.EvidenceFactorBackward] = f.logit(side.Other(), b, a)
@@ -520,7 +557,7 @@ func (e *Engine) buildFactors(ctx context.Context, st *state, f *factors, neg []
 	if err != nil {
 		return err
 	}
-	f.rec, f.hybrid, f.recall = rec, !e.cfg.Factors.Plain, !e.cfg.Factors.NoRecall
+	f.rec, f.hybrid, f.recall, f.evident = rec, !e.cfg.Factors.Plain, !e.cfg.Factors.NoRecall, e.cfg.Factors.Evidence
 	return nil
 }
 
@@ -748,7 +785,8 @@ func (f *factors) carry(prev *factors, upserted []uint32) {
 // appendBinary appends f's encoding to w (the snapshot's factor section):
 //
 //	model present bool, then its factor.Reciprocal stream (blob)
-//	hybrid bool, vector recall bool
+//	hybrid bool, vector recall bool, evidence bool (from snapshot
+//	version 8; before it the factors were always evidence)
 //	each side's participants in local order (seekers, recruiters: Uint32s)
 //	embeddings present bool, then its factor.Table stream (blob)
 //	cold-start factors: count, then per participant (ascending) index,
@@ -765,6 +803,7 @@ func (f *factors) appendBinary(w *binio.Writer) error {
 	}
 	w.Bool(f.hybrid)
 	w.Bool(f.recall)
+	w.Bool(f.evident)
 	w.Uint32s(f.global[market.Seeker])
 	w.Uint32s(f.global[market.Recruiter])
 	w.Bool(f.emb != nil)
@@ -822,9 +861,10 @@ func f32s(b []byte, dim int) ([]float32, error) {
 }
 
 // decodeFactors reads a factor section written by appendBinary for a
-// snapshot of the given profiles, and checks it against them. Errors say
-// what is wrong (the caller wraps them as corrupt).
-func decodeFactors(b []byte, profiles []market.Profile) (*factors, error) {
+// snapshot (of the given version) of the given profiles, and checks it
+// against them. Errors say what is wrong (the caller wraps them as
+// corrupt).
+func decodeFactors(b []byte, profiles []market.Profile, version uint64) (*factors, error) {
 	r := binio.NewReader(b)
 	f := &factors{}
 	if r.Bool() {
@@ -838,6 +878,10 @@ func decodeFactors(b []byte, profiles []market.Profile) (*factors, error) {
 		}
 	}
 	f.hybrid, f.recall = r.Bool(), r.Bool()
+	f.evident = true
+	if version >= 8 {
+		f.evident = r.Bool()
+	}
 	f.global[market.Seeker], f.global[market.Recruiter] = r.Uint32s(), r.Uint32s()
 	if err := r.Err(); err != nil {
 		return nil, err

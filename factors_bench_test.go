@@ -17,19 +17,24 @@ func midMarket(b *testing.B) *synth.Market {
 	return m
 }
 
-// BenchmarkRecommendFactors measures Recommend with latent factors off
-// and on (the Engine's defaults otherwise) on midMarket, and checks every
-// answer is full.
+// factorBenchVariants are the factor configurations of the factor
+// benchmarks: off, on (recall and cold-start factors) and on as evidence
+// too (FactorConfig.Evidence).
+var factorBenchVariants = []struct {
+	name string
+	fc   FactorConfig
+}{{"off", FactorConfig{Use: FactorsOff}}, {"on", FactorConfig{Use: FactorsOn}}, {"evidence", FactorConfig{Use: FactorsOn, Evidence: true}}}
+
+// BenchmarkRecommendFactors measures Recommend with latent factors off,
+// on and on as evidence (the Engine's defaults otherwise) on midMarket,
+// and checks every answer is full.
 //
 //	nice -n 19 go test -run '^$' -bench RecommendFactors -benchtime 2000x .
 func BenchmarkRecommendFactors(b *testing.B) {
 	m := midMarket(b)
-	for _, v := range []struct {
-		name string
-		use  FactorUse
-	}{{"off", FactorsOff}, {"on", FactorsOn}} {
+	for _, v := range factorBenchVariants {
 		b.Run("factors="+v.name, func(b *testing.B) {
-			e, ctx := factorBenchEngine(b, m, v.use)
+			e, ctx := factorBenchEngine(b, m, v.fc)
 			require.NoError(b, e.Fit(ctx))
 			b.ReportAllocs()
 			i := 0
@@ -44,35 +49,33 @@ func BenchmarkRecommendFactors(b *testing.B) {
 	}
 }
 
-// BenchmarkFitFactors measures a Fit with latent factors off and on on
-// midMarket (the factors add six two-sided fits: one per fold of the
-// out-of-fold evidence and one on everything).
+// BenchmarkFitFactors measures a Fit with latent factors off, on and on
+// as evidence on midMarket (the factors add one two-sided fit on
+// everything; as evidence five more, one per fold of the out-of-fold
+// evidence).
 //
 //	nice -n 19 go test -run '^$' -bench FitFactors -benchtime 1x .
 func BenchmarkFitFactors(b *testing.B) {
 	m := midMarket(b)
-	for _, v := range []struct {
-		name string
-		use  FactorUse
-	}{{"off", FactorsOff}, {"on", FactorsOn}} {
+	for _, v := range factorBenchVariants {
 		b.Run("factors="+v.name, func(b *testing.B) {
-			e, ctx := factorBenchEngine(b, m, v.use)
+			e, ctx := factorBenchEngine(b, m, v.fc)
 			b.ReportAllocs()
 			for b.Loop() {
 				require.NoError(b, e.Fit(ctx))
 			}
-			if v.use == FactorsOn && !e.Stats().Factors {
+			if v.fc.Use == FactorsOn && !e.Stats().Factors {
 				b.Fatal("no factors after the Fit")
 			}
 		})
 	}
 }
 
-// factorBenchEngine returns an Engine with latent factors used as use,
-// holding m's profiles and events, not fitted.
-func factorBenchEngine(b *testing.B, m *synth.Market, use FactorUse) (*Engine, context.Context) {
+// factorBenchEngine returns an Engine with latent factors configured as
+// fc, holding m's profiles and events, not fitted.
+func factorBenchEngine(b *testing.B, m *synth.Market, fc FactorConfig) (*Engine, context.Context) {
 	b.Helper()
-	e, err := New(Config{Clock: endOf(m), Seed: 7, Factors: FactorConfig{Use: use}})
+	e, err := New(Config{Clock: endOf(m), Seed: 7, Factors: fc})
 	require.NoError(b, err)
 	b.Cleanup(func() { e.Close() })
 	ctx := context.Background()

@@ -25,9 +25,11 @@ import (
 
 // factorConfig is a configuration with latent factors (a small, quick
 // model) and, when emb is not nil, that embedder.
+// factorConfig is the configuration of the factor tests: factors on, as
+// evidence too (FactorConfig.Evidence), with a small, quick model.
 func factorConfig(m *synth.Market, emb factor.Embedder) Config {
 	return Config{Clock: endOf(m), Seed: 7, Embedder: emb,
-		Factors: FactorConfig{Use: FactorsOn, Model: factor.Config{Factors: 8, Iterations: 6}}}
+		Factors: FactorConfig{Use: FactorsOn, Evidence: true, Model: factor.Config{Factors: 8, Iterations: 6}}}
 }
 
 func fitted(t *testing.T, m *synth.Market, cfg Config) *Engine {
@@ -103,6 +105,60 @@ func TestFactorsInFit(t *testing.T) {
 	assert.True(t, named[match.ReasonEmbedding], "the embedding cosine is named")
 	w := st.interest.Global(market.Seeker)
 	assert.NotZero(t, w.Weight(match.FeatureAnswering+match.EvidenceFactorForward), "the seekers' model learned a weight for the MF forward evidence")
+}
+
+// Without FactorConfig.Evidence (the default with factors on), the
+// factors recall candidates but stay out of the one-way matches: no factor
+// evidence in the training rows (no weight on it), at serving or in the
+// explanations, and a snapshot that loads the same way.
+func TestFactorsRecallOnly(t *testing.T) {
+	m := tinyMarket(t)
+	cfg := factorConfig(m, nil)
+	cfg.Factors.Evidence = false
+	e := fitted(t, m, cfg)
+	st := e.state.Load()
+	require.NotNil(t, st.factors)
+	require.NotNil(t, st.factors.rec)
+	assert.False(t, st.factors.evident)
+	for _, side := range []market.Side{market.Seeker, market.Recruiter} {
+		w := st.interest.Global(side)
+		for _, j := range []int{match.EvidenceFactorForward, match.EvidenceFactorBackward} {
+			assert.Zero(t, w.Weight(uint32(match.FeatureAnswering+j)), "%v: no weight on factor evidence %d", side, j)
+		}
+	}
+	var ev match.Evidence
+	st.factors.fill(&ev, 0, uint32(m.NumSeekers))
+	assert.Zero(t, ev[match.EvidenceFactorForward])
+	assert.Zero(t, ev[match.EvidenceFactorBackward])
+
+	ctx := context.Background()
+	fromFactors := 0
+	for _, p := range m.Profiles[:20] {
+		resp, err := e.Recommend(ctx, Request{ID: p.ID, N: 10, DryRun: true, Explain: true})
+		require.NoError(t, err)
+		for _, r := range resp.Results {
+			for _, src := range r.Sources {
+				if src.Name == "factors" {
+					fromFactors++
+				}
+			}
+			for _, d := range []match.Direction{r.Explanation.Forward, r.Explanation.Backward} {
+				for _, why := range slices.Concat(d.Reasons, d.Concerns) {
+					assert.NotContains(t, []match.ReasonKind{match.ReasonTaste, match.ReasonTheirTaste}, why.Kind, "no factor reason without factor evidence")
+				}
+			}
+		}
+	}
+	assert.Positive(t, fromFactors, "vector recall found results")
+
+	f, _ := saveLoad(t, e, cfg)
+	assert.False(t, f.state.Load().factors.evident, "the snapshot keeps the factors out of the matches")
+	assert.Equal(t, responses(t, e, m), responses(t, f, m))
+
+	bad := FactorConfig{Use: FactorsOn, NoRecall: true}
+	require.ErrorIs(t, bad.defaults(1), ErrConfig, "no recall and no evidence")
+	bad.Evidence = true
+	require.NoError(t, bad.defaults(1))
 }
 
 // The same Fit twice gives the same factors (Config.Seed).
@@ -290,14 +346,25 @@ func TestSaveLoadExactWithFactors(t *testing.T) {
 	var w binio.Writer
 	require.NoError(t, st.factors.appendBinary(&w))
 	sec := w.B
-	_, err := decodeFactors(sec, e.profiles)
+	_, err := decodeFactors(sec, e.profiles, snapVersion)
 	require.NoError(t, err)
 	for _, cut := range []int{1, len(sec) / 2, len(sec) - 1} {
-		_, err := decodeFactors(sec[:cut], e.profiles)
+		_, err := decodeFactors(sec[:cut], e.profiles, snapVersion)
 		assert.Error(t, err, "cut at %d", cut)
 	}
+	// A version 7 section (no evidence flag: the factors were always
+	// evidence then) decodes with the factors as evidence.
+	r := binio.NewReader(sec)
+	require.True(t, r.Bool())
+	r.Bytes()
+	flags := len(sec) - r.Len() // hybrid, recall, evidence
+	require.True(t, st.factors.evident)
+	v7 := slices.Concat(sec[:flags+2], sec[flags+3:])
+	old, err := decodeFactors(v7, e.profiles, 7)
+	require.NoError(t, err)
+	assert.True(t, old.evident, "a version 7 section's factors are evidence")
 	// A snapshot for fewer profiles than the factors name.
-	_, err = decodeFactors(sec, e.profiles[:10])
+	_, err = decodeFactors(sec, e.profiles[:10], snapVersion)
 	assert.ErrorContains(t, err, "out of range")
 	// The whole snapshot with a damaged factor model: a corrupt-snapshot
 	// error naming the factors.
@@ -328,7 +395,7 @@ func FuzzDecodeFactors(f *testing.F) {
 	m, err := synth.Generate(synth.Config{Seed: 9, Seekers: 12, Jobs: 5, Events: 300, Days: 4})
 	require.NoError(f, err)
 	cfg := Config{Clock: endOf(m), Seed: 7, Embedder: hashEmbedder(f),
-		Factors: FactorConfig{Use: FactorsOn, Model: factor.Config{Factors: 2, Iterations: 2}}}
+		Factors: FactorConfig{Use: FactorsOn, Evidence: true, Model: factor.Config{Factors: 2, Iterations: 2}}}
 	e, err := New(cfg)
 	require.NoError(f, err)
 	f.Cleanup(func() { e.Close() })
@@ -343,13 +410,13 @@ func FuzzDecodeFactors(f *testing.F) {
 	f.Add([]byte{})
 	profiles := slices.Clone(e.profiles)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		fs, err := decodeFactors(b, profiles)
+		fs, err := decodeFactors(b, profiles, snapVersion)
 		if err != nil {
 			return
 		}
 		var again, twice binio.Writer
 		require.NoError(t, fs.appendBinary(&again))
-		gs, err := decodeFactors(again.B, profiles)
+		gs, err := decodeFactors(again.B, profiles, snapVersion)
 		require.NoError(t, err)
 		require.NoError(t, gs.appendBinary(&twice))
 		assert.Equal(t, again.B, twice.B)

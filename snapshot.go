@@ -26,10 +26,10 @@ import (
 	"github.com/twowayrec/twoway/urgency"
 )
 
-// Snapshot format, version 7 (a frame of internal/binio):
+// Snapshot format, version 8 (a frame of internal/binio):
 //
 //	magic   "twoway.snapshot\x00"
-//	version uvarint (7)
+//	version uvarint (8)
 //	length  uvarint: bytes of body
 //	body    see below
 //	crc     uint32 little-endian, CRC-32 (IEEE) of body
@@ -69,8 +69,11 @@ import (
 //	and, if fitted, the item-CF, user-CF and Swing neighbour tables (a
 //	blob each: recall.ItemCF.AppendBinary, UserCF.AppendBinary), which
 //	Load installs instead of refitting them from the interest matrix
+//	from version 8: the factor section says whether the factors are
+//	evidence of the one-way matches (FactorConfig.Evidence)
 //
-// Version 5 snapshots load with model version 1 when fitted (0 when not).
+// Version 3 to 7 snapshots with factors load with them as evidence (as
+// every Fit used them then). Version 5 snapshots load with model version 1 when fitted (0 when not).
 // Version 4 snapshots (no journal offset) load with the zero offset.
 // Version 3 snapshots (no index image or catalog: Load analyses and
 // encodes the profiles) and version 2 snapshots (no factor section either;
@@ -79,7 +82,7 @@ import (
 // and the Fit's time only) are read and refitted.
 const (
 	snapMagic   = "twoway.snapshot\x00"
-	snapVersion = 7
+	snapVersion = 8
 	maxSnapBody = 1 << 36 // 64 GiB: a larger length is corruption
 )
 
@@ -411,7 +414,8 @@ type snapshot struct {
 	control  []byte
 	excl     *exclusions
 
-	v1                                                           bool // a version 1 snapshot: no models, refit after loading
+	version                                                      uint64 // the snapshot's format version
+	v1                                                           bool   // a version 1 snapshot: no models, refit after loading
 	matrix, hot, recent, behaviour, urgTable, satTable, actTable []byte
 	capTable, recentTable                                        []byte
 	capPrior                                                     [3]float64
@@ -435,7 +439,7 @@ func bad(format string, args ...any) error {
 
 func parseSnapshot(body []byte, version uint64) (*snapshot, error) {
 	r := binio.NewReader(body)
-	s := &snapshot{}
+	s := &snapshot{version: version}
 	fitted := r.Bool()
 	at := r.Varint()
 	if fitted {
@@ -864,7 +868,7 @@ func (e *Engine) decodeState(ctx context.Context, s *snapshot) (*state, error) {
 			return nil, err
 		}
 		if s.factors != nil {
-			if st.factors, err = decodeFactors(s.factors, s.profiles); err != nil {
+			if st.factors, err = decodeFactors(s.factors, s.profiles, s.version); err != nil {
 				return nil, bad("factors: %v", err)
 			}
 			if err := st.newCollab(); err != nil {

@@ -242,11 +242,12 @@ func TestLoadFailsCleanly(t *testing.T) {
 }
 
 // A version 3 snapshot (no index image, no catalog: Load analyses the
-// profiles again) loads as exactly as a version 4 to 7 one (a fitted
+// profiles again) loads as exactly as a version 4 to 8 one (a fitted
 // version 5 or older has model version 1; before version 7 Load replays
 // the log into the in-memory counters and refits the collaborative
-// neighbours); and a version 4
-// Load serves from the image at once while bleve fills behind it.
+// neighbours; this Engine has no factors, whose section version 8
+// changed); and a version 4 Load serves from the image at once while
+// bleve fills behind it.
 func TestLoadVersion3AndTheBackfill(t *testing.T) {
 	m := tinyMarket(t)
 	cfg := Config{Clock: endOf(m), Seed: 7}
@@ -302,7 +303,7 @@ func TestLoadVersion3AndTheBackfill(t *testing.T) {
 	v7other := binio.AppendFrame(nil, snapMagic, 7, append(bytes.Clone(cut(counters)), foreign.B...))
 
 	want := responses(t, e, m)
-	for name, snap := range map[string][]byte{"version 3": v3, "version 4": v4, "version 5": v5, "version 6": v6, "version 7": buf.Bytes(), "version 7, counters of other windows": v7other} {
+	for name, snap := range map[string][]byte{"version 3": v3, "version 4": v4, "version 5": v5, "version 6": v6, "version 7": binio.AppendFrame(nil, snapMagic, 7, body), "version 8": buf.Bytes(), "version 7, counters of other windows": v7other} {
 		f, err := New(cfg)
 		require.NoError(t, err)
 		require.NoError(t, f.Load(context.Background(), bytes.NewReader(snap)), name)

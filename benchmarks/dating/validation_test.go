@@ -19,8 +19,11 @@ import (
 // compares on speed dating's validation waves, by name
 // (TWOWAY_DATING_VARIANTS, comma-separated; default "default").
 var datingVariants = map[string]func(*twoway.Config){
-	"default":        func(*twoway.Config) {},
-	"factors":        func(c *twoway.Config) { c.Factors.Use = twoway.FactorsOn },
+	"default": func(*twoway.Config) {},
+	"factors": func(c *twoway.Config) { c.Factors.Use = twoway.FactorsOn },
+	"factor-evidence": func(c *twoway.Config) {
+		c.Factors.Use, c.Factors.Evidence = twoway.FactorsOn, true
+	},
 	"raw-attributes": func(c *twoway.Config) { c.Text.RawAttributes = true },
 	// The action weights as the interest models' sample weights
 	// (match.SampleConfig.RawWeights): odds inflated by 3/2 here.

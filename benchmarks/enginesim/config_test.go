@@ -36,10 +36,12 @@ var configVariants = map[string]func(*twoway.Config){
 	"prior3":        func(c *twoway.Config) { c.Interest.GlobalPrior = 3 },
 	"item10":        func(c *twoway.Config) { c.Interest.ItemLambda = 10 },
 	"prior3-item10": func(c *twoway.Config) { c.Interest.GlobalPrior, c.Interest.ItemLambda = 3, 10 },
-	// The two-sided latent factors as evidence (Config.Factors) and the
-	// harmonic mean as the aggregator.
-	"factors":  func(c *twoway.Config) { c.Factors.Use = twoway.FactorsOn },
-	"harmonic": func(c *twoway.Config) { c.Aggregator = "harmonic" },
+	// The two-sided latent factors (Config.Factors): a recall source
+	// ("factors"), and evidence of both one-way models too
+	// ("factor-evidence"); and the harmonic mean as the aggregator.
+	"factors":         func(c *twoway.Config) { c.Factors.Use = twoway.FactorsOn },
+	"factor-evidence": func(c *twoway.Config) { c.Factors.Use, c.Factors.Evidence = twoway.FactorsOn, true },
+	"harmonic":        func(c *twoway.Config) { c.Aggregator = "harmonic" },
 	"hl24-exposure-off": func(c *twoway.Config) {
 		c.Exposure.HalfLife, c.Exposure.Off = 24*time.Hour, true
 	},

@@ -67,34 +67,41 @@ func TestFactorsValidation(t *testing.T) {
 // factorVariants are the Engine configurations TestFactorsValidation
 // compares, by name (TWOWAY_FACTOR_VARIANTS, comma-separated; default
 // "off,on").
+//
+// "on" is factors on as FactorsOn has them: a recall source and cold-start
+// factors. Every other variant also makes them evidence of both one-way
+// models (FactorConfig.Evidence), as they were when the figures quoted in
+// FactorConfig's docs were measured: "on-evidence" with vector recall,
+// "evidence" without.
 var factorVariants = map[string]twoway.FactorConfig{
-	"off":      {Use: twoway.FactorsOff},
-	"on":       {Use: twoway.FactorsOn},
-	"evidence": {Use: twoway.FactorsOn, NoRecall: true},
-	"plain":    {Use: twoway.FactorsOn, Plain: true},
+	"off":         {Use: twoway.FactorsOff},
+	"on":          {Use: twoway.FactorsOn},
+	"on-evidence": {Use: twoway.FactorsOn, Evidence: true},
+	"evidence":    {Use: twoway.FactorsOn, Evidence: true, NoRecall: true},
+	"plain":       {Use: twoway.FactorsOn, Evidence: true, Plain: true},
 	// The model's size and penalties around the Engine's defaults (32
 	// factors, λ 150, package factor's α 10; "reg50" is package factor's
 	// λ, the Engine's default before the validation runs chose 150).
-	"k8":      {Use: twoway.FactorsOn, Model: factor.Config{Factors: 8}},
-	"k16":     {Use: twoway.FactorsOn, Model: factor.Config{Factors: 16}},
-	"k64":     {Use: twoway.FactorsOn, Model: factor.Config{Factors: 64}},
-	"reg15":   {Use: twoway.FactorsOn, Model: factor.Config{Regularization: 15}},
-	"reg50":   {Use: twoway.FactorsOn, Model: factor.Config{Regularization: 50}},
-	"reg150":  {Use: twoway.FactorsOn, Model: factor.Config{Regularization: 150}},
-	"alpha3":  {Use: twoway.FactorsOn, Model: factor.Config{Alpha: 3}},
-	"alpha30": {Use: twoway.FactorsOn, Model: factor.Config{Alpha: 30}},
+	"k8":      {Use: twoway.FactorsOn, Evidence: true, Model: factor.Config{Factors: 8}},
+	"k16":     {Use: twoway.FactorsOn, Evidence: true, Model: factor.Config{Factors: 16}},
+	"k64":     {Use: twoway.FactorsOn, Evidence: true, Model: factor.Config{Factors: 64}},
+	"reg15":   {Use: twoway.FactorsOn, Evidence: true, Model: factor.Config{Regularization: 15}},
+	"reg50":   {Use: twoway.FactorsOn, Evidence: true, Model: factor.Config{Regularization: 50}},
+	"reg150":  {Use: twoway.FactorsOn, Evidence: true, Model: factor.Config{Regularization: 150}},
+	"alpha3":  {Use: twoway.FactorsOn, Evidence: true, Model: factor.Config{Alpha: 3}},
+	"alpha30": {Use: twoway.FactorsOn, Evidence: true, Model: factor.Config{Alpha: 30}},
 	// Pairs shown and left (or turned down) as negatives of the factor
 	// models, at weights 0.1 to 10 (FactorConfig.PassedOver).
-	"passed0.1": {Use: twoway.FactorsOn, PassedOver: 0.1},
-	"passed0.3": {Use: twoway.FactorsOn, PassedOver: 0.3},
-	"passed1":   {Use: twoway.FactorsOn, PassedOver: 1},
-	"passed3":   {Use: twoway.FactorsOn, PassedOver: 3},
-	"passed10":  {Use: twoway.FactorsOn, PassedOver: 10},
+	"passed0.1": {Use: twoway.FactorsOn, Evidence: true, PassedOver: 0.1},
+	"passed0.3": {Use: twoway.FactorsOn, Evidence: true, PassedOver: 0.3},
+	"passed1":   {Use: twoway.FactorsOn, Evidence: true, PassedOver: 1},
+	"passed3":   {Use: twoway.FactorsOn, Evidence: true, PassedOver: 3},
+	"passed10":  {Use: twoway.FactorsOn, Evidence: true, PassedOver: 10},
 	// Shown pairs dominating the unobserved ones: a large α with the
 	// passed-over negatives, so that the factors learn mostly from what
 	// was shown (viewed or contacted against left).
-	"alpha30passed1":  {Use: twoway.FactorsOn, PassedOver: 1, Model: factor.Config{Alpha: 30}},
-	"alpha100passed1": {Use: twoway.FactorsOn, PassedOver: 1, Model: factor.Config{Alpha: 100}},
+	"alpha30passed1":  {Use: twoway.FactorsOn, Evidence: true, PassedOver: 1, Model: factor.Config{Alpha: 30}},
+	"alpha100passed1": {Use: twoway.FactorsOn, Evidence: true, PassedOver: 1, Model: factor.Config{Alpha: 100}},
 }
 
 func validateFactors(t *testing.T, w *sim.World, seed uint64) {
