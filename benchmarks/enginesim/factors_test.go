@@ -271,11 +271,11 @@ func TestFactorRecallValidation(t *testing.T) {
 	}
 }
 
-// TestFactorsTestSplit runs the Engine with latent factors off and on (the
-// configuration TestFactorsValidation chose: the Engine's λ = 150) once on
-// the test markets, seeds 1 to 5, which no default was tuned on, and logs
-// the matches of each and the paired difference (simulated). Set
-// TWOWAY_FACTOR_TEST=1 to run it (about half an hour on 2 cores):
+// TestFactorsTestSplit runs the Engine with latent factors off and on
+// (variant "on": recall and cold-start factors, with the Engine's λ = 150)
+// once on the test markets, seeds 1 to 5, which no default was tuned on,
+// and logs the matches of each and the paired difference (simulated). Set
+// TWOWAY_FACTOR_TEST=1 to run it (about five minutes on 2 cores):
 //
 //	TWOWAY_FACTOR_TEST=1 nice -n 19 go test ./enginesim -run TestFactorsTestSplit -v -timeout 90m
 func TestFactorsTestSplit(t *testing.T) {
