@@ -164,6 +164,16 @@ func New(cfg Config) (*Engine, error) {
 	if e.control, err = exposure.New(cfg.Exposure); err != nil {
 		return nil, fmt.Errorf("%w: Exposure: %w", ErrConfig, err)
 	}
+	// What Config reports: the names and the parts' configurations with
+	// the defaults they filled in (the host's activity store, not the
+	// by-ID wrapper around it).
+	e.cfg.Aggregator = aggName(cfg.Aggregator)
+	if e.cfg.Language == "" {
+		e.cfg.Language = text.Chinese
+	}
+	e.cfg.Activity = e.tracker.Config()
+	e.cfg.Activity.Store = cfg.Activity.Store
+	e.cfg.Exposure = e.control.Config()
 	if err := e.checkShared(); err != nil {
 		return nil, err
 	}
@@ -302,7 +312,11 @@ func aggregator(cfg Config, name string) (match.NamedAggregator, error) {
 // floor's 0.7128.
 const DefaultAggregator = "contact-cost"
 
-// Config returns the Engine's configuration with defaults filled in.
+// Config returns the Engine's configuration with defaults filled in:
+// among them the aggregator's and the language's names, and the
+// exposure and activity configurations as those parts use them (so a
+// shared Ledger can be built from Config().Exposure's HalfLife and
+// RepeatWindow).
 func (e *Engine) Config() Config { return e.cfg }
 
 // Upsert adds profiles or replaces them (matched by ID). The batch is
