@@ -21,6 +21,7 @@ import (
 	"github.com/twowayrec/twoway/internal/synth"
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/match"
+	"github.com/twowayrec/twoway/text"
 )
 
 // smallMarket is synth.Small(): 300 seekers, 100 jobs, 20,000 events over
@@ -640,4 +641,74 @@ func TestSampledNegativesAreOnTheOtherSide(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 6, negatives, "three per positive")
+}
+
+// Config reports the defaults that New and the Engine's parts filled in,
+// so that a host can build what must agree with them (a shared Ledger)
+// from it, and an Engine built from it is configured the same.
+func TestConfigFillsDefaults(t *testing.T) {
+	e, err := New(Config{})
+	require.NoError(t, err)
+	defer e.Close()
+	c := e.Config()
+	assert.Equal(t, DefaultAggregator, c.Aggregator)
+	assert.Equal(t, text.Chinese, c.Language)
+	assert.Equal(t, exposure.DefaultHalfLife, c.Exposure.HalfLife)
+	assert.Equal(t, exposure.DefaultHalfLife, c.Exposure.RepeatWindow, "the repeat window defaults to the half-life")
+	assert.Equal(t, 24*time.Hour, c.Activity.Bucket)
+	assert.Nil(t, c.Activity.Store, "the host's store (none), not the Engine's wrapper")
+	ledger, err := NewMemoryExposure(c.Exposure.HalfLife, c.Exposure.RepeatWindow)
+	require.NoError(t, err)
+	c.Ledger = ledger
+	f, err := New(c)
+	require.NoError(t, err, "an Engine from the reported configuration, with a ledger built from it")
+	defer f.Close()
+	g := f.Config()
+	assert.Equal(t, c.Aggregator, g.Aggregator)
+	assert.Equal(t, c.Exposure.HalfLife, g.Exposure.HalfLife)
+	assert.Equal(t, c.Activity.Bucket, g.Activity.Bucket)
+}
+
+// An event stamped a minute ahead of the clock (clock skew between
+// servers) makes its actor as active after a Fit as an event stamped a
+// minute before it: the Fit counts it as happening at the Fit.
+func TestFitCountsEventsStampedAheadAsNow(t *testing.T) {
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	activityAfterFit := func(ahead time.Duration) float64 {
+		e, err := New(Config{Clock: func() time.Time { return now }})
+		require.NoError(t, err)
+		defer e.Close()
+		ctx := context.Background()
+		reg := now.AddDate(0, 0, -10)
+		var ps []market.Profile
+		for i := range 5 {
+			ps = append(ps, market.Profile{ID: fmt.Sprintf("s%d", i), Side: market.Seeker, Title: "Go开发", Skills: []string{"Go"}, Registered: reg},
+				market.Profile{ID: fmt.Sprintf("j%d", i), Side: market.Recruiter, Title: "Go开发工程师", Skills: []string{"Go"}, Registered: reg})
+		}
+		require.NoError(t, e.Upsert(ctx, ps...))
+		var evs []market.Event
+		for i := range 5 {
+			at := now.Add(-time.Duration(i+1) * time.Hour)
+			if i == 0 {
+				at = now.Add(ahead)
+			}
+			s, j := fmt.Sprintf("s%d", i), fmt.Sprintf("j%d", (i+1)%5)
+			evs = append(evs, market.Event{Actor: s, Target: j, Action: market.Chat, Time: at},
+				market.Event{Actor: j, Target: s, Action: market.Reply, Time: at.Add(time.Minute)})
+		}
+		require.NoError(t, e.Record(ctx, evs...))
+		require.NoError(t, e.Fit(ctx))
+		resp, err := e.Recommend(ctx, Request{ID: "j3", N: 10, DryRun: true})
+		require.NoError(t, err)
+		for _, r := range resp.Results {
+			if r.ID == "s0" {
+				return r.Activity
+			}
+		}
+		t.Fatalf("s0 not recommended to j3: %+v", resp.Results)
+		return 0
+	}
+	ahead, before := activityAfterFit(time.Minute), activityAfterFit(-2*time.Minute)
+	assert.Positive(t, ahead, "an event a minute ahead is activity")
+	assert.InDelta(t, before, ahead, 0.01)
 }

@@ -217,9 +217,17 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	stage("match", true)
 
 	stage("urgency", false)
+	// An event stamped ahead of the Fit's clock (Record accepts one up to
+	// a day ahead: servers' clocks drift) counts as happening at the Fit,
+	// as the real-time counters count it, rather than as not yet
+	// happened, which would leave its actor inactive until the next Fit.
 	aevents := make([]activity.Event, len(log))
 	for i, ev := range log {
-		aevents[i] = activity.Event{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: ev.time()}
+		t := ev.time()
+		if t.After(at) {
+			t = at
+		}
+		aevents[i] = activity.Event{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: t}
 	}
 	slices.SortStableFunc(aevents, func(a, b activity.Event) int { return a.Time.Compare(b.Time) })
 	// The urgency stage's steps start at these fractions of it (measured
