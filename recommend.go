@@ -3,6 +3,7 @@ package twoway
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/bits"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kelindar/bitmap"
 
@@ -236,7 +238,23 @@ func (e *Engine) check(req *Request) (*checked, error) {
 		return nil, fmt.Errorf("%w: N = %d, want 0 (10) to %d", ErrBadRequest, c.n, MaxN)
 	}
 	if err := req.Filters.Validate(); err != nil {
+		var fe *market.FieldError
+		if errors.As(err, &fe) && fe.ID == "" {
+			fe.ID = req.ID // the request it belongs to
+		}
 		return nil, fmt.Errorf("%w: %w", ErrBadRequest, err)
+	}
+	switch req.Language {
+	case "", text.Chinese, text.English:
+	default:
+		return nil, fmt.Errorf("%w: %w (want %q, %q, or empty for Config.Language)", ErrBadRequest, &market.FieldError{Record: "request", ID: req.ID, Field: "Language",
+			Value: strconv.QuoteToASCII(string(req.Language)), Err: market.ErrOutOfRange}, text.Chinese, text.English)
+	}
+	for i, city := range req.Cities {
+		if !utf8.ValidString(city) {
+			return nil, fmt.Errorf("%w: %w", ErrBadRequest,
+				&market.FieldError{Record: "request", ID: req.ID, Field: fmt.Sprintf("Cities[%d]", i), Value: strconv.QuoteToASCII(city), Err: market.ErrInvalidUTF8})
+		}
 	}
 	if len(req.Exclude) > MaxExclude {
 		return nil, fmt.Errorf("%w: Exclude has %d IDs, at most %d", ErrBadRequest, len(req.Exclude), MaxExclude)

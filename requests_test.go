@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -141,6 +142,26 @@ func TestRequestFilters(t *testing.T) {
 	var fe *market.FieldError
 	require.ErrorAs(t, err, &fe)
 	assert.Equal(t, "Filters.SalaryMin", fe.Field)
+	assert.Equal(t, s, fe.ID, "the error names the request")
+	assert.Contains(t, err.Error(), fmt.Sprintf("request %q", s))
+
+	// So do an unknown language and a city that is not UTF-8.
+	for _, bad := range []struct {
+		req   Request
+		field string
+		err   error
+	}{
+		{Request{ID: s, Language: "fr", Explain: true}, "Language", market.ErrOutOfRange},
+		{Request{ID: s, Cities: []string{"北京", "\xff"}}, "Cities[1]", market.ErrInvalidUTF8},
+	} {
+		_, err := e.Recommend(ctx, bad.req)
+		require.ErrorIs(t, err, ErrBadRequest, bad.field)
+		require.ErrorIs(t, err, bad.err, bad.field)
+		var fe *market.FieldError
+		require.ErrorAs(t, err, &fe)
+		assert.Equal(t, bad.field, fe.Field)
+		assert.Equal(t, s, fe.ID)
+	}
 }
 
 func countPassing(ps []market.Profile, ok func(market.Profile) bool) int {
