@@ -50,7 +50,7 @@ import (
 //
 // Recommend answers from cold-start recall: fresh profiles of the other side
 // and, once events arrive, the most attended ones, ranked by recall score
-// (no two-way scores yet: Recommendation.Fitted is false).
+// (no two-way scores yet: Response.Fitted is false).
 type Engine struct {
 	cfg     Config
 	given   Config // cfg as New received it, before its defaults (Reload's second Engine)
@@ -738,9 +738,9 @@ func (e *Engine) Profile(id string) (market.Profile, error) {
 	_, p, ok, removed := e.lookup(id)
 	switch {
 	case !ok:
-		return market.Profile{}, unknownID(id)
+		return market.Profile{}, &roleError{role: "profile", id: id}
 	case removed:
-		return market.Profile{}, fmt.Errorf("%w: %q was removed", ErrInactive, id)
+		return market.Profile{}, &roleError{role: "profile", id: id, removed: true}
 	}
 	return p.Clone(), nil
 }

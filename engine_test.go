@@ -554,9 +554,38 @@ func TestProfile(t *testing.T) {
 
 	_, err = e.Profile("nobody")
 	assert.ErrorIs(t, err, ErrUnknownRequester)
+	assert.ErrorIs(t, err, market.ErrUnknownID)
+	assert.EqualError(t, err, `twoway: unknown profile "nobody": market: unknown ID`)
 	require.NoError(t, e.Remove(ctx, "s-1"))
 	_, err = e.Profile("s-1")
 	assert.ErrorIs(t, err, ErrInactive)
+	assert.EqualError(t, err, `twoway: profile "s-1" was removed`)
+}
+
+// Explain's errors name the role of the ID at fault: an unknown or
+// removed candidate matches the sentinels a requester's would, with
+// "candidate" in its message; a participant with itself is a bad request.
+func TestExplainErrorsNameTheRole(t *testing.T) {
+	m := smallMarket(t)
+	e := newEngine(t, m, true)
+	ctx := context.Background()
+	seeker, job := m.Profiles[0].ID, m.Profiles[m.NumSeekers].ID
+	_, err := e.Explain(ctx, seeker, "nobody")
+	assert.ErrorIs(t, err, ErrUnknownRequester)
+	assert.ErrorIs(t, err, market.ErrUnknownID)
+	assert.EqualError(t, err, `twoway: unknown candidate "nobody": market: unknown ID`)
+	_, err = e.Explain(ctx, "nobody", job)
+	assert.ErrorIs(t, err, ErrUnknownRequester)
+	assert.Contains(t, err.Error(), `unknown requester "nobody"`)
+	_, err = e.Explain(ctx, seeker, seeker)
+	assert.ErrorIs(t, err, ErrBadRequest)
+	assert.ErrorIs(t, err, market.ErrSelf)
+	_, err = e.Explain(ctx, seeker, m.Profiles[1].ID)
+	assert.ErrorIs(t, err, ErrWrongSide)
+	require.NoError(t, e.Remove(ctx, job))
+	_, err = e.Explain(ctx, seeker, job)
+	assert.ErrorIs(t, err, ErrInactive)
+	assert.EqualError(t, err, fmt.Sprintf("twoway: candidate %q was removed", job))
 }
 
 // TestFitCatchesUpWithWhatHappenedDuringIt: an event recorded and a

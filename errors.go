@@ -11,14 +11,18 @@ import (
 // *market.FieldError values (errors.Is matches market's sentinels); the
 // Engine wraps them with the position of the record in the batch.
 var (
-	// ErrUnknownRequester: Recommend or Explain named an ID the Engine has
-	// no profile for.
+	// ErrUnknownRequester: Recommend, Explain or Profile named an ID the
+	// Engine has no profile for. Errors for an unknown candidate of
+	// Explain and an unknown ID of Profile match it too (and
+	// market.ErrUnknownID), though their messages name the ID's role.
 	ErrUnknownRequester = errors.New("twoway: unknown requester")
 	// ErrWrongSide: the request's Side does not match the requester's profile.
 	ErrWrongSide = errors.New("twoway: requester is on the other side")
 	// ErrEmptyMarket: the other side of the market has no active profile.
 	ErrEmptyMarket = errors.New("twoway: empty market")
-	// ErrInactive: the requester's profile is inactive or removed.
+	// ErrInactive: the requester's profile is inactive or removed (or
+	// the removed profile of Explain's candidate or of Profile, whose
+	// errors match it with messages that name the ID's role).
 	ErrInactive = errors.New("twoway: requester is inactive")
 	// ErrCorruptSnapshot: Load read something that is not a twoway snapshot
 	// of a version this build understands, or a damaged one.
@@ -45,4 +49,28 @@ func (e *BatchError) Unwrap() error { return e.Err }
 
 func unknownID(id string) error {
 	return fmt.Errorf("%w %q: %w", ErrUnknownRequester, id, market.ErrUnknownID)
+}
+
+// roleError is an unknown or removed ID in a role other than a
+// requester's ("candidate", "profile"): its message names the role, and
+// errors.Is matches the requester's sentinel (ErrUnknownRequester or
+// ErrInactive) and the market's (market.ErrUnknownID for an unknown one).
+type roleError struct {
+	role, id string
+	removed  bool
+}
+
+func (e *roleError) Error() string {
+	if e.removed {
+		return fmt.Sprintf("twoway: %s %q was removed", e.role, e.id)
+	}
+	return fmt.Sprintf("twoway: unknown %s %q: %v", e.role, e.id, market.ErrUnknownID)
+}
+
+// Is matches the sentinels the error stands for.
+func (e *roleError) Is(target error) bool {
+	if e.removed {
+		return target == ErrInactive
+	}
+	return target == ErrUnknownRequester || target == market.ErrUnknownID
 }

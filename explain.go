@@ -20,6 +20,9 @@ var ErrNotFitted = fmt.Errorf("twoway: not fitted yet (call Fit)")
 // Config.Aggregator and both sides' current urgencies. A removed or
 // inactive requester, or a removed candidate, is ErrInactive (as in
 // Recommend); an inactive candidate (a filled job) can still be explained.
+// An unknown ID is ErrUnknownRequester (the message says which of the
+// two it is), a pair on one side ErrWrongSide, and a participant with
+// itself ErrBadRequest (market.ErrSelf).
 func (e *Engine) Explain(ctx context.Context, requester, candidate string) (*match.Explanation, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -34,9 +37,11 @@ func (e *Engine) Explain(ctx context.Context, requester, candidate string) (*mat
 	b, pb, ok, removed := e.lookup(candidate)
 	switch {
 	case !ok:
-		return nil, unknownID(candidate)
+		return nil, &roleError{role: "candidate", id: candidate}
 	case removed:
-		return nil, fmt.Errorf("%w: %q was removed", ErrInactive, candidate)
+		return nil, &roleError{role: "candidate", id: candidate, removed: true}
+	case a == b:
+		return nil, fmt.Errorf("%w: Explain of %q with itself: %w", ErrBadRequest, requester, market.ErrSelf)
 	}
 	if pa.Side == pb.Side {
 		return nil, fmt.Errorf("%w: %q and %q are both %ss", ErrWrongSide, requester, candidate, pa.Side)
