@@ -322,7 +322,7 @@ func (e *Engine) Config() Config { return e.cfg }
 // Upsert adds profiles or replaces them (matched by ID). The batch is
 // validated first: one invalid profile (a *market.FieldError inside a
 // *BatchError naming its position) and nothing of the batch is stored. A
-// profile may not change side.
+// profile may not change side (market.ErrSideChange).
 //
 // With Config.Journal, the batch is appended to the journal after
 // validation and then applied (see Sync); a failed append stores nothing
@@ -456,12 +456,12 @@ func (e *Engine) checkSides(profiles []market.Profile) error {
 		if ix, ok := e.dict.Lookup(p.ID); ok && int(ix) < len(e.profiles) {
 			if old := e.profiles[ix].Side; old != 0 && old != p.Side {
 				return &BatchError{Index: i, Err: &market.FieldError{Record: "profile", ID: p.ID, Field: "Side",
-					Value: p.Side.String(), Err: fmt.Errorf("%w: it was %s", ErrWrongSide, old)}}
+					Value: fmt.Sprintf("%s, was %s", p.Side, old), Err: market.ErrSideChange}}
 			}
 		}
 		if s, ok := sides[p.ID]; ok && s != p.Side {
 			return &BatchError{Index: i, Err: &market.FieldError{Record: "profile", ID: p.ID, Field: "Side",
-				Value: p.Side.String(), Err: ErrWrongSide}}
+				Value: fmt.Sprintf("%s, %s earlier in the batch", p.Side, s), Err: market.ErrSideChange}}
 		}
 		sides[p.ID] = p.Side
 	}

@@ -220,7 +220,16 @@ func TestRecordBatchIsAllOrNothing(t *testing.T) {
 	assert.False(t, known)
 	flip := m.Profiles[0]
 	flip.Side = market.Recruiter
-	assert.ErrorIs(t, e.Upsert(ctx, flip), ErrWrongSide)
+	err = e.Upsert(ctx, flip)
+	assert.ErrorIs(t, err, market.ErrSideChange)
+	assert.ErrorContains(t, err, fmt.Sprintf(`profile %q: field Side: a profile cannot change side: recruiter, was seeker`, flip.ID))
+	twice := m.Profiles[1]
+	twice.ID = "new-in-batch"
+	other := twice
+	other.Side = market.Recruiter
+	err = e.Upsert(ctx, twice, other)
+	assert.ErrorIs(t, err, market.ErrSideChange)
+	assert.ErrorContains(t, err, "recruiter, seeker earlier in the batch")
 }
 
 func TestRecordChangesNextRecommendation(t *testing.T) {

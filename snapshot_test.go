@@ -407,7 +407,7 @@ func TestConcurrentUpsertsCannotFlipASide(t *testing.T) {
 		assert.True(t, (e1 == nil) != (e2 == nil), "exactly one side wins for %s: %v, %v", id, e1, e2)
 		for _, err := range []error{e1, e2} {
 			if err != nil {
-				assert.ErrorIs(t, err, ErrWrongSide)
+				assert.ErrorIs(t, err, market.ErrSideChange)
 			}
 		}
 	}

@@ -65,6 +65,7 @@ var (
 	ErrTimeRange     = errors.New("market: time outside the supported range (1970-01-01 to 2200-01-01 UTC)")
 	ErrIDTooLong     = errors.New("market: ID longer than 256 bytes")
 	ErrEmpty         = errors.New("market: empty value")
+	ErrSideChange    = errors.New("market: a profile cannot change side")
 )
 
 // FieldError reports an invalid field of one record. Record is the kind of
