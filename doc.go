@@ -10,6 +10,9 @@
 //
 // The packages below this one each own one concern (see docs/architecture.md):
 // market (vocabulary), sparse (vectors), text (content), rank (learning and
-// metrics), activity (behaviour features), recall, match, urgency, exposure
-// and fusion. This root package wires them into an Engine.
+// metrics), activity (behaviour features), recall, match, factor (latent
+// factors and the host's embeddings), urgency, exposure, allocate
+// (market-level allocation), fusion and insight (market reports). This
+// root package wires them into an Engine; the module
+// github.com/twowayrec/twoway/redisstore keeps its shared state in Redis.
 package twoway

@@ -131,7 +131,11 @@ type Profile struct {
 	City     string `json:"city,omitempty"`     // 南京
 	District string `json:"district,omitempty"` // 雨花台区
 	Zone     string `json:"zone,omitempty"`     // business zone: 南京南站
-	Industry string `json:"industry,omitempty"` // 互联网
+	// Industry is one industry or a comma-separated list of them
+	// ("互联网,电子商务"; ASCII, full-width or 、 commas: SplitList), each
+	// item matched on its own by an industry filter; a "/" does not
+	// separate items.
+	Industry string `json:"industry,omitempty"`
 
 	// Experience: a seeker's years of work ({Min: 3, Max: 3}), a posting's
 	// required range ({Min: 3, Max: 5}).

@@ -43,7 +43,8 @@ type Facets struct {
 	MinEducation market.Education `json:"min_education,omitempty"`
 	MaxEducation market.Education `json:"max_education,omitempty"`
 	// Industries keeps candidates with one of these industries (compared
-	// case-insensitively with each item of the profile's Industry list).
+	// case-insensitively with each item of the profile's Industry, a
+	// comma-separated list: market.SplitList).
 	Industries []string `json:"industries,omitempty"`
 	// Workplaces keeps candidates with one of these workplaces.
 	Workplaces []market.Workplace `json:"workplaces,omitempty"`
