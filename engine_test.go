@@ -498,6 +498,30 @@ func TestResponseJSONBeforeFit(t *testing.T) {
 	require.Len(t, back.Results, 2)
 	assert.Nil(t, back.Results[0].TwoWay)
 	assert.Equal(t, resp.Results[0].ID, back.Results[0].ID)
+
+	// Decoded as a Response, the nulls are unknown again (NaN), not 0,
+	// and the known fields come back as they were.
+	var again Response
+	require.NoError(t, json.Unmarshal(b, &again))
+	assert.True(t, math.IsNaN(again.Urgency), "urgency %v", again.Urgency)
+	require.Len(t, again.Results, 2)
+	for i, r := range again.Results {
+		want := resp.Results[i]
+		assert.Equal(t, want.ID, r.ID)
+		assert.Equal(t, want.Activity, r.Activity)
+		assert.Equal(t, want.Sources, r.Sources)
+		for name, x := range map[string][2]float64{"two_way": {want.TwoWay, r.TwoWay}, "forward": {want.Forward, r.Forward},
+			"backward": {want.Backward, r.Backward}, "urgency": {want.Urgency, r.Urgency}, "saturation": {want.Saturation, r.Saturation}} {
+			if math.IsNaN(x[0]) {
+				assert.True(t, math.IsNaN(x[1]), "%s: null decodes as NaN, got %v", name, x[1])
+			} else {
+				assert.Equal(t, x[0], x[1], name)
+			}
+		}
+	}
+	twice, err := json.Marshal(again)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(b), string(twice), "decoding and encoding again gives the same JSON")
 }
 
 func TestLearnRanking(t *testing.T) {
