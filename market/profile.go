@@ -205,7 +205,7 @@ func (p *Profile) Validate() error {
 			}
 		}
 	}
-	if err := checkRange("Experience", p.Experience.Min, p.Experience.Max, fe); err != nil {
+	if err := checkRange("Experience", p.Experience.Min, p.Experience.Max, MaxExperience, fe); err != nil {
 		return err
 	}
 	if !p.Education.Valid() {
@@ -214,7 +214,7 @@ func (p *Profile) Validate() error {
 	if !p.Workplace.Valid() {
 		return fe("Workplace", strconv.Itoa(int(p.Workplace)), ErrOutOfRange)
 	}
-	if err := checkRange("Salary", p.Salary.Min, p.Salary.Max, fe); err != nil {
+	if err := checkRange("Salary", p.Salary.Min, p.Salary.Max, MaxSalary, fe); err != nil {
 		return err
 	}
 	if p.Salary.Months < 0 || p.Salary.Months > 24 {
@@ -234,8 +234,18 @@ func (p *Profile) Validate() error {
 	return nil
 }
 
-// checkRange validates a [min, max] pair where max == 0 means unbounded.
-func checkRange(name string, lo, hi float64, fe func(field, value string, err error) error) error {
+// The largest figures a profile may state: a monthly pay of 100 million
+// yuan and 80 years of experience. Anything above is a unit or data error
+// (and would overflow Salary.Annual or read as nonsense in an
+// explanation), reported as ErrOutOfRange.
+const (
+	MaxSalary     = 1e8
+	MaxExperience = 80
+)
+
+// checkRange validates a [min, max] pair where max == 0 means unbounded,
+// each end at most limit.
+func checkRange(name string, lo, hi, limit float64, fe func(field, value string, err error) error) error {
 	for _, f := range [...]struct {
 		field string
 		v     float64
@@ -245,6 +255,8 @@ func checkRange(name string, lo, hi float64, fe func(field, value string, err er
 			return fe(f.field, fmt.Sprint(f.v), ErrNaN)
 		case f.v < 0:
 			return fe(f.field, fmt.Sprint(f.v), ErrNegative)
+		case f.v > limit:
+			return fe(f.field, fmt.Sprintf("%v (at most %v)", f.v, limit), ErrOutOfRange)
 		}
 	}
 	if hi > 0 && lo > hi {
