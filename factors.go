@@ -107,7 +107,11 @@ type FactorConfig struct {
 	// Evidence makes the factors evidence of both one-way models as well
 	// as a recall source (see FactorConfig). Zero (false): recall and
 	// cold-start factors only; the one-way matches do not read the
-	// factors, and a Fit fits the model once instead of six times.
+	// factors, and a Fit fits the model once instead of six times: on a
+	// market of 5,000 seekers, 1,000 jobs and 200,000 events
+	// (BenchmarkFitFactors, 3 runs on 2 shared cores, medians) a Fit
+	// takes 4.1 s with factors off, 4.6 s on and 8.8 s with Evidence,
+	// allocating 2.4, 2.6 and 3.6 GB.
 	//
 	// It stays off because the evidence lowered matches and the yield of
 	// contacts on the validation markets (simulated, seeds 101 to 105,
