@@ -49,9 +49,10 @@ func (f EventSourceFunc) Events(ctx context.Context) iter.Seq2[market.Event, err
 // Each stage reports its start (Done false, Fraction 0) and its end (Done
 // true, Fraction 1). The "match" stage, most of a Fit's time (the
 // behaviour counts, the collaborative evidence of five folds, and each
-// side's interest model), and the "urgency" stage also report as they
-// advance: Step names the work ("evidence", "seeker model: entities",
-// "inputs", …), Iteration of Iterations counts it where it has counts
+// side's interest model), the "urgency" stage, and with latent factors
+// or allocation the "factors" and "allocation" stages also report as
+// they advance: Step names the work ("evidence", "seeker model:
+// entities", "inputs", "seeker factors", "embeddings", "graph", …), Iteration of Iterations counts it where it has counts
 // (folds, samples, L-BFGS iterations of the global model, whose
 // Iterations is a bound it usually stops short of, entities), Fraction is
 // the share of the stage done and Remaining the time the stage still needs
@@ -96,7 +97,8 @@ type Config struct {
 	// Events, when set, is read by Fit: the host's behaviour log. Nil: the
 	// Engine keeps every event given to Record and Fit uses them.
 	Events EventSource `json:"-"`
-	// Realtime keeps the real-time behaviour counters (DESIGN.md §3). Set a
+	// Realtime keeps the real-time behaviour counters (package activity;
+	// docs/architecture.md §3, "Real-time and full state"). Set a
 	// shared store (Redis, …) to run several Engines on one state; when it
 	// implements activity.IDStore, the Engine counts by string ID (the
 	// same in every process) instead of by dense index. Nil: in memory.
@@ -127,7 +129,8 @@ type Config struct {
 	// Logger receives Fit's progress and skipped records. Nil: silent.
 	Logger *slog.Logger `json:"-"`
 	// OnProgress, when set, is called at the start and end of each Fit
-	// stage and as the match stage advances (see Progress), from the
+	// stage and as the match, urgency, factors and allocation stages
+	// advance (see Progress), from the
 	// goroutine of the Fit, one call at a time; it must return quickly.
 	OnProgress func(Progress) `json:"-"`
 

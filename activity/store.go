@@ -8,7 +8,7 @@ import (
 )
 
 // Store is the real-time feature store: per participant and time bucket, a
-// small array of counters (DESIGN.md §3). A [Tracker] decides the buckets and
+// small array of counters. A [Tracker] decides the buckets and
 // counters; a Store only adds and reads them, so the same Tracker can run on
 // [Memory] in one process or on a shared store (Redis, …) across several.
 //
