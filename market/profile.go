@@ -234,13 +234,14 @@ func (p *Profile) Validate() error {
 	return nil
 }
 
-// The largest figures a profile may state: a monthly pay of 100 million
-// yuan and 80 years of experience. Anything above is a unit or data error
-// (and would overflow Salary.Annual or read as nonsense in an
-// explanation), reported as ErrOutOfRange.
+// The largest figures a profile may state: a monthly pay of a billion
+// yuan and 1,000 years of experience, far above any real figure (and above
+// sentinels such as 99 or 999 years for "any"), so that only a unit or
+// data error (1e308, which overflows Salary.Annual to +Inf and prints 300
+// digits in an explanation) is refused, as ErrOutOfRange.
 const (
-	MaxSalary     = 1e8
-	MaxExperience = 80
+	MaxSalary     = 1e9
+	MaxExperience = 1000
 )
 
 // checkRange validates a [min, max] pair where max == 0 means unbounded,
