@@ -109,9 +109,10 @@ type FactorConfig struct {
 	// cold-start factors only; the one-way matches do not read the
 	// factors, and a Fit fits the model once instead of six times: on a
 	// market of 5,000 seekers, 1,000 jobs and 200,000 events
-	// (BenchmarkFitFactors, 3 runs on 2 shared cores, medians) a Fit
-	// takes 4.1 s with factors off, 4.6 s on and 8.8 s with Evidence,
-	// allocating 2.4, 2.6 and 3.6 GB.
+	// (BenchmarkFitFactors, medians of 5 runs on 2 cores) a Fit takes
+	// 3.98 s with factors off, 4.48 s on and 9.30 s with Evidence,
+	// allocating 2.3, 2.5 and 3.3 GiB; a request (BenchmarkRecommendFactors)
+	// 589, 660 and 667 µs.
 	//
 	// It stays off because the evidence lowered matches and the yield of
 	// contacts on the validation markets (simulated, seeds 101 to 105,
