@@ -17,24 +17,31 @@ func nullable(x float64) *float64 {
 // MarshalJSON encodes r with unknown (NaN) matches, urgency and saturation
 // as null.
 func (r Recommendation) MarshalJSON() ([]byte, error) {
-	type plain Recommendation
-	return json.Marshal(struct {
-		plain
+	return json.Marshal(recommendationJSON{plainRecommendation(r), nullable(r.TwoWay), nullable(r.Forward), nullable(r.Backward), nullable(r.Urgency), nullable(r.Saturation)})
+}
+
+// The wire forms of Recommendation and Response: their fields, with the
+// ones that may be unknown as pointers (nil: null).
+type (
+	plainRecommendation Recommendation
+	recommendationJSON  struct {
+		plainRecommendation
 		TwoWay     *float64 `json:"two_way"`
 		Forward    *float64 `json:"forward"`
 		Backward   *float64 `json:"backward"`
 		Urgency    *float64 `json:"urgency"`
 		Saturation *float64 `json:"saturation"`
-	}{plain(r), nullable(r.TwoWay), nullable(r.Forward), nullable(r.Backward), nullable(r.Urgency), nullable(r.Saturation)})
-}
+	}
+	plainResponse Response
+	responseJSON  struct {
+		plainResponse
+		Urgency *float64 `json:"urgency"`
+	}
+)
 
 // MarshalJSON encodes resp with an unknown (NaN) urgency as null.
 func (resp Response) MarshalJSON() ([]byte, error) {
-	type plain Response
-	return json.Marshal(struct {
-		plain
-		Urgency *float64 `json:"urgency"`
-	}{plain(resp), nullable(resp.Urgency)})
+	return json.Marshal(responseJSON{plainResponse(resp), nullable(resp.Urgency)})
 }
 
 // orNaN returns *p, NaN for nil (JSON null: unknown).
@@ -48,19 +55,11 @@ func orNaN(p *float64) float64 {
 // UnmarshalJSON decodes what MarshalJSON encodes: a null (or absent)
 // match, urgency or saturation is NaN (unknown), not 0.
 func (r *Recommendation) UnmarshalJSON(b []byte) error {
-	type plain Recommendation
-	var v struct {
-		plain
-		TwoWay     *float64 `json:"two_way"`
-		Forward    *float64 `json:"forward"`
-		Backward   *float64 `json:"backward"`
-		Urgency    *float64 `json:"urgency"`
-		Saturation *float64 `json:"saturation"`
-	}
+	var v recommendationJSON
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err
 	}
-	*r = Recommendation(v.plain)
+	*r = Recommendation(v.plainRecommendation)
 	r.TwoWay, r.Forward, r.Backward = orNaN(v.TwoWay), orNaN(v.Forward), orNaN(v.Backward)
 	r.Urgency, r.Saturation = orNaN(v.Urgency), orNaN(v.Saturation)
 	return nil
@@ -69,15 +68,11 @@ func (r *Recommendation) UnmarshalJSON(b []byte) error {
 // UnmarshalJSON decodes what MarshalJSON encodes: a null (or absent)
 // urgency is NaN (unknown), not 0.
 func (resp *Response) UnmarshalJSON(b []byte) error {
-	type plain Response
-	var v struct {
-		plain
-		Urgency *float64 `json:"urgency"`
-	}
+	var v responseJSON
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err
 	}
-	*resp = Response(v.plain)
+	*resp = Response(v.plainResponse)
 	resp.Urgency = orNaN(v.Urgency)
 	return nil
 }
