@@ -64,7 +64,8 @@ type Source struct {
 	// Recaller produces the list; only a Merger's sources need it.
 	Recaller Recaller `json:"-"`
 	// Quota caps how many of this source's top candidates take part. Zero:
-	// the merged K.
+	// no cap of its own (a [Merger] asks the source for the merged K;
+	// [Merge] takes the whole list).
 	Quota int `json:"quota"`
 	// Weight multiplies this source's contribution (Weighted, RRF). Zero: 1.
 	Weight float64 `json:"weight"`
@@ -156,6 +157,11 @@ func (m *Merger) Recall(ctx context.Context, req Request, dst []Candidate) ([]Ca
 // quotas and weights; Recaller fields of the sources are ignored. It
 // returns an error naming the field for an invalid cfg or when the number
 // of lists differs from the number of sources.
+//
+// Merge only reads lists: neither the outer slice nor any list or
+// candidate is modified, and the result shares no memory with them. Its
+// memory follows the lists' total length, never k: a k larger than the
+// number of distinct candidates (up to math.MaxInt) asks for all of them.
 func Merge(dst []Candidate, cfg MergeConfig, lists [][]Candidate, k int) ([]Candidate, error) {
 	if err := cfg.resolve(false); err != nil {
 		return dst, err
@@ -163,9 +169,14 @@ func Merge(dst []Candidate, cfg MergeConfig, lists [][]Candidate, k int) ([]Cand
 	if len(lists) != len(cfg.Sources) {
 		return dst, fmt.Errorf("%w: %d lists for %d MergeConfig.Sources", ErrConfig, len(lists), len(cfg.Sources))
 	}
-	return merge(dst, cfg, lists, k), nil
+	// merge truncates lists[i] to its quota: a copy of the outer slice,
+	// not the caller's (the lists' contents are only read).
+	return merge(dst, cfg, slices.Clone(lists), k), nil
 }
 
+// merge merges lists into at most k candidates appended to dst. It
+// truncates the elements of lists (the slice headers) to their quotas and
+// only reads what they hold; nothing it allocates is sized by k.
 func merge(dst []Candidate, cfg MergeConfig, lists [][]Candidate, k int) []Candidate {
 	if k <= 0 {
 		return dst
@@ -212,7 +223,7 @@ func merge(dst []Candidate, cfg MergeConfig, lists [][]Candidate, k int) []Candi
 	case Sequential, Snake:
 		// Positions are given in visiting order; every list is visited in
 		// full so that each kept candidate lists all its sources.
-		order := make([]int, 0, k) // positions in out, in merged order
+		order := make([]int, 0, min(k, len(out))) // positions in out, in merged order
 		visit := func(src, rank int) {
 			p := at[lists[src][rank].Index]
 			first := len(out[p].Hits) == 0

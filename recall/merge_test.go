@@ -1,6 +1,9 @@
 package recall
 
 import (
+	"context"
+	"math"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -176,4 +179,77 @@ func FuzzMerge(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestMergeHugeK asks for more candidates than any list holds, up to
+// math.MaxInt: huge K means "all of them", and no allocation is sized by K
+// (K = MaxInt panicked in makeslice, K = 1e9 allocated 8 GB).
+func TestMergeHugeK(t *testing.T) {
+	a := list(1, 9, 2, 8, 3, 7)
+	b := list(3, 0.9, 4, 0.5, 5, 0.1)
+	for _, k := range []struct {
+		name string
+		k    int
+	}{{"MaxInt", math.MaxInt}, {"1e9", 1e9}, {"MaxInt-1", math.MaxInt - 1}} {
+		for _, m := range []MergeMethod{Sequential, Snake, Weighted, RRF} {
+			t.Run(k.name+"/"+m.String(), func(t *testing.T) {
+				cfg := MergeConfig{Method: m, Sources: []Source{{Name: "a"}, {Name: "b", Quota: math.MaxInt}}}
+				got, err := Merge([]Candidate{{Index: 99}}, cfg, [][]Candidate{a, b}, k.k)
+				require.NoError(t, err)
+				require.Len(t, got, 6, "the prefix and all 5 distinct candidates")
+				assert.Equal(t, uint32(99), got[0].Index)
+
+				src := func(l []Candidate) Recaller {
+					return RecallerFunc(func(_ context.Context, req Request, dst []Candidate) ([]Candidate, error) {
+						return append(dst, l[:min(len(l), req.K)]...), nil
+					})
+				}
+				mg, err := NewMerger(MergeConfig{Method: m, Sources: []Source{{Name: "a", Recaller: src(a)}, {Name: "b", Recaller: src(b)}}})
+				require.NoError(t, err)
+				got, err = mg.Recall(context.Background(), Request{K: k.k}, nil)
+				require.NoError(t, err)
+				assert.Len(t, got, 5)
+			})
+		}
+	}
+}
+
+// TestMergeAllocatesByInput checks that Merge's memory follows the lists,
+// not K: K = 2^24 over 6 candidates once allocated 128 MB.
+func TestMergeAllocatesByInput(t *testing.T) {
+	lists := [][]Candidate{list(1, 9, 2, 8, 3, 7), list(3, 0.9, 4, 0.5, 5, 0.1)}
+	cfg := MergeConfig{Method: Sequential, Sources: []Source{{Name: "a"}, {Name: "b"}}}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range 4 {
+		_, err := Merge(nil, cfg, lists, 1<<24)
+		require.NoError(t, err)
+	}
+	runtime.ReadMemStats(&after)
+	// A few kilobytes; the margin is for whatever else the process runs.
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(16<<20), "bytes allocated by 4 merges of 6 candidates")
+}
+
+// TestMergeKeepsInputs checks that Merge reads its lists and changes
+// nothing of them: quotas shorter than the lists used to truncate the
+// caller's lists in place.
+func TestMergeKeepsInputs(t *testing.T) {
+	mk := func() [][]Candidate {
+		a := list(1, 9, 2, 8, 3, 7, 6, 6)
+		a[0].Hits = []Hit{{Source: "upstream", Rank: 0, Score: 9}}
+		return [][]Candidate{a, list(3, 0.9, 4, 0.5, 5, 0.1), list(7, 2, 1, 1)}
+	}
+	want := mk()
+	for _, m := range []MergeMethod{Sequential, Snake, Weighted, RRF} {
+		for _, k := range []int{1, 3, 100} {
+			lists := mk()
+			inner := make([][]Candidate, len(lists)) // the same backing arrays
+			copy(inner, lists)
+			cfg := MergeConfig{Method: m, Sources: []Source{{Name: "a", Quota: 2}, {Name: "b", Quota: 1}, {Name: "c"}}}
+			_, err := Merge(nil, cfg, lists, k)
+			require.NoError(t, err)
+			assert.Equal(t, want, lists, "%v, k = %d: lists changed", m, k)
+			assert.Equal(t, want, inner, "%v, k = %d: lists' contents changed", m, k)
+		}
+	}
 }
