@@ -49,6 +49,14 @@ type VectorsConfig struct {
 // is built. Rows are stored padded with zeros to a multiple of 8
 // dimensions (Bytes counts the padding).
 //
+// Scores are finite: every row's Euclidean norm is at most 2^63 ≈ 9.2e18
+// (a little less for rows of millions of dimensions: [NewVectors]), so
+// that by Cauchy–Schwarz every partial sum of a float32 dot product stays
+// below 2^126 with its rounding, under float32's largest value 2^128. The
+// bound is checked once per row when the tables are copied (and once per
+// RecallVector query), not per dot product: the scoring loop is the same
+// as without it.
+//
 // The allowed bitmap is applied before any dot product, so filtered
 // candidates cost nothing and K come back whenever K allowed candidates
 // have a vector. A requester without a vector, or from the other side,
@@ -73,7 +81,12 @@ type Vectors struct {
 
 // NewVectors validates cfg and copies its tables. It returns an error
 // wrapping [ErrConfig] naming the field, and the index and position of a
-// row of the wrong length or with a non-finite value.
+// row of the wrong length or with a non-finite value, or the index of a
+// row whose Euclidean norm is above 2^63·exp(−(dim+1)·2^−24) (2^63 ≈
+// 9.2e18 for short rows; 0.94·2^63 for a million dimensions): the dot
+// products of two such rows could overflow float32 and score +Inf. Scale
+// such vectors down first (inner-product ranking does not change when
+// every query or every candidate is scaled by the same positive factor).
 func NewVectors(cfg VectorsConfig) (*Vectors, error) {
 	if !cfg.Side.Valid() {
 		return nil, fmt.Errorf("%w: VectorsConfig.Side %d: want Seeker or Recruiter", ErrConfig, cfg.Side)
@@ -98,6 +111,9 @@ func NewVectors(cfg VectorsConfig) (*Vectors, error) {
 				if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
 					return 0, fmt.Errorf("%w: VectorsConfig.%s[%d][%d] is %v", ErrConfig, field, i, d, x)
 				}
+			}
+			if nr, limit := norm32(r), maxVectorNorm(v.dim); nr > limit {
+				return 0, fmt.Errorf("%w: VectorsConfig.%s[%d] has norm %.3g, above %.3g (its float32 dot products could overflow)", ErrConfig, field, i, nr, limit)
 			}
 			n++
 		}
@@ -202,8 +218,8 @@ func (v *Vectors) Recall(ctx context.Context, req Request, dst []Candidate) ([]C
 // RecallVector is Recall with the query vector q given by the caller (for
 // a requester unknown when the tables were built, or one whose vector was
 // refreshed since). It keeps the Recaller contract, and returns an error
-// when q's length differs from Dim or q holds a non-finite value. q is
-// only read.
+// when q's length differs from Dim, q holds a non-finite value or its norm
+// is above the bound of [NewVectors]. q is only read.
 func (v *Vectors) RecallVector(ctx context.Context, req Request, q []float32, dst []Candidate) ([]Candidate, error) {
 	if err := ctx.Err(); err != nil {
 		return dst, err
@@ -219,6 +235,9 @@ func (v *Vectors) RecallVector(ctx context.Context, req Request, q []float32, ds
 			return dst, fmt.Errorf("recall: %s: query vector [%d] is %v", v.name, d, x)
 		}
 	}
+	if nq, limit := norm32(q), maxVectorNorm(v.dim); nq > limit {
+		return dst, fmt.Errorf("recall: %s: query vector has norm %.3g, above %.3g (its float32 dot products could overflow)", v.name, nq, limit)
+	}
 	if v.pad == v.dim {
 		return v.recall(ctx, req, q, dst)
 	}
@@ -226,6 +245,13 @@ func (v *Vectors) RecallVector(ctx context.Context, req Request, q []float32, ds
 	copy(padq, q)
 	return v.recall(ctx, req, padq, dst)
 }
+
+// maxVectorNorm is the largest Euclidean norm of a row of dim floats:
+// with ‖q‖, ‖v‖ ≤ L, every partial sum of a float32 dot product, each of
+// its dim+1 steps rounding at most twice (1+2^−24 each, gonum's Sgemv
+// without FMA), is at most L²·(1+2^−24)^(2(dim+1)) ≤ L²·exp(2(dim+1)·2^−24)
+// = 2^126 < math.MaxFloat32, so no score overflows.
+func maxVectorNorm(dim int) float64 { return 0x1p63 * math.Exp(-float64(dim+1)/(1<<24)) }
 
 // vectorBlock is the number of candidates scored between two looks at
 // ctx.

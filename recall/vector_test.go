@@ -314,3 +314,62 @@ func BenchmarkVectors(b *testing.B) {
 		})
 	}
 }
+
+// TestVectorsRefuseOverflow gives rows whose components are finite but
+// whose float32 dot products overflow (the scores were +Inf, although the
+// Recaller contract promises finite scores): NewVectors refuses them,
+// naming the table and row, and RecallVector refuses such a query. Rows
+// just below the bound score finitely with both kernels.
+func TestVectorsRefuseOverflow(t *testing.T) {
+	big := float32(2e19) // 2e19 · 2e19 = 4e38 > math.MaxFloat32
+	for _, tc := range []struct {
+		name, want string
+		cfg        recall.VectorsConfig
+	}{
+		{"candidate", "VectorsConfig.Candidates[2] has norm", recall.VectorsConfig{Side: market.Seeker,
+			Queries: [][]float32{{1, 0}}, Candidates: [][]float32{nil, {1, 1}, {big, 0}}}},
+		{"query", "VectorsConfig.Queries[1] has norm", recall.VectorsConfig{Side: market.Seeker,
+			Queries: [][]float32{{1, 0}, {0, big}}, Candidates: [][]float32{nil, {1, 1}}}},
+		// Every component is small enough alone; the row's norm is not.
+		{"many components", "VectorsConfig.Candidates[1] has norm", recall.VectorsConfig{Side: market.Seeker,
+			Queries: [][]float32{{1, 0}}, Candidates: [][]float32{nil, slices.Repeat([]float32{1e19}, 64)}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.name == "many components" {
+				tc.cfg.Queries[0] = make([]float32, 64)
+			}
+			_, err := recall.NewVectors(tc.cfg)
+			require.ErrorIs(t, err, recall.ErrConfig)
+			assert.ErrorContains(t, err, tc.want)
+		})
+	}
+
+	// Just below the bound (2^63, a little less for long rows): query and
+	// candidate of norm ≈ 2^63 score ≈ 2^126, finite.
+	const dim = 16
+	edge := float32(0x1p63 / 4 * 0.9999) // norm of 16 such components: 0.9999 · 2^63
+	row := slices.Repeat([]float32{edge}, dim)
+	for _, kernel := range []string{"default", "gonum"} {
+		t.Run(kernel, func(t *testing.T) {
+			if kernel == "gonum" {
+				defer recall.WithoutAVX2()()
+			}
+			v, err := recall.NewVectors(recall.VectorsConfig{Side: market.Seeker, Queries: [][]float32{row}, Candidates: [][]float32{nil, row, slices.Repeat([]float32{-edge}, dim)}})
+			require.NoError(t, err)
+			var all bitmap.Bitmap
+			all.Set(1)
+			all.Set(2)
+			req := recall.Request{Requester: 0, Side: market.Seeker, K: 5, Allowed: all}
+			got, err := v.Recall(context.Background(), req, nil)
+			require.NoError(t, err)
+			require.Len(t, got, 2)
+			for _, c := range got {
+				assert.False(t, math.IsInf(c.Score, 0) || math.IsNaN(c.Score), "candidate %d scored %v", c.Index, c.Score)
+			}
+			assert.InEpsilon(t, float64(dim)*float64(edge)*float64(edge), got[0].Score, 1e-5)
+
+			_, err = v.RecallVector(context.Background(), req, []float32{big, big, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, nil)
+			require.ErrorContains(t, err, "query vector has norm")
+		})
+	}
+}
