@@ -275,9 +275,13 @@ type ItemCF struct {
 }
 
 // NewItemCF returns an item-CF recaller over x. It has no neighbours until
-// Fit.
+// Fit. It returns an error wrapping [ErrConfig] naming the field of an
+// invalid cfg, or for a nil x.
 func NewItemCF(x *Interest, cfg CFConfig) (*ItemCF, error) {
-	if err := cfg.resolve("ItemCFConfig"); err != nil {
+	if x == nil {
+		return nil, fmt.Errorf("%w: NewItemCF: the *Interest is nil", ErrConfig)
+	}
+	if err := cfg.resolve("CFConfig"); err != nil {
 		return nil, err
 	}
 	r := &ItemCF{name: "itemcf", x: x, cfg: cfg, score: fitItemCF}
@@ -402,9 +406,13 @@ type userFit struct {
 }
 
 // NewUserCF returns a user-CF recaller over x. It has no neighbours until
-// Fit.
+// Fit. It returns an error wrapping [ErrConfig] naming the field of an
+// invalid cfg, or for a nil x.
 func NewUserCF(x *Interest, cfg CFConfig) (*UserCF, error) {
-	if err := cfg.resolve("UserCFConfig"); err != nil {
+	if x == nil {
+		return nil, fmt.Errorf("%w: NewUserCF: the *Interest is nil", ErrConfig)
+	}
+	if err := cfg.resolve("CFConfig"); err != nil {
 		return nil, err
 	}
 	r := &UserCF{x: x, cfg: cfg}
@@ -542,6 +550,8 @@ type SwingConfig struct {
 }
 
 // NewSwing returns a Swing recaller over x. It has no neighbours until Fit.
+// It returns an error wrapping [ErrConfig] naming the field of an invalid
+// cfg, or for a nil x.
 //
 // Swing (Yang et al., "Large Scale Product Graph Construction for
 // Recommendation in E-commerce", 2020) counts two targets as similar when
@@ -554,6 +564,9 @@ type SwingConfig struct {
 // if it is positive). Recall and the incremental path are those of
 // [ItemCF]: the requester's live history through the fitted lists.
 func NewSwing(x *Interest, cfg SwingConfig) (*ItemCF, error) {
+	if x == nil {
+		return nil, fmt.Errorf("%w: NewSwing: the *Interest is nil", ErrConfig)
+	}
 	if err := cfg.resolve("SwingConfig"); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package recall
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -421,4 +422,78 @@ func TestConcurrentRecordFitRecall(t *testing.T) {
 	}
 	wg.Wait()
 	assert.Equal(t, 4000, x.Pending(), "every recorded event is after the log's newest, so it stays in the overlay")
+}
+
+// TestInterestErrorsNameTheField checks that an event's error names the
+// field at fault (a bad Target was reported as the Actor) and that the
+// collaborative recallers' config errors name real types: CFConfig (the
+// type of NewItemCF's and NewUserCF's cfg; there is no ItemCFConfig or
+// UserCFConfig) and SwingConfig.
+func TestInterestErrorsNameTheField(t *testing.T) {
+	x, err := NewInterest(InterestConfig{})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		e     Event
+		field string
+	}{
+		{Event{Actor: 1, Target: math.MaxUint32, Action: market.View, Time: t0}, "Target"},
+		{Event{Actor: math.MaxUint32, Target: 1, Action: market.View, Time: t0}, "Actor"},
+		{Event{Actor: 1, Target: MaxIndex + 1, Action: market.View, Time: t0}, "Target"},
+		{Event{Actor: MaxIndex + 1, Target: 1, Action: market.View, Time: t0}, "Actor"},
+		{Event{Actor: math.MaxUint32, Target: math.MaxUint32, Action: market.View, Time: t0}, "Actor"},
+	} {
+		for what, err := range map[string]error{
+			"Record": x.Record(tc.e),
+			"Fit":    x.Fit(context.Background(), slices.Values([]Event{{Actor: 2, Target: 3, Action: market.View, Time: t0}, tc.e})),
+		} {
+			var fe *market.FieldError
+			require.ErrorAs(t, err, &fe, "%s %v", what, tc.e)
+			assert.Equal(t, tc.field, fe.Field, "%s %v: %v", what, tc.e, err)
+			assert.ErrorIs(t, err, market.ErrOutOfRange)
+			assert.Contains(t, fe.Value, fmt.Sprint(MaxIndex), "the message gives the bound")
+		}
+	}
+	assert.Equal(t, 0, x.Pending())
+	assert.Equal(t, 0, x.Stats().Dimension, "nothing was sized by the index")
+
+	for _, tc := range []struct {
+		name, want string
+		err        func() error
+	}{
+		{"itemcf", "CFConfig.Neighbours", func() error { _, err := NewItemCF(x, CFConfig{Neighbours: -1}); return err }},
+		{"usercf", "CFConfig.MaxItemsPerActor", func() error { _, err := NewUserCF(x, CFConfig{MaxItemsPerActor: -2}); return err }},
+		{"swing", "SwingConfig.Workers", func() error {
+			_, err := NewSwing(x, SwingConfig{CFConfig: CFConfig{Workers: -1}})
+			return err
+		}},
+	} {
+		err := tc.err()
+		require.ErrorIs(t, err, ErrConfig, tc.name)
+		assert.ErrorContains(t, err, ": "+tc.want+" ", tc.name)
+		assert.NotContains(t, err.Error(), "ItemCFConfig", tc.name)
+		assert.NotContains(t, err.Error(), "UserCFConfig", tc.name)
+	}
+}
+
+// TestNilSources checks the constructors of the recallers over an
+// Interest or a Population: a nil one is an error at construction (it
+// crashed at the first Fit or Recall), except NewHot's, which returns no
+// error and makes an empty source.
+func TestNilSources(t *testing.T) {
+	for name, err := range map[string]error{
+		"NewItemCF":    func() error { _, err := NewItemCF(nil, CFConfig{}); return err }(),
+		"NewUserCF":    func() error { _, err := NewUserCF(nil, CFConfig{}); return err }(),
+		"NewSwing":     func() error { _, err := NewSwing(nil, SwingConfig{}); return err }(),
+		"NewFresh":     func() error { _, err := NewFresh(nil, FreshConfig{}); return err }(),
+		"NewColdStart": func() error { _, err := NewColdStart(nil, nil, nil); return err }(),
+	} {
+		require.ErrorIs(t, err, ErrConfig, name)
+		assert.ErrorContains(t, err, name, name)
+		assert.ErrorContains(t, err, "nil", name)
+	}
+	hot := NewHot(nil)
+	require.NotPanics(t, hot.Refresh)
+	got, err := hot.Recall(context.Background(), Request{Requester: 1, Side: market.Seeker, K: 5, Allowed: allowAll(10)}, nil)
+	require.NoError(t, err)
+	assert.Empty(t, got)
 }

@@ -3,6 +3,7 @@ package recall_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -245,4 +246,57 @@ func TestPopulationUpsertRemove(t *testing.T) {
 	var fe *market.FieldError
 	require.ErrorAs(t, p.Upsert(4, &bad), &fe)
 	assert.Equal(t, "Side", fe.Field)
+}
+
+// TestHugeK asks every recaller for K = math.MaxInt after a dst prefix:
+// huge K means "every allowed candidate", like a K just above their
+// number (Hot and Fresh computed len(dst)+K, which overflowed and gave
+// nothing).
+func TestHugeK(t *testing.T) {
+	f := newFixture(t, 1, 60, 40, 1500)
+	cold, err := recall.NewColdStart(f.x, f.fresh, f.hot)
+	require.NoError(t, err)
+	vectors, _, _ := vectorFixture(t, f, 8)
+	prefix := []recall.Candidate{{Index: 1 << 20, Score: 1}}
+	for name, r := range map[string]recall.Recaller{
+		"itemcf": f.item, "usercf": f.user, "swing": f.swing, "hot": f.hot, "fresh": f.fresh, "coldstart": cold, "vectors": vectors,
+	} {
+		t.Run(name, func(t *testing.T) {
+			u := uint32(0)
+			if name == "coldstart" {
+				u = f.newcomer(t, market.Seeker)
+			}
+			req := f.requests(t, 1000, u)[0]
+			want, err := r.Recall(context.Background(), req, nil)
+			require.NoError(t, err)
+			require.NotEmpty(t, want)
+			require.Less(t, len(want), 1000)
+			req.K = math.MaxInt
+			got, err := r.Recall(context.Background(), req, slices.Clip(slices.Clone(prefix)))
+			require.NoError(t, err)
+			assert.Equal(t, append(slices.Clone(prefix), want...), got)
+		})
+	}
+}
+
+// TestPopulationIndexBound upserts profiles at indices above MaxIndex:
+// refused with an error naming the profile and its index, instead of a
+// member table sized by the index (96 bytes per index below it: 412 GB
+// for an index near 2^32). A nil profile is an error, not a panic.
+func TestPopulationIndexBound(t *testing.T) {
+	var p recall.Population
+	a := market.Profile{ID: "a", Side: market.Recruiter, Registered: day0}
+	for _, ix := range []uint32{recall.MaxIndex + 1, math.MaxUint32 - 1, math.MaxUint32} {
+		err := p.Upsert(ix, &a)
+		var fe *market.FieldError
+		require.ErrorAs(t, err, &fe, "index %d", ix)
+		assert.ErrorIs(t, err, market.ErrOutOfRange)
+		assert.Equal(t, "a", fe.ID)
+		assert.Equal(t, "index", fe.Field)
+		assert.Contains(t, fe.Value, fmt.Sprint(ix))
+	}
+	assert.Equal(t, 0, p.Len())
+	assert.ErrorContains(t, p.Upsert(1, nil), "nil profile")
+	require.NoError(t, p.Upsert(1000, &a))
+	assert.Equal(t, 1, p.Len())
 }

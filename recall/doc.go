@@ -8,9 +8,10 @@
 // # Participants and the contract
 //
 // Participants are the global dense indices of one market.Dict spanning
-// both sides. Every recaller implements [Recaller]: Recall(ctx, req, dst)
-// appends at most req.K candidates, all in req.Allowed, best first, ties by
-// index. The contract (ownership, ordering, filtering before truncation,
+// both sides, at most [MaxIndex] (tables are indexed by participant).
+// Every recaller implements [Recaller]: Recall(ctx, req, dst) appends at
+// most req.K candidates, all in req.Allowed, best first, ties by index.
+// The contract (ownership, ordering, filtering before truncation,
 // concurrency) is on [Recaller]; package recalltest checks it, and every
 // recaller here passes it.
 //

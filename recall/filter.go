@@ -38,6 +38,15 @@ type member struct {
 	facets     facets
 }
 
+// checkIndex returns a *market.FieldError naming profile prof when its
+// participant index ix is above MaxIndex.
+func checkIndex(ix uint32, prof *market.Profile) error {
+	if ix <= MaxIndex {
+		return nil
+	}
+	return &market.FieldError{Record: "profile", ID: prof.ID, Field: "index", Value: fmt.Sprintf("%d (at most %d)", ix, MaxIndex), Err: market.ErrOutOfRange}
+}
+
 type freshEntry struct {
 	registered int64
 	ix         uint32
@@ -51,9 +60,15 @@ func compareFresh(a, b freshEntry) int {
 }
 
 // Upsert adds participant ix with profile p, or replaces what was known of
-// it. It returns a *market.FieldError when p's side is invalid; nothing is
-// changed then.
+// it. It returns a *market.FieldError when p's side is invalid or ix is
+// above [MaxIndex], and an error for a nil p; nothing is changed then.
 func (p *Population) Upsert(ix uint32, prof *market.Profile) error {
+	if prof == nil {
+		return fmt.Errorf("recall: Population.Upsert: nil profile for participant %d", ix)
+	}
+	if err := checkIndex(ix, prof); err != nil {
+		return err
+	}
 	if !prof.Side.Valid() {
 		return &market.FieldError{Record: "profile", ID: prof.ID, Field: "Side", Value: prof.Side.String(), Err: market.ErrUnknownSide}
 	}

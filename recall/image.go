@@ -163,8 +163,8 @@ func (x *Index) DecodeImage(data []byte, ixs []uint32, ps []market.Profile) (*In
 	last := int64(-1)
 	for range nd {
 		d := r.Uvarint()
-		if r.Err() == nil && (int64(d) <= last || d > math.MaxUint32) {
-			r.Fail("document %d after %d", d, last)
+		if r.Err() == nil && (int64(d) <= last || d > MaxIndex) {
+			r.Fail("document %d after %d (at most %d)", d, last, MaxIndex)
 		}
 		last = int64(d)
 		col := column{side: market.Side(r.Byte()), edu: market.Education(r.Byte()), salKnown: r.Bool(),

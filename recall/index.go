@@ -315,21 +315,29 @@ func (x *Index) entryOf(ix uint32, p *indexed, txt string) docEntry {
 }
 
 // Upsert indexes profile p as participant ix, replacing what was indexed
-// for ix. It validates p first (a *market.FieldError) and then changes
-// nothing on error.
+// for ix. It validates p and ix first (a *market.FieldError; an error for
+// a nil p) and then changes nothing on error.
 func (x *Index) Upsert(ix uint32, p *market.Profile) error {
+	if p == nil {
+		return fmt.Errorf("recall: Index.Upsert: nil profile for participant %d", ix)
+	}
 	return x.UpsertBatch([]uint32{ix}, []market.Profile{*p})
 }
 
 // UpsertBatch indexes many profiles in one bleve batch (much faster than
 // one Upsert each): ps[k] is participant ixs[k]. It validates every
-// profile first and indexes nothing if one is invalid. An index that
-// appears twice keeps its last profile.
+// profile and index first (a *market.FieldError naming the profile: an
+// invalid field, an index above [MaxIndex]) and indexes nothing if one is
+// invalid, or if the two slices differ in length. An index that appears
+// twice keeps its last profile.
 func (x *Index) UpsertBatch(ixs []uint32, ps []market.Profile) error {
 	if len(ixs) != len(ps) {
-		panic("recall: UpsertBatch: len(ixs) != len(ps)")
+		return fmt.Errorf("recall: Index.UpsertBatch: %d indices for %d profiles (ps[k] is participant ixs[k])", len(ixs), len(ps))
 	}
 	for k := range ps {
+		if err := checkIndex(ixs[k], &ps[k]); err != nil {
+			return err
+		}
 		if err := ps[k].Validate(); err != nil {
 			return err
 		}
@@ -481,8 +489,8 @@ func (x *Index) load() error {
 			return err
 		}
 		ix, ok := parseDocID(ext)
-		if !ok {
-			return fmt.Errorf("document %q: id is not a participant index", ext)
+		if !ok || ix > MaxIndex {
+			return fmt.Errorf("document %q: id is not a participant index (at most %d)", ext, MaxIndex)
 		}
 		doc, err := r.Document(ext)
 		if err != nil {

@@ -3,6 +3,7 @@ package recall_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"testing"
@@ -202,4 +203,34 @@ func TestIndexLearnedPreferencesAndRules(t *testing.T) {
 	got, err = plain.Recall(context.Background(), indexRequest(t, pop3, 3, market.Seeker, 5), nil)
 	require.NoError(t, err)
 	assert.Equal(t, []uint32{10, 11}, indices(got), "rules set after opening")
+}
+
+// TestIndexUpsertErrors checks UpsertBatch's and Upsert's errors on bad
+// arguments: slices of different lengths (a panic before), an index above
+// MaxIndex (a cache sized by the index before), a nil profile. Nothing is
+// indexed.
+func TestIndexUpsertErrors(t *testing.T) {
+	x, err := recall.OpenIndex(recall.IndexConfig{})
+	require.NoError(t, err)
+	t.Cleanup(func() { x.Close() })
+	ps := []market.Profile{jobMarket()[10], jobMarket()[11]}
+	err = x.UpsertBatch([]uint32{10}, ps)
+	require.ErrorContains(t, err, "1 indices for 2 profiles")
+	err = x.UpsertBatch([]uint32{10, 11, 12}, ps)
+	require.ErrorContains(t, err, "3 indices for 2 profiles")
+	for _, ix := range []uint32{recall.MaxIndex + 1, math.MaxUint32 - 1} {
+		err = x.UpsertBatch([]uint32{10, ix}, ps)
+		var fe *market.FieldError
+		require.ErrorAs(t, err, &fe, "index %d", ix)
+		assert.ErrorIs(t, err, market.ErrOutOfRange)
+		assert.Equal(t, "j11", fe.ID)
+		assert.Equal(t, "index", fe.Field)
+		require.ErrorAs(t, x.Upsert(ix, &ps[0]), &fe)
+		assert.Equal(t, "j10", fe.ID)
+	}
+	require.ErrorContains(t, x.Upsert(3, nil), "nil profile")
+	n, err := x.Len()
+	require.NoError(t, err)
+	assert.Zero(t, n)
+	assert.Zero(t, x.Stats().Postings)
 }

@@ -16,7 +16,8 @@ import (
 )
 
 // Event is a behaviour event in index form: Actor did Action to Target at
-// Time. Actor and Target are global indices on opposite sides.
+// Time. Actor and Target are global indices on opposite sides, at most
+// [MaxIndex].
 type Event struct {
 	Actor  uint32        `json:"actor"`
 	Target uint32        `json:"target"`
@@ -156,21 +157,24 @@ func checkEvent(e *Event) error {
 		return &market.FieldError{Record: "event", ID: fmt.Sprintf("%d→%d", e.Actor, e.Target), Field: field, Value: value, Err: err}
 	}
 	switch {
+	case e.Actor > MaxIndex:
+		return fe("Actor", fmt.Sprintf("%d (at most %d)", e.Actor, MaxIndex), market.ErrOutOfRange)
+	case e.Target > MaxIndex:
+		return fe("Target", fmt.Sprintf("%d (at most %d)", e.Target, MaxIndex), market.ErrOutOfRange)
 	case e.Actor == e.Target:
 		return fe("Target", fmt.Sprint(e.Target), market.ErrSelf)
 	case !e.Action.Valid():
 		return fe("Action", fmt.Sprint(uint8(e.Action)), market.ErrUnknownAction)
 	case market.CheckTime(e.Time) != nil:
 		return fe("Time", e.Time.String(), market.CheckTime(e.Time))
-	case e.Actor == math.MaxUint32 || e.Target == math.MaxUint32:
-		return fe("Actor", "4294967295", market.ErrOutOfRange)
 	}
 	return nil
 }
 
 // Record adds one event to the overlay. It returns a *market.FieldError
-// for an invalid event (self-event, unknown action, zero time) and then
-// changes nothing.
+// naming the field for an invalid event (an Actor or Target above
+// [MaxIndex], self-event, unknown action, zero time) and then changes
+// nothing.
 func (x *Interest) Record(e Event) error {
 	if err := checkEvent(&e); err != nil {
 		return err
@@ -199,8 +203,9 @@ func (x *Interest) Pending() int {
 }
 
 // Fit rebuilds the matrix from events, the full log. It returns the first
-// invalid event's error (a *market.FieldError) or ctx.Err() and then keeps
-// the previous matrix. Recalls and Records may run during Fit.
+// invalid event's error (a *market.FieldError, as Record's) or ctx.Err()
+// and then keeps the previous matrix. Recalls and Records may run during
+// Fit.
 func (x *Interest) Fit(ctx context.Context, events iter.Seq[Event]) error {
 	ref := x.clock().UnixNano()
 	type cell struct {

@@ -69,7 +69,7 @@ func (x *Interest) UnmarshalBinary(data []byte) error {
 		r.Fail("interest matrix format %d (this build reads %d)", v, interestFormat)
 	}
 	m := &matrix{}
-	m.n = r.Int(0, math.MaxUint32)
+	m.n = r.Int(0, MaxIndex+1)
 	m.ref = r.Varint()
 	m.newest = r.Varint()
 	m.events = r.Int(0, math.MaxInt)
@@ -126,6 +126,16 @@ func (x *Interest) UnmarshalBinary(data []byte) error {
 		if math.IsNaN(p) || math.IsInf(p, 0) {
 			r.Fail("overlay popularity of %d is %v", i, p)
 			break
+		}
+	}
+	// Record sizes the popularity for every overlay target (and Fit adds
+	// to it): a target beyond it is an image no Interest wrote.
+	for u := 0; u < len(delta) && r.Err() == nil; u++ {
+		for _, e := range delta[u] {
+			if int64(e.target) >= int64(len(pop)) {
+				r.Fail("overlay event of actor %d: target %d has no popularity (%d targets)", u, e.target, len(pop))
+				break
+			}
 		}
 	}
 	if err := r.Done(); err != nil {

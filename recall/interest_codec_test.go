@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/twowayrec/twoway/internal/binio"
+	"github.com/twowayrec/twoway/market"
 )
 
 // encodedInterest is a fitted matrix with overlay events after its Fit, and
@@ -84,4 +86,27 @@ func FuzzInterestUnmarshal(f *testing.F) {
 			assert.Equal(t, canon, again)
 		}
 	})
+}
+
+// TestInterestBinaryOverlayTargetInRange decodes an overlay event whose
+// target has no popularity slot (a well-formed but inconsistent image):
+// it is refused as corrupt instead of decoding and panicking in the next
+// Fit.
+func TestInterestBinaryOverlayTargetInRange(t *testing.T) {
+	w := binio.Writer{}
+	w.Uvarint(interestFormat)
+	w.Int(0)     // dimension
+	w.Varint(0)  // reference time
+	w.Varint(0)  // newest
+	w.Int(0)     // events
+	w.Uvarint(1) // one overlay actor, 0
+	w.Uvarint(1) // with one event
+	w.Uvarint(5) // on target 5
+	w.Byte(byte(market.View))
+	w.Varint(t0.UnixNano())
+	w.Float64s([]float64{0, 1}) // popularity of targets 0 and 1 only
+	x, err := NewInterest(InterestConfig{Clock: fixedClock})
+	require.NoError(t, err)
+	require.ErrorIs(t, x.UnmarshalBinary(w.B), ErrCorrupt)
+	require.NotPanics(t, func() { _ = x.Fit(t.Context(), func(func(Event) bool) {}) })
 }

@@ -11,6 +11,20 @@ import (
 	"github.com/twowayrec/twoway/market"
 )
 
+// MaxIndex is the largest participant index the package stores: an
+// event's Actor or Target ([Interest.Record], [Interest.Fit]) or a
+// profile's index ([Population.Upsert], [Index.Upsert],
+// [Index.UpsertBatch]) above it is refused with a *market.FieldError
+// wrapping market.ErrOutOfRange. Tables are indexed by participant (dense
+// slices up to the largest index), so their memory follows the largest
+// index, not the number of participants: a Population keeps 96 bytes per
+// index below its largest, an Index about 72, an Interest's overlay 32.
+// The bound keeps one stray index near 2^32 from asking for hundreds of
+// gigabytes; indices should still be dense, as a market.Dict hands them
+// out from 0. It is package allocate's bound too. A request may name any
+// index: one the package does not hold gets no candidates.
+const MaxIndex = 1<<28 - 1
+
 // Request asks for the candidates of one requester. Participants are the
 // global dense indices of one [market.Dict] that spans both sides.
 type Request struct {
@@ -18,7 +32,9 @@ type Request struct {
 	Requester uint32
 	// Side is the requester's side; candidates come from Side.Other().
 	Side market.Side
-	// K is the number of candidates wanted. K <= 0 asks for nothing.
+	// K is the number of candidates wanted. K <= 0 asks for nothing; a K
+	// above the number of candidates (up to math.MaxInt) asks for all of
+	// them: the recallers of this package size nothing by K.
 	K int
 	// Allowed is the set of participants that may be returned: every hard
 	// filter already applied (other side, not self, active, city, seen,

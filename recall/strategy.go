@@ -17,11 +17,13 @@ import (
 // is computed by Refresh: call it after each Fit and as often as the host
 // likes (it sorts every target, O(n log n)).
 type Hot struct {
-	x     *Interest
+	x     *Interest // nil: an empty source
 	order atomic.Pointer[[]Candidate]
 }
 
 // NewHot returns a Hot recaller over x with an empty order; call Refresh.
+// A nil x is an empty source: Refresh keeps the order empty and Recall
+// returns no candidates.
 func NewHot(x *Interest) *Hot {
 	h := &Hot{x: x}
 	h.order.Store(&[]Candidate{})
@@ -30,6 +32,9 @@ func NewHot(x *Interest) *Hot {
 
 // Refresh recomputes the order from the current popularity.
 func (h *Hot) Refresh() {
+	if h.x == nil {
+		return
+	}
 	m := h.x.base.Load()
 	h.x.mu.RLock()
 	n := max(len(m.colSum), len(h.x.pop))
@@ -57,13 +62,14 @@ func (h *Hot) Recall(ctx context.Context, req Request, dst []Candidate) ([]Candi
 	if err := ctx.Err(); err != nil {
 		return dst, err
 	}
-	n := len(dst) + max(req.K, 0)
+	left := req.K // counted down, never len(dst)+K: K may be math.MaxInt
 	for _, c := range *h.order.Load() {
-		if len(dst) >= n {
+		if left <= 0 {
 			break
 		}
 		if c.Index != req.Requester && req.Allowed.Contains(c.Index) {
 			dst = append(dst, c)
+			left--
 		}
 	}
 	return dst, nil
@@ -87,8 +93,12 @@ type Fresh struct {
 	cfg FreshConfig
 }
 
-// NewFresh returns a Fresh recaller over p.
+// NewFresh returns a Fresh recaller over p. It returns an error wrapping
+// [ErrConfig] naming the field of an invalid cfg, or for a nil p.
 func NewFresh(p *Population, cfg FreshConfig) (*Fresh, error) {
+	if p == nil {
+		return nil, fmt.Errorf("%w: NewFresh: the *Population is nil", ErrConfig)
+	}
 	if cfg.MaxAge < 0 {
 		return nil, fmt.Errorf("%w: FreshConfig.MaxAge %v is negative", ErrConfig, cfg.MaxAge)
 	}
@@ -111,15 +121,16 @@ func (f *Fresh) Recall(ctx context.Context, req Request, dst []Candidate) ([]Can
 		oldest = f.cfg.Clock().Add(-f.cfg.MaxAge).UnixNano()
 	}
 	n0 := len(dst)
-	n := n0 + req.K
+	left := req.K // counted down, never n0+K: K may be math.MaxInt
 	f.p.newest(req.Side.Other(), func(ix uint32, reg int64) bool {
 		if reg < oldest {
 			return false
 		}
 		if ix != req.Requester && req.Allowed.Contains(ix) {
 			dst = append(dst, Candidate{Index: ix, Score: float64(reg) / 1e9})
+			left--
 		}
-		return len(dst) < n
+		return left > 0
 	})
 	// Registration times closer than float64 resolution of Unix seconds
 	// tie: restore the Recaller order (score, then index).
@@ -137,8 +148,12 @@ type ColdStart struct {
 }
 
 // NewColdStart returns a cold-start recaller. content is typically the
-// inverted [Index], hot a [Hot]; either may be nil.
+// inverted [Index], hot a [Hot]; either may be nil (both nil: it returns
+// no candidates). x is required: a nil x is an error wrapping [ErrConfig].
 func NewColdStart(x *Interest, content, hot Recaller) (*ColdStart, error) {
+	if x == nil {
+		return nil, fmt.Errorf("%w: NewColdStart: the *Interest is nil", ErrConfig)
+	}
 	var src []Source
 	if content != nil {
 		src = append(src, Source{Name: "content", Recaller: content})
