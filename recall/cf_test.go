@@ -497,3 +497,75 @@ func TestNilSources(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, got)
 }
+
+// TestLivePopularityFollowsCells records events (rejections among them)
+// after a Fit and checks that each target's popularity is the column sum
+// of the actors' histories, as the next Fit makes it; that a live Reject
+// never takes a target below what the Fit leaves (it used to make a
+// viewed-then-rejected job's popularity −1 and drop it from Hot until the
+// next Fit); and that an image keeps it.
+func TestLivePopularityFollowsCells(t *testing.T) {
+	const actors, targets = 40, 25
+	t1 := t0.Add(time.Hour)
+	// The fitted log holds positive actions only, so that its cells are
+	// exactly what a Fit of the whole log starts from.
+	var base []Event
+	for _, e := range randomEvents(31, actors, targets, 600) {
+		if market.DefaultActionWeights().Of(e.Action) > 0 {
+			base = append(base, e)
+		}
+	}
+	x := fitted(t, base, 0)
+	live := randomEvents(32, actors, targets, 500)
+	for k := range live {
+		live[k].Time = t1.Add(time.Duration(k) * time.Second)
+		require.NoError(t, x.Record(live[k]))
+	}
+	check := func(x *Interest, what string) {
+		t.Helper()
+		col := make([]float64, actors+targets)
+		for u := range actors {
+			for _, c := range x.History(uint32(u), nil) {
+				col[c.Index] += c.Weight
+			}
+		}
+		for i := actors; i < actors+targets; i++ {
+			assert.InDelta(t, col[i], x.Popularity(uint32(i)), 1e-9, "%s: target %d: popularity is the histories' column sum", what, i)
+		}
+	}
+	check(x, "live")
+	refit := fitted(t, slices.Concat(base, live), 0)
+	for i := actors; i < actors+targets; i++ {
+		assert.InDelta(t, refit.Popularity(uint32(i)), x.Popularity(uint32(i)), 1e-9, "target %d: live popularity is the refit's", i)
+	}
+	// A Fit over the log's first half keeps the later events in the
+	// overlay, and their popularity follows the new cells.
+	require.NoError(t, x.Fit(context.Background(), slices.Values(slices.Concat(base, live[:250]))))
+	require.Equal(t, 250, x.Pending())
+	// (The refit's figures may differ now: the half's Fit dropped cells
+	// whose rejections outweighed their interest, and later interest
+	// starts again from zero, as History says.)
+	check(x, "after a Fit of half")
+	img, err := x.MarshalBinary()
+	require.NoError(t, err)
+	y, err := NewInterest(InterestConfig{Clock: fixedClock})
+	require.NoError(t, err)
+	require.NoError(t, y.UnmarshalBinary(img))
+	check(y, "decoded")
+
+	// One view, then another actor's Reject: the job stays popular (1)
+	// and in Hot.
+	z := fitted(t, []Event{{Actor: 1, Target: 10, Action: market.View, Time: t0}}, 0)
+	require.NoError(t, z.Record(Event{Actor: 2, Target: 10, Action: market.Reject, Time: t1}))
+	assert.Equal(t, 1.0, z.Popularity(10))
+	hot := NewHot(z)
+	hot.Refresh()
+	got, err := hot.Recall(context.Background(), Request{Requester: 3, Side: market.Seeker, K: 5, Allowed: allowAll(20)}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, []Candidate{{Index: 10, Score: 1}}, got)
+	// The viewer's own Reject takes back what it gave, and no more.
+	require.NoError(t, z.Record(Event{Actor: 1, Target: 10, Action: market.Reject, Time: t1}))
+	assert.Equal(t, 0.0, z.Popularity(10))
+	require.NoError(t, z.Record(Event{Actor: 1, Target: 10, Action: market.Reply, Time: t1}))
+	assert.Equal(t, 3.0, z.Popularity(10), "view 1 − reject 2 + reply 4")
+}

@@ -84,9 +84,10 @@ type Interest struct {
 	base atomic.Pointer[matrix]
 
 	mu    sync.RWMutex
-	delta [][]rawEvent // per actor, events recorded since base
-	pop   []float64    // per target, popularity added since base
-	nd    int          // number of overlay events
+	delta [][]rawEvent    // per actor, events recorded since base
+	pop   []float64       // per target, popularity added since base
+	neg   map[uint32]bool // actors with an overlay event of negative weight
+	nd    int             // number of overlay events
 }
 
 type rawEvent struct {
@@ -184,11 +185,25 @@ func (x *Interest) Record(e Event) error {
 	if int(e.Actor) >= len(x.delta) {
 		x.delta = slices.Grow(x.delta, int(e.Actor)+1-len(x.delta))[:int(e.Actor)+1]
 	}
-	x.delta[e.Actor] = append(x.delta[e.Actor], rawEvent{e.Target, e.Action, t})
 	if int(e.Target) >= len(x.pop) {
 		x.pop = slices.Grow(x.pop, int(e.Target)+1-len(x.pop))[:int(e.Target)+1]
 	}
-	x.pop[e.Target] += x.weight(e.Action, t, x.base.Load().ref)
+	m := x.base.Load()
+	if w := x.weight(e.Action, t, m.ref); w > 0 && !x.neg[e.Actor] {
+		// Every overlay event of the cell is positive and the matrix's
+		// cell is: the cell's sum stays positive and grows by w.
+		x.pop[e.Target] += w
+	} else if w != 0 {
+		old := m.cell(e.Actor, e.Target) + x.overlaySum(m, e.Actor, e.Target)
+		x.pop[e.Target] += max(0, old+w) - max(0, old)
+		if w < 0 {
+			if x.neg == nil {
+				x.neg = map[uint32]bool{}
+			}
+			x.neg[e.Actor] = true
+		}
+	}
+	x.delta[e.Actor] = append(x.delta[e.Actor], rawEvent{e.Target, e.Action, t})
 	x.nd++
 	x.mu.Unlock()
 	return nil
@@ -200,6 +215,64 @@ func (x *Interest) Pending() int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	return x.nd
+}
+
+// The overlay's popularity follows the cells: a cell (u, i) adds
+// max(0, matrix cell + u's overlay events on i) to i's popularity, as the
+// next Fit's matrix will (it drops sums ≤ 0), and pop[i] holds the
+// difference from the matrix's column sum. So a live Reject lowers a
+// target's popularity by at most what its actor had given it, never below
+// what a Fit would leave.
+
+// cell returns m's weight of (u, i), 0 when the cell is absent.
+func (m *matrix) cell(u, i uint32) float64 {
+	idx, val := m.row(u)
+	if k, ok := slices.BinarySearch(idx, i); ok {
+		return val[k]
+	}
+	return 0
+}
+
+// overlaySum returns the weight of u's overlay events on i against m's
+// reference time. x.mu must be held.
+func (x *Interest) overlaySum(m *matrix, u, i uint32) float64 {
+	s := 0.0
+	if int(u) < len(x.delta) {
+		for _, e := range x.delta[u] {
+			if e.target == i {
+				s += x.weight(e.action, e.t, m.ref)
+			}
+		}
+	}
+	return s
+}
+
+// repop recomputes pop and neg from the overlay against matrix m. x.mu
+// must be held for writing and pop be sized for every overlay target.
+func (x *Interest) repop(m *matrix) {
+	clear(x.pop)
+	clear(x.neg)
+	sums := map[uint32]float64{}
+	for u, evs := range x.delta {
+		if len(evs) == 0 {
+			continue
+		}
+		clear(sums)
+		for _, e := range evs {
+			w := x.weight(e.action, e.t, m.ref)
+			sums[e.target] += w
+			if w < 0 {
+				if x.neg == nil {
+					x.neg = map[uint32]bool{}
+				}
+				x.neg[uint32(u)] = true
+			}
+		}
+		for i, s := range sums {
+			base := m.cell(uint32(u), i)
+			x.pop[i] += max(0, base+s) - base
+		}
+	}
 }
 
 // Fit rebuilds the matrix from events, the full log. It returns the first
@@ -297,14 +370,12 @@ func (x *Interest) Fit(ctx context.Context, events iter.Seq[Event]) error {
 	x.mu.Lock()
 	x.base.Store(m)
 	x.nd = 0
-	clear(x.pop)
 	for u, evs := range x.delta {
 		k := 0
 		for _, e := range evs {
 			if e.t > newest {
 				evs[k] = e
 				k++
-				x.pop[e.target] += x.weight(e.action, e.t, ref)
 			}
 		}
 		if k == 0 {
@@ -314,6 +385,7 @@ func (x *Interest) Fit(ctx context.Context, events iter.Seq[Event]) error {
 		}
 		x.nd += k
 	}
+	x.repop(m)
 	x.mu.Unlock()
 	return nil
 }
@@ -392,8 +464,10 @@ func (x *Interest) overlaid(u uint32) bool {
 	return int(u) < len(x.delta) && len(x.delta[u]) > 0
 }
 
-// Popularity returns target i's current popularity: the column sum of the
-// matrix plus the overlay's events on i.
+// Popularity returns target i's current popularity: the sum over actors
+// of their current cell on i, matrix plus overlay, each cell counted when
+// positive ([Interest.History]'s rows), as the next Fit will count it. A
+// live Reject lowers it by at most what its actor had given i.
 func (x *Interest) Popularity(i uint32) float64 {
 	m := x.base.Load()
 	p := 0.0

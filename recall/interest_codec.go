@@ -145,6 +145,9 @@ func (x *Interest) UnmarshalBinary(data []byte) error {
 	x.mu.Lock()
 	x.base.Store(m)
 	x.delta, x.pop, x.nd = delta, slices.Clip(pop), count
+	// The popularity is recomputed from the cells (images written before
+	// the overlay followed them hold raw sums); the stored one sizes it.
+	x.repop(m)
 	x.mu.Unlock()
 	return nil
 }
