@@ -256,7 +256,7 @@ type Embeddings struct {
 	// failed or that the embedder had nothing for. Never nil.
 	Table *Table
 	// Embedded, Empty and Failed count the profiles with a vector, those
-	// the embedder returned nil for without error, and those without a
+	// the embedder returned nil (or the zero vector) for without error, and those without a
 	// vector because of an error or timeout.
 	Embedded, Empty, Failed int
 	// Err joins the first MaxErrors errors (each naming its profile or
@@ -265,7 +265,11 @@ type Embeddings struct {
 }
 
 // EmbedAll embeds profiles with e in batches, each under cfg.Timeout, and
-// collects the vectors into a Table by position. It implements the
+// collects the vectors, scaled to unit length, into a Table by position:
+// vectors are compared by cosine, which a unit vector's dot product is, so
+// vector recall over the table ranks by cosine too, and no vector is long
+// enough for a float32 dot product to overflow. A zero vector has no
+// direction and counts as Empty. It implements the
 // fallback policy of the [Embedder] contract: a batch that errors or times
 // out loses only its failed profiles (those the partial result lacks), a
 // vector of the wrong length or with a non-finite value is dropped with a
@@ -341,6 +345,10 @@ func EmbedAll(ctx context.Context, e Embedder, profiles []market.Profile, cfg Em
 				res.Failed++
 				continue
 			}
+			if !toUnit(v) {
+				res.Empty++ // the zero vector: no direction to compare
+				continue
+			}
 			rows[lo+i] = v
 			res.Embedded++
 		}
@@ -352,6 +360,29 @@ func EmbedAll(ctx context.Context, e Embedder, profiles []market.Profile, cfg Em
 	res.Table = t
 	res.Err = errors.Join(errs...)
 	return res, nil
+}
+
+// toUnit scales v in place to unit Euclidean length (the norm summed in
+// float64, so that no finite float32 vector overflows) and reports whether
+// it could: false for the zero vector.
+func toUnit(v []float32) bool {
+	big := 0.0
+	for _, x := range v {
+		big = max(big, math.Abs(float64(x)))
+	}
+	if big == 0 {
+		return false
+	}
+	ss := 0.0
+	for _, x := range v {
+		r := float64(x) / big
+		ss += r * r
+	}
+	inv := 1 / (big * math.Sqrt(ss))
+	for d, x := range v {
+		v[d] = float32(float64(x) * inv)
+	}
+	return true
 }
 
 // badVector describes what is wrong with v, or returns "".

@@ -167,3 +167,35 @@ func TestEmbedAllFallsBack(t *testing.T) {
 	_, err = factor.EmbedAll(context.Background(), ref, profiles, factor.EmbedConfig{Batch: -1})
 	require.ErrorIs(t, err, factor.ErrConfig)
 }
+
+// TestEmbedAllStoresUnitVectors checks that EmbedAll scales the host's
+// vectors to unit length (so that recall by dot product ranks by cosine,
+// and a vector near float32's largest value cannot overflow a dot
+// product), keeps their direction, and counts the zero vector as Empty.
+func TestEmbedAllStoresUnitVectors(t *testing.T) {
+	in := [][]float32{{3, 4}, {3e38, -3e38}, {0, 0}, {1e-30, 0}}
+	host := factor.EmbedderFunc(func(ctx context.Context, ps []market.Profile) ([][]float32, error) {
+		out := make([][]float32, len(ps))
+		for i := range ps {
+			out[i] = append([]float32(nil), in[i]...)
+		}
+		return out, nil
+	})
+	res, err := factor.EmbedAll(context.Background(), host, profilesN(len(in)), factor.EmbedConfig{})
+	require.NoError(t, err)
+	assert.Equal(t, 3, res.Embedded)
+	assert.Equal(t, 1, res.Empty, "the zero vector has no direction")
+	assert.False(t, res.Table.Has(2))
+	want := [][]float32{{0.6, 0.8}, {float32(math.Sqrt2 / 2), -float32(math.Sqrt2 / 2)}, nil, {1, 0}}
+	for i, w := range want {
+		if w == nil {
+			continue
+		}
+		got := res.Table.Row(i)
+		require.Len(t, got, 2)
+		assert.InDelta(t, 1, factor.Dot(got, got), 1e-6, "row %d has unit length", i)
+		assert.InDelta(t, w[0], got[0], 1e-6, "row %d", i)
+		assert.InDelta(t, w[1], got[1], 1e-6, "row %d", i)
+		assert.InDelta(t, 1, cosine(got, in[i][:]), 1e-6, "row %d keeps its direction", i)
+	}
+}
