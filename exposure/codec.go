@@ -76,7 +76,13 @@ func (c *Controller) AppendBinary(b []byte) ([]byte, error) {
 
 // UnmarshalBinary replaces the controller's ledger and repeat memory with
 // those encoded by AppendBinary. Damaged data is an error wrapping
-// ErrCorrupt, and the controller is then unchanged.
+// ErrCorrupt that names the entry and the field (a load that is NaN,
+// infinite or negative, a time outside [market.MinTime, market.MaxTime),
+// repeat pairs out of order), and the controller is then unchanged. The
+// format is the one older builds wrote, whose ledger lost impressions
+// stamped at the Unix epoch: an entry with load 0 at the epoch is a
+// candidate never shown, and one with a load at the epoch (which they
+// wrote but read back as empty) now counts.
 func (c *Controller) UnmarshalBinary(data []byte) error {
 	r := binio.NewReader(data)
 	if v := r.Uvarint(); r.Err() == nil && v != controllerFormat {
@@ -84,10 +90,14 @@ func (c *Controller) UnmarshalBinary(data []byte) error {
 	}
 	n := r.Count(9)
 	entries := make([]entry, n)
-	for i := range entries {
+	for i := 0; i < n && r.Err() == nil; i++ {
 		e := entry{load: r.Float64(), at: r.Varint()}
-		if r.Err() == nil && (!(e.load >= 0) || math.IsInf(e.load, 0) || e.at < 0) {
-			r.Fail("ledger entry %d: load %v at %d", i, e.load, e.at)
+		switch {
+		case r.Err() != nil:
+		case math.IsNaN(e.load) || math.IsInf(e.load, 0) || e.load < 0:
+			r.Fail("ledger entry %d (candidate %d): load %v: not a finite non-negative number", i, i, e.load)
+		case e.at < minNano || e.at >= maxNano:
+			r.Fail("ledger entry %d (candidate %d): time %d ns: outside [market.MinTime, market.MaxTime)", i, i, e.at)
 		}
 		entries[i] = e
 	}
@@ -96,8 +106,12 @@ func (c *Controller) UnmarshalBinary(data []byte) error {
 	ats := make([]int64, 0, np)
 	for i := 0; i < np && r.Err() == nil; i++ {
 		k, at := r.Uvarint(), r.Varint()
-		if r.Err() == nil && (uint32(k>>32) == uint32(k) || (i > 0 && k <= keys[i-1])) {
-			r.Fail("repeat pair %d: key %d", i, k)
+		switch {
+		case r.Err() != nil:
+		case i > 0 && k <= keys[i-1]:
+			r.Fail("repeat pair %d: key %d: not above the previous key %d", i, k, keys[i-1])
+		case at < minNano || at >= maxNano:
+			r.Fail("repeat pair %d (requester %d, candidate %d): time %d ns: outside [market.MinTime, market.MaxTime)", i, uint32(k>>32), uint32(k), at)
 		}
 		keys, ats = append(keys, k), append(ats, at)
 	}

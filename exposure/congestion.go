@@ -12,8 +12,10 @@ import (
 // Config.Clock(), expected[i] being the probability that the requester
 // contacts candidates[i] (its forward one-way match): each candidate's
 // ledger load grows by expected[i], unless the same requester was shown it
-// within Config.RepeatWindow. With Config.Off it records nothing. It
-// returns the number of candidates counted.
+// within Config.RepeatWindow; a NaN, infinite or negative expected[i]
+// counts 0. With Config.Off, or a clock outside [market.MinTime,
+// market.MaxTime) (see [Ledger.Add]), it records nothing. It returns the
+// number of candidates counted.
 func (c *Controller) ServeExpected(requester uint32, candidates []uint32, expected []float64) int {
 	if c.cfg.Off {
 		return 0
@@ -22,6 +24,9 @@ func (c *Controller) ServeExpected(requester uint32, candidates []uint32, expect
 		panic(fmt.Sprintf("exposure: ServeExpected: %d candidates, %d expectations", len(candidates), len(expected)))
 	}
 	now := c.cfg.Clock()
+	if !countable(now, 0) {
+		return 0
+	}
 	t := now.UnixNano()
 	n := 0
 	for i, cand := range candidates {

@@ -203,14 +203,21 @@ func (c *Controller) Ledger() *Ledger { return c.ledger }
 // Served records that candidates were shown once each, at Config.Clock(),
 // counting every call. A server answering requesters uses
 // [Controller.ServedTo], which counts a pair once per Config.RepeatWindow.
+// A clock outside [market.MinTime, market.MaxTime) counts nothing (see
+// [Ledger.Add]).
 func (c *Controller) Served(candidates []uint32) { c.ledger.AddAll(candidates, c.cfg.Clock()) }
 
 // ServedTo records that candidates were shown to requester at
 // Config.Clock(): each candidate's ledger load grows by one impression
 // unless the same requester was already shown it within
-// Config.RepeatWindow. It returns how many impressions it counted.
+// Config.RepeatWindow. It returns how many impressions it counted: none,
+// remembering no pair, when the clock is outside [market.MinTime,
+// market.MaxTime) (see [Ledger.Add]).
 func (c *Controller) ServedTo(requester uint32, candidates []uint32) int {
 	now := c.cfg.Clock()
+	if !countable(now, 1) {
+		return 0
+	}
 	t := now.UnixNano()
 	n := 0
 	for _, cand := range candidates {

@@ -5,6 +5,8 @@ import (
 	"math"
 	"sync"
 	"time"
+
+	"github.com/twowayrec/twoway/market"
 )
 
 // Ledger counts the impressions the library itself has handed out, per
@@ -19,6 +21,12 @@ import (
 // decayed). A read at a time before the candidate's newest impression sees
 // the load at that newest impression, undecayed.
 //
+// Impressions are stamped in [market.MinTime, market.MaxTime), the Unix
+// epoch included: a candidate never shown holds load 0 at the epoch, which
+// is exactly what an impression-free history decays to, so no time is
+// reserved as an "empty" marker. [Ledger.Add] ignores what it cannot count
+// (see there), so every load stays finite and non-negative.
+//
 // A Ledger is safe for concurrent use; adding and reading one candidate
 // costs one short critical section on a stripe lock and does not allocate
 // once the candidate's index is covered.
@@ -30,9 +38,25 @@ type Ledger struct {
 	stripes [64]sync.Mutex
 }
 
+// entry is one candidate's counter. The zero entry (load 0 at the epoch)
+// is a candidate never shown: with times in [minNano, maxNano), adding n at
+// t to it gives load n at t, and reading it gives 0, as for an empty slot,
+// so it needs no marker (an impression at the epoch itself is counted).
 type entry struct {
-	load float64
-	at   int64 // Unix nanoseconds of the newest impression; 0: none
+	load float64 // finite, non-negative
+	at   int64   // Unix nanoseconds of the newest impression, in [minNano, maxNano)
+}
+
+// The times a ledger counts, in Unix nanoseconds: [market.MinTime,
+// market.MaxTime), where differences of two times cannot overflow.
+var (
+	minNano = market.MinTime.UnixNano()
+	maxNano = market.MaxTime.UnixNano()
+)
+
+// countable reports whether Add counts n impressions at at.
+func countable(at time.Time, n float64) bool {
+	return !at.Before(market.MinTime) && at.Before(market.MaxTime) && n >= 0 && !math.IsInf(n, 0)
 }
 
 // NewLedger returns an empty ledger with half-life halfLife. It panics if
@@ -51,23 +75,31 @@ func (l *Ledger) decay(dt int64) float64 {
 	return math.Exp2(-float64(dt) / 1e9 / l.halfLife)
 }
 
-// Add records n impressions of candidate at time at.
+// Add records n impressions of candidate at time at. Add has no error to
+// return, so it ignores, recording nothing, an amount that is not a finite
+// non-negative number (NaN, ±Inf, negative) and a time outside
+// [market.MinTime, market.MaxTime) (such as the zero time.Time): counting
+// them would make loads NaN or infinite, and with them every penalty. A
+// load that would overflow stays at math.MaxFloat64. Every load therefore
+// stays finite and non-negative, and [Controller.AppendBinary] always
+// encodes what [Controller.UnmarshalBinary] accepts.
 func (l *Ledger) Add(candidate uint32, at time.Time, n float64) {
-	l.ensure(candidate)
+	if !countable(at, n) {
+		return
+	}
 	t := at.UnixNano()
+	l.ensure(candidate)
 	l.mu.RLock()
 	s := &l.stripes[candidate%uint32(len(l.stripes))]
 	s.Lock()
 	e := &l.entries[candidate]
-	switch {
-	case e.at == 0:
-		e.load, e.at = n, t
-	case t >= e.at:
+	if t >= e.at {
 		e.load = e.load*l.decay(t-e.at) + n
 		e.at = t
-	default:
+	} else {
 		e.load += n * l.decay(e.at-t)
 	}
+	e.load = min(e.load, math.MaxFloat64) // +Inf after an overflow
 	s.Unlock()
 	l.mu.RUnlock()
 }
@@ -113,9 +145,6 @@ func (l *Ledger) load(candidate uint32, now int64) float64 {
 	s.Lock()
 	e := l.entries[candidate]
 	s.Unlock()
-	if e.at == 0 {
-		return 0
-	}
 	if now <= e.at {
 		return e.load
 	}

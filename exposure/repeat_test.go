@@ -81,8 +81,15 @@ func FuzzControllerUnmarshal(f *testing.F) {
 		d, err := New(Config{Clock: func() time.Time { return t0 }})
 		require.NoError(t, err)
 		if d.UnmarshalBinary(data) == nil {
-			_, err := d.AppendBinary(nil)
+			b, err := d.AppendBinary(nil)
 			require.NoError(t, err)
+			// What decodes re-encodes into what decodes, to the same bytes.
+			e, err := New(Config{Clock: func() time.Time { return t0 }})
+			require.NoError(t, err)
+			require.NoError(t, e.UnmarshalBinary(b))
+			again, err := e.AppendBinary(nil)
+			require.NoError(t, err)
+			require.Equal(t, b, again)
 		}
 	})
 }
