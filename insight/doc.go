@@ -59,7 +59,9 @@
 // and the seekers wanting one title who applied to or were hired at one
 // company. A group of fewer than K people is suppressed — a [Headcount]
 // with Suppressed set, or left out of a list — and nothing computed from
-// its members is shown.
+// its members is shown, not even whether it has any: a suppressed
+// Headcount may be 0, and [WentTo].Suppressed counts the (title, company)
+// pairs left out, empty ones included.
 //
 // Totals over shown groups only. Every published total is the sum of the
 // groups of at least K that it covers, never a count taken afresh: a
@@ -98,5 +100,6 @@
 // An empty market, an empty or unknown title or city get an error wrapping
 // [ErrNoPostings], [ErrEmptyQuery], [ErrUnknownTitle] (as an
 // [*UnknownTitleError] naming the closest known titles) or
-// [ErrUnknownCity]; no query panics on data.
+// [ErrUnknownCity]; a [Matcher] returning NaN or ±Inf makes
+// [Market.SkillGap] an error wrapping [ErrMatcher]; no query panics on data.
 package insight

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -381,6 +382,50 @@ func TestSkillGap(t *testing.T) {
 	assert.ErrorIs(t, err, ErrUnknownTitle)
 }
 
+// A Matcher's NaN (here from a NaN the seeker's profile holds) used to
+// come back as a NaN Match, Gain and Importance with a nil error.
+func TestSkillGapRefusesNonFiniteMatch(t *testing.T) {
+	m, err := New(Config{}, analysts(), nil)
+	require.NoError(t, err)
+	me := person("s1", "数据分析师", "北京", "sql", "Excel")
+	me.Attributes = map[string]float64{"score": math.NaN()}
+	byAttribute := MatcherFunc(func(s, p *market.Profile) float64 { return s.Attributes["score"] })
+	withSkill := func(skill string, x float64) Matcher {
+		return MatcherFunc(func(s, p *market.Profile) float64 {
+			if slices.Contains(s.Skills, skill) {
+				return x
+			}
+			return 0.5
+		})
+	}
+	target := job("t", "宇航员", "航天", "北京", "", 50000, "Rust", "SQL")
+	for _, tc := range []struct {
+		name  string
+		q     GapQuery
+		field string
+	}{
+		{"NaN input", GapQuery{Seeker: &me, Title: "数据分析师", City: "北京", Matcher: byAttribute}, `seeker "s1", posting "insight:数据分析师@北京": Match = NaN`},
+		{"NaN with a skill", GapQuery{Seeker: &me, Title: "数据分析师", Matcher: withSkill("Python", math.NaN())}, `Gain of skill "Python" (the match with it added) = NaN`},
+		{"+Inf with a skill", GapQuery{Seeker: &me, Job: &target, Matcher: withSkill("Rust", math.Inf(1))}, `posting "t": Gain of skill "Rust" (the match with it added) = +Inf`},
+		{"-Inf", GapQuery{Seeker: &me, Job: &target, Matcher: MatcherFunc(func(s, p *market.Profile) float64 { return math.Inf(-1) })}, "Match = -Inf"},
+		{"overflowing gain", GapQuery{Seeker: &me, Job: &target, Matcher: MatcherFunc(func(s, p *market.Profile) float64 {
+			if slices.Contains(s.Skills, "Rust") {
+				return math.MaxFloat64
+			}
+			return -math.MaxFloat64
+		})}, `Gain of skill "Rust"`},
+	} {
+		g, err := m.SkillGap(tc.q)
+		require.ErrorIs(t, err, ErrMatcher, tc.name)
+		assert.Contains(t, err.Error(), tc.field, tc.name)
+		assert.Equal(t, SkillGap{}, g, tc.name)
+	}
+	// A finite Matcher is unaffected.
+	g, err := m.SkillGap(GapQuery{Seeker: &me, Job: &target, Matcher: withSkill("Rust", 0.9)})
+	require.NoError(t, err)
+	assert.InDelta(t, 0.4, g.Missing[0].Gain, 1e-12)
+}
+
 func TestReemployment(t *testing.T) {
 	m, err := New(Config{}, analysts(), nil)
 	require.NoError(t, err)
@@ -478,12 +523,13 @@ func TestKAnonymity(t *testing.T) {
 	assert.Equal(t, WentTo{
 		Companies:  []Destination{{Name: "数据公司0", People: Headcount{N: 5}}},
 		Industries: []Destination{{Name: "移动互联网", People: Headcount{N: 5}}, {Name: "金融", People: Headcount{N: 5}}},
+		Suppressed: 22 - 1, // the 22 companies with postings, less the one shown
 	}, r.WentTo)
 	r, err = m.Reemployment(Background{Titles: []string{"Java开发工程师"}})
 	require.NoError(t, err)
 	assert.Empty(t, r.WentTo.Companies, "4 people are fewer than k")
 	assert.Empty(t, r.WentTo.Industries)
-	assert.Equal(t, 1, r.WentTo.Suppressed, "one (title, company) group")
+	assert.Equal(t, 22, r.WentTo.Suppressed, "every (title, company) pair: the small group at 软件公司0 and the 21 empty ones alike")
 
 	// k = 1 disables suppression.
 	m1, err := New(Config{K: 1}, ps, events)

@@ -23,6 +23,9 @@ var (
 	ErrUnknownCity = errors.New("insight: no posting in the city")
 	// ErrEmptyQuery: the query names nothing to look for.
 	ErrEmptyQuery = errors.New("insight: empty query")
+	// ErrMatcher: a [Matcher] returned NaN or ±Inf, or two scores whose
+	// difference (a [SkillNeed] Gain) overflows.
+	ErrMatcher = errors.New("insight: Matcher score not finite")
 )
 
 // Market is an immutable snapshot of a market's postings, seekers and
@@ -46,7 +49,8 @@ type Market struct {
 	// went[title key][company] is the number of distinct seekers wanting
 	// that title who applied to or were hired at a posting of the company
 	// (from events): the groups [Market.Reemployment]'s WentTo is summed
-	// from. industriesOf[company] are the industries its postings list.
+	// from. industriesOf[company] are the industries its postings list;
+	// every company with a posting has an entry (nil when none lists one).
 	went         map[string]map[string]int
 	industriesOf map[string][]string
 	duplicates   int

@@ -64,6 +64,40 @@ func TestPrivacyUnionOfTitlesRevealsNoSuppressedGroup(t *testing.T) {
 	assert.Equal(t, alone.WentTo, twice.WentTo)
 }
 
+// Attack: WentTo.Suppressed counted the small groups that have someone in
+// them, so one person wanting a title who applied to a company (1 < k)
+// showed as Suppressed 0 → 1. The answer must be the same as without them.
+func TestPrivacyWentToSuppressedRevealsNoSmallGroup(t *testing.T) {
+	ps := []market.Profile{
+		job("p1", "Java开发工程师", "链科", "杭州", "金融", 20000, "Java"),
+		job("p2", "Java开发工程师", "大厂", "杭州", "互联网", 20000, "Java"),
+		job("p3", "区块链架构师", "币行", "杭州", "金融", 30000, "Solidity"),
+	}
+	java, e1 := applicants("java", "Java开发工程师", "杭州", 5, "p2")
+	lone, e2 := applicants("lone", "Java开发工程师", "杭州", 1, "p1")
+	few, e3 := applicants("few", "Java开发工程师", "杭州", 4, "p3")
+	for _, k := range []int{2, 5} {
+		without, err := New(Config{K: k}, slices.Concat(ps, java), e1)
+		require.NoError(t, err)
+		for _, extra := range []struct {
+			name   string
+			people []market.Profile
+			events []market.Event
+		}{{"one person at 链科", lone, e2}, {"k-1 people at 币行", few[:k-1], e3[:k-1]}, {"both", slices.Concat(lone, few[:k-1]), slices.Concat(e2, e3[:k-1])}} {
+			with, err := New(Config{K: k}, slices.Concat(ps, java, extra.people), slices.Concat(e1, extra.events))
+			require.NoError(t, err)
+			for _, titles := range [][]string{{"Java开发工程师"}, {"Java开发工程师", "区块链架构师"}} {
+				a, err := without.Reemployment(Background{Titles: titles})
+				require.NoError(t, err)
+				b, err := with.Reemployment(Background{Titles: titles})
+				require.NoError(t, err)
+				assert.Equal(t, a.WentTo, b.WentTo, "k %d, %s, titles %q", k, extra.name, titles)
+				assert.Equal(t, 3*len(titles)-1, b.WentTo.Suppressed, "k %d, %s: the pairs of %q and 3 companies, less 大厂's group", k, extra.name, titles)
+			}
+		}
+	}
+}
+
 // Attack: an industry's figure minus the shown figures of its companies is
 // the number of people at the suppressed ones (2 at 小链 here, the only
 // other company of the industry).
@@ -216,7 +250,13 @@ func TestSimulatedPrivacyIsAdditive(t *testing.T) {
 			continue
 		}
 		wa, wb, both := went(a), went(b), went(a, b)
-		suppressedSeen += wa.Suppressed + wb.Suppressed
+		for _, title := range []string{a, b} {
+			for _, n := range m.went[TitleKey(title)] {
+				if !m.shown(n) {
+					suppressedSeen++
+				}
+			}
+		}
 		assert.Equal(t, wa.Suppressed+wb.Suppressed, both.Suppressed)
 		for _, list := range [][3][]Destination{{wa.Companies, wb.Companies, both.Companies}, {wa.Industries, wb.Industries, both.Industries}} {
 			for _, d := range list[2] {

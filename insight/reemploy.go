@@ -55,8 +55,14 @@ type WentTo struct {
 	// Config.K people), most people first, at most Config.MaxItems.
 	Companies  []Destination `json:"companies,omitempty"`
 	Industries []Destination `json:"industries,omitempty"`
-	// Suppressed is the number of (title, company) groups left out because
-	// fewer than K people are in them.
+	// Suppressed is the number of (title, company) pairs not shown: over
+	// the distinct titles asked about ([TitleKey]s) and every company with
+	// a posting in the market, the pairs whose group has fewer than
+	// Config.K people, empty ones included (titles × companies minus the
+	// groups shown). It depends on the postings and the shown groups only,
+	// so it does not tell an empty group from a small one; counting only
+	// the non-empty small groups would reveal that someone wanting the
+	// title went to a company, however few they are.
 	Suppressed int `json:"suppressed,omitempty"`
 }
 
@@ -204,15 +210,18 @@ func (m *Market) wentTo(keys []string) WentTo {
 	var out WentTo
 	keys = slices.Compact(slices.Sorted(slices.Values(keys)))
 	companies := map[string]int{}
+	shown := 0
 	for _, k := range keys {
 		for c, n := range m.went[k] {
 			if m.shown(n) {
 				companies[c] += n
-			} else {
-				out.Suppressed++
+				shown++
 			}
 		}
 	}
+	// Every pair not shown, empty or small alike: a function of the
+	// postings and the shown groups only.
+	out.Suppressed = len(keys)*len(m.industriesOf) - shown
 	industries := map[string]int{}
 	for c, n := range companies {
 		for _, ind := range m.industriesOf[c] {

@@ -13,7 +13,9 @@ import (
 // Matcher scores how well a seeker fits a posting from the seeker's side
 // (a one-way match; higher is better). The Engine passes its fitted
 // interest model; tests pass a [MatcherFunc]. Match must be safe for
-// concurrent use and must not modify its arguments.
+// concurrent use, must not modify its arguments and must return a finite
+// number: [Market.SkillGap] returns an error wrapping [ErrMatcher] for a
+// NaN or infinite one (or two whose difference overflows).
 type Matcher interface {
 	Match(seeker, posting *market.Profile) float64
 }
@@ -87,7 +89,10 @@ const minPremiumGroup = 5
 // postings ask for (at most Config.MaxItems).
 //
 // Errors: ErrEmptyQuery without a seeker or target; for a title target the
-// errors of [Market.Requirements] (ErrNoPostings, *UnknownTitleError).
+// errors of [Market.Requirements] (ErrNoPostings, *UnknownTitleError);
+// ErrMatcher, naming the seeker, the posting and the field (Match, or the
+// Gain of a skill), when the Matcher returns NaN or ±Inf (as it may for a
+// profile holding NaN) or a Gain overflows; no partial answer is returned.
 func (m *Market) SkillGap(q GapQuery) (SkillGap, error) {
 	var out SkillGap
 	if q.Seeker == nil {
@@ -161,13 +166,21 @@ func (m *Market) SkillGap(q GapQuery) (SkillGap, error) {
 		total += weight(k)
 	}
 	targetProfile := m.targetProfile(q, title, city, target, name)
-	match := func(extra string) float64 {
+	match := func(extra string) (float64, error) {
 		if q.Matcher != nil {
 			s := *q.Seeker
 			if extra != "" {
 				s.Skills = append(slices.Clone(s.Skills), name(extra))
 			}
-			return q.Matcher.Match(&s, targetProfile)
+			x := q.Matcher.Match(&s, targetProfile)
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				field := "Match"
+				if extra != "" {
+					field = fmt.Sprintf("Gain of skill %q (the match with it added)", name(extra))
+				}
+				return 0, fmt.Errorf("%w: seeker %q, posting %q: %s = %v", ErrMatcher, q.Seeker.ID, targetProfile.ID, field, x)
+			}
+			return x, nil
 		}
 		got := 0.0
 		for _, k := range target {
@@ -176,18 +189,26 @@ func (m *Market) SkillGap(q GapQuery) (SkillGap, error) {
 			}
 		}
 		if total == 0 {
-			return 0
+			return 0, nil
 		}
-		return got / total
+		return got / total, nil
 	}
-	out.Match = match("")
+	if out.Match, err = match(""); err != nil {
+		return SkillGap{}, err
+	}
 
 	needs := make([]SkillNeed, 0, len(target))
 	g := 0.0
 	for _, k := range target {
 		n := SkillNeed{Skill: name(k), Share: share(k), Premium: m.premium(ids, k)}
 		if !have[k] {
-			n.Gain = match(k) - out.Match
+			with, err := match(k)
+			if err != nil {
+				return SkillGap{}, err
+			}
+			if n.Gain = with - out.Match; math.IsInf(n.Gain, 0) {
+				return SkillGap{}, fmt.Errorf("%w: seeker %q, posting %q: Gain of skill %q = %v − %v overflows", ErrMatcher, q.Seeker.ID, targetProfile.ID, n.Skill, with, out.Match)
+			}
 		}
 		g = max(g, n.Gain)
 		needs = append(needs, n)

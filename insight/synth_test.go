@@ -72,6 +72,6 @@ func TestSimulatedCityViews(t *testing.T) {
 		assert.GreaterOrEqual(t, d.People.N, 5)
 		assert.False(t, d.People.Suppressed)
 	}
-	t.Logf("simulated: where people wanting %s went: %d companies and %d industries shown (top %+v), %d groups suppressed",
+	t.Logf("simulated: where people wanting %s went: %d companies and %d industries shown (top %+v), %d (title, company) pairs not shown",
 		title, len(r.WentTo.Companies), len(r.WentTo.Industries), r.WentTo.Industries[0], r.WentTo.Suppressed)
 }

@@ -754,7 +754,7 @@ func (s *Server) marketCharts(m *insight.Market, lang text.Language, cities []in
 				Note: pick(lang, "月薪中位数", "median pay ") + yuan(e.Pay)})
 		}
 	}
-	went := fmt.Sprintf(pick(lang, "未公布%d个少于%d人的组", "%d groups of fewer than %d people not published"), re.WentTo.Suppressed, insightK)
+	went := fmt.Sprintf(pick(lang, "未公布%d个少于%d人（含无人）的职位与公司组合", "%d title and company pairs with fewer than %d people (none included) not published"), re.WentTo.Suppressed, insightK)
 	charts = append(charts,
 		newChart("went", fmt.Sprintf(pick(lang, "想做“%s”的人投递或入职去了哪里（人数）", "Where people wanting \"%s\" applied or were hired (people)"), title), went, rows, count,
 			[]string{pick(lang, "去向", "destination"), pick(lang, "人数", "people"), pick(lang, "类别", "kind")},
