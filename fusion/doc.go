@@ -28,7 +28,7 @@
 // requester needs someone who will answer soon), when the exposure
 // controller excluded it, or when its saturation is at or above
 // MaxSaturation. Exposure penalties from the controller are kept and
-// subtracted at the rank stage.
+// applied at the rank stage.
 //
 // # Rank
 //
@@ -39,7 +39,14 @@
 //	        + W.Freshness·f − W.Saturation·s − penalty
 //
 // or, when Config.Learned is set, a learned model's score over the same
-// features ([Features]): [Learn] fits one, a logistic regression (package
-// rank) of "the pair became a mutual chat" on [Outcome] rows. Ties break by candidate index, so rankings
-// are deterministic. At most MaxPerCompany results come from one company.
+// features ([Features]) scaled by the penalty:
+//
+//	score = P·(1 − penalty)
+//
+// [Learn] fits one, a logistic regression (package rank) of "the pair
+// became a mutual chat" on [Outcome] rows, whose P = σ(b + w·x) is a
+// probability: the score stays in [0,1], and candidates with equal
+// penalties (all of them, without exposure penalties) keep the linear
+// model's order. Ties break by candidate index, so rankings are
+// deterministic. At most MaxPerCompany results come from one company.
 package fusion

@@ -39,7 +39,7 @@ type Candidate struct {
 	Activity   float64 // how active the candidate is (relative, [0,1])
 	Urgency    float64 // the candidate's demand urgency
 	Saturation float64 // the candidate's exposure saturation
-	Penalty    float64 // exposure controller's penalty, subtracted from the score
+	Penalty    float64 // exposure controller's penalty: subtracted from the weighted sum; a learned score is scaled by 1 − Penalty
 	Answer     float64 // share of one more contact the candidate can answer now (congestion), 1 when unknown
 	Excluded   bool    // the exposure controller excluded it
 	Registered time.Time
@@ -60,6 +60,11 @@ type Requester struct {
 // Result is one ranked candidate.
 type Result struct {
 	Candidate
+	// Score is the weighted sum of the package doc (Rank), or with
+	// Config.Learned the learned score s scaled by the exposure penalty p:
+	// s·(1−p), and s·(1+p) for a negative s (a Scorer that is not a
+	// probability), so that a penalty always lowers it. With a [*Learned]
+	// (a probability) it is in [0,1]. A NaN learned score is −Inf.
 	Score float64
 	// Parts is the score's decomposition by feature (weighted), for
 	// explanations; nil when a learned model ranked.
@@ -76,8 +81,11 @@ type Weights struct {
 	UrgentBoost float64 `json:"urgent_boost"` // extra factor on Activity and Urgency at requester urgency 1
 }
 
-// Scorer scores a feature vector built by [Features]. *rank.Model-like
-// types satisfy it through ScorerFunc.
+// Scorer scores a feature vector built by [Features]; higher is better.
+// *rank.Model-like types satisfy it through ScorerFunc. Rank scales a
+// score by the candidate's exposure penalty (see [Result]), so a Scorer
+// returning a probability, as [*Learned] does, gives results scored in
+// [0,1].
 type Scorer interface {
 	Score(x sparse.Vector) float64
 }
@@ -105,7 +113,8 @@ type Config struct {
 	FreshnessHalfLife         time.Duration `json:"freshness_half_life"`          // 0 → 14 days
 	Weights                   *Weights      `json:"weights,omitempty"`            // nil → DefaultWeights()
 	// Learned, when set, replaces the weighted sum: the score is
-	// Learned.Score(Features(...)). Not serialised.
+	// Learned.Score(Features(...)) scaled by 1 − Penalty (see [Result]).
+	// Not serialised.
 	Learned Scorer `json:"-"`
 }
 
@@ -374,7 +383,7 @@ func (p *Policy) Rank(r Requester, now time.Time, pool []Candidate, n int, dropp
 		sc := scored{c: c}
 		if learned {
 			x = Features(x, r, c, f)
-			sc.score = p.c.Learned.Score(x) - clamp01(c.Penalty)
+			sc.score = penalised(p.c.Learned.Score(x), clamp01(c.Penalty))
 			if math.IsNaN(sc.score) {
 				sc.score = math.Inf(-1)
 			}
@@ -432,6 +441,18 @@ func (p *Policy) Rank(r Requester, now time.Time, pool []Candidate, n int, dropp
 		}
 	}
 	return out
+}
+
+// penalised scales a learned score s by the exposure penalty pen in [0,1]:
+// s·(1−pen) for s ≥ 0, which keeps a probability a probability (the
+// down-weighting exposure.Controller documents for its penalty), and
+// s·(1+pen) for s < 0, so that a penalty lowers any score. For a fixed pen < 1 it is increasing in s:
+// candidates with equal penalties keep the Scorer's order.
+func penalised(s, pen float64) float64 {
+	if s < 0 {
+		return s * (1 + pen)
+	}
+	return s * (1 - pen)
 }
 
 // partOrder fixes the summation order of the score parts, so that scores are

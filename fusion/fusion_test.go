@@ -277,3 +277,49 @@ func TestLearnedRoundTrip(t *testing.T) {
 		assert.ErrorIs(t, err, ErrCorrupt, "cut at %d", cut)
 	}
 }
+
+// The learned score is a probability; subtracting the exposure penalty
+// from it made it negative (0.2 − 0.9). It is now P·(1 − penalty), in
+// [0,1], and unpenalised candidates keep the linear model's order.
+func TestLearnedScoreStaysAProbability(t *testing.T) {
+	var outs []Outcome
+	for i := range 300 {
+		tw := float64(i%10) / 10
+		outs = append(outs, Outcome{Candidate: Candidate{Index: uint32(i), TwoWay: tw}, Mutual: tw > 0.4 && i%3 != 0})
+	}
+	l, err := Learn(context.Background(), rank.Config{}, outs)
+	require.NoError(t, err)
+	p, err := New(Config{Learned: l})
+	require.NoError(t, err)
+	var pool []Candidate
+	for i := range 40 {
+		pool = append(pool, Candidate{Index: uint32(i), TwoWay: float64(i%8) / 8, Activity: float64(i%5) / 4, Penalty: []float64{0, 0.3, 0.9, 1, math.NaN(), 2}[i%6]})
+	}
+	res := p.Rank(Requester{Urgency: 0.4}, now, pool, 0, nil)
+	require.Len(t, res, len(pool))
+	var plain []Result
+	for _, r := range res {
+		assert.GreaterOrEqual(t, r.Score, 0.0, "candidate %d", r.Index)
+		assert.LessOrEqual(t, r.Score, 1.0, "candidate %d", r.Index)
+		x := Features(sparse.Vector{}, Requester{Urgency: 0.4}, &r.Candidate, 0)
+		assert.InDelta(t, l.Score(x)*(1-clamp01(r.Penalty)), r.Score, 1e-15, "candidate %d", r.Index)
+		if clamp01(r.Penalty) == 0 {
+			plain = append(plain, r)
+		}
+	}
+	require.Greater(t, len(plain), 5)
+	for i := 1; i < len(plain); i++ {
+		a := Features(sparse.Vector{}, Requester{Urgency: 0.4}, &plain[i-1].Candidate, 0)
+		b := Features(sparse.Vector{}, Requester{Urgency: 0.4}, &plain[i].Candidate, 0)
+		assert.GreaterOrEqual(t, l.Model().Score(a), l.Model().Score(b), "the linear model's order")
+	}
+	hit := p.Rank(Requester{}, now, []Candidate{{Index: 1, TwoWay: 0.1, Penalty: 0.9}}, 0, nil)
+	assert.GreaterOrEqual(t, hit[0].Score, 0.0)
+
+	// A Scorer that is not a probability: a penalty still lowers a
+	// negative score.
+	neg, err := New(Config{Learned: ScorerFunc(func(x sparse.Vector) float64 { return x.Get(0) - 1 })})
+	require.NoError(t, err)
+	r := neg.Rank(Requester{}, now, []Candidate{{Index: 1, TwoWay: 0.5}, {Index: 2, TwoWay: 0.5, Penalty: 0.5}}, 0, nil)
+	assert.Equal(t, []float64{-0.5, -0.75}, []float64{r[0].Score, r[1].Score})
+}

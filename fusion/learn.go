@@ -71,7 +71,7 @@ func Learn(ctx context.Context, cfg rank.Config, outcomes []Outcome) (*Learned, 
 }
 
 // Score returns the probability of a mutual chat for a feature vector from
-// Features.
+// Features: σ(b + w·x), in [0,1] and increasing in the linear score b + w·x.
 func (l *Learned) Score(x sparse.Vector) float64 { return l.m.Predict(x) }
 
 // Model returns the fitted logistic regression.
