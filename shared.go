@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/twowayrec/twoway/market"
 )
 
 // Shared serving state.
@@ -65,7 +67,8 @@ type PairStore interface {
 // counts 0) unless the same requester was counted for it within
 // RepeatWindow() before at; a candidate repeated within one call counts
 // once. It returns how many candidates it counted, and an error, counting
-// nothing, when the slices' lengths differ or an ID is empty. Loads writes
+// nothing, when the slices' lengths differ, an ID is empty or at is outside
+// [market.MinTime, market.MaxTime) (market.CheckTime). Loads writes
 // to loads[i] the load of candidates[i] at now (0 for one never served),
 // and returns an error when the lengths differ.
 //
@@ -186,9 +189,12 @@ func Decay(dt int64, halfLife time.Duration) float64 {
 	return math.Exp2(-float64(dt) / float64(halfLife))
 }
 
-func checkServe(requester string, candidates []string, expected []float64) error {
+func checkServe(requester string, at time.Time, candidates []string, expected []float64) error {
 	if requester == "" {
 		return fmt.Errorf("%w: exposure store: empty requester ID", ErrBadRequest)
+	}
+	if err := market.CheckTime(at); err != nil {
+		return fmt.Errorf("%w: exposure store: requester %q: time %v: %w", ErrBadRequest, requester, at, err)
 	}
 	if len(candidates) != len(expected) {
 		return fmt.Errorf("%w: exposure store: %d candidates, %d expected contacts", ErrBadRequest, len(candidates), len(expected))
@@ -203,7 +209,7 @@ func checkServe(requester string, candidates []string, expected []float64) error
 
 // Serve implements ExposureStore.
 func (m *MemoryExposure) Serve(_ context.Context, requester string, at time.Time, candidates []string, expected []float64) (int, error) {
-	if err := checkServe(requester, candidates, expected); err != nil {
+	if err := checkServe(requester, at, candidates, expected); err != nil {
 		return 0, err
 	}
 	t := at.UnixNano()

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/twowayrec/twoway/market"
 )
 
 // CheckPairStore checks that s behaves as the PairStore contract says, in
@@ -206,6 +208,11 @@ func CheckExposureStore(ctx context.Context, s ExposureStore) error {
 	}
 	if _, err := s.Serve(ctx, "", t0, []string{"check-d"}, []float64{1}); err == nil {
 		return fail("Serve with an empty requester ID: no error")
+	}
+	for _, at := range []time.Time{{}, market.MaxTime} {
+		if _, err := s.Serve(ctx, "check-r4", at, []string{"check-d"}, []float64{1}); err == nil {
+			return fail("Serve at %v, outside market's time range: no error", at)
+		}
 	}
 	if err := s.Loads(ctx, t0, []string{"check-d"}, nil); err == nil {
 		return fail("Loads with 1 candidate and 0 loads: no error")

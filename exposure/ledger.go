@@ -75,16 +75,22 @@ func (l *Ledger) decay(dt int64) float64 {
 	return math.Exp2(-float64(dt) / 1e9 / l.halfLife)
 }
 
+// MaxIndex is the largest candidate index a Ledger counts, the bound of
+// recall.MaxIndex: the ledger is a dense table by index, so one stray
+// index near 2^32 would ask for tens of gigabytes.
+const MaxIndex = 1<<28 - 1
+
 // Add records n impressions of candidate at time at. Add has no error to
-// return, so it ignores, recording nothing, an amount that is not a finite
-// non-negative number (NaN, ±Inf, negative) and a time outside
-// [market.MinTime, market.MaxTime) (such as the zero time.Time): counting
+// return, so it ignores, recording nothing, a candidate above [MaxIndex],
+// an amount that is not a finite non-negative number (NaN, ±Inf, negative)
+// and a time outside [market.MinTime, market.MaxTime) (such as the zero
+// time.Time): counting
 // them would make loads NaN or infinite, and with them every penalty. A
 // load that would overflow stays at math.MaxFloat64. Every load therefore
 // stays finite and non-negative, and [Controller.AppendBinary] always
 // encodes what [Controller.UnmarshalBinary] accepts.
 func (l *Ledger) Add(candidate uint32, at time.Time, n float64) {
-	if !countable(at, n) {
+	if !countable(at, n) || candidate > MaxIndex {
 		return
 	}
 	t := at.UnixNano()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/twowayrec/twoway"
+	"github.com/twowayrec/twoway/market"
 )
 
 // Pairs is a twoway.PairStore in Redis: one set per From, in From's slot.
@@ -177,6 +178,9 @@ func (l *Ledger) Serve(ctx context.Context, requester string, at time.Time, cand
 	}
 	if len(candidates) != len(expected) {
 		return 0, fmt.Errorf("redisstore: serve: %d candidates, %d expected contacts", len(candidates), len(expected))
+	}
+	if err := market.CheckTime(at); err != nil {
+		return 0, fmt.Errorf("redisstore: serve: requester %q: time %v: %w", requester, at, err)
 	}
 	for i, c := range candidates {
 		if c == "" {
