@@ -30,6 +30,12 @@
 //	{ns}:ev:{<event id>}              string: a claimed event ID; expires after Config.Retention (EventIDs)
 //	{ns}:{journal}                    stream: the journal's entries, field d; never trimmed by the Journal
 //
+// Inside a participant's hash tag, <id> is its ID with '%', '{' and '}'
+// percent-encoded (%25, %7B, %7D), so that no ID ends the tag early or
+// collides with another's keys; other IDs appear as they are. (Before
+// this encoding, an ID holding one of them had keys that the encoding
+// leaves behind, unread.)
+//
 // The journal is one stream, so in a Redis Cluster it lives in one slot
 // on one master (see Journal); every other key is spread over the
 // cluster by its participant's hash tag.

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -54,8 +55,26 @@ func onlyWordChars(s string) bool {
 	return true
 }
 
-// idKey is the prefix of participant id's keys: its hash tag.
-func idKey(ns, id string) string { return ns + ":{" + id + "}" }
+// idKey is the prefix of participant id's keys: its hash tag, with id
+// escaped by tagID.
+func idKey(ns, id string) string { return ns + ":{" + tagID(id) + "}" }
+
+// tagEscaper escapes the characters that would end a hash tag early ('}'),
+// open a confusing one ('{'), or make the escaping ambiguous ('%').
+var tagEscaper = strings.NewReplacer("%", "%25", "{", "%7B", "}", "%7D")
+
+// tagID returns id as it appears inside a hash tag: unchanged unless it
+// holds '%', '{' or '}', which are percent-encoded. Unescaped, an ID such
+// as "vic}:c:once:e1" made keys of its own that were another participant's
+// ("vic"'s event markers), and an ID starting with '}' gave an empty tag,
+// spreading one participant's keys over several cluster slots. The
+// encoding is injective, so two IDs never share a tag.
+func tagID(id string) string {
+	if !strings.ContainsAny(id, "%{}") {
+		return id
+	}
+	return tagEscaper.Replace(id)
+}
 
 func (p *Pairs) key(from string) string { return idKey(p.ns, from) + ":" + p.kind }
 

@@ -204,3 +204,43 @@ func TestDerivedStoresShareCooldown(t *testing.T) {
 	assert.ErrorIs(t, ids.Claim(ctx, []string{"e"}, now, make([]bool, 1)), redisstore.ErrUnavailable)
 	assert.ErrorIs(t, st.Err(), redisstore.ErrUnavailable)
 }
+
+// An ID holding '{', '}' or '%' keeps its keys to itself: unescaped,
+// the seen-set of participant "vic}:c:once:e1" was the key of "vic"'s
+// marker for event "e1}:seen", so that event silently went uncounted for
+// "vic"; and an ID starting with '}' spread one participant's keys over
+// cluster slots. On a three-master cluster, so that a tag that does not
+// hold the whole ID would fail with CROSSSLOT.
+func TestHostileIDsKeepTheirOwnKeys(t *testing.T) {
+	ctx := context.Background()
+	c := redistest.StartCluster(t, 3)
+	rdb := c.Client(t)
+	cfg := redisstore.Config{Namespace: "tw", Buckets: 4}
+	seen, err := redisstore.NewPairs(rdb, "seen", cfg)
+	require.NoError(t, err)
+	st, err := redisstore.New(rdb, cfg)
+	require.NoError(t, err)
+	set := activity.CounterSet(0).With(activity.Contacts)
+	require.NoError(t, seen.AddPairs(ctx, []twoway.Pair{{From: "vic}:c:once:e1", To: "vic"}}))
+	added, err := st.AddIDOnce(ctx, "vic", 100, set, 1_700_000_000, "e1}:seen")
+	require.NoError(t, err)
+	assert.True(t, added, "vic's event counts: the other ID's set is not its marker")
+	got, err := seen.Targets(ctx, "vic}:c:once:e1")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"vic"}, got)
+
+	led, err := redisstore.NewLedger(rdb, redisstore.Config{Namespace: "tw", RepeatWindow: time.Hour})
+	require.NoError(t, err)
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for _, id := range []string{"}j", "{j}", "j%7D", "j}", "%"} {
+		n, err := led.Serve(ctx, "s1", at, []string{id}, []float64{0.5})
+		require.NoError(t, err, "%q: its ledger and repeat keys share a slot", id)
+		assert.Equal(t, 1, n, id)
+		added, err := st.AddIDOnce(ctx, id, 100, set, 1_700_000_000, "ev")
+		require.NoError(t, err, id)
+		assert.True(t, added, "%q: its own marker", id)
+	}
+	loads := make([]float64, 5)
+	require.NoError(t, led.Loads(ctx, at, []string{"}j", "{j}", "j%7D", "j}", "%"}, loads))
+	assert.Equal(t, []float64{0.5, 0.5, 0.5, 0.5, 0.5}, loads, "\"j}\" and \"j%%7D\" are two participants")
+}
