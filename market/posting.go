@@ -2,6 +2,7 @@ package market
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"encoding/csv"
 	"encoding/json"
@@ -435,11 +436,52 @@ func isHeader(rec, header []string) bool {
 	return n > 0
 }
 
+// maxJSONLine is the longest line of a JSON Lines file read as a row;
+// a longer one is rejected as malformed, its bytes skipped.
+const maxJSONLine = 16 << 20
+
+// readLine returns the next line of br without its newline, and whether
+// it was longer than maxJSONLine (then its text is dropped and the rest of
+// the line skipped). It returns io.EOF after the last line.
+func readLine(br *bufio.Reader) (line []byte, long bool, err error) {
+	var buf []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if !long {
+			if len(buf)+len(chunk) > maxJSONLine+1 {
+				long, buf = true, nil
+			} else {
+				buf = append(buf, chunk...)
+			}
+		}
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err == io.EOF && (len(buf) > 0 || long):
+			return bytes.TrimSuffix(buf, []byte("\n")), long, nil
+		case err != nil:
+			return nil, false, err
+		}
+		return bytes.TrimSuffix(buf, []byte("\n")), long, nil
+	}
+}
+
 func (rd *postingReader) readJSONLines(r io.Reader) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 16<<20)
-	for row := 1; sc.Scan(); row++ {
-		line := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "\uFEFF"))
+	br := bufio.NewReaderSize(r, 64*1024)
+	for row := 1; ; row++ {
+		raw, long, err := readLine(br)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("market: postings %s: %w", rd.cfg.Source, err)
+		}
+		if long {
+			rd.rep.Rows++
+			rd.rep.reject(row, RejectSyntax, fmt.Errorf("a line longer than %d bytes", maxJSONLine))
+			continue
+		}
+		line := strings.TrimSpace(strings.TrimPrefix(string(raw), "\uFEFF"))
 		if line == "" {
 			row--
 			continue
@@ -472,9 +514,6 @@ func (rd *postingReader) readJSONLines(r io.Reader) error {
 		}
 		rd.add(row, get, []string{line})
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("market: postings %s: %w", rd.cfg.Source, err)
-	}
 	return nil
 }
 
@@ -503,12 +542,29 @@ func (rd *postingReader) add(row int, get postingRow, raw []string) {
 		}
 	}
 	if n := rd.ids[p.ID]; n > 0 {
-		rd.ids[p.ID] = n + 1
-		p.ID += "~" + strconv.Itoa(n+1)
-	} else {
-		rd.ids[p.ID] = 1
+		p.ID = rd.freeID(p.ID, n)
 	}
+	rd.ids[p.ID] = 1
 	rd.out = append(rd.out, p)
+}
+
+// freeID returns the first of base~(n+1), base~(n+2), … that no row of
+// the file has taken yet (a row's own ID may already read "5~2"), with base
+// cut at a rune boundary so that the result stays within MaxIDLen, and
+// counts the suffix taken on base.
+func (rd *postingReader) freeID(base string, n int) string {
+	for k := n + 1; ; k++ {
+		suffix := "~" + strconv.Itoa(k)
+		head := base
+		for len(head)+len(suffix) > MaxIDLen {
+			_, size := utf8.DecodeLastRuneInString(head)
+			head = head[:len(head)-size]
+		}
+		if id := head + suffix; rd.ids[id] == 0 {
+			rd.ids[base] = k
+			return id
+		}
+	}
 }
 
 func (rd *postingReader) build(get postingRow, raw []string) (Profile, RejectReason, error) {

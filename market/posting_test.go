@@ -380,3 +380,38 @@ func ExampleReadPostings() {
 	// 数据分析师 南京 建邺区 奥体 面议 不限 associate [SQL]
 	// rows 3, parsed 2, rejected map[repeated header:1]
 }
+
+// A row whose own ID reads like a renamed duplicate ("5~2") does not
+// collide with the renamed one, and a renamed ID stays within MaxIDLen;
+// a JSON Lines row longer than the reader's limit is rejected alone, the
+// other rows kept.
+func TestReadPostingsIDsAndLongLines(t *testing.T) {
+	hdr := "city,companyFullName,companySize,education,positionId,positionName,salary,workYear\n"
+	long := strings.Repeat("9", market.MaxIDLen-len("lagou2017:"))
+	csv := hdr +
+		"北京,A公司,,本科,5,数据分析,10k-20k,3-5年\n" +
+		"北京,B公司,,本科,5,数据工程,10k-20k,3-5年\n" +
+		"北京,C公司,,本科,5~2,数据科学,10k-20k,3-5年\n" +
+		"北京,D公司,,本科," + long + ",职位一,10k-20k,3-5年\n" +
+		"北京,E公司,,本科," + long + ",职位二,10k-20k,3-5年\n"
+	ps, rep, err := market.ReadPostings(strings.NewReader(csv), market.PostingConfig{Format: market.Lagou2017})
+	require.NoError(t, err)
+	require.Equal(t, 5, rep.Parsed)
+	seen := map[string]bool{}
+	for _, p := range ps {
+		assert.False(t, seen[p.ID], "ID %q returned twice", p.ID)
+		seen[p.ID] = true
+		assert.NoError(t, p.Validate())
+	}
+	assert.Len(t, ps, 5)
+
+	line := `{"jobname":"数据分析","salary":"10k-20k","workingExp":"","eduLevel":"","name":"A公司","jobarea":"北京"}`
+	other := `{"jobname":"数据工程","salary":"10k-20k","workingExp":"","eduLevel":"","name":"B公司","jobarea":"北京"}`
+	big := `{"jobname":"` + strings.Repeat("x", 17<<20) + `"}`
+	ps, rep, err = market.ReadPostings(strings.NewReader(line+"\n"+big+"\n"+other), market.PostingConfig{Format: market.Zhilian2020})
+	require.NoError(t, err, "one long line is a bad row, never fatal")
+	assert.Equal(t, 3, rep.Rows)
+	assert.Equal(t, 2, rep.Parsed)
+	assert.Equal(t, 1, rep.Rejected[market.RejectSyntax])
+	assert.Len(t, ps, 2)
+}
