@@ -8,9 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -80,11 +84,15 @@ func errorf(status int, format string, args ...any) *apiError {
 
 // bearer reports whether r carries the right bearer token (authorized)
 // and whether it carries an Authorization header at all (presented). The
-// comparison is of SHA-256 digests with subtle.ConstantTimeCompare, so its
-// time depends neither on where the tokens differ nor on their lengths.
+// scheme is matched case-insensitively ("bearer", "BEARER": RFC 7235
+// §2.1). The comparison is of SHA-256 digests with
+// subtle.ConstantTimeCompare, so its time depends neither on where the
+// tokens differ nor on their lengths.
 func (s *Server) bearer(r *http.Request) (authorized, presented bool) {
 	auth := r.Header.Get("Authorization")
-	token, ok := strings.CutPrefix(auth, "Bearer ")
+	scheme, token, ok := strings.Cut(auth, " ")
+	ok = ok && strings.EqualFold(scheme, "Bearer")
+	token = strings.TrimLeft(token, " ")
 	got := sha256.Sum256([]byte(token))
 	return subtle.ConstantTimeCompare(got[:], s.tokenSum[:]) == 1 && ok, auth != ""
 }
@@ -114,7 +122,8 @@ func (s *Server) admin(h http.HandlerFunc) http.Handler {
 }
 
 // readJSON decodes the request body into dst: JSON media type, at most
-// MaxBodyBytes, then input.DecodeJSON's checks.
+// MaxBodyBytes, then input.DecodeJSON's checks. A body that does not
+// arrive within the server's read timeout is a 408.
 func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, dst any) *apiError {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -128,7 +137,7 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, dst any) *apiE
 		if errors.As(err, &tooBig) {
 			return errorf(http.StatusRequestEntityTooLarge, "request body larger than %d bytes", tooBig.Limit)
 		}
-		return errorf(http.StatusBadRequest, "reading the request body: %v", err)
+		return bodyReadError(err)
 	}
 	if e := input.DecodeJSON(body, dst); e != nil {
 		return inputError(e)
@@ -136,9 +145,25 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, dst any) *apiE
 	return nil
 }
 
+// bodyReadError answers a request whose body could not be read: 408 when
+// the connection's read deadline (http.Server.ReadTimeout) passed, else
+// 400. The message never carries the connection's addresses (a
+// *net.OpError's text does).
+func bodyReadError(err error) *apiError {
+	var ne net.Error
+	if errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+		return errorf(http.StatusRequestTimeout, "the request body did not arrive within the server's read timeout (%v for the whole request): send it faster, or in smaller batches", readTimeout)
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		err = op.Err
+	}
+	return errorf(http.StatusBadRequest, "reading the request body: %v", err)
+}
+
 // inputError turns refused input into an answer.
 func inputError(e *input.Error) *apiError {
-	out := &apiError{Status: e.Status, Message: e.Message, Field: e.Field}
+	out := &apiError{Status: e.Status, Message: e.Message, Record: e.Record, Field: e.Field}
 	if e.Index >= 0 {
 		i := e.Index
 		out.Index = &i
@@ -400,9 +425,13 @@ func parseRecommendQuery(id, rawQuery string) (req twoway.Request, dry *bool, _ 
 		Filters: q.Filters, Exclude: q.Exclude, Cursor: q.Cursor}, q.DryRun, nil
 }
 
-// explain: GET /v1/explanations/{requester}/{candidate}
+// explain: GET /v1/explanations/{requester}/{candidate}. It takes no
+// query parameters: any is a 400, as an unknown one is elsewhere.
 func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
 	a, aerr := pathID(r, "requester")
+	if aerr == nil {
+		aerr = noQuery(r)
+	}
 	if aerr == nil {
 		var b string
 		b, aerr = pathID(r, "candidate")
@@ -420,15 +449,27 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
 	s.fail(w, aerr)
 }
 
+// noQuery refuses a query on an endpoint that takes none.
+func noQuery(r *http.Request) *apiError {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return errorf(http.StatusBadRequest, "bad query: %v", err)
+	}
+	if keys := slices.Sorted(maps.Keys(q)); len(keys) > 0 {
+		return errorf(http.StatusBadRequest, "query parameter %q: unknown parameter (%s takes none)", market.Shorten(keys[0]), r.Pattern)
+	}
+	return nil
+}
+
 type profilesRequest = input.Profiles
 
 // upsert: PUT /v1/profiles {"profiles": [...]}
 func (s *Server) upsert(w http.ResponseWriter, r *http.Request) {
 	var req profilesRequest
 	if aerr := s.readJSON(w, r, &req); aerr != nil {
-		if aerr.Index != nil && *aerr.Index < len(req.Profiles) && input.FoldKey(aerr.Field) != "ID" {
-			aerr.Record = req.Profiles[*aerr.Index].ID // (a twice-given ID names no record)
-		}
 		s.fail(w, aerr)
 		return
 	}
@@ -454,7 +495,8 @@ func (s *Server) upsert(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, http.StatusOK, map[string]int{"upserted": len(req.Profiles)})
 }
 
-// remove: DELETE /v1/profiles/{id}
+// remove: DELETE /v1/profiles/{id}. 404 when the Engine has no profile
+// with the ID (removing a removed one again is a 200).
 func (s *Server) remove(w http.ResponseWriter, r *http.Request) {
 	id, aerr := pathID(r, "id")
 	if aerr != nil {
@@ -464,7 +506,10 @@ func (s *Server) remove(w http.ResponseWriter, r *http.Request) {
 	if err := s.engine.Remove(r.Context(), id); err != nil {
 		e := engineError(err)
 		if errors.Is(err, market.ErrUnknownID) {
-			e.Status = http.StatusNotFound
+			// The Engine's error speaks of a batch (Remove takes several
+			// IDs); this endpoint removes one.
+			e = errorf(http.StatusNotFound, "no profile %q: nothing was removed", market.Shorten(id))
+			e.Record = id
 		}
 		s.fail(w, e)
 		return
@@ -476,22 +521,72 @@ func (s *Server) remove(w http.ResponseWriter, r *http.Request) {
 type eventsRequest = input.Events
 
 type eventsResponse struct {
+	// Recorded is the number of events of the batch recorded: all but the
+	// Duplicates. An event whose ID an earlier request recorded (a retry)
+	// is acknowledged as recorded, as at its first delivery, and counted
+	// once by the Engine.
 	Recorded int `json:"recorded"`
+	// Duplicates are the events whose ID an earlier event of the same
+	// batch carries: the Engine records the first and drops them, as it
+	// drops a retried event.
+	Duplicates []duplicateEvent `json:"duplicates,omitempty"`
 	// Degraded says what went wrong with the real-time counters: the
 	// events are in the Engine's log (and the next snapshot) but their
 	// counters are missing.
 	Degraded string `json:"degraded,omitempty"`
 }
 
+// duplicateEvent is an event of a batch that repeats the ID of an earlier
+// one of the batch.
+type duplicateEvent struct {
+	Index int    `json:"index"` // its position in the batch
+	First int    `json:"first"` // the position of the event with the ID that was recorded
+	ID    string `json:"id"`
+	// Differs: it is not the same event as the first (another actor,
+	// target, action or time), so what it says was not recorded.
+	Differs bool `json:"differs,omitempty"`
+}
+
+// batchDuplicates returns the events of evs that repeat the ID of an
+// earlier one, and the others (those the Engine records).
+func batchDuplicates(evs []market.Event) (dups []duplicateEvent, kept []market.Event) {
+	first := map[string]int{}
+	kept = evs
+	for i := range evs {
+		ev := &evs[i]
+		if ev.ID == "" {
+			continue
+		}
+		j, seen := first[ev.ID]
+		if !seen {
+			first[ev.ID] = i
+			continue
+		}
+		f := &evs[j]
+		dups = append(dups, duplicateEvent{Index: i, First: j, ID: ev.ID,
+			Differs: ev.Actor != f.Actor || ev.Target != f.Target || ev.Action != f.Action || !ev.Time.Equal(f.Time)})
+	}
+	if len(dups) > 0 {
+		kept = make([]market.Event, 0, len(evs)-len(dups))
+		for i, d := 0, 0; i < len(evs); i++ {
+			if d < len(dups) && dups[d].Index == i {
+				d++
+				continue
+			}
+			kept = append(kept, evs[i])
+		}
+	}
+	return dups, kept
+}
+
 // record: POST /v1/events {"events": [...]}. 200 when everything is
 // counted; 202 when the events are logged but the real-time store failed
-// (do not resend them: they would be counted twice).
+// (do not resend them: they would be counted twice). An event repeating
+// the ID of an earlier one of the batch is not recorded again: the answer
+// lists it under "duplicates".
 func (s *Server) record(w http.ResponseWriter, r *http.Request) {
 	var req eventsRequest
 	if aerr := s.readJSON(w, r, &req); aerr != nil {
-		if k := input.FoldKey(aerr.Field); aerr.Index != nil && *aerr.Index < len(req.Events) && k != "ACTOR" && k != "TARGET" {
-			aerr.Record = req.Events[*aerr.Index].Key()
-		}
 		s.fail(w, aerr)
 		return
 	}
@@ -503,25 +598,28 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request) {
 }
 
 // recordEvents records evs and answers: 200 when everything is counted;
-// 202 when the events are logged but the real-time store failed.
+// 202 when the events are logged but the real-time store failed. The
+// whole batch goes to the Engine (which validates every event, and keeps
+// the first of each ID); the answer counts the events it recorded.
 func (s *Server) recordEvents(w http.ResponseWriter, r *http.Request, evs []market.Event) {
+	dups, kept := batchDuplicates(evs)
 	err := s.engine.Record(r.Context(), evs...)
 	var batch *twoway.BatchError
 	switch {
 	case err == nil:
-		s.ui.record(evs...)
-		s.writeJSON(w, http.StatusOK, eventsResponse{Recorded: len(evs)})
+		s.ui.record(kept...)
+		s.writeJSON(w, http.StatusOK, eventsResponse{Recorded: len(kept), Duplicates: dups})
 	case errors.As(err, &batch):
 		s.fail(w, engineError(err))
 	case r.Context().Err() != nil, errors.Is(err, twoway.ErrJournal):
 		s.fail(w, engineError(err))
 	default:
 		// Validated and logged; only the real-time counters failed.
-		s.ui.record(evs...)
+		s.ui.record(kept...)
 		s.http.realtimeFailures.Inc()
 		w.Header().Set("Twoway-Degraded", "realtime")
 		s.writeJSON(w, http.StatusAccepted, eventsResponse{
-			Recorded: len(evs),
+			Recorded: len(kept), Duplicates: dups,
 			Degraded: "events logged, but the real-time store failed, so their counters are missing: " + err.Error(),
 		})
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -46,6 +47,10 @@ func TestDuplicateKeys(t *testing.T) {
 			400, "the top-level object", -1, "", "Profiles"},
 		{"attribute twice", "/v1/profiles", `{"profiles": [{"id": "x6", "side": "seeker", "attributes": {"age": 30, "age": 31}, ` + reg + `}]}`,
 			400, "profiles[0].attributes", 0, "x6", "age"},
+		{"attribute named id twice", "/v1/profiles", `{"profiles": [{"id": "x8", "side": "seeker", "attributes": {"id": 1, "id": 2}, ` + reg + `}]}`,
+			400, "profiles[0].attributes", 0, "x8", "id"}, // not the record's ID: the record is named
+		{"id twice", "/v1/profiles", `{"profiles": [{"id": "x9", "side": "seeker", "ID": "x10", ` + reg + `}]}`,
+			400, "given twice in profiles[0]", 0, "", "ID"}, // a twice-given ID names no record
 		{"event actor twice", "/v1/events", `{"events": [{"actor": "s-li", "target": "job-00", "action": "view", "ACTOR": "s-chen", "time": "2026-01-01T00:00:00Z"}]}`,
 			400, "events[0]", 0, "", "ACTOR"}, // an actor given twice names no record: the index does
 		{"event time twice", "/v1/events", `{"events": [{"actor": "s-li", "target": "job-00", "action": "view", "time": "2026-01-01T00:00:00Z", "Time": "2026-01-02T00:00:00Z"}]}`,
@@ -74,7 +79,7 @@ func TestDuplicateKeys(t *testing.T) {
 			}
 		})
 	}
-	for _, id := range []string{"ok", "x1", "x2", "x3", "x4", "x5", "x6"} {
+	for _, id := range []string{"ok", "x1", "x2", "x3", "x4", "x5", "x6", "x8", "x9", "x10"} {
 		status, _ := c.recommend(id, "")
 		assert.Equal(t, http.StatusNotFound, status, "%s was stored from a refused batch", id)
 	}
@@ -183,4 +188,76 @@ func TestTimesOutOfRange(t *testing.T) {
 	srv, err := Open(context.Background(), Config{Token: testToken, SnapshotPath: snap})
 	require.NoError(t, err, "the snapshot loads")
 	require.NoError(t, srv.Close())
+}
+
+// A value that does not decode inside a record of a batch (an unknown
+// side, education or action, a bad time, the wrong JSON type) is a 400
+// naming the record as a 422 does: its index, its ID when it can be read
+// and the field's Go path; nothing of the batch is stored.
+func TestBatchDecodeErrors(t *testing.T) {
+	now := time.Now()
+	_, c := startServer(t, Config{})
+	c.upsert(tinyMarket(now, 2)...)
+	const reg = `"registered": "2026-01-01T00:00:00Z"`
+	ok := `{"id": "ok", "side": "seeker", ` + reg + `}`
+	ev := `{"actor": "s-li", "target": "job-00", "action": "view", "time": "2026-01-01T00:00:00Z"}`
+	for _, tc := range []struct {
+		name, path, body       string
+		index                  int
+		record, field, contain string
+	}{
+		{"unknown side", "/v1/profiles", `{"profiles": [` + ok + `, {"id": "ok2", "side": "alien", ` + reg + `}]}`,
+			1, "ok2", "Side", `unknown side "alien"`},
+		{"unknown education", "/v1/profiles", `{"profiles": [` + ok + `, {"id": "ok2", "side": "seeker", "education": "wizard", ` + reg + `}]}`,
+			1, "ok2", "Education", "wizard"},
+		{"bad registered", "/v1/profiles", `{"profiles": [{"id": "ok3", "side": "seeker", "registered": "yesterday"}]}`,
+			0, "ok3", "Registered", "yesterday"},
+		{"wrong type nested", "/v1/profiles", `{"profiles": [` + ok + `, ` + ok + `, {"id": "ok4", "side": "seeker", "salary": {"min": "lots"}, ` + reg + `}]}`,
+			2, "ok4", "Salary.Min", "want float64"},
+		{"wrong type in a list", "/v1/profiles", `{"profiles": [{"id": "ok5", "side": "seeker", "skills": ["Go", 7], ` + reg + `}]}`,
+			0, "ok5", "Skills[1]", "want string"},
+		{"unknown nested key", "/v1/profiles", `{"profiles": [{"id": "ok6", "side": "seeker", "salary": {"bonus": 1}, ` + reg + `}]}`,
+			0, "ok6", "Salary.bonus", `unknown field "bonus"`},
+		{"unreadable ID", "/v1/profiles", `{"profiles": [` + ok + `, {"id": 42, "side": "seeker", ` + reg + `}]}`,
+			1, "", "ID", "want string"},
+		{"not an object", "/v1/profiles", `{"profiles": [` + ok + `, 5]}`,
+			1, "", "", "want market.Profile"},
+		{"unknown action", "/v1/events", `{"events": [` + ev + `, {"actor": "s-li", "target": "job-01", "action": "teleport", "time": "2026-01-01T00:00:00Z"}]}`,
+			1, "s-li→job-01", "Action", `unknown action "teleport"`},
+		{"bad event time", "/v1/events", `{"events": [{"actor": "s-li", "target": "job-01", "action": "view", "time": 12}]}`,
+			0, "s-li→job-01", "Time", "not a JSON string"},
+		{"unreadable actor", "/v1/events", `{"events": [` + ev + `, ` + ev + `, {"actor": ["s-li"], "target": "job-01", "action": "view", "time": "2026-01-01T00:00:00Z"}]}`,
+			2, "", "Actor", "want string"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			method := "PUT"
+			if tc.path == "/v1/events" {
+				method = "POST"
+			}
+			status, body := c.raw(method, tc.path, testToken, "application/json", []byte(tc.body))
+			require.Equal(t, http.StatusBadRequest, status, "%s", body)
+			var e apiError
+			require.NoError(t, json.Unmarshal(body, &e))
+			assert.Contains(t, e.Message, tc.contain)
+			assert.Contains(t, e.Message, fmt.Sprintf("[%d]", tc.index), "the message names the record's position")
+			require.NotNil(t, e.Index, "%s", body)
+			assert.Equal(t, tc.index, *e.Index)
+			assert.Equal(t, tc.record, e.Record)
+			assert.Equal(t, tc.field, e.Field)
+		})
+	}
+	for _, id := range []string{"ok", "ok2", "ok3", "ok4", "ok5", "ok6"} {
+		status, _ := c.recommend(id, "")
+		assert.Equal(t, http.StatusNotFound, status, "%s was stored from a refused batch", id)
+	}
+	assert.Zero(t, metricValue(c.scrape(), "twoway_events_total", "outcome", "recorded"))
+
+	// Errors outside the records are as before: no index.
+	for _, body := range []string{`{"profiles": {"id": 1}}`, `{"profils": []}`, `{"profiles": [` + ok + `,`} {
+		status, b := c.raw("PUT", "/v1/profiles", testToken, "application/json", []byte(body))
+		require.Equal(t, http.StatusBadRequest, status, "%s", b)
+		var e apiError
+		require.NoError(t, json.Unmarshal(b, &e))
+		assert.Nil(t, e.Index, "%s", b)
+	}
 }

@@ -25,12 +25,16 @@
 //	                                                 token optional: counted in the exposure ledger only
 //	                                                 with it; without it a dry run (dry_run=false: 401);
 //	                                                 HEAD is always a dry run
-//	GET    /v1/explanations/{requester}/{candidate}
+//	GET    /v1/explanations/{requester}/{candidate}  no query parameters
 //	PUT    /v1/profiles        {"profiles":[…]}      token
 //	DELETE /v1/profiles/{id}                         token
-//	POST   /v1/events          {"events":[…]}        token; 202 when Redis failed
+//	POST   /v1/events          {"events":[…]}        token; 202 when Redis failed; an event repeating
+//	                                                 the ID of an earlier one of the batch is listed
+//	                                                 under "duplicates", not recorded again
 //	POST   /v1/refit?wait=                           token; 202 with a job that fits, then saves the
-//	                                                 snapshot (wait: 200 once done)
+//	                                                 snapshot (wait: 200 once done, with snapshot_error
+//	                                                 when the new models are served but not saved; a
+//	                                                 failed job's status as below: 409 empty market)
 //	GET    /v1/refit/{id}                            the job's status and stages
 //	POST   /v1/snapshot                              token
 //	GET    /ui/, /v1/ui/…                            the web UI and its JSON (POST /v1/ui/act: token)
@@ -43,12 +47,18 @@
 // cannot spend everyone's exposure budget.
 //
 // Bad input is always a 4xx with a JSON {"error": …}: 400 bad JSON (a key
-// given twice in one object, case-insensitively, included), bad or
+// given twice in one object, case-insensitively, included; inside a
+// record of a batch, with its index, ID and field), bad, unknown or
 // repeated query parameters, invalid UTF-8, an ID no path can carry (over
 // market.MaxIDLen bytes, ".", ".." or "/") or a time outside [market.MinTime,
-// market.MaxTime); 401 missing or wrong token; 404 unknown ID; 409 wrong
-// side or inactive requester or no fit yet; 413 body too large; 415 not
+// market.MaxTime); 401 missing or wrong token (the scheme "Bearer" in any
+// case); 404 unknown ID or path; 405 wrong method (with Allow); 408 a body
+// that did not arrive within the read timeout; 409 wrong side, inactive
+// requester, empty market or no fit yet; 413 body too large; 415 not
 // JSON; 422 a record the Engine refuses (its index, ID and field).
+//
+// A -snapshot whose directory does not exist or cannot be written stops
+// the start: the snapshot is saved after each refit and at shutdown.
 //
 // With -journal (and Redis, or a Redis Cluster: -redis-addr a,b,c),
 // every write goes through a shared journal in Redis that each server

@@ -353,7 +353,7 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 			Name: "twoway_server_realtime_failures_total", Help: "Event batches logged whose real-time counters failed (answered 202).",
 		}),
 		refits: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "twoway_server_refits_total", Help: "Refit jobs by outcome: done, failed, cancelled.",
+			Name: "twoway_server_refits_total", Help: "Refit jobs by outcome: done, snapshot_failed (done: the new models are served, but the snapshot was not saved), failed, cancelled.",
 		}, []string{"outcome"}),
 	}
 	reg.MustRegister(m.requests, m.duration, m.inFlight, m.realtimeFailures, m.refits)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -27,10 +26,17 @@ const (
 	jobCancelled = "cancelled"
 )
 
+// outcomeSnapshotFailed is the twoway_server_refits_total outcome of a
+// job that is done but whose snapshot was not saved.
+const outcomeSnapshotFailed = "snapshot_failed"
+
 // refitJob is one asynchronous refit: a Fit, then the snapshot save.
 type refitJob struct {
-	ID       string     `json:"id"`
-	Status   string     `json:"status"` // running, done, failed, cancelled
+	ID string `json:"id"`
+	// Status is running, done (the new models are served), failed (the
+	// Fit failed: the models served before are still served) or cancelled
+	// (the server stopped).
+	Status   string     `json:"status"`
 	Started  time.Time  `json:"started"`
 	Finished *time.Time `json:"finished,omitempty"`
 	// Stage is the Fit's current stage while it runs; Stages every stage
@@ -46,8 +52,14 @@ type refitJob struct {
 	FitSeconds       float64    `json:"fit_seconds,omitempty"`
 	Snapshot         string     `json:"snapshot,omitempty"`
 	SaveSeconds      float64    `json:"save_seconds,omitempty"`
-	Error            string     `json:"error,omitempty"`
+	// SnapshotError, on a done job, says why the snapshot was not saved:
+	// the new models are served, but a restart would load the previous
+	// snapshot (the next save, POST /v1/snapshot or the shutdown's, may
+	// still write them).
+	SnapshotError string `json:"snapshot_error,omitempty"`
+	Error         string `json:"error,omitempty"`
 
+	code int           // the HTTP status that reports a failed job (engineError's)
 	done chan struct{} // closed when the job ends
 }
 
@@ -101,11 +113,10 @@ func (r *refitter) run(j *refitJob) {
 	err := r.s.engine.Fit(r.ctx)
 	fitTook := time.Since(start)
 	var saveTook time.Duration
+	var saveErr error
 	if err == nil && r.s.cfg.SnapshotPath != "" {
 		t := time.Now()
-		if err = r.s.Save(); err != nil {
-			err = errors.Join(errors.New("fitted, but the snapshot was not saved"), err)
-		}
+		saveErr = r.s.Save()
 		saveTook = time.Since(t)
 	}
 	r.s.refitDone()
@@ -114,7 +125,12 @@ func (r *refitter) run(j *refitJob) {
 	defer r.mu.Unlock()
 	now := time.Now()
 	j.Finished, j.Stage, j.Step, j.RemainingSeconds, j.FitSeconds = &now, "", "", 0, fitTook.Seconds()
+	outcome := ""
 	switch {
+	case err == nil && saveErr != nil:
+		j.Status, j.SnapshotError, outcome = jobDone, saveErr.Error(), outcomeSnapshotFailed
+		log.Error("refit done, but the snapshot was not saved: the new models are served, a restart would load the previous snapshot",
+			"fit", fitTook, "err", saveErr)
 	case err == nil:
 		j.Status = jobDone
 		if r.s.cfg.SnapshotPath != "" {
@@ -122,13 +138,23 @@ func (r *refitter) run(j *refitJob) {
 		}
 		log.Info("refit done", "fit", fitTook, "save", saveTook)
 	case r.ctx.Err() != nil:
-		j.Status, j.Error = jobCancelled, err.Error()
+		j.Status, j.Error, j.code = jobCancelled, err.Error(), http.StatusServiceUnavailable
 		log.Warn("refit cancelled (the server is stopping)", "err", err)
 	default:
-		j.Status, j.Error = jobFailed, err.Error()
-		log.Error("refit failed", "err", err)
+		// A Fit the market's state refuses (an empty side: the client's
+		// doing, answered 409 as elsewhere) is no failure of the server's.
+		e := engineError(err)
+		j.Status, j.Error, j.code = jobFailed, err.Error(), e.Status
+		if e.Status < http.StatusInternalServerError {
+			log.Warn("refit refused: the market cannot be fitted yet", "status", e.Status, "err", err)
+		} else {
+			log.Error("refit failed", "err", err)
+		}
 	}
-	r.s.http.refits.WithLabelValues(j.Status).Inc()
+	if outcome == "" {
+		outcome = j.Status
+	}
+	r.s.http.refits.WithLabelValues(outcome).Inc()
 	r.running = nil
 	close(j.done)
 }
@@ -236,9 +262,12 @@ func (r *refitter) stop() {
 
 // refit: POST /v1/refit[?wait=<duration>]. Starts a refit job and answers
 // 202 with its ID and status (GET /v1/refit/{id} follows it). With wait
-// (at most 5m), it waits that long for the job: 200 when it finished, 500
-// when it failed, 202 when it still runs. While a job runs, another POST is
-// 409 with the running job.
+// (at most 5m), it waits that long for the job: 200 when it is done (with
+// snapshot_error when the new models are served but the snapshot was not
+// saved), 202 when it still runs; a failed job is the status engineError
+// gives its error (409 for an empty market, 500 for the server's own
+// failure), a cancelled one 503. While a job runs, another POST is 409
+// with the running job.
 func (s *Server) refit(w http.ResponseWriter, r *http.Request) {
 	var wait time.Duration
 	for key, vs := range r.URL.Query() {
@@ -277,11 +306,13 @@ type refitConflict struct {
 
 // jobStatus is the HTTP status that reports j.
 func jobStatus(j *refitJob) int {
-	switch j.Status {
-	case jobDone:
+	switch {
+	case j.Status == jobDone:
 		return http.StatusOK
-	case jobRunning:
+	case j.Status == jobRunning:
 		return http.StatusAccepted
+	case j.code != 0:
+		return j.code
 	default:
 		return http.StatusInternalServerError
 	}

@@ -48,7 +48,9 @@ type Server struct {
 // Open builds the Server for cfg: it connects the Redis client, builds the
 // Engine and, when cfg.SnapshotPath names an existing file, loads the
 // snapshot (refitting if it was fitted); a snapshot that cannot be loaded
-// is an error naming the file. With Redis, it then checks the generation
+// is an error naming the file, and so is a snapshot directory that does
+// not exist or cannot be written (checked first, so that a server that
+// could never save, after a refit or at shutdown, does not start). With Redis, it then checks the generation
 // marker (see counterGuard: a Redis that does not hold this deployment's
 // counters gets them rebuilt from the log, in the background) and starts
 // checking it every cfg.GenerationCheck; a Redis that does not answer does
@@ -56,6 +58,11 @@ type Server struct {
 func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if err := cfg.fill(); err != nil {
 		return nil, err
+	}
+	if cfg.SnapshotPath != "" {
+		if err := checkSnapshotDir(cfg.SnapshotPath); err != nil {
+			return nil, err
+		}
 	}
 	s := &Server{cfg: cfg, tokenSum: sha256.Sum256([]byte(cfg.Token)), registry: newRegistry()}
 	s.observer = newObserver(s.registry)
@@ -185,6 +192,25 @@ func (s *Server) closeRedis() {
 	}
 }
 
+// checkSnapshotDir checks that Save can write path: its directory exists
+// and a file can be created in it (the way Save creates its temporary
+// file, removed at once).
+func checkSnapshotDir(path string) error {
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return fmt.Errorf("server: snapshot %s: its directory: %w (create it, or choose another -snapshot)", path, err)
+	case !fi.IsDir():
+		return fmt.Errorf("server: snapshot %s: %s is not a directory", path, dir)
+	}
+	f, err := os.CreateTemp(dir, filepath.Base(path)+".check*")
+	if err != nil {
+		return fmt.Errorf("server: snapshot %s: its directory is not writable: %w (the snapshot is saved after each refit and at shutdown)", path, err)
+	}
+	return errors.Join(f.Close(), os.Remove(f.Name()))
+}
+
 // load reads the snapshot file when it exists.
 func (s *Server) load(ctx context.Context) error {
 	f, err := os.Open(s.cfg.SnapshotPath)
@@ -298,6 +324,10 @@ func (s *Server) realtimeErr() error {
 	return s.store.Err()
 }
 
+// readTimeout bounds the reading of a whole request, body included
+// (http.Server.ReadTimeout): a body trickled slower is answered 408.
+const readTimeout = 30 * time.Second
+
 // Serve serves the API on l until ctx is done, then shuts down gracefully:
 // it stops accepting connections, waits up to cfg.ShutdownTimeout for the
 // requests in flight, and closes the Server (saving the snapshot).
@@ -305,7 +335,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	hs := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
+		ReadTimeout:       readTimeout,
 		WriteTimeout:      maxRefitWait + time.Minute, // POST /v1/refit?wait= may wait that long
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,

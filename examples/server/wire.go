@@ -191,7 +191,9 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// observe counts every request by route pattern and status, and turns a
+// observe counts every request by route pattern and status (a request
+// no route matches as "unmatched", so the label stays bounded), answers
+// the mux's own 404 and 405 in JSON (see jsonErrors), and turns a
 // handler's panic into a logged 500.
 func (s *Server) observe(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -215,6 +217,51 @@ func (s *Server) observe(mux *http.ServeMux) http.Handler {
 			}
 			s.http.observe(route, rec.status, time.Since(start))
 		}()
+		if h, pattern := mux.Handler(r); pattern == "" {
+			// No route: the mux would answer 404, or 405 with Allow, in
+			// plain text (or redirect to the cleaned path).
+			h.ServeHTTP(&jsonErrors{ResponseWriter: rec, s: s, r: r}, r)
+			return
+		}
 		mux.ServeHTTP(rec, r)
 	})
+}
+
+// jsonErrors is the ResponseWriter of a request no route matches: it
+// replaces the mux's plain-text 404 and 405 ("404 page not found",
+// "Method Not Allowed") with the API's JSON error of the same status,
+// keeping the Allow header the mux set; anything else (the mux's
+// redirect to a cleaned path) passes through.
+type jsonErrors struct {
+	http.ResponseWriter
+	s        *Server
+	r        *http.Request
+	replaced bool
+}
+
+func (w *jsonErrors) WriteHeader(code int) {
+	switch {
+	case w.replaced:
+		return
+	case code != http.StatusNotFound && code != http.StatusMethodNotAllowed:
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	w.replaced = true
+	h := w.Header()
+	h.Del("Content-Type")
+	h.Del("X-Content-Type-Options")
+	path := market.Shorten(w.r.URL.Path)
+	e := errorf(code, "no endpoint %s %q (see the README for the endpoints)", market.Shorten(w.r.Method), path)
+	if code == http.StatusMethodNotAllowed {
+		e = errorf(code, "method %s not allowed on %q (allowed: %s)", market.Shorten(w.r.Method), path, h.Get("Allow"))
+	}
+	w.s.fail(w.ResponseWriter, e)
+}
+
+func (w *jsonErrors) Write(b []byte) (int, error) {
+	if w.replaced {
+		return len(b), nil // the mux's plain-text body
+	}
+	return w.ResponseWriter.Write(b)
 }

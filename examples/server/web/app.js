@@ -438,6 +438,8 @@ async function refit() {
       job = await api("/v1/refit/" + enc(j.id));
       $("refit-status").textContent = t("refit.status", { id: j.id, status: job.status + (job.stage ? " · " + job.stage : "") });
     }
+    const why = job.error || job.snapshot_error;
+    if (why) $("refit-status").textContent = t("refit.status", { id: j.id, status: job.status + " · " + why });
     await showEngine();
   } catch (err) {
     $("refit-status").textContent = t("error", { msg: err.message });

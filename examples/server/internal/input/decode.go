@@ -15,6 +15,7 @@ package input
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,12 +31,15 @@ import (
 )
 
 // Error is refused input: the HTTP status, the message for the client and,
-// for a record of a batch, its position (Index, -1 when none) and the
-// field or key at fault.
+// for a record of a batch, its position (Index, -1 when none), its ID
+// (Record: a profile's ID, an event's "actor→target", as the Engine's
+// errors name them; "" when it cannot be read) and the field or key at
+// fault.
 type Error struct {
 	Status  int
 	Message string
 	Index   int
+	Record  string
 	Field   string
 }
 
@@ -65,6 +69,14 @@ type Events struct {
 // (Profile.Attributes) are compared exactly, as the decoder does. index,
 // when the duplicate is inside the element of a top-level array, is that
 // element's position; else -1. A refusal is a 400.
+//
+// A value that does not decode inside a record of a batch (an element of
+// a top-level array of structs: "profiles", "events"), whether of the
+// wrong JSON type or refused by its own decoder (an unknown side, action
+// or education, a bad time), is named as the Engine's refusals are: the
+// record's position (Index), its ID when it can be read (Record) and the
+// Go path of the field ("Salary.Min", "Skills[2]", "Attributes[age]"; an
+// unknown key as written).
 func DecodeJSON(body []byte, dst any) *Error {
 	if !utf8.Valid(body) {
 		return Errorf(http.StatusBadRequest, "request body is not valid UTF-8 (first bad byte at offset %d)", firstInvalid(body))
@@ -79,6 +91,11 @@ func DecodeJSON(body []byte, dst any) *Error {
 			return Errorf(http.StatusBadRequest, "bad JSON: empty body")
 		case errors.As(err, &syn):
 			return Errorf(http.StatusBadRequest, "bad JSON at offset %d: %v", syn.Offset, err)
+		}
+		if e := recordError(body, reflect.TypeOf(dst)); e != nil {
+			return e
+		}
+		switch {
 		case errors.As(err, &typ):
 			return Errorf(http.StatusBadRequest, "bad JSON: field %q: want %s, got JSON %s", typ.Field, typ.Type, typ.Value)
 		default:
@@ -91,9 +108,261 @@ func DecodeJSON(body []byte, dst any) *Error {
 	if dup := duplicateKey(body, reflect.TypeOf(dst)); dup != nil {
 		e := Errorf(http.StatusBadRequest, "bad JSON: %v", dup)
 		e.Field, e.Index = dup.key, dup.index
+		if dup.index >= 0 {
+			if elem, raw := batchElement(body, reflect.TypeOf(dst), dup.batch, dup.index); raw != nil &&
+				!(dup.recordLevel && namesRecord(elem, dup.key)) { // a twice-given ID names no record
+				e.Record = recordName(elem, raw)
+			}
+		}
 		return e
 	}
 	return nil
+}
+
+// recordError finds the record of a batch whose decoding made decoding
+// body into typ (a pointer to a struct) fail. It takes the top-level keys
+// in order, as encoding/json does, and decodes each element of a batch
+// (a slice of structs) on its own; the first that fails is refused with
+// its position, ID and field. It returns nil when the first failure is
+// not inside a record (an unknown top-level key, a batch that is not an
+// array, …): DecodeJSON's own message then says what is wrong.
+func recordError(body []byte, typ reflect.Type) *Error {
+	t := deref(typ)
+	if t == nil || t.Kind() != reflect.Struct {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		key, _ := tok.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil
+		}
+		f, ok := structFields(t)[FoldKey(key)]
+		if !ok {
+			return nil // json: unknown field
+		}
+		elem := batchElem(f.Type)
+		if elem == nil {
+			if decodeStrict(raw, f.Type) != nil {
+				return nil
+			}
+			continue
+		}
+		var elems []json.RawMessage
+		if err := json.Unmarshal(raw, &elems); err != nil {
+			return nil // not an array (null decodes to none)
+		}
+		for i, el := range elems {
+			err := decodeStrict(el, elem)
+			if err == nil {
+				continue
+			}
+			e := &Error{Status: http.StatusBadRequest, Index: i, Record: recordName(elem, el), Field: fieldPath(el, elem, 0)}
+			var b strings.Builder
+			fmt.Fprintf(&b, "bad JSON: %s[%d]", key, i)
+			if e.Record != "" {
+				fmt.Fprintf(&b, " %q", market.Shorten(e.Record))
+			}
+			if e.Field != "" {
+				fmt.Fprintf(&b, ", field %s", e.Field)
+			}
+			var typ *json.UnmarshalTypeError
+			switch {
+			case errors.As(err, &typ):
+				fmt.Fprintf(&b, ": want %s, got JSON %s", typ.Type, typ.Value)
+			default:
+				fmt.Fprintf(&b, ": %s", strings.TrimPrefix(err.Error(), "json: "))
+			}
+			e.Message = b.String()
+			return e
+		}
+	}
+	return nil
+}
+
+// decodeStrict decodes raw into a new value of type t as DecodeJSON
+// decodes a body (only known fields).
+func decodeStrict(raw []byte, t reflect.Type) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	return dec.Decode(reflect.New(t).Interface())
+}
+
+// batchElem returns the record type of a batch field of type t (a slice of
+// structs that decode field by field), or nil when t is not a batch.
+func batchElem(t reflect.Type) reflect.Type {
+	if t.Kind() != reflect.Slice {
+		return nil
+	}
+	if e := deref(t.Elem()); e.Kind() == reflect.Struct && !decodesItself(e) {
+		return t.Elem()
+	}
+	return nil
+}
+
+var (
+	unmarshalerType     = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
+
+// decodesItself reports whether values of t decode through their own
+// method (time.Time, market.Side) rather than field by field.
+func decodesItself(t reflect.Type) bool {
+	p := reflect.PointerTo(t)
+	return p.Implements(unmarshalerType) || p.Implements(textUnmarshalerType)
+}
+
+// maxFieldDepth bounds fieldPath's descent (the records' types are a few
+// levels deep; a recursive type would otherwise be walked as deep as the
+// JSON nests).
+const maxFieldDepth = 8
+
+// fieldPath returns the Go path of the first part of raw, a JSON value
+// that does not decode into t, that fails on its own: "Side",
+// "Salary.Min", "Skills[2]", "Attributes[age]", an unknown key as written
+// ("Salary.bonus"); "" when raw as a whole is at fault (a value of the
+// wrong JSON type, one refused by its own decoder).
+func fieldPath(raw []byte, t reflect.Type, depth int) string {
+	t = deref(t)
+	if t == nil || depth >= maxFieldDepth || decodesItself(t) {
+		return ""
+	}
+	join := func(name, sub string) string {
+		if sub == "" || sub[0] == '[' {
+			return name + sub
+		}
+		return name + "." + sub
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+			return ""
+		}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return ""
+			}
+			key, _ := tok.(string)
+			var v json.RawMessage
+			if err := dec.Decode(&v); err != nil {
+				return ""
+			}
+			if t.Kind() == reflect.Map {
+				if decodeStrict(v, t.Elem()) != nil {
+					return join("["+key+"]", fieldPath(v, t.Elem(), depth+1))
+				}
+				continue
+			}
+			f, ok := structFields(t)[FoldKey(key)]
+			if !ok {
+				return key
+			}
+			if decodeStrict(v, f.Type) != nil {
+				return join(f.Name, fieldPath(v, f.Type, depth+1))
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		var elems []json.RawMessage
+		if json.Unmarshal(raw, &elems) != nil {
+			return ""
+		}
+		for i, el := range elems {
+			if decodeStrict(el, t.Elem()) != nil {
+				return join(fmt.Sprintf("[%d]", i), fieldPath(el, t.Elem(), depth+1))
+			}
+		}
+	}
+	return ""
+}
+
+var (
+	profileType = reflect.TypeFor[market.Profile]()
+	eventType   = reflect.TypeFor[market.Event]()
+)
+
+// recordName reads the name the Engine's errors give the record raw, of
+// type t: a profile's ID, an event's "actor→target"; "" when it cannot be
+// read (or t is neither).
+func recordName(t reflect.Type, raw []byte) string {
+	switch deref(t) {
+	case profileType:
+		var p struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(raw, &p) == nil {
+			return p.ID
+		}
+	case eventType:
+		var ev market.Event
+		var k struct {
+			Actor  string `json:"actor"`
+			Target string `json:"target"`
+		}
+		if json.Unmarshal(raw, &k) == nil && (k.Actor != "" || k.Target != "") {
+			ev.Actor, ev.Target = k.Actor, k.Target
+			return ev.Key()
+		}
+	}
+	return ""
+}
+
+// namesRecord reports whether key, a key of a record of type t, is one
+// its name is read from (a profile's id, an event's actor and target).
+func namesRecord(t reflect.Type, key string) bool {
+	switch k := FoldKey(key); deref(t) {
+	case profileType:
+		return k == "ID"
+	case eventType:
+		return k == "ACTOR" || k == "TARGET"
+	}
+	return false
+}
+
+// batchElement returns the record type of the batch under the top-level
+// key (as written) of body, a body that decoded into typ, and the raw
+// element at index of it (nil when there is none).
+func batchElement(body []byte, typ reflect.Type, key string, index int) (reflect.Type, json.RawMessage) {
+	t := deref(typ)
+	if t == nil || t.Kind() != reflect.Struct {
+		return nil, nil
+	}
+	f, ok := structFields(t)[FoldKey(key)]
+	if !ok || batchElem(f.Type) == nil {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, nil
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, nil
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, nil
+		}
+		if k, _ := tok.(string); k != key {
+			continue
+		}
+		var elems []json.RawMessage
+		if json.Unmarshal(raw, &elems) != nil || index >= len(elems) {
+			return nil, nil
+		}
+		return batchElem(f.Type), elems[index]
+	}
+	return nil, nil
 }
 
 // keyError is a key given twice in one JSON object.
@@ -102,6 +371,10 @@ type keyError struct {
 	key   string // the second occurrence, as written
 	prev  string // the first, as written
 	index int    // position in the top-level array, -1 when not in one
+	batch string // the top-level key of that array, as written ("" when not in one)
+	// recordLevel: the object is the record itself (profiles[2]), not
+	// one inside it (profiles[2].salary).
+	recordLevel bool
 }
 
 func (e *keyError) Error() string {
@@ -190,7 +463,11 @@ func duplicateKey(body []byte, typ reflect.Type) *keyError {
 			}
 			k, _ := tok.(string)
 			if prev, dup := top.seen(k); dup {
-				return &keyError{path: keyPath(stack[:len(stack)-1]), key: k, prev: prev, index: topIndex(stack)}
+				e := &keyError{path: keyPath(stack[:len(stack)-1]), key: k, prev: prev, index: topIndex(stack)}
+				if e.index >= 0 {
+					e.batch, e.recordLevel = stack[0].key, len(stack) == 3
+				}
+				return e
 			}
 			top.key, top.wantKey = k, false
 			continue
@@ -316,19 +593,19 @@ func fieldType(t reflect.Type, key string) reflect.Type {
 	case reflect.Map:
 		return t.Elem()
 	case reflect.Struct:
-		return structFields(t)[FoldKey(key)]
+		return structFields(t)[FoldKey(key)].Type
 	}
 	return nil
 }
 
-var fieldCache sync.Map // reflect.Type → map[string]reflect.Type
+var fieldCache sync.Map // reflect.Type → map[string]reflect.StructField
 
-// structFields maps the folded JSON names of t's fields to their types.
-func structFields(t reflect.Type) map[string]reflect.Type {
+// structFields maps the folded JSON names of t's fields to the fields.
+func structFields(t reflect.Type) map[string]reflect.StructField {
 	if m, ok := fieldCache.Load(t); ok {
-		return m.(map[string]reflect.Type)
+		return m.(map[string]reflect.StructField)
 	}
-	m := map[string]reflect.Type{}
+	m := map[string]reflect.StructField{}
 	for _, f := range reflect.VisibleFields(t) {
 		if !f.IsExported() || f.Anonymous && deref(f.Type).Kind() == reflect.Struct {
 			continue
@@ -340,7 +617,7 @@ func structFields(t reflect.Type) map[string]reflect.Type {
 		case "":
 			name = f.Name
 		}
-		m[FoldKey(name)] = f.Type
+		m[FoldKey(name)] = f
 	}
 	fieldCache.Store(t, m)
 	return m

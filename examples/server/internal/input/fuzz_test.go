@@ -33,6 +33,9 @@ func checkDecoded[T any](t *testing.T, body []byte) {
 		if e.Status != http.StatusBadRequest || e.Message == "" || e.Index < -1 {
 			t.Fatalf("refusal %+v, want a 400 with a message", e)
 		}
+		if e.Index < 0 && e.Record != "" {
+			t.Fatalf("refusal %+v names a record but no position", e)
+		}
 		return
 	}
 	if !utf8.Valid(body) {
