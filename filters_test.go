@@ -3,6 +3,7 @@ package twoway
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -324,5 +325,18 @@ func TestContactCostAggregator(t *testing.T) {
 			}
 		}
 		require.NoError(t, e.Close())
+	}
+}
+
+// A Recommendation's Score is always finite, so that it encodes as JSON:
+// a learned model's NaN or an overflow is clamped, the order kept.
+func TestFiniteScore(t *testing.T) {
+	in := []float64{math.Inf(1), 2, 0, -3, math.Inf(-1), math.NaN()}
+	want := []float64{math.MaxFloat64, 2, 0, -3, -math.MaxFloat64, -math.MaxFloat64}
+	for i, s := range in {
+		got := finiteScore(s)
+		assert.Equal(t, want[i], got, "score %v", s)
+		_, err := json.Marshal(Recommendation{ID: "x", Score: got})
+		assert.NoError(t, err, "score %v encodes", s)
 	}
 }

@@ -73,7 +73,7 @@ type Request struct {
 // Recommendation is one recommended participant of the other side.
 type Recommendation struct {
 	ID    string  `json:"id"`
-	Score float64 `json:"score"` // fusion's ranking score
+	Score float64 `json:"score"` // fusion's ranking score; always finite (a non-finite one is clamped to ±math.MaxFloat64, the order kept)
 	// Forward is the requester's one-way match for the candidate: the
 	// probability that the requester acts positively on it when shown.
 	// Backward is the candidate's: the probability that it answers the
@@ -382,7 +382,7 @@ func (e *Engine) recommend(ctx context.Context, req *Request, sh *shared) (*Resp
 		served[i], expected[i] = r.Index, nanTo0(r.Forward)
 		id, _ := e.dict.ID(r.Index)
 		rec := Recommendation{
-			ID: id, Score: r.Score, TwoWay: r.TwoWay, Forward: r.Forward, Backward: r.Backward, Answer: r.Answer,
+			ID: id, Score: finiteScore(r.Score), TwoWay: r.TwoWay, Forward: r.Forward, Backward: r.Backward, Answer: r.Answer,
 			Urgency: r.Urgency, Saturation: r.Saturation, Activity: r.Activity,
 			Sources: r.Sources, Parts: r.Parts,
 		}
@@ -611,6 +611,19 @@ func (e *Engine) score(ctx context.Context, st *state, agg match.NamedAggregator
 			c.TwoWay = c.Answer / (1 + float64(i))
 		}
 	}
+}
+
+// finiteScore clamps a ranking score to a finite number, keeping its
+// order: a learned model's NaN (ranked last as −Inf by fusion) or an
+// overflow would make the Recommendation impossible to encode as JSON.
+func finiteScore(s float64) float64 {
+	switch {
+	case math.IsNaN(s) || math.IsInf(s, -1):
+		return -math.MaxFloat64
+	case math.IsInf(s, 1):
+		return math.MaxFloat64
+	}
+	return s
 }
 
 // activityScore maps recency of the last action to [0,1].
