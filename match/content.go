@@ -150,8 +150,13 @@ func NewCatalog(cfg CatalogConfig) *Catalog {
 // Set stores the content of participant ix, replacing what was there. It
 // keeps content's slices: do not modify them afterwards. It returns an
 // error wrapping ErrContent, and stores nothing, when the side is invalid
-// or the vector is not a valid sparse.Vector.
+// or the vector is not a valid sparse.Vector, and one that also wraps a
+// [market.FieldError] with [market.ErrOutOfRange] when ix is above
+// [MaxIndex] (the catalog is a dense table sized by the largest index).
 func (c *Catalog) Set(ix uint32, content Content) error {
+	if ix > MaxIndex {
+		return fmt.Errorf("%w: %w", ErrContent, &market.FieldError{Record: "participant", ID: fmt.Sprint(ix), Field: "index", Value: fmt.Sprintf("%d (at most %d)", ix, MaxIndex), Err: market.ErrOutOfRange})
+	}
 	if !content.Side.Valid() {
 		return fmt.Errorf("%w: participant %d: field Side: %v", ErrContent, ix, content.Side)
 	}

@@ -132,7 +132,10 @@ func (c *Catalog) UnmarshalBinary(data []byte) error {
 	last := int64(-1)
 	for range n {
 		ix := r.Uvarint()
-		if r.Err() == nil && (int64(ix) <= last || ix > math.MaxUint32) {
+		if r.Err() == nil && ix > MaxIndex {
+			r.Fail("participant %d above MaxIndex %d", ix, MaxIndex)
+		}
+		if r.Err() == nil && int64(ix) <= last {
 			r.Fail("participant %d after %d", ix, last)
 		}
 		last = int64(ix)

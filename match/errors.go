@@ -2,6 +2,14 @@ package match
 
 import "errors"
 
+// MaxIndex is the largest participant index the dense tables of this
+// package (Catalog, Behaviour) accept: larger ones would make them allocate
+// gigabytes. It is the bound shared with recall.MaxIndex, allocate.MaxIndex
+// and exposure.MaxIndex (a test checks they agree). It is not taken from
+// recall, which would pull recall's full-text index engine into this
+// package's dependencies.
+const MaxIndex = 1<<28 - 1
+
 // Errors of this package. Errors about a record or a Config field wrap one
 // of them and name the record or field.
 var (

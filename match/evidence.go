@@ -187,7 +187,12 @@ func (b *Behaviour) MeanThroughput(s market.Side) (float64, int) {
 // Record counts one event: actor, on side actorSide, did a to target at
 // time at (Unix nanoseconds). A positive answer (Reply, Hire, or a contact
 // back) of an actor whom the target contacted before counts as answered.
+// An event whose actor or target is above [MaxIndex] is ignored (the
+// counts are a dense table sized by the largest index).
 func (b *Behaviour) Record(actor, target uint32, actorSide market.Side, a market.Action, at int64) {
+	if actor > MaxIndex || target > MaxIndex {
+		return
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	n := int(max(actor, target)) + 1

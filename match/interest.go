@@ -204,11 +204,23 @@ func (m *Interest) itemEffect(s market.Side, target uint32) float64 {
 	return 0
 }
 
-// addEvidence writes ev into the evidence slots of the pair features.
+// addEvidence writes ev into the evidence slots of the pair features. A
+// NaN or infinite entry counts as missing (0).
 func addEvidence(pf *[NumPairFeatures]float64, ev *Evidence) {
 	if ev != nil {
-		copy(pf[FeatureAnswering:], ev[:])
+		for i, v := range ev {
+			pf[FeatureAnswering+i] = finiteOr0(v)
+		}
 	}
+}
+
+// finiteOr0 returns v, or 0 when v is NaN or infinite: evidence that is
+// not a number is treated as missing, so scores stay in [0, 1].
+func finiteOr0(v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	return v
 }
 
 // withEvidence appends ev to a feature vector x whose evidence slots are
@@ -229,7 +241,7 @@ func withEvidence(x sparse.Vector, ev *Evidence) sparse.Vector {
 	tail := sparse.Vector{Idx: slices.Clone(x.Idx[end:]), Val: slices.Clone(x.Val[end:])}
 	x.Idx, x.Val = x.Idx[:k], x.Val[:k]
 	for i, v := range ev {
-		if v != 0 {
+		if v = finiteOr0(v); v != 0 {
 			x.Idx, x.Val = append(x.Idx, uint32(FeatureAnswering+i)), append(x.Val, v)
 		}
 	}
@@ -437,7 +449,9 @@ func (m *Interest) oneWay(a, b uint32, answer bool) float64 {
 	return m.OneWayWith(a, b, &ev)
 }
 
-// OneWayWith is OneWay with the pair's evidence given (nil: none).
+// OneWayWith is OneWay with the pair's evidence given (nil: none). A NaN
+// or infinite evidence entry counts as missing (0), as in OneWayBatch and
+// OneWayToward, so the result stays in [0, 1].
 func (m *Interest) OneWayWith(a, b uint32, ev *Evidence) float64 {
 	s := m.feat.Side(a)
 	h, c := m.correctionOn(s, a)

@@ -114,7 +114,10 @@ func (c SampleConfig) Validate() error {
 //
 // The result is sorted by (User, Target, Attended) and is the same for the
 // same inputs and Seed, whatever the order of events. An invalid action is
-// an error wrapping ErrContent that names the interaction.
+// an error wrapping ErrContent that names the interaction. Interactions of
+// a participant with themself (Actor == Target) and, when side is given,
+// between two participants of the same known side are skipped: they are
+// no candidate pairs and would only teach the model noise.
 func Samples(cfg SampleConfig, events []Interaction, side func(uint32) market.Side, others func(market.Side) []uint32) ([]Sample, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -126,7 +129,18 @@ func Samples(cfg SampleConfig, events []Interaction, side func(uint32) market.Si
 			return nil, fmt.Errorf("%w: interaction %d (actor %d, target %d): field Action: %v", ErrContent, i, e.Actor, e.Target, e.Action)
 		}
 	}
-	ev := slices.Clone(events)
+	ev := make([]Interaction, 0, len(events))
+	for _, e := range events {
+		if e.Actor == e.Target {
+			continue // a self-interaction says nothing about interest
+		}
+		if side != nil {
+			if sa := side(e.Actor); sa.Valid() && sa == side(e.Target) {
+				continue // a same-side pair: not a match candidate
+			}
+		}
+		ev = append(ev, e)
+	}
 	slices.SortFunc(ev, func(a, b Interaction) int {
 		if r := cmp.Compare(a.Actor, b.Actor); r != 0 {
 			return r
