@@ -91,7 +91,8 @@ type Config struct {
 	// aligned on Unix time (for 24h: UTC midnight).
 	Bucket time.Duration `json:"bucket"`
 	// Windows are the window lengths, ascending, each a positive multiple of
-	// Bucket, at most MaxWindows of them. Empty means 1, 7 and 30 days. The
+	// Bucket, at most MaxWindows of them, the longest under MaxBuckets
+	// buckets. Empty means 1, 7 and 30 days. The
 	// last (longest) window is the baseline and the span of the log-only
 	// features.
 	Windows []time.Duration `json:"windows"`
@@ -115,6 +116,19 @@ type Config struct {
 	// participant.
 	Store Store `json:"-"`
 }
+
+// MaxIndex is the largest participant index the dense tables of this
+// package (the Memory store, registration times, Table, Batch) accept; it
+// is the bound shared with recall.MaxIndex, allocate.MaxIndex and
+// exposure.MaxIndex (not imported, to keep this package's dependencies
+// small).
+const MaxIndex = 1<<28 - 1
+
+// MaxBuckets is the most buckets per participant a Config may need
+// ([Config.Buckets]: the longest window in buckets, plus one): the counters
+// are dense, so a one-second Bucket under a 30-day window would make the
+// first Record allocate gigabytes. New refuses a Config needing more.
+const MaxBuckets = 4096
 
 // ErrConfig is wrapped by every error New returns for a bad Config.
 var ErrConfig = errors.New("activity: invalid config")
@@ -146,6 +160,10 @@ func (c Config) withDefaults() (Config, error) {
 		if i > 0 && w <= c.Windows[i-1] {
 			return c, configError(fmt.Sprintf("Windows[%d]", i), "%v not longer than the window before it", w)
 		}
+	}
+	if n := c.Windows[len(c.Windows)-1] / c.Bucket; n >= MaxBuckets {
+		return c, configError("Windows/Bucket", "longest window %v is %d buckets of %v, at most %d (a wider Bucket or a shorter window)",
+			c.Windows[len(c.Windows)-1], n, c.Bucket, MaxBuckets-1)
 	}
 	if c.SessionGap == 0 {
 		c.SessionGap = 30 * time.Minute

@@ -41,7 +41,9 @@ func (f *Features) AppendBinary(b []byte) ([]byte, error) {
 }
 
 // UnmarshalBinary sets f to the Features that AppendBinary encoded in
-// data, or returns an error wrapping ErrCorrupt (f is then unchanged).
+// data, or returns an error wrapping ErrCorrupt (f is then unchanged),
+// also when the decoded Features fail [Features.Check] (no windows, a NaN,
+// infinite or negative count).
 func (f *Features) UnmarshalBinary(data []byte) error {
 	r := binio.NewReader(data)
 	if v := r.Uvarint(); r.Err() == nil && v != featuresFormat {
@@ -64,6 +66,9 @@ func (f *Features) UnmarshalBinary(data []byte) error {
 	}
 	if err := r.Done(); err != nil {
 		return fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	if err := g.Check(); err != nil {
+		return err
 	}
 	*f = g
 	return nil

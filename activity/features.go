@@ -60,6 +60,34 @@ type Features struct {
 // Longest returns the index of the longest window.
 func (f *Features) Longest() int { return f.NumWindows - 1 }
 
+// Check returns an error wrapping ErrCorrupt unless f is usable by
+// [Features.Vector]: NumWindows in [1, MaxWindows], finite non-negative
+// window lengths, counts and other fields (recencies, sessions, entropy,
+// answer times; all ≥ 0 as the Tracker computes them). The zero Features
+// fails it.
+func (f *Features) Check() error {
+	if f.NumWindows < 1 || f.NumWindows > MaxWindows {
+		return fmt.Errorf("%w: NumWindows %d, want 1 to %d", ErrCorrupt, f.NumWindows, MaxWindows)
+	}
+	for w := range f.NumWindows {
+		if d := f.WindowDays[w]; !(d >= 0) || math.IsInf(d, 0) {
+			return fmt.Errorf("%w: WindowDays[%d] is %v", ErrCorrupt, w, d)
+		}
+		for c, x := range f.Counts[w] {
+			if !(x >= 0) || math.IsInf(x, 0) {
+				return fmt.Errorf("%w: Counts[%d][%d] is %v", ErrCorrupt, w, c, x)
+			}
+		}
+	}
+	for i, x := range [...]float64{f.DaysSinceActive, f.DaysSinceRegistered, f.Sessions, f.SessionMinutes,
+		f.ActionsPerSession, f.HourEntropy, f.AnsweredContacts, f.AnswerHours} {
+		if !(x >= 0) || math.IsInf(x, 0) {
+			return fmt.Errorf("%w: scalar feature %d is %v", ErrCorrupt, i, x)
+		}
+	}
+	return nil
+}
+
 // Count returns counter c over window w.
 func (f *Features) Count(w int, c Counter) float64 { return f.Counts[w][c] }
 
@@ -125,15 +153,22 @@ const numDerived = 16
 const MaxVectorLen = MaxWindows*NumCounters + numDerived
 
 // VectorLen returns the length of the vector [Features.Vector] appends.
-func (f *Features) VectorLen() int { return f.NumWindows*NumCounters + numDerived }
+func (f *Features) VectorLen() int {
+	return min(max(f.NumWindows, 0), MaxWindows)*NumCounters + numDerived
+}
 
 // Vector appends the features to dst as numbers fit for a linear model and
 // returns the extended slice: for every window and counter ln(1+count);
 // then the ratios and shares, Trend, Active and Registered as 0/1,
 // ln(1+days) for the recencies, and the log-only features (ln(1+x) for
 // counts and durations). [Tracker.VectorNames] names the entries. It does
-// not allocate when dst has room.
+// not allocate when dst has room. A NumWindows outside [1, MaxWindows]
+// (Features failing [Features.Check]) is clamped to that range rather
+// than panicking; without windows the window-dependent entries are 0.
 func (f *Features) Vector(dst []float64) []float64 {
+	if f.NumWindows < 1 || f.NumWindows > MaxWindows {
+		return f.vectorClamped(dst)
+	}
 	for w := range f.NumWindows {
 		for c := range NumCounters {
 			dst = append(dst, ln1p(f.Counts[w][c]))
@@ -158,6 +193,20 @@ func (f *Features) Vector(dst []float64) []float64 {
 		ln1p(f.AnswerHours),
 		ln1p(f.AnsweredContacts),
 	)
+}
+
+// vectorClamped is Vector for a NumWindows outside [1, MaxWindows].
+func (f *Features) vectorClamped(dst []float64) []float64 {
+	g := *f
+	if g.NumWindows > MaxWindows {
+		g.NumWindows = MaxWindows
+		return g.Vector(dst)
+	}
+	// No window: derive from one empty window, then drop its counts.
+	g.NumWindows, g.Counts[0], g.WindowDays[0] = 1, [NumCounters]float64{}, 1
+	n := len(dst)
+	v := g.Vector(dst)
+	return append(v[:n], v[n+NumCounters:]...)
 }
 
 // ln1p is ln(1+x) for x ≥ 0 (0 for x = 0, the common case), computed

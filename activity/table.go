@@ -67,8 +67,13 @@ func (t *Table) GetAll(users []uint32, dst []float64) {
 	}
 }
 
-// Set stores v for user, growing the table if needed.
+// Set stores v for user, growing the table if needed. A user above
+// [MaxIndex] is ignored (the table is dense; Get returns the default for
+// them).
 func (t *Table) Set(user uint32, v float64) {
+	if user > MaxIndex {
+		return
+	}
 	t.mu.RLock()
 	if int(user) < len(t.vals) {
 		t.vals[user].Store(math.Float64bits(v))

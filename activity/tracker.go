@@ -77,8 +77,12 @@ func (t *Tracker) Retention() time.Duration { return time.Duration(t.buckets) * 
 func (t *Tracker) VectorNames() []string { return slices.Clone(t.names) }
 
 // Register records when user registered, for DaysSinceRegistered. A zero
-// time forgets it.
+// time forgets it. A user above [MaxIndex] is ignored (the registration
+// times are a dense table).
 func (t *Tracker) Register(user uint32, at time.Time) {
+	if user > MaxIndex {
+		return
+	}
 	var s int64
 	if !at.IsZero() {
 		s = at.Unix()
@@ -149,6 +153,7 @@ var ErrFuture = errors.New("activity: event time in the future")
 // Record counts one event in O(1): one [Store.Add] for the actor (with its
 // last-activity time, unless the action is Impression) and one for the
 // target. It returns a *market.FieldError for an invalid action, an actor
+// or target above [MaxIndex] (wrapping market.ErrOutOfRange), an actor
 // equal to the target, a zero time or a time more than one bucket after
 // Config.Clock() (wrapping ErrFuture), and the store's error otherwise. With [Memory] it
 // does not allocate once both participants have been seen.
@@ -196,6 +201,10 @@ func (e *Event) check() error {
 	switch {
 	case !e.Action.Valid():
 		return fe("Action", fmt.Sprint(uint8(e.Action)), market.ErrUnknownAction)
+	case e.Actor > MaxIndex:
+		return fe("Actor", fmt.Sprintf("%d (at most %d)", e.Actor, MaxIndex), market.ErrOutOfRange)
+	case e.Target > MaxIndex:
+		return fe("Target", fmt.Sprintf("%d (at most %d)", e.Target, MaxIndex), market.ErrOutOfRange)
 	case e.Actor == e.Target:
 		return fe("Target", fmt.Sprint(e.Target), market.ErrSelf)
 	case market.CheckTime(e.Time) != nil:
@@ -275,8 +284,13 @@ func (t *Tracker) fill(dst *Features, user uint32, now time.Time, cur int64, buf
 // replayed through a fresh [Memory], so the counter features equal what
 // [Tracker.Features] gives after recording the same events. It also fills
 // the log-only features. It does not touch the Tracker's own store. An
-// invalid event is an error naming its position; nothing is returned then.
+// invalid event (also one with an index above [MaxIndex]) is an error
+// naming its position, and n outside 0 … MaxIndex+1 an error wrapping
+// market.ErrOutOfRange; nothing is returned then.
 func (t *Tracker) Batch(events []Event, now time.Time, n int) ([]Features, error) {
+	if n < 0 || n > MaxIndex+1 {
+		return nil, fmt.Errorf("activity: batch: n %d outside 0 to %d: %w", n, MaxIndex+1, market.ErrOutOfRange)
+	}
 	evs := make([]Event, 0, len(events))
 	size := n
 	for i := range events {

@@ -119,7 +119,8 @@ func (in *Input) AppendBinary(b []byte) ([]byte, error) {
 }
 
 // UnmarshalBinary sets in to the input AppendBinary encoded in data, or
-// returns an error wrapping ErrCorrupt (in is then unchanged).
+// returns an error wrapping ErrCorrupt (in is then unchanged), also when
+// the decoded input fails [Input.Check].
 func (in *Input) UnmarshalBinary(data []byte) error {
 	r := binio.NewReader(data)
 	var out Input
@@ -129,6 +130,9 @@ func (in *Input) UnmarshalBinary(data []byte) error {
 	out.Match = MatchStats{N: r.Int(0, math.MaxInt32), Mean: r.Float64(), Variance: r.Float64()}
 	if err := r.Done(); err != nil {
 		return fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	if err := out.Check(); err != nil {
+		return err
 	}
 	*in = out
 	return nil

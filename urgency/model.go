@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/twowayrec/twoway/activity"
@@ -117,9 +118,20 @@ func (m *Model) RawVector(x []float64) float64 {
 
 // Urgency returns the participant's urgency in [0,1], shrunk toward the
 // prior when there is little history (see [Model]). It does not allocate.
+// For an input it cannot score (see [Input.Check]: the zero Input, a
+// window count other than the model's, a NaN, infinite or negative count
+// or match statistic) it returns the prior ([Model.Prior]); it never
+// panics and never returns NaN.
 func (m *Model) Urgency(in *Input) float64 {
-	var buf [activity.MaxVectorLen + 4]float64
-	return m.s.Predict(in.Vector(buf[:0]), History(&in.Activity))
+	if in == nil || in.Check() != nil || in.Activity.VectorLen()+numMatch != m.s.Dim() {
+		return m.s.Prior()
+	}
+	var buf [activity.MaxVectorLen + numMatch]float64
+	u := m.s.Predict(in.Vector(buf[:0]), History(&in.Activity))
+	if math.IsNaN(u) {
+		return m.s.Prior()
+	}
+	return u
 }
 
 // UrgencyAll writes the urgency of ins[i] to dst[i]. It panics if the
@@ -135,8 +147,13 @@ func (m *Model) UrgencyAll(ins []Input, dst []float64) {
 
 // History is the amount of history the prior's shrinkage weighs: the
 // events of the longest activity window the participant took part in,
-// made (all but Impression) or received (including impressions).
+// made (all but Impression) or received (including impressions). It is 0
+// when f has no windows or more than activity.MaxWindows (f fails
+// [activity.Features.Check]) rather than panicking.
 func History(f *activity.Features) float64 {
+	if f.NumWindows < 1 || f.NumWindows > activity.MaxWindows {
+		return 0
+	}
 	c := &f.Counts[f.Longest()]
 	return c[activity.Actions] + c[activity.ViewsReceived] + c[activity.FavouritesReceived] +
 		c[activity.ContactsReceived] + c[activity.RepliesReceived] + c[activity.ImpressionsReceived]

@@ -112,6 +112,23 @@ func (in *Input) Vector(dst []float64) []float64 {
 	return append(dst, bit(in.Match.N > 0), in.Match.Mean, in.Match.Variance, math.Log1p(float64(in.Match.N)))
 }
 
+// numMatch is the number of entries Input.Vector appends after the
+// activity vector.
+const numMatch = 4
+
+// Check returns an error wrapping ErrCorrupt unless in can be scored: its
+// Activity passes [activity.Features.Check] (so the zero Input fails) and
+// its match statistics are finite with N ≥ 0.
+func (in *Input) Check() error {
+	if err := in.Activity.Check(); err != nil {
+		return fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	if ms := in.Match; ms.N < 0 || math.IsNaN(ms.Mean) || math.IsInf(ms.Mean, 0) || math.IsNaN(ms.Variance) || math.IsInf(ms.Variance, 0) {
+		return fmt.Errorf("%w: match statistics %+v", ErrCorrupt, ms)
+	}
+	return nil
+}
+
 // VectorNames returns the names of Vector's entries given the activity
 // vector's names (activity.Tracker.VectorNames).
 func VectorNames(activityNames []string) []string {
@@ -170,9 +187,10 @@ func NewRecent(cfg Config) (*Recent, error) {
 }
 
 // Record remembers e's target if e is an attention action and OneWay is
-// set; other events are ignored.
+// set; other events are ignored, and so are events whose actor is above
+// activity.MaxIndex (the rings are a dense table by actor).
 func (r *Recent) Record(e activity.Event) {
-	if r.oneWay == nil || !attended(e.Action) {
+	if r.oneWay == nil || !attended(e.Action) || e.Actor > activity.MaxIndex {
 		return
 	}
 	s := r.oneWay(e.Actor, e.Target)
@@ -193,7 +211,8 @@ func (r *Recent) Record(e activity.Event) {
 // score, on GOMAXPROCS goroutines, with one OneWayBatch call per actor
 // when it is set (more only when some scores are not finite). Stats
 // afterwards equal those of the one-by-one replay up to the rounding of a
-// sum taken in another order.
+// sum taken in another order. Like Record it ignores events whose actor
+// is above activity.MaxIndex.
 // It returns ctx's error when ctx ends first; r then holds a part of the
 // events.
 func (r *Recent) RecordAll(ctx context.Context, events []activity.Event) error {
@@ -203,7 +222,7 @@ func (r *Recent) RecordAll(ctx context.Context, events []activity.Event) error {
 	byActor := map[uint32][]int{}
 	var actors []uint32
 	for i := range events {
-		if !attended(events[i].Action) {
+		if !attended(events[i].Action) || events[i].Actor > activity.MaxIndex {
 			continue
 		}
 		a := events[i].Actor
