@@ -407,3 +407,21 @@ func TestTableAndRefresh(t *testing.T) {
 	assert.Equal(t, m.Saturation(&f), tab.Get(3))
 	assert.NotEqual(t, m.Saturation(&feats[3]), tab.Get(3), "30 new unanswered contacts change the saturation")
 }
+
+// Features the model cannot read (the zero value, a damaged count,
+// another number of windows) get the prior, never a panic or NaN
+// (History indexed window -1 of the zero Features).
+func TestSaturationOfUnreadableFeatures(t *testing.T) {
+	m, feats, _ := fitToy(t, Config{})
+	prior := m.Saturation(nil)
+	assert.False(t, math.IsNaN(prior))
+	nan := feats[0]
+	nan.Counts[0][activity.ContactsReceived] = math.NaN()
+	fewer := feats[0]
+	fewer.NumWindows = 1
+	for name, f := range map[string]*activity.Features{"zero": {}, "NaN count": &nan, "one window": &fewer} {
+		assert.Equal(t, prior, m.Saturation(f), name)
+	}
+	assert.Zero(t, History(&activity.Features{}))
+	assert.NotEqual(t, prior, m.Saturation(&feats[0]), "a readable participant is scored")
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"time"
@@ -187,11 +188,19 @@ func (m *Model) RawVector(x []float64) float64 {
 }
 
 // Saturation returns the participant's saturation in [0,1], shrunk toward
-// the prior when few contacts were received (see [Model]). It does not
+// the prior when few contacts were received (see [Model]); the prior
+// itself for features the model cannot read (nil, failing
+// activity.Features.Check, another number of windows). It does not
 // allocate.
 func (m *Model) Saturation(f *activity.Features) float64 {
+	if f == nil || f.Check() != nil || f.VectorLen() != m.s.Dim() {
+		return m.s.Prior() // features the model cannot read (zero, damaged, another window count)
+	}
 	var buf [activity.MaxVectorLen]float64
-	return m.s.Predict(f.Vector(buf[:0]), History(f))
+	if v := m.s.Predict(f.Vector(buf[:0]), History(f)); !math.IsNaN(v) {
+		return v
+	}
+	return m.s.Prior()
 }
 
 // SaturationAll writes the saturation of fs[i] to dst[i]. It panics if
@@ -206,8 +215,12 @@ func (m *Model) SaturationAll(fs []activity.Features, dst []float64) {
 }
 
 // History is the amount of history the prior's shrinkage weighs: the
-// contacts the participant received in the longest activity window.
+// contacts the participant received in the longest activity window; 0
+// when f has no window (or more than activity.MaxWindows).
 func History(f *activity.Features) float64 {
+	if f.NumWindows < 1 || f.NumWindows > activity.MaxWindows {
+		return 0
+	}
 	return f.Count(f.Longest(), activity.ContactsReceived)
 }
 
