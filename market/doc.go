@@ -41,7 +41,8 @@
 // FormatSalary, FormatExperience and Location.String write the canonical
 // forms that the parsers read back to the same value, for the values the
 // parsers accept: monthly pay up to 10 million yuan, Months 12 to 24,
-// experience up to 60 years, location parts without "·". Profile.Validate
+// experience up to 60 years, location parts without its separators
+// ("·", "-", "/"; "Wilkes-Barre" reads back as two parts). Profile.Validate
 // accepts more (MaxSalary, MaxExperience, any Months ≥ 0: room for a
 // host's sentinels), and such a value formats to text the parsers refuse.
 //
