@@ -41,8 +41,10 @@ type Config struct {
 	L1Smoothing float64 `json:"l1_smoothing"`
 	// NoIntercept drops the intercept b (it stays 0). Zero (false): fit b.
 	NoIntercept bool `json:"no_intercept"`
-	// Dim is the number of feature weights; rows may only use indices below
-	// it. Zero: one more than the largest index in the data.
+	// Dim is the number of feature weights (0 to [MaxDim], the largest a
+	// saved model can hold); rows may only use indices below it. Zero: one
+	// more than the largest index in the data, which must then be below
+	// MaxDim.
 	Dim int `json:"dim"`
 	// MaxIterations bounds the L-BFGS major iterations. Zero: 200. Hitting
 	// the bound is not an error: the best point found is returned.
@@ -105,8 +107,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("rank: Config.L1 = %v: want a finite value >= 0", c.L1)
 	case bad(c.L1Smoothing):
 		return fmt.Errorf("rank: Config.L1Smoothing = %v: want a finite value >= 0", c.L1Smoothing)
-	case c.Dim < 0:
-		return fmt.Errorf("rank: Config.Dim = %d: want >= 0", c.Dim)
+	case c.Dim < 0 || c.Dim > MaxDim:
+		return fmt.Errorf("rank: Config.Dim = %d: want 0 to MaxDim (%d)", c.Dim, MaxDim)
 	case c.MaxIterations < 0:
 		return fmt.Errorf("rank: Config.MaxIterations = %d: want >= 0", c.MaxIterations)
 	case bad(c.Tolerance):
@@ -301,6 +303,9 @@ func Fit(ctx context.Context, cfg Config, d *Dataset) (*Model, error) {
 		dim = m
 	} else if m > dim {
 		return nil, fmt.Errorf("rank: dataset uses feature index %d but Config.Dim = %d", m-1, dim)
+	}
+	if dim > MaxDim {
+		return nil, fmt.Errorf("rank: dataset uses feature index %d: want below MaxDim (%d)", dim-1, MaxDim)
 	}
 	var start []float64
 	if c.Start != nil {

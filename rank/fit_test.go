@@ -345,3 +345,28 @@ func TestFitHierarchicalProgress(t *testing.T) {
 		assert.GreaterOrEqual(t, ents[i].Done, ents[i-1].Done)
 	}
 }
+
+func TestFitRefusesHugeDim(t *testing.T) {
+	ctx := context.Background()
+	var d Dataset
+	require.NoError(t, d.Add(sparse.Vector{Idx: []uint32{0xFFFFFFF0}, Val: []float64{1}}, 1, 1))
+	require.NoError(t, d.Add(sparse.Vector{Idx: []uint32{1}, Val: []float64{1}}, 0, 1))
+	_, err := Fit(ctx, Config{MaxIterations: 2}, &d)
+	require.ErrorContains(t, err, "MaxDim")
+	_, err = FitHierarchical(ctx, HierarchicalConfig{}, &d, []uint32{0, 0})
+	require.ErrorContains(t, err, "MaxDim")
+
+	err = Config{Dim: 1 << 36}.Validate()
+	require.ErrorContains(t, err, "Config.Dim")
+	require.NoError(t, Config{Dim: MaxDim}.Validate())
+}
+
+func TestInsertFeaturesBeyondMaxDimPanics(t *testing.T) {
+	var d Dataset
+	require.NoError(t, d.Add(sparse.Vector{Idx: []uint32{1}, Val: []float64{1}}, 1, 1))
+	require.NoError(t, d.Add(sparse.Vector{Idx: []uint32{1}, Val: []float64{1}}, 0, 1))
+	h, err := FitHierarchical(context.Background(), HierarchicalConfig{}, &d, []uint32{0, 0})
+	require.NoError(t, err)
+	require.PanicsWithValue(t, "rank: InsertFeatures: 9223372036854775807 features on top of 2 exceed MaxDim (67108864)", func() { h.InsertFeatures(0, math.MaxInt) })
+	require.Equal(t, 5, h.InsertFeatures(1, 3).Global().Dim())
+}

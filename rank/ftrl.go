@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"sync"
 
 	"github.com/twowayrec/twoway/sparse"
@@ -126,37 +127,88 @@ func (f *FTRL) Predict(x sparse.Vector) float64 {
 
 // Update learns from one row — features x, label y in [0,1], sample weight
 // s >= 0 — and returns the probability predicted before the update (the
-// progressive-validation prediction). It panics on an index >= Dim, a label
-// outside [0,1] or a negative or non-finite weight (programmer errors).
+// progressive-validation prediction). It panics on an index >= Dim, a
+// non-finite feature value, a label outside [0,1] or a negative or
+// non-finite weight (programmer errors; [FTRL.Train] reports them as
+// errors). A row whose update would overflow (a gradient or a squared
+// gradient sum beyond the float64 range, as feature values near 1e200
+// give) is not learned: the model is left exactly as before the row, the
+// prediction is still returned, and [FTRL.Train] reports it as an error.
+// So the weights are always finite.
 func (f *FTRL) Update(x sparse.Vector, y, s float64) float64 {
 	return f.UpdateOffset(x, y, s, 0)
 }
 
-// UpdateOffset is Update for a row whose score has a fixed offset added.
+// UpdateOffset is Update for a row whose score has a fixed offset added;
+// it also panics on a non-finite offset.
 func (f *FTRL) UpdateOffset(x sparse.Vector, y, s, offset float64) float64 {
-	if !(y >= 0 && y <= 1) || !(s >= 0) || math.IsInf(s, 0) {
-		panic(fmt.Sprintf("rank: FTRL.Update: label %v, weight %v", y, s))
+	if err := checkFTRLRow(x, y, s, offset); err != nil {
+		panic(err.Error())
 	}
+	p, _ := f.update(x, y, s, offset)
+	return p
+}
+
+// checkFTRLRow returns an error naming the first bad field of a row.
+func checkFTRLRow(x sparse.Vector, y, s, offset float64) error {
+	switch {
+	case !(y >= 0 && y <= 1):
+		return fmt.Errorf("rank: FTRL.Update: label %v: want 0 to 1", y)
+	case !(s >= 0) || math.IsInf(s, 0):
+		return fmt.Errorf("rank: FTRL.Update: weight %v: want a finite value >= 0", s)
+	case math.IsNaN(offset) || math.IsInf(offset, 0):
+		return fmt.Errorf("rank: FTRL.Update: offset %v: want a finite value", offset)
+	}
+	for k, v := range x.Val {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("rank: FTRL.Update: feature %d value %v: want a finite value", x.Idx[k], v)
+		}
+	}
+	return nil
+}
+
+// errFTRLOverflow reports a row whose update would leave a non-finite
+// coordinate; the model is unchanged.
+var errFTRLOverflow = fmt.Errorf("rank: FTRL.Update: the update overflows the float64 range (feature values too large); row not learned")
+
+// update applies one checked row and returns the prediction before it. If
+// any updated coordinate would be non-finite it changes nothing and
+// returns errFTRLOverflow. It does not allocate: a first pass checks every
+// new coordinate, a second applies them.
+func (f *FTRL) update(x sparse.Vector, y, s, offset float64) (float64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	p := Sigmoid(offset + f.score(x))
 	r := s * (p - y)
 	alpha := f.cfg.Alpha
-	step := func(i int, g, l1, l2 float64) {
+	next := func(i int, g, l1, l2 float64) (z, n float64) {
 		w := f.weight(i, l1, l2)
 		ni := f.n[i]
 		sigma := (math.Sqrt(ni+g*g) - math.Sqrt(ni)) / alpha
-		f.z[i] += g - sigma*w
-		f.n[i] = ni + g*g
+		return f.z[i] + g - sigma*w, ni + g*g
+	}
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	if !finite(r) {
+		return p, errFTRLOverflow
 	}
 	for k, j := range x.Idx {
-		step(int(j), r*x.Val[k], f.cfg.L1, f.cfg.L2)
+		if z, n := next(int(j), r*x.Val[k], f.cfg.L1, f.cfg.L2); !finite(z) || !finite(n) {
+			return p, errFTRLOverflow
+		}
 	}
 	if !f.cfg.NoIntercept {
-		step(f.cfg.Dim, r, 0, 0)
+		if z, n := next(f.cfg.Dim, r, 0, 0); !finite(z) || !finite(n) {
+			return p, errFTRLOverflow
+		}
+	}
+	for k, j := range x.Idx {
+		f.z[j], f.n[j] = next(int(j), r*x.Val[k], f.cfg.L1, f.cfg.L2)
+	}
+	if !f.cfg.NoIntercept {
+		f.z[f.cfg.Dim], f.n[f.cfg.Dim] = next(f.cfg.Dim, r, 0, 0)
 	}
 	f.updates++
-	return p
+	return p, nil
 }
 
 // Updates returns the number of rows learned so far.
@@ -185,7 +237,10 @@ func (f *FTRL) Model() *Model {
 // Train makes epochs passes over d, in an order shuffled with the Seed of
 // the config (the same seed gives the same model), honouring row weights
 // and offsets. It checks d first and returns an error naming a bad row; it
-// returns ctx.Err() (wrapped) when cancelled, keeping what was learned.
+// returns ctx.Err() (wrapped) when cancelled, keeping what was learned. A
+// row whose update would overflow (see [FTRL.Update]) stops training with
+// an error naming it; the model keeps what was learned before that row,
+// so its weights stay finite.
 func (f *FTRL) Train(ctx context.Context, d *Dataset, epochs int) error {
 	if err := d.Check(); err != nil {
 		return err
@@ -206,7 +261,14 @@ func (f *FTRL) Train(ctx context.Context, d *Dataset, epochs int) error {
 					return fmt.Errorf("rank: FTRL.Train: %w", err)
 				}
 			}
-			f.UpdateOffset(d.Row(i), d.Label[i], d.Weight[i], d.offset(i))
+			x, off := d.Row(i), d.offset(i)
+			err := checkFTRLRow(x, d.Label[i], d.Weight[i], off)
+			if err == nil {
+				_, err = f.update(x, d.Label[i], d.Weight[i], off)
+			}
+			if err != nil {
+				return fmt.Errorf("rank: FTRL.Train: row %d: %s", i, strings.TrimPrefix(err.Error(), "rank: FTRL.Update: "))
+			}
 		}
 	}
 	return nil

@@ -142,3 +142,36 @@ func TestFTRLConcurrent(t *testing.T) {
 	wg.Wait()
 	assert.Equal(t, int64(2000), f.Updates())
 }
+
+func TestFTRLNeverNonFinite(t *testing.T) {
+	var d Dataset
+	for i := range 10 {
+		require.NoError(t, d.Add(sparse.Vector{Idx: []uint32{0}, Val: []float64{1e200}}, float64(i%2), 1))
+	}
+	f, err := NewFTRL(FTRLConfig{Dim: 1})
+	require.NoError(t, err)
+	err = f.Train(context.Background(), &d, 1)
+	require.ErrorContains(t, err, "overflow")
+	m := f.Model()
+	for _, w := range append(m.Weights(), m.Bias()) {
+		require.False(t, math.IsNaN(w) || math.IsInf(w, 0), "weight %v", w)
+	}
+	require.NotPanics(t, func() { NewModel(m.Weights(), m.Bias()) })
+
+	// Update with an overflowing row leaves the model as it was.
+	g, _ := NewFTRL(FTRLConfig{Dim: 4})
+	g.Update(sparse.Vector{Idx: []uint32{1}, Val: []float64{1}}, 1, 1)
+	before := g.Model()
+	for range 10 {
+		g.Update(sparse.Vector{Idx: []uint32{0}, Val: []float64{1e308}}, 1, 1)
+	}
+	require.Equal(t, before, g.Model())
+	require.Equal(t, int64(1), g.Updates())
+
+	// A NaN feature value is refused, not learned.
+	require.PanicsWithValue(t, "rank: FTRL.Update: feature 0 value NaN: want a finite value", func() {
+		g.Update(sparse.Vector{Idx: []uint32{0}, Val: []float64{math.NaN()}}, 1, 1)
+	})
+	require.Panics(t, func() { g.UpdateOffset(sparse.Vector{}, 1, 1, math.Inf(1)) })
+	require.Equal(t, before, g.Model())
+}

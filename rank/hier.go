@@ -281,6 +281,9 @@ func FitHierarchical(ctx context.Context, cfg HierarchicalConfig, d *Dataset, en
 	} else if m > dim {
 		return nil, fmt.Errorf("rank: dataset uses feature index %d but HierarchicalConfig.Global.Dim = %d", m-1, dim)
 	}
+	if dim > MaxDim {
+		return nil, fmt.Errorf("rank: dataset uses feature index %d: want below MaxDim (%d)", dim-1, MaxDim)
+	}
 	h := &Hierarchical{cfg: c, corr: make(map[uint32]*Correction)}
 	var x []float64 // global parameters, warm start across passes
 	globalData := *d
@@ -598,10 +601,14 @@ func (h *Hierarchical) UpdateEntity(ctx context.Context, e uint32, d *Dataset) e
 // the global model and in every correction: it scores every old feature
 // vector exactly as h did once the vector is laid out the new way. It is
 // how a decoder reads a model saved before its feature layout grew. It
-// panics if n is negative.
+// panics if n is negative or if the grown dimension would exceed [MaxDim]
+// (such a model could not be saved or read back).
 func (h *Hierarchical) InsertFeatures(at uint32, n int) *Hierarchical {
 	if n < 0 {
 		panic("rank: InsertFeatures: negative count")
+	}
+	if d := h.global.Dim(); int64(at) < int64(d) && n > MaxDim-d {
+		panic(fmt.Sprintf("rank: InsertFeatures: %d features on top of %d exceed MaxDim (%d)", n, d, MaxDim))
 	}
 	shift := func(j uint32) uint32 {
 		if j >= at {

@@ -243,3 +243,27 @@ func TestRankingTiesAgainstEnumeration(t *testing.T) {
 		assert.InDelta(t, want(5), ReciprocalRank(s, g), 1e-12, "trial %d rr", trial)
 	}
 }
+
+func TestNDCGOddGains(t *testing.T) {
+	nan := math.NaN()
+	for _, c := range []struct {
+		scores, gains []float64
+	}{
+		{[]float64{3, 2, 1}, []float64{1, nan, 0}},
+		{[]float64{1, 2}, []float64{math.Inf(1), 1}},
+		{[]float64{1, 2}, []float64{1e308, 1e308}},
+		{[]float64{2, 1}, []float64{1e308, 1e-300}},
+	} {
+		got := NDCGAt(c.scores, c.gains, 3)
+		if math.IsNaN(got) || got < 0 || got > 1 {
+			t.Errorf("NDCGAt(%v, %v) = %v, want a value in [0, 1]", c.scores, c.gains, got)
+		}
+	}
+	if got := NDCGAt([]float64{3, 2, 1}, []float64{1, nan, 0}, 3); got != 1 {
+		t.Errorf("NDCG with a NaN gain ranked second = %v, want 1", got)
+	}
+	if got := NDCGAt([]float64{1, 2}, []float64{nan, nan}, 2); !math.IsNaN(got) {
+		t.Errorf("NDCG without a positive gain = %v, want NaN", got)
+	}
+	assert.PanicsWithValue(t, "rank: NDCGAt: k = 0: must be positive", func() { NDCGAt([]float64{1}, []float64{1}, 0) })
+}

@@ -2,6 +2,7 @@ package rank
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"slices"
 )
@@ -61,7 +62,7 @@ func checkQuery(name string, scores, gains []float64, k int) {
 		panic("rank: " + name + ": slice lengths do not match")
 	}
 	if k <= 0 {
-		panic("rank: " + name + ": k must be positive")
+		panic(fmt.Sprintf("rank: %s: k = %d: must be positive", name, k))
 	}
 }
 
@@ -154,17 +155,35 @@ func HitAt(scores, gains []float64, k int) float64 {
 //	DCG@k = Σ_{p=1..k} gain(p) / log₂(p+1),   NDCG@k = DCG@k / IDCG@k
 //
 // where IDCG@k is the DCG@k of the best order. Inside a tie group every
-// position gets the group's mean gain. NaN when no gain is positive.
-// Negative gains count as 0.
+// position gets the group's mean gain. NaN when no gain is positive, and
+// only then: negative and NaN gains count as 0, +Inf counts as
+// MaxFloat64, and gains near the float64 range are scaled down first (NDCG
+// does not depend on the scale of the gains), so the result is in [0, 1].
 func NDCGAt(scores, gains []float64, k int) float64 {
 	checkQuery("NDCGAt", scores, gains, k)
+	var top float64
+	for _, g := range gains {
+		if g > top {
+			top = g
+		}
+	}
+	scale := 1.0
+	if top > 1e300 {
+		scale = 1 / min(top, math.MaxFloat64)
+	}
+	gain := func(g float64) float64 {
+		if !(g > 0) {
+			return 0
+		}
+		return min(g, math.MaxFloat64) * scale
+	}
 	order, bounds := tieGroups(scores)
 	var dcg float64
 	for t := 0; t+1 < len(bounds) && bounds[t] < k; t++ {
 		a, b := bounds[t], bounds[t+1]
 		var sum float64
 		for _, i := range order[a:b] {
-			sum += max(gains[i], 0)
+			sum += gain(gains[i])
 		}
 		mean := sum / float64(b-a)
 		for p := a; p < min(b, k); p++ {
@@ -174,7 +193,7 @@ func NDCGAt(scores, gains []float64, k int) float64 {
 	ideal := make([]float64, 0, len(gains))
 	for _, g := range gains {
 		if g > 0 {
-			ideal = append(ideal, g)
+			ideal = append(ideal, gain(g))
 		}
 	}
 	if len(ideal) == 0 {
@@ -185,7 +204,7 @@ func NDCGAt(scores, gains []float64, k int) float64 {
 	for p, g := range ideal[:min(k, len(ideal))] {
 		idcg += g / math.Log2(float64(p)+2)
 	}
-	return dcg / idcg
+	return min(1, dcg/idcg)
 }
 
 // AveragePrecisionAt returns the average precision at k:
