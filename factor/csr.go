@@ -81,7 +81,8 @@ func trimPrefix(err error) string {
 // [Config]); feature matrices may hold any finite value.
 //
 // The zero CSR is a matrix without rows (Ptr may be nil when Rows is 0).
-// A CSR is read, never modified, by this package; a fit keeps no
+// Rows and Cols are at most 2²⁸ (see [FromCells]); a fit refuses larger
+// shapes with a [DataError] naming the field. A CSR is read, never modified, by this package; a fit keeps no
 // reference to it after it returns.
 type CSR struct {
 	Rows, Cols int
@@ -96,11 +97,14 @@ type Cell struct {
 	Value    float64
 }
 
-// maxDim bounds Rows and Cols (indices are uint32, and a decoder must
-// refuse absurd sizes).
-const maxDim = 1 << 31
+// maxDim bounds Rows and Cols: a fit allocates dense factor arrays of
+// Rows×Factors and Cols×Factors, so a shape is limited to 2²⁸ (indices up
+// to 2²⁸−1, the bound recall.MaxIndex uses); larger shapes are refused
+// with a [DataError] naming Rows or Cols rather than asking for tens of
+// gigabytes. A decoder refuses the same absurd sizes.
+const maxDim = 1 << 28
 
-// FromCells builds a CSR of the given shape from cells in any order,
+// FromCells builds a CSR of the given shape (rows and cols 0 to 2²⁸) from cells in any order,
 // summing the values of repeated (row, column) pairs. It returns a
 // *DataError naming the cell (by its position in cells) for an index out
 // of range or a non-finite value. Cells summing to zero are kept.

@@ -598,3 +598,21 @@ func TestTwoSided(t *testing.T) {
 	_, err = factor.NewReciprocal(seek, seek)
 	require.Error(t, err)
 }
+
+func TestHugeShapeRefused(t *testing.T) {
+	cells := []factor.Cell{{Row: 0, Col: 1<<31 - 1, Value: 1}, {Row: 1, Col: 0, Value: 1}}
+	if _, err := factor.FromCells(2, 1<<31, cells); err == nil || !strings.Contains(err.Error(), "Cols") {
+		t.Fatalf("factor.FromCells(2, 2^31) = %v, want an error naming Cols", err)
+	}
+	m := factor.CSR{Rows: 2, Cols: 1 << 31, Ptr: []int{0, 1, 2}, Idx: []uint32{1<<31 - 1, 0}, Val: []float64{1, 1}}
+	tr, err := factor.New(factor.Config{Factors: 8, Iterations: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Fit(context.Background(), factor.Data{Interest: m}); err == nil || !strings.Contains(err.Error(), "Cols") {
+		t.Fatalf("Fit on 2 × 2^31 = %v, want an error naming Cols", err)
+	}
+	if _, err := factor.FromCells(1<<28, 1<<28, nil); err != nil {
+		t.Fatalf("FromCells at the bound: %v", err)
+	}
+}
