@@ -99,6 +99,11 @@ func DecodeEncoder(data []byte, tok *Tokenizer, rules *Rules) (*Encoder, error) 
 	if format == 1 {
 		cfg.RawAttributes = true // fitted before standardisation existed
 	}
+	for name, s := range cfg.AttributeScale {
+		if r.Err() == nil && !(s > 0 && !math.IsInf(s, 0)) {
+			r.Fail("attribute scale %q: %v", name, s)
+		}
+	}
 	cfg.Tokenizer, cfg.Rules = tok, rules
 	w := cfg.Weights
 	if w == (Weights{}) {
@@ -134,6 +139,10 @@ func DecodeEncoder(data []byte, tok *Tokenizer, rules *Rules) (*Encoder, error) 
 		e.catIDF = make([]float64, len(e.features))
 		for i := range e.catIDF {
 			e.catIDF[i] = r.Float64()
+			if x := e.catIDF[i]; r.Err() == nil && !(x >= 0 && !math.IsInf(x, 0)) {
+				r.Fail("feature %d: categorical idf %v", i, x)
+				break
+			}
 		}
 	}
 	if format >= 2 {

@@ -398,8 +398,14 @@ func (e *Encoder) Tokenizer() *Tokenizer { return e.tok }
 // Weights returns the field weights in use.
 func (e *Encoder) Weights() Weights { return e.w }
 
+// maxStandardised bounds a standardised attribute, in deviations from the
+// fitted mean: a value further out encodes as ±maxStandardised.
+const maxStandardised = 1e6
+
 // Encode writes the content vector of p into dst, reusing its storage,
-// and returns it.
+// and returns it. Its values are always finite: a standardised attribute
+// is clamped to ±10⁶ deviations from the fitted mean, and each block is
+// scaled to unit length without overflow.
 func (e *Encoder) Encode(dst sparse.Vector, p *market.Profile) sparse.Vector {
 	sc := e.builders.Get().(*encodeScratch)
 	defer e.builders.Put(sc)
@@ -424,7 +430,9 @@ func (e *Encoder) Encode(dst sparse.Vector, p *market.Profile) sparse.Vector {
 		}
 		if f.Kind == KindAttribute {
 			if e.attrSD != nil && e.attrSD[i] > 0 {
-				x = (x - e.attrMean[i]) / e.attrSD[i]
+				// Clamped: a value far outside the fitted range (or a
+				// tiny deviation) must not overflow to ±Inf.
+				x = max(-maxStandardised, min(maxStandardised, (x-e.attrMean[i])/e.attrSD[i]))
 			}
 			if x == 0 {
 				return
@@ -439,14 +447,37 @@ func (e *Encoder) Encode(dst sparse.Vector, p *market.Profile) sparse.Vector {
 		sc.keys = append(sc.keys, i)
 	}
 	slices.Sort(sc.keys)
-	var sq [numKinds]float64
+	// A block whose sum of squares leaves the float64 range is rescaled
+	// by its largest |x| first (as math.Hypot does); other blocks encode
+	// bit for bit as before.
+	var big, sq [numKinds]float64
 	for _, i := range sc.keys {
+		k := e.features[i].Kind
 		x := sc.seen[i]
-		sq[e.features[i].Kind] += x * x
+		sq[k] += x * x
+		big[k] = max(big[k], math.Abs(x))
+	}
+	var scaled [numKinds]bool
+	for k := range sq {
+		if scaled[k] = big[k] > 0 && !(sq[k] > 0x1p-600 && sq[k] <= math.MaxFloat64); scaled[k] {
+			sq[k] = 0
+		}
+	}
+	for _, i := range sc.keys {
+		if k := e.features[i].Kind; scaled[k] {
+			x := sc.seen[i] / big[k]
+			sq[k] += x * x
+		}
 	}
 	for _, i := range sc.keys {
 		k := e.features[i].Kind
-		sc.b.Add(i, sc.seen[i]*e.w.of(k)/math.Sqrt(sq[k]))
+		switch {
+		case big[k] == 0:
+		case scaled[k]:
+			sc.b.Add(i, sc.seen[i]/big[k]*e.w.of(k)/math.Sqrt(sq[k]))
+		default:
+			sc.b.Add(i, sc.seen[i]*e.w.of(k)/math.Sqrt(sq[k]))
+		}
 	}
 	e.education(p, func(f Feature, x float64) { sc.b.Add(e.index[f], x*e.w.Education) })
 	e.bands(KindExperience, experienceBands, p.Experience.Min, p.Experience.Max, p.Experience.Bounded(), &sc.b)
@@ -456,14 +487,26 @@ func (e *Encoder) Encode(dst sparse.Vector, p *market.Profile) sparse.Vector {
 	}
 	if e.w.Text > 0 && len(sc.terms) > 0 {
 		sc.tv = e.text.Vectorize(sc.tv, sc.terms)
-		var n float64
+		var big, n float64
 		for _, x := range sc.tv.Val {
 			n += x * x
+			big = max(big, math.Abs(x))
 		}
-		if n > 0 {
+		switch {
+		case big == 0 || math.IsInf(big, 0) || math.IsNaN(big):
+		case n > 0x1p-600 && n <= math.MaxFloat64:
 			n = math.Sqrt(n)
 			for k, i := range sc.tv.Idx {
 				sc.b.Add(e.textStart+i, sc.tv.Val[k]*e.w.Text/n)
+			}
+		default: // rescaled, as for the categorical blocks
+			n = 0
+			for _, x := range sc.tv.Val {
+				n += (x / big) * (x / big)
+			}
+			n = math.Sqrt(n)
+			for k, i := range sc.tv.Idx {
+				sc.b.Add(e.textStart+i, sc.tv.Val[k]/big*e.w.Text/n)
 			}
 		}
 	}

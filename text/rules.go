@@ -26,7 +26,21 @@ type RuleConfig struct {
 	MinLift float64 `json:"min_lift,omitempty"`
 	// MaxAntecedent is the largest antecedent, in items. Zero means 2.
 	MaxAntecedent int `json:"max_antecedent,omitempty"`
+	// MaxItemsets bounds the frequent itemsets of two items or more that
+	// mining keeps, and so its time and memory (Apriori grows
+	// combinatorially: ten identical transactions of 40 tags hold 760,000
+	// frequent itemsets of up to five items). Itemsets are grown one size
+	// at a time; when a size would take the total above MaxItemsets, or
+	// would count more than 4 × MaxItemsets candidates or enumerate more
+	// than 64 × MaxItemsets combinations, that size and every larger one
+	// are left out: the rules are those of
+	// the smaller itemsets, as if MaxAntecedent were lower. The result
+	// stays deterministic. Zero means 100,000; it must be >= 0.
+	MaxItemsets int `json:"max_itemsets,omitempty"`
 }
+
+// defaultMaxItemsets is the MaxItemsets of a zero RuleConfig.
+const defaultMaxItemsets = 100_000
 
 // Rule is an association rule Antecedent ⇒ Consequent mined from item
 // co-occurrence:
@@ -91,6 +105,11 @@ func MineRules(transactions [][]string, cfg RuleConfig) (*Rules, error) {
 		return nil, &ConfigError{Field: "RuleConfig.MinLift", Value: cfg.MinLift, Reason: "must be finite and >= 0"}
 	case cfg.MaxAntecedent < 0 || cfg.MaxAntecedent > 4:
 		return nil, &ConfigError{Field: "RuleConfig.MaxAntecedent", Value: cfg.MaxAntecedent, Reason: "must be in [0, 4]"}
+	case cfg.MaxItemsets < 0:
+		return nil, &ConfigError{Field: "RuleConfig.MaxItemsets", Value: cfg.MaxItemsets, Reason: "must be >= 0"}
+	}
+	if cfg.MaxItemsets == 0 {
+		cfg.MaxItemsets = defaultMaxItemsets
 	}
 	if cfg.MinSupport == 0 {
 		cfg.MinSupport = 0.01
@@ -153,33 +172,54 @@ func MineRules(transactions [][]string, cfg RuleConfig) (*Rules, error) {
 		}
 	}
 	prev := freq
+	kept := 0 // frequent itemsets of two items or more
 	for size := 2; size <= cfg.MaxAntecedent+1 && len(prev) > 0; size++ {
 		cand := map[string]int{}
 		comb := make([]int32, size)
+		work, budget := 0, 64*cfg.MaxItemsets
+		sub := make([]int32, 0, size-1)
+		complete := true
 		for _, t := range txs {
 			if len(t) < size {
 				continue
 			}
-			forCombinations(t, comb, 0, 0, func(c []int32) {
+			complete = forCombinations(t, comb, 0, 0, func(c []int32) bool {
+				if work++; work > budget {
+					return false
+				}
 				// Apriori pruning: every subset one smaller must be frequent.
-				sub := make([]int32, 0, size-1)
 				for skip := range c {
 					sub = append(sub[:0], c[:skip]...)
 					sub = append(sub, c[skip+1:]...)
 					if _, ok := prev[setKey(sub)]; !ok {
-						return
+						return true
 					}
 				}
-				cand[setKey(c)]++
+				k := setKey(c)
+				cand[k]++
+				// Bounded memory: a level with too many candidates is left out.
+				return len(cand) <= 4*cfg.MaxItemsets
 			})
+			if !complete {
+				break
+			}
+		}
+		if !complete {
+			break
 		}
 		next := map[string]int{}
 		for k, c := range cand {
 			if c >= minCount {
 				next[k] = c
-				freq[k] = c
 			}
 		}
+		if kept+len(next) > cfg.MaxItemsets {
+			break // truncated: this size and larger are left out
+		}
+		for k, c := range next {
+			freq[k] = c
+		}
+		kept += len(next)
 		prev = next
 	}
 	// Rules with one consequent.
@@ -223,15 +263,17 @@ func compareRules(a, b Rule) int {
 
 // forCombinations calls f with every size-len(comb) combination of t's
 // elements (in order), reusing comb.
-func forCombinations(t, comb []int32, start, depth int, f func([]int32)) {
+func forCombinations(t, comb []int32, start, depth int, f func([]int32) bool) bool {
 	if depth == len(comb) {
-		f(comb)
-		return
+		return f(comb)
 	}
 	for i := start; i <= len(t)-(len(comb)-depth); i++ {
 		comb[depth] = t[i]
-		forCombinations(t, comb, i+1, depth+1, f)
+		if !forCombinations(t, comb, i+1, depth+1, f) {
+			return false
+		}
 	}
+	return true
 }
 
 func setKey(s []int32) string {

@@ -1,7 +1,10 @@
 package text
 
 import (
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -79,4 +82,43 @@ func TestMineRulesConfig(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, r.Len())
 	assert.Empty(t, r.Expand([]string{"x"}))
+}
+
+func TestMineRulesMaxItemsets(t *testing.T) {
+	items := make([]string, 40)
+	for i := range items {
+		items[i] = fmt.Sprint("t", i)
+	}
+	tx := make([][]string, 10)
+	for i := range tx {
+		tx[i] = items
+	}
+	start := time.Now()
+	r, err := MineRules(tx, RuleConfig{MaxAntecedent: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sizes 2 and 3 (780 + 9,880 itemsets) fit the default 100,000; size 4
+	// (91,390 more) does not, so antecedents stop at two items.
+	if got, want := r.Len(), 780*2+9880*3; got != want {
+		t.Errorf("rules = %d, want %d", got, want)
+	}
+	for _, ru := range r.All() {
+		if len(ru.Antecedent) > 2 {
+			t.Fatalf("rule %v beyond the truncation", ru)
+		}
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("mining took %v", d)
+	}
+	small, err := MineRules(tx, RuleConfig{MaxAntecedent: 4, MaxItemsets: 780})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if small.Len() != 780*2 {
+		t.Errorf("MaxItemsets 780: %d rules, want %d", small.Len(), 780*2)
+	}
+	if _, err := MineRules(tx, RuleConfig{MaxItemsets: -1}); err == nil || !strings.Contains(err.Error(), "MaxItemsets") {
+		t.Errorf("MaxItemsets -1: %v", err)
+	}
 }

@@ -245,8 +245,12 @@ func (w *Weighting) weight(i uint32, tf, dl float64) float64 {
 }
 
 // Keywords returns up to k terms of a document with the highest weights,
-// best first (ties by term): the document's TF-IDF or BM25 keywords.
+// best first (ties by term): the document's TF-IDF or BM25 keywords. A k
+// of 0 or less gives none (an empty slice).
 func (w *Weighting) Keywords(terms []string, k int) []string {
+	if k <= 0 {
+		return []string{}
+	}
 	v := w.Vectorize(sparse.Vector{}, terms)
 	order := make([]int, v.Len())
 	for i := range order {

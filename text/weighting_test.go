@@ -279,3 +279,18 @@ func TestEncodeIsTheSameEveryTime(t *testing.T) {
 		}
 	}
 }
+
+func TestKeywordsNonPositiveK(t *testing.T) {
+	w, err := FitWeighting([][]string{{"go", "java"}, {"go"}}, WeightingConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []int{-1, 0, math.MinInt} {
+		if got := w.Keywords([]string{"go", "java"}, k); got == nil || len(got) != 0 {
+			t.Errorf("Keywords(k=%d) = %#v, want an empty slice", k, got)
+		}
+	}
+	if got := w.Keywords([]string{"go", "java"}, math.MaxInt); len(got) != 2 {
+		t.Errorf("Keywords(k=MaxInt) = %v", got)
+	}
+}
