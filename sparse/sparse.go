@@ -93,23 +93,79 @@ func DotDense(v Vector, w []float64) float64 {
 	return s
 }
 
-// Norm returns the Euclidean norm of v.
+// Norm returns the Euclidean norm of v. It does not overflow or underflow
+// where the norm itself is representable: when the plain sum of squares
+// leaves the float64 range (values near 1e±154 or beyond) it is computed
+// scaled by the largest |value|, as math.Hypot does. A norm beyond
+// MaxFloat64 is +Inf.
 func (v Vector) Norm() float64 {
 	var s float64
 	for _, x := range v.Val {
 		s += x * x
 	}
-	return math.Sqrt(s)
+	if (s > minSumSq && s <= math.MaxFloat64) || math.IsNaN(s) {
+		return math.Sqrt(s)
+	}
+	big := maxAbs(v.Val)
+	if big == 0 || math.IsInf(big, 0) {
+		return big
+	}
+	return big * math.Sqrt(scaledSumSq(v.Val, big))
 }
 
-// Cosine returns the cosine similarity of a and b. It is defined as 0 when
-// either vector is zero (where the formula would be 0/0).
+// minSumSq is the sum of squares below which Norm rescales: below it the
+// squares of the smallest values have lost precision or underflowed.
+const minSumSq = 0x1p-600
+
+// maxAbs returns the largest |x| of xs (0 for none).
+func maxAbs(xs []float64) float64 {
+	var m float64
+	for _, x := range xs {
+		m = max(m, math.Abs(x))
+	}
+	return m
+}
+
+// scaledSumSq returns Σ (x/big)², which lies in [1, len(xs)].
+func scaledSumSq(xs []float64, big float64) float64 {
+	var s float64
+	for _, x := range xs {
+		y := x / big
+		s += y * y
+	}
+	return s
+}
+
+// Cosine returns the cosine similarity of a and b, in [−1, 1]. It is
+// defined as 0 when either vector is zero (where the formula would be
+// 0/0). Vectors with values near the float64 range are compared scaled,
+// so the result is never NaN for valid vectors.
 func Cosine(a, b Vector) float64 {
 	na, nb := a.Norm(), b.Norm()
 	if na == 0 || nb == 0 {
 		return 0
 	}
-	c := Dot(a, b) / (na * nb)
+	d, n := Dot(a, b), na*nb
+	if math.IsInf(d, 0) || math.IsInf(n, 0) || n < minSumSq || math.IsInf(na, 0) || math.IsInf(nb, 0) {
+		// Scale each vector by its largest |value| first.
+		ba, bb := maxAbs(a.Val), maxAbs(b.Val)
+		d = 0
+		i, j := 0, 0
+		for i < len(a.Idx) && j < len(b.Idx) {
+			switch {
+			case a.Idx[i] < b.Idx[j]:
+				i++
+			case a.Idx[i] > b.Idx[j]:
+				j++
+			default:
+				d += (a.Val[i] / ba) * (b.Val[j] / bb)
+				i++
+				j++
+			}
+		}
+		n = math.Sqrt(scaledSumSq(a.Val, ba)) * math.Sqrt(scaledSumSq(b.Val, bb))
+	}
+	c := d / n
 	return max(-1, min(1, c))
 }
 
@@ -121,11 +177,21 @@ func (v Vector) Scale(f float64) {
 }
 
 // Normalize scales v in place to unit Euclidean norm; a zero vector is left
-// unchanged.
+// unchanged. Values near the float64 range are scaled down (or up) first,
+// so a valid non-zero vector always comes out with unit norm.
 func (v Vector) Normalize() {
-	if n := v.Norm(); n > 0 {
-		v.Scale(1 / n)
+	n := v.Norm()
+	if n == 0 || math.IsNaN(n) {
+		return
 	}
+	if math.IsInf(n, 0) || n < 0x1p-500 || n > 0x1p500 {
+		big := maxAbs(v.Val)
+		for i := range v.Val {
+			v.Val[i] /= big
+		}
+		n = v.Norm()
+	}
+	v.Scale(1 / n)
 }
 
 // AddTo returns dst set to a + f·b, reusing dst's storage. Entries that
@@ -150,7 +216,8 @@ func AddTo(dst Vector, a Vector, f float64, b Vector) Vector {
 	return dst
 }
 
-// FromMap builds a vector from index → value, dropping zeros.
+// FromMap builds a vector from index → value, dropping zeros; non-finite
+// values are handled as by [Builder] (±Inf clamped, NaN dropped).
 func FromMap(m map[uint32]float64) Vector {
 	var b Builder
 	for i, x := range m {
@@ -161,7 +228,10 @@ func FromMap(m map[uint32]float64) Vector {
 
 // Builder accumulates (index, value) pairs in any order, with repeats, and
 // turns them into a valid Vector whose values at repeated indices are
-// summed. The zero Builder is ready to use; Reset reuses its storage.
+// summed. The vector is always valid: a sum beyond the float64 range (or
+// an infinite value) is clamped to ±MaxFloat64, and a NaN sum (a NaN
+// value, or +Inf and −Inf at one index) is dropped like a zero sum. The zero
+// Builder is ready to use; Reset reuses its storage.
 type Builder struct {
 	pairs []pair
 }
@@ -181,7 +251,8 @@ func (b *Builder) Len() int { return len(b.pairs) }
 func (b *Builder) Reset() { b.pairs = b.pairs[:0] }
 
 // Vector writes the accumulated vector into dst (reusing its storage) and
-// returns it. Sums that are exactly zero are dropped. The Builder keeps its
+// returns it. Sums that are exactly zero or NaN are dropped; sums beyond
+// ±MaxFloat64 are clamped. The Builder keeps its
 // pairs until Reset.
 func (b *Builder) Vector(dst Vector) Vector {
 	slices.SortFunc(b.pairs, func(p, q pair) int { return cmp.Compare(p.i, q.i) })
@@ -205,7 +276,8 @@ func (b *Builder) Vector(dst Vector) Vector {
 		for ; k < len(b.pairs) && b.pairs[k].i == i; k++ {
 			s += b.pairs[k].x
 		}
-		if s != 0 {
+		if s != 0 && !math.IsNaN(s) {
+			s = max(-math.MaxFloat64, min(math.MaxFloat64, s)) // overflowed sums
 			dst.Idx, dst.Val = append(dst.Idx, i), append(dst.Val, s)
 		}
 	}

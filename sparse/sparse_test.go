@@ -74,3 +74,48 @@ func BenchmarkDot(b *testing.B) {
 		_ = Dot(x, y)
 	}
 }
+
+func TestExtremeValuesNoOverflow(t *testing.T) {
+	for _, x := range []float64{1e200, -1e200, math.MaxFloat64, 1e-200, 5e-324} {
+		v := Vector{Idx: []uint32{1, 4}, Val: []float64{x, x}}
+		if c := Cosine(v, v); math.Abs(c-1) > 1e-12 {
+			t.Errorf("Cosine(%v, itself) = %v, want 1", v, c)
+		}
+		w := Vector{Idx: []uint32{1}, Val: []float64{x}}
+		if c := Cosine(v, w); math.Abs(c-math.Sqrt(0.5)) > 1e-12 {
+			t.Errorf("Cosine(%v, %v) = %v, want √½", v, w, c)
+		}
+		if n, want := w.Norm(), math.Abs(x); n != want {
+			t.Errorf("Norm(%v) = %v, want %v", w, n, want)
+		}
+		u := v.Clone()
+		u.Normalize()
+		if n := u.Norm(); math.Abs(n-1) > 1e-12 {
+			t.Errorf("Normalize(%v) = %v, norm %v", v, u, n)
+		}
+	}
+	if n := (Vector{Idx: []uint32{0, 1}, Val: []float64{3e200, 4e200}}).Norm(); math.Abs(n-5e200) > 1e188 {
+		t.Errorf("Norm {3e200, 4e200} = %v", n)
+	}
+	if n := (Vector{Idx: []uint32{0, 1}, Val: []float64{3, 4}}).Norm(); n != 5 {
+		t.Errorf("Norm {3, 4} = %v", n)
+	}
+	m := FromMap(map[uint32]float64{1: math.MaxFloat64})
+	var b Builder
+	b.Add(2, math.MaxFloat64)
+	b.Add(2, math.MaxFloat64)
+	b.Add(3, -math.MaxFloat64)
+	b.Add(3, -math.MaxFloat64)
+	b.Add(5, math.NaN())
+	if v := FromMap(map[uint32]float64{3: math.Inf(1), 4: math.NaN()}); v.Check() != nil || len(v.Idx) != 1 || v.Val[0] != math.MaxFloat64 {
+		t.Errorf("FromMap {Inf, NaN} = %v", v)
+	}
+	for _, v := range []Vector{m, b.Vector(Vector{})} {
+		if err := v.Check(); err != nil {
+			t.Errorf("Builder/FromMap gave %v: %v", v, err)
+		}
+	}
+	if v := b.Vector(Vector{}); v.Val[0] != math.MaxFloat64 || v.Val[1] != -math.MaxFloat64 {
+		t.Errorf("overflowed sums = %v, want ±MaxFloat64", v.Val)
+	}
+}
