@@ -129,6 +129,9 @@ func (e *Engine) allocation(ctx context.Context, st *state, profiles []market.Pr
 			if !(c > 0) {
 				c = st.capPrior[market.Recruiter]
 			}
+			// A host-set capacity of 1e15, say, is "unlimited": within the
+			// masses allocate's fit converges on.
+			c = min(max(c, allocate.MinMass), allocate.MaxMass)
 			if err := b.SetMass(allocate.Mass{Participant: uint32(i), Mass: c}); err != nil {
 				return fmt.Errorf("twoway: fit: allocation: %w", err)
 			}

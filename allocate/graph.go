@@ -31,13 +31,29 @@ type Pair struct {
 
 // Mass is a participant's mass: how many matches it can take in the period
 // the graph describes (1 for a seeker; a job's answers per day, or its
-// remaining capacity as the exposure ledger fills). It must be finite and
-// positive: a host floors a full participant's remaining capacity at a
-// small positive value, which makes it rank low without disappearing.
+// remaining capacity as the exposure ledger fills). It must lie in
+// [MinMass, MaxMass]: a host floors a full participant's remaining
+// capacity at a small positive value (MinMass at least), which makes it
+// rank low without disappearing. Masses outside that range (1e300, or
+// 1e−300 next to 1e300) stop the fit converging and overflow its
+// potentials, so they are refused.
 type Mass struct {
 	Participant uint32  `json:"participant"`
 	Mass        float64 `json:"mass"`
 }
+
+// The range of a [Mass]: ratios up to 10²⁴ between participants keep the
+// fit's potentials (logarithms of masses over β) well inside float64.
+const (
+	MinMass = 1e-12
+	MaxMass = 1e12
+)
+
+// MinProbability is the smallest probability a [Pair] (or
+// [Potentials.Surplus]) uses: an Act or Answer below it counts as 0. A
+// probability such as 1e−160 would make the pairs' mean surplus, and so
+// β, subnormal, and the fit would never converge.
+const MinProbability = 1e-12
 
 // PairError reports a bad pair; it wraps [ErrInput].
 type PairError struct {
@@ -110,7 +126,8 @@ func (b *Builder) grow(ix uint32) {
 // counts once; with another surplus, Build fails naming it. Add returns a
 // [*PairError] (and adds nothing) for an index above MaxIndex, an index
 // that is already on the other side, or a probability that is NaN,
-// infinite or outside [0, 1].
+// infinite or outside [0, 1]. A probability below [MinProbability] counts
+// as 0 in the pair's surplus.
 func (b *Builder) Add(p Pair) error {
 	bad := func(field, reason string) error { return &PairError{Pair: p, Field: field, Reason: reason} }
 	prob := func(field string, v float64) error {
@@ -148,14 +165,14 @@ func (b *Builder) Add(p Pair) error {
 	b.side[p.Seeker], b.side[p.Job] = sideSeeker, sideJob
 	b.seeker = append(b.seeker, p.Seeker)
 	b.job = append(b.job, p.Job)
-	b.phi = append(b.phi, b.cfg.Surplus.Of(p.Act, p.Answer))
+	b.phi = append(b.phi, b.cfg.Surplus.Of(floorProbability(p.Act), floorProbability(p.Answer)))
 	return nil
 }
 
 // SetMass sets a participant's mass (see [Mass]); a participant in no
 // pair gets one too (its potential is that of an unmatched participant).
-// Unset masses are 1. It returns a [*MassError] for a mass that is not
-// finite and positive, or an index above MaxIndex.
+// Unset masses are 1. It returns a [*MassError] for a mass outside
+// [MinMass, MaxMass] (or not finite), or an index above MaxIndex.
 func (b *Builder) SetMass(m Mass) error {
 	if err := checkMass(m); err != nil {
 		return err
@@ -171,10 +188,18 @@ func checkMass(m Mass) error {
 		return &MassError{Mass: m, Reason: fmt.Sprintf("index above %d", MaxIndex)}
 	case math.IsNaN(m.Mass) || math.IsInf(m.Mass, 0):
 		return &MassError{Mass: m, Reason: "not finite"}
-	case m.Mass <= 0:
-		return &MassError{Mass: m, Reason: "want > 0"}
+	case !(m.Mass >= MinMass && m.Mass <= MaxMass):
+		return &MassError{Mass: m, Reason: fmt.Sprintf("want MinMass (%g) to MaxMass (%g)", MinMass, MaxMass)}
 	}
 	return nil
+}
+
+// floorProbability returns v, or 0 when v is below MinProbability.
+func floorProbability(v float64) float64 {
+	if v < MinProbability {
+		return 0
+	}
+	return v
 }
 
 // Graph is the sparse bipartite graph of a market's candidate pairs with

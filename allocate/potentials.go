@@ -80,13 +80,14 @@ func (p *Potentials) Score(requester uint32, candidates []uint32, surplus []floa
 // Surplus returns Φ(forward, backward) with the fitted surplus, for a
 // request from either side: forward is the requester's calibrated
 // probability of acting on the candidate, backward the candidate's of
-// answering. Probabilities are clamped to [0, 1]; NaN counts as 0.
+// answering. Probabilities are clamped to [0, 1]; NaN, and a value below
+// [MinProbability], count as 0.
 func (p *Potentials) Surplus(forward, backward float64) float64 {
 	clamp := func(v float64) float64 {
 		if math.IsNaN(v) {
 			return 0
 		}
-		return min(max(v, 0), 1)
+		return floorProbability(min(max(v, 0), 1))
 	}
 	return p.surplus.Of(clamp(forward), clamp(backward))
 }
