@@ -116,3 +116,11 @@ func TestVectorInvalidNumWindows(t *testing.T) {
 	v := f.Vector(nil)
 	assert.Equal(t, 1.0, v[5], "Active")
 }
+
+// A negative size makes an empty table, not a makeslice panic.
+func TestNewTableNegativeSize(t *testing.T) {
+	tab := NewTable(-5, 0.25)
+	assert.Equal(t, 0.25, tab.Get(3))
+	tab.Set(3, 0.5)
+	assert.Equal(t, 0.5, tab.Get(3))
+}

@@ -20,9 +20,9 @@ type Table struct {
 	vals []atomic.Uint64
 }
 
-// NewTable returns a table of n entries, all def.
+// NewTable returns a table of n entries, all def (a negative n is 0).
 func NewTable(n int, def float64) *Table {
-	t := &Table{def: def, vals: make([]atomic.Uint64, n)}
+	t := &Table{def: def, vals: make([]atomic.Uint64, max(n, 0))}
 	b := math.Float64bits(def)
 	for i := range t.vals {
 		t.vals[i].Store(b)

@@ -496,6 +496,12 @@ func TestNilSources(t *testing.T) {
 	got, err := hot.Recall(context.Background(), Request{Requester: 1, Side: market.Seeker, K: 5, Allowed: allowAll(10)}, nil)
 	require.NoError(t, err)
 	assert.Empty(t, got)
+	// The zero Hot is empty too (it dereferenced a nil order).
+	var zero Hot
+	require.NotPanics(t, zero.Refresh)
+	got, err = zero.Recall(context.Background(), Request{Requester: 1, Side: market.Seeker, K: 5, Allowed: allowAll(10)}, nil)
+	require.NoError(t, err)
+	assert.Empty(t, got)
 }
 
 // TestLivePopularityFollowsCells records events (rejections among them)

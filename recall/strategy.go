@@ -23,7 +23,7 @@ type Hot struct {
 
 // NewHot returns a Hot recaller over x with an empty order; call Refresh.
 // A nil x is an empty source: Refresh keeps the order empty and Recall
-// returns no candidates.
+// returns no candidates, as for the zero Hot.
 func NewHot(x *Interest) *Hot {
 	h := &Hot{x: x}
 	h.order.Store(&[]Candidate{})
@@ -62,8 +62,12 @@ func (h *Hot) Recall(ctx context.Context, req Request, dst []Candidate) ([]Candi
 	if err := ctx.Err(); err != nil {
 		return dst, err
 	}
+	order := h.order.Load()
+	if order == nil { // the zero Hot, not built by NewHot: empty
+		return dst, nil
+	}
 	left := req.K // counted down, never len(dst)+K: K may be math.MaxInt
-	for _, c := range *h.order.Load() {
+	for _, c := range *order {
 		if left <= 0 {
 			break
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -90,4 +91,18 @@ func TestRecentRecordHugeActorIgnored(t *testing.T) {
 	assert.Zero(t, n)
 	r.Record(activity.Event{Actor: 3, Target: 1, Action: market.View, Time: t0})
 	assert.Equal(t, 1, r.Stats(3).N)
+}
+
+// Labels refuses a negative n and an index that would size its output at
+// gigabytes, instead of panicking in makeslice or allocating.
+func TestLabelsRefusesBadSizes(t *testing.T) {
+	at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	_, err := Labels(nil, at, Config{}, -3)
+	assert.ErrorIs(t, err, market.ErrOutOfRange)
+	huge := []activity.Event{{Actor: 0, Target: activity.MaxIndex + 1, Action: market.Chat, Time: at}}
+	_, err = Labels(huge, at, Config{}, 2)
+	assert.ErrorIs(t, err, market.ErrOutOfRange)
+	got, err := Labels([]activity.Event{{Actor: 0, Target: 1, Action: market.Chat, Time: at.Add(time.Hour)}, {Actor: 1, Target: 0, Action: market.Reply, Time: at.Add(2 * time.Hour)}}, at, Config{}, 3)
+	require.NoError(t, err)
+	assert.Equal(t, []bool{true, true, false}, got)
 }

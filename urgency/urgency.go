@@ -396,10 +396,20 @@ func Inputs(tr *activity.Tracker, cfg Config, events []activity.Event, cutoff ti
 // mutual chat that completes in (cutoff, cutoff+Horizon]. A pair's chat
 // becomes mutual at the first moment both have sent the other a Chat,
 // Apply or Reply; a pair already mutual at cutoff does not count again.
+// A negative n, or an event index above activity.MaxIndex, is an error
+// wrapping market.ErrOutOfRange.
 func Labels(events []activity.Event, cutoff time.Time, cfg Config, n int) ([]bool, error) {
 	c, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
+	}
+	if n < 0 || n > activity.MaxIndex+1 {
+		return nil, fmt.Errorf("urgency: Labels: n = %d: want 0 to %d: %w", n, activity.MaxIndex+1, market.ErrOutOfRange)
+	}
+	for i := range events {
+		if e := &events[i]; e.Actor > activity.MaxIndex || e.Target > activity.MaxIndex {
+			return nil, fmt.Errorf("urgency: Labels: event %d (%d→%d): index above %d: %w", i, e.Actor, e.Target, activity.MaxIndex, market.ErrOutOfRange)
+		}
 	}
 	end := cutoff.Add(c.Horizon)
 	var evs []activity.Event
