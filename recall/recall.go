@@ -21,8 +21,9 @@ import (
 // index below its largest, an Index about 72, an Interest's overlay 32.
 // The bound keeps one stray index near 2^32 from asking for hundreds of
 // gigabytes; indices should still be dense, as a market.Dict hands them
-// out from 0. It is package allocate's bound too. A request may name any
-// index: one the package does not hold gets no candidates.
+// out from 0. It is the bound of packages allocate, match, activity,
+// exposure and factor too (their own constants, equal). A request may
+// name any index: one the package does not hold gets no candidates.
 const MaxIndex = 1<<28 - 1
 
 // Request asks for the candidates of one requester. Participants are the
