@@ -126,6 +126,20 @@ func maxAbs(xs []float64) float64 {
 	return m
 }
 
+// scaledCopy returns v with every value divided by its largest |value|
+// (v itself when that is 0), in new storage.
+func scaledCopy(v Vector) Vector {
+	big := maxAbs(v.Val)
+	if big == 0 {
+		return v
+	}
+	val := make([]float64, len(v.Val))
+	for i, x := range v.Val {
+		val[i] = x / big
+	}
+	return Vector{Idx: v.Idx, Val: val}
+}
+
 // scaledSumSq returns Σ (x/big)², which lies in [1, len(xs)].
 func scaledSumSq(xs []float64, big float64) float64 {
 	var s float64
@@ -147,23 +161,11 @@ func Cosine(a, b Vector) float64 {
 	}
 	d, n := Dot(a, b), na*nb
 	if math.IsInf(d, 0) || math.IsInf(n, 0) || n < minSumSq || math.IsInf(na, 0) || math.IsInf(nb, 0) {
-		// Scale each vector by its largest |value| first.
-		ba, bb := maxAbs(a.Val), maxAbs(b.Val)
-		d = 0
-		i, j := 0, 0
-		for i < len(a.Idx) && j < len(b.Idx) {
-			switch {
-			case a.Idx[i] < b.Idx[j]:
-				i++
-			case a.Idx[i] > b.Idx[j]:
-				j++
-			default:
-				d += (a.Val[i] / ba) * (b.Val[j] / bb)
-				i++
-				j++
-			}
-		}
-		n = math.Sqrt(scaledSumSq(a.Val, ba)) * math.Sqrt(scaledSumSq(b.Val, bb))
+		// Scale each vector by its largest |value| first (copies: only
+		// vectors near the float64 range come here).
+		sa, sb := scaledCopy(a), scaledCopy(b)
+		d = Dot(sa, sb)
+		n = math.Sqrt(scaledSumSq(sa.Val, 1)) * math.Sqrt(scaledSumSq(sb.Val, 1))
 	}
 	c := d / n
 	return max(-1, min(1, c))
