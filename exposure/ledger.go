@@ -56,7 +56,7 @@ var (
 
 // countable reports whether Add counts n impressions at at.
 func countable(at time.Time, n float64) bool {
-	return !at.Before(market.MinTime) && at.Before(market.MaxTime) && n >= 0 && !math.IsInf(n, 0)
+	return market.CheckTime(at) == nil && n >= 0 && !math.IsInf(n, 0)
 }
 
 // NewLedger returns an empty ledger with half-life halfLife. It panics if

@@ -406,16 +406,14 @@ func Labels(events []activity.Event, cutoff time.Time, cfg Config, n int) ([]boo
 	if n < 0 || n > activity.MaxIndex+1 {
 		return nil, fmt.Errorf("urgency: Labels: n = %d: want 0 to %d: %w", n, activity.MaxIndex+1, market.ErrOutOfRange)
 	}
-	for i := range events {
-		if e := &events[i]; e.Actor > activity.MaxIndex || e.Target > activity.MaxIndex {
-			return nil, fmt.Errorf("urgency: Labels: event %d (%d→%d): index above %d: %w", i, e.Actor, e.Target, activity.MaxIndex, market.ErrOutOfRange)
-		}
-	}
 	end := cutoff.Add(c.Horizon)
 	var evs []activity.Event
 	size := n
 	for i := range events {
 		e := events[i]
+		if e.Actor > activity.MaxIndex || e.Target > activity.MaxIndex {
+			return nil, fmt.Errorf("urgency: Labels: event %d (%d→%d): index above %d: %w", i, e.Actor, e.Target, activity.MaxIndex, market.ErrOutOfRange)
+		}
 		if (e.Action.Contact() || e.Action == market.Reply || e.Action == market.Hire) && !e.Time.After(end) {
 			evs = append(evs, e)
 			size = max(size, int(e.Actor)+1, int(e.Target)+1)
