@@ -109,9 +109,13 @@ func (e *Engine) cfEvidence(ctx context.Context, st *state, sideOf func(uint32) 
 				fold = &factors{rec: rec, local: fs.local, sides: fs.sides, global: fs.global}
 			}
 		}
+		taste, err := match.NewTaste(ctx, st.behaviour, e.cfg.Taste, func(a, t uint32) bool { return foldOf(a, t) == f })
+		if err != nil {
+			return fmt.Errorf("twoway: fit: taste evidence: %w", err)
+		}
 		slices.SortFunc(rows, func(a, b row) int { return cmp.Or(cmp.Compare(a.user, b.user), cmp.Compare(a.k, b.k)) })
 		var targets []uint32
-		var ia, ua []float64
+		var ia, ua, ta []float64
 		for lo := 0; lo < len(rows); {
 			hi := lo
 			for hi < len(rows) && rows[hi].user == rows[lo].user {
@@ -123,9 +127,11 @@ func (e *Engine) cfEvidence(ctx context.Context, st *state, sideOf func(uint32) 
 			}
 			ia = item.Affinity(rows[lo].user, targets, ia)
 			ua = user.Affinity(rows[lo].user, targets, ua)
+			ta = taste.Score(ta, rows[lo].user, targets)
 			for q, r := range rows[lo:hi] {
 				ev := &samples[r.k].Evidence
 				ev[match.EvidenceItemCF], ev[match.EvidenceUserCF] = match.CF(ia[q]), match.CF(ua[q])
+				ev[match.EvidenceTaste] = ta[q]
 				// (Sampled negatives may pair two participants of one
 				// side; they get no factor evidence.)
 				if side := sideOf(r.user); fold != nil && side.Valid() && sideOf(r.target) == side.Other() {
@@ -170,11 +176,13 @@ func (st *state) backwardMatch(dst []float64, buf *match.Buffer, ev []match.Evid
 // about each of candidates.
 func (st *state) collabFrom(ev []match.Evidence, requester uint32, candidates []uint32) {
 	n := len(candidates)
-	cf := make([]float64, 2*n)
+	cf := make([]float64, 3*n)
 	item := st.itemCF.Affinity(requester, candidates, cf[0:0:n])
 	user := st.userCF.Affinity(requester, candidates, cf[n:n:2*n])
+	taste := st.taste.Score(cf[2*n:2*n:3*n], requester, candidates)
 	for i, c := range candidates {
 		ev[i][match.EvidenceItemCF], ev[i][match.EvidenceUserCF] = match.CF(item[i]), match.CF(user[i])
+		ev[i][match.EvidenceTaste] = taste[i]
 		st.factors.fill(&ev[i], requester, c)
 	}
 }
@@ -183,11 +191,13 @@ func (st *state) collabFrom(ev []match.Evidence, requester uint32, candidates []
 // actors about target.
 func (st *state) collabToward(ev []match.Evidence, actors []uint32, target uint32) {
 	n := len(actors)
-	cf := make([]float64, 2*n)
+	cf := make([]float64, 3*n)
 	item := st.itemCF.AffinityToward(actors, target, cf[0:0:n])
 	user := st.userCF.AffinityToward(actors, target, cf[n:n:2*n])
+	taste := st.taste.ScoreToward(cf[2*n:2*n:3*n], actors, target)
 	for i, a := range actors {
 		ev[i][match.EvidenceItemCF], ev[i][match.EvidenceUserCF] = match.CF(item[i]), match.CF(user[i])
+		ev[i][match.EvidenceTaste] = taste[i]
 		st.factors.fill(&ev[i], a, target)
 	}
 }

@@ -184,6 +184,9 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 	for _, ev := range ordered {
 		st.behaviour.Record(ev.actor, ev.target, ev.side, ev.action, ev.at)
 	}
+	if st.taste, err = match.NewTaste(ctx, st.behaviour, e.cfg.Taste, nil); err != nil {
+		return fmt.Errorf("twoway: fit: taste: %w", err)
+	}
 	interactions := make([]match.Interaction, len(ordered))
 	for i, ev := range ordered {
 		interactions[i] = match.Interaction{Actor: ev.actor, Target: ev.target, Action: ev.action, Time: ev.at}

@@ -71,6 +71,12 @@ import (
 //	Load installs instead of refitting them from the interest matrix
 //	from version 8: the factor section says whether the factors are
 //	evidence of the one-way matches (FactorConfig.Evidence)
+//	from version 9: after the Swing table, the taste neighbours (blob:
+//	match.Taste.AppendBinary)
+//
+// Version 8 and earlier snapshots rebuild the taste neighbours from the
+// behaviour counters at Load (an interest model saved before taste gives
+// its evidence no weight until the next Fit).
 //
 // Version 3 to 7 snapshots with factors load with them as evidence (as
 // every Fit used them then). Version 5 snapshots load with model version 1 when fitted (0 when not).
@@ -82,7 +88,7 @@ import (
 // and the Fit's time only) are read and refitted.
 const (
 	snapMagic   = "twoway.snapshot\x00"
-	snapVersion = 8
+	snapVersion = 9
 	maxSnapBody = 1 << 36 // 64 GiB: a larger length is corruption
 )
 
@@ -271,7 +277,8 @@ func (e *Engine) snapshotBody() ([]byte, error) {
 		for _, c := range []struct {
 			name string
 			f    func([]byte) ([]byte, error)
-		}{{"item-CF", st.itemCF.AppendBinary}, {"user-CF", st.userCF.AppendBinary}, {"Swing", st.swing.AppendBinary}} {
+		}{{"item-CF", st.itemCF.AppendBinary}, {"user-CF", st.userCF.AppendBinary}, {"Swing", st.swing.AppendBinary},
+			{"taste", st.taste.AppendBinary}} {
 			if err := blob(c.name+" neighbours", c.f); err != nil {
 				return nil, err
 			}
@@ -424,6 +431,7 @@ type snapshot struct {
 	model                                                        uint64   // the models' version (version 6)
 	counters                                                     []byte   // the in-memory counters (version 7); nil: replay the log
 	cf                                                           [][]byte // item-CF, user-CF and Swing neighbours (version 7); nil: refit
+	taste                                                        []byte   // the taste neighbours (version 9); nil: no taste evidence
 	encoder, rules                                               []byte
 	interest, urgency, saturation, learned                       []byte // nil: none
 	potentials                                                   []byte // nil: none
@@ -563,6 +571,9 @@ func parseSnapshot(body []byte, version uint64) (*snapshot, error) {
 	}
 	if version >= 7 && r.Bool() {
 		s.cf = [][]byte{r.Bytes(), r.Bytes(), r.Bytes()}
+		if version >= 9 {
+			s.taste = r.Bytes()
+		}
 	}
 	if err := r.Done(); err != nil {
 		return nil, bad("%v", err)
@@ -874,6 +885,13 @@ func (e *Engine) decodeState(ctx context.Context, s *snapshot) (*state, error) {
 			if err := st.newCollab(); err != nil {
 				return nil, err
 			}
+		}
+		if s.taste != nil {
+			if st.taste, err = match.DecodeTaste(st.behaviour, s.taste); err != nil {
+				return nil, bad("taste neighbours: %v", err)
+			}
+		} else if st.taste, err = match.NewTaste(ctx, st.behaviour, e.cfg.Taste, nil); err != nil {
+			return nil, fmt.Errorf("twoway: load: taste: %w", err)
 		}
 		if s.interest != nil {
 			if st.interest, err = match.ReadInterest(bytes.NewReader(s.interest), st.catalog); err != nil {

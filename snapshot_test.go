@@ -242,11 +242,11 @@ func TestLoadFailsCleanly(t *testing.T) {
 }
 
 // A version 3 snapshot (no index image, no catalog: Load analyses the
-// profiles again) loads as exactly as a version 4 to 8 one (a fitted
+// profiles again) loads as exactly as a version 4 to 9 one (a fitted
 // version 5 or older has model version 1; before version 7 Load replays
 // the log into the in-memory counters and refits the collaborative
 // neighbours; this Engine has no factors, whose section version 8
-// changed); and a version 4 Load serves from the image at once while
+// changed; before version 9 Load rebuilds the taste neighbours); and a version 4 Load serves from the image at once while
 // bleve fills behind it.
 func TestLoadVersion3AndTheBackfill(t *testing.T) {
 	m := tinyMarket(t)
@@ -274,13 +274,17 @@ func TestLoadVersion3AndTheBackfill(t *testing.T) {
 	for _, b := range s.cf {
 		counters.Bytes(b) // and the collaborative neighbours
 	}
+	require.NotNil(t, s.taste)
+	var taste binio.Writer
+	taste.Bytes(s.taste) // version 9: the taste neighbours
 	tail.Bytes(s.image)
 	tail.Bool(true)
 	tail.Bytes(s.catalog)
 	tail.B = append(tail.B, offset.B...)
 	tail.B = append(tail.B, model.B...)
 	tail.B = append(tail.B, counters.B...)
-	require.True(t, bytes.HasSuffix(body, tail.B), "the version 4 to 7 parts come last")
+	tail.B = append(tail.B, taste.B...)
+	require.True(t, bytes.HasSuffix(body, tail.B), "the version 4 to 9 parts come last")
 	cut := func(parts ...binio.Writer) []byte {
 		n := len(body)
 		for _, p := range parts {
@@ -289,9 +293,10 @@ func TestLoadVersion3AndTheBackfill(t *testing.T) {
 		return body[:n]
 	}
 	v3 := binio.AppendFrame(nil, snapMagic, 3, cut(tail))
-	v4 := binio.AppendFrame(nil, snapMagic, 4, cut(offset, model, counters))
-	v5 := binio.AppendFrame(nil, snapMagic, 5, cut(model, counters))
-	v6 := binio.AppendFrame(nil, snapMagic, 6, cut(counters))
+	v4 := binio.AppendFrame(nil, snapMagic, 4, cut(offset, model, counters, taste))
+	v5 := binio.AppendFrame(nil, snapMagic, 5, cut(model, counters, taste))
+	v6 := binio.AppendFrame(nil, snapMagic, 6, cut(counters, taste))
+	v8 := cut(taste)
 	// Counters of other windows (another bucket count): the log is
 	// replayed into them instead.
 	other, err := activity.NewMemory(3).AppendBinary(nil)
@@ -300,10 +305,10 @@ func TestLoadVersion3AndTheBackfill(t *testing.T) {
 	foreign.Bool(true)
 	foreign.Bytes(other)
 	foreign.Bool(false) // and the neighbours refitted
-	v7other := binio.AppendFrame(nil, snapMagic, 7, append(bytes.Clone(cut(counters)), foreign.B...))
+	v7other := binio.AppendFrame(nil, snapMagic, 7, append(bytes.Clone(cut(counters, taste)), foreign.B...))
 
 	want := responses(t, e, m)
-	for name, snap := range map[string][]byte{"version 3": v3, "version 4": v4, "version 5": v5, "version 6": v6, "version 7": binio.AppendFrame(nil, snapMagic, 7, body), "version 8": buf.Bytes(), "version 7, counters of other windows": v7other} {
+	for name, snap := range map[string][]byte{"version 3": v3, "version 4": v4, "version 5": v5, "version 6": v6, "version 7": binio.AppendFrame(nil, snapMagic, 7, v8), "version 8": binio.AppendFrame(nil, snapMagic, 8, v8), "version 9": buf.Bytes(), "version 7, counters of other windows": v7other} {
 		f, err := New(cfg)
 		require.NoError(t, err)
 		require.NoError(t, f.Load(context.Background(), bytes.NewReader(snap)), name)

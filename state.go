@@ -35,6 +35,7 @@ type state struct {
 	catalog   *match.Catalog
 	interest  *match.Interest  // nil: no samples yet
 	behaviour *match.Behaviour // behaviour counts of every participant, in real time
+	taste     *match.Taste     // neighbours over behaviour's decisions; nil: no evidence
 
 	matrix *recall.Interest
 	itemCF *recall.ItemCF
@@ -253,12 +254,13 @@ func (st *state) setEvidence() {
 	if st.interest == nil {
 		return
 	}
-	b, item, user, f := st.behaviour, st.itemCF, st.userCF, st.factors
+	b, item, user, f, taste := st.behaviour, st.itemCF, st.userCF, st.factors, st.taste
 	st.interest.SetEvidence(func(dst *match.Evidence, actor, target uint32, answer bool) {
-		var a [2]float64
+		var a [3]float64
 		one := []uint32{target}
 		dst[match.EvidenceItemCF] = match.CF(item.Affinity(actor, one, a[0:0:1])[0])
 		dst[match.EvidenceUserCF] = match.CF(user.Affinity(actor, one, a[1:1:2])[0])
+		dst[match.EvidenceTaste] = taste.Score(a[2:2:3], actor, one)[0]
 		f.fill(dst, actor, target)
 		b.Evidence(dst, actor, target, answer || b.Contacted(actor, target), nil)
 	})

@@ -3,6 +3,7 @@ package match_test
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"testing"
 
@@ -167,4 +168,47 @@ func benchmarkFit(b *testing.B, m *synth.Market, cat *match.Catalog, events []ma
 	b.ReportMetric(jauc, "job-AUC")
 	require.Greater(b, auc, 0.65)
 	require.Greater(b, jauc, 0.65)
+}
+
+// BenchmarkTasteLarge measures match.Taste on the simulated synth.Large
+// market (100,000 seekers, 20,000 jobs, 5,000,000 events): "build" is one
+// NewTaste over every pair (a Fit builds six: one for serving, one per
+// fold of the out-of-fold evidence), "score" one request's taste for 200
+// candidates in both directions (Score and ScoreToward). Run it with
+// -benchtime 1x for build.
+func BenchmarkTasteLarge(b *testing.B) {
+	if testing.Short() {
+		b.Skip("large market")
+	}
+	m, err := synth.Generate(synth.Large())
+	require.NoError(b, err)
+	beh := match.NewBehaviour(match.BehaviourConfig{})
+	for i, e := range m.Events {
+		p := m.Pairs[i]
+		beh.Record(p.Actor, p.Target, m.Side(p.Actor), e.Action, e.Time.UnixNano())
+	}
+	var ta *match.Taste
+	b.Run("build", func(b *testing.B) {
+		for b.Loop() {
+			if ta, err = match.NewTaste(context.Background(), beh, match.TasteConfig{}, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	others := synthOthers(m)
+	b.Run("score", func(b *testing.B) {
+		r := rand.New(rand.NewPCG(3, 4))
+		dst := make([]float64, 0, 200)
+		cands := make([]uint32, 200)
+		b.ReportAllocs()
+		for b.Loop() {
+			a := uint32(r.IntN(len(m.Profiles)))
+			pool := others(m.Side(a))
+			for i := range cands {
+				cands[i] = pool[r.IntN(len(pool))]
+			}
+			dst = ta.Score(dst, a, cands)
+			dst = ta.ScoreToward(dst, cands, a)
+		}
+	})
 }

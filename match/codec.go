@@ -24,11 +24,15 @@ import (
 //	         effects, uint32 CRC-32 (IEEE) of the n values
 var interestMagic = [8]byte{'T', 'W', 'M', 'A', 'T', 'C', 'H', 'I'}
 
-const interestVersion = 3
+const interestVersion = 4
 
-// oldEvidence is the number of evidence features of versions 1 and 2: a
-// model saved by them reads with weight 0 on the ones added since.
-const oldEvidence = EvidenceFactorForward
+// oldEvidence is the number of evidence features of versions 1 and 2, and
+// v3Evidence of version 3: a model saved by them reads with weight 0 on
+// the ones added since.
+const (
+	oldEvidence = EvidenceFactorForward
+	v3Evidence  = EvidenceTaste
+)
 
 // maxItems bounds the per-candidate effects a decoder accepts per side.
 const maxItems = 1 << 28
@@ -105,7 +109,10 @@ func ReadInterest(r io.Reader, feat Featurizer) (*Interest, error) {
 			return nil, fmt.Errorf("%w: %v side: %w", ErrCorrupt, s, err)
 		}
 		if v < 3 {
-			h = h.InsertFeatures(FeatureAnswering+oldEvidence, NumEvidence-oldEvidence)
+			h = h.InsertFeatures(FeatureAnswering+oldEvidence, v3Evidence-oldEvidence)
+		}
+		if v < 4 {
+			h = h.InsertFeatures(FeatureAnswering+v3Evidence, NumEvidence-v3Evidence)
 		}
 		m.sides[s] = h
 	}

@@ -3,6 +3,8 @@ package match_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -101,4 +103,46 @@ func FuzzReadInterest(f *testing.F) {
 		}
 		_ = m.OneWay(0, 9)
 	})
+}
+
+// contentFeatures is tinyFeatures with two content features (indices from
+// NumPairFeatures on), whose indices move when an evidence feature is
+// added.
+type contentFeatures struct{ tinyFeatures }
+
+func (contentFeatures) Features(dst sparse.Vector, a, b uint32) sparse.Vector {
+	dst.Idx = append(dst.Idx[:0], 0, 1+b%3, match.NumPairFeatures+b%4, match.NumPairFeatures+4+a%2)
+	dst.Val = append(dst.Val[:0], 1, 1, 1, 0.5)
+	return dst
+}
+
+// A model saved before the taste evidence (version 3, written by the
+// commit before it, testdata/interest-v3.bin: FitInterest on
+// contentFeatures with generosity, attractiveness and user-CF evidence)
+// reads with weight 0 on taste and its content weights where the content
+// features now are: it scores every pair as it did then
+// (interest-v3.json), with any taste evidence.
+func TestReadInterestVersion3(t *testing.T) {
+	data, err := os.ReadFile("testdata/interest-v3.bin")
+	require.NoError(t, err)
+	raw, err := os.ReadFile("testdata/interest-v3.json")
+	require.NoError(t, err)
+	var want [][]float64
+	require.NoError(t, json.Unmarshal(raw, &want))
+	im, err := match.ReadInterest(bytes.NewReader(data), contentFeatures{})
+	require.NoError(t, err)
+	for u := range uint32(12) {
+		var cands []uint32
+		var ev []match.Evidence
+		for c := range uint32(12) {
+			cands = append(cands, c)
+			var e match.Evidence
+			e[match.EvidenceGenerous] = float64(u%5) - 2
+			e[match.EvidenceAttract] = float64(c%3) - 1
+			e[match.EvidenceUserCF] = float64((u+c)%4) / 4
+			e[match.EvidenceTaste] = 0.5
+			ev = append(ev, e)
+		}
+		assert.Equal(t, want[u], im.OneWayBatch(nil, new(match.Buffer), u, cands, ev), "participant %d", u)
+	}
 }

@@ -27,6 +27,7 @@ import (
 //	MF forward   logit of the latent-factor probability that the actor attends to the target
 //	MF backward  logit of the latent-factor probability that the target attends to the actor
 //	embedding    cosine of the two participants' host embeddings (factor.Embedder), 0 without
+//	taste        how much the actor's like-minded peers liked the target beyond their habit ([Taste])
 //
 // with the rates of [Behaviour] (smoothed toward their side's base rate,
 // so a participant without history gets the base rate: logit of the prior,
@@ -50,6 +51,7 @@ const (
 	EvidenceFactorForward
 	EvidenceFactorBackward
 	EvidenceEmbedding
+	EvidenceTaste
 	// NumEvidence is the number of evidence features.
 	NumEvidence
 )
@@ -115,8 +117,10 @@ const (
 // Behaviour keeps the counts of every participant (by global index) and
 // the base rates of each side, so that evidence is computed in O(1) per
 // pair. It remembers the state of every directed pair that has an event
-// (a few bits), so that each count is of distinct pairs. It is updated in
-// real time by Record and is safe for concurrent use.
+// (a few bits, kept by actor and again by target: 16 bytes a pair), so
+// that each count is of distinct pairs and [Taste] reads a participant's
+// decisions either way. It is updated in real time by Record and is safe
+// for concurrent use.
 type Behaviour struct {
 	cfg BehaviourConfig
 	w   [9]float64 // action weights by market.Action
@@ -125,6 +129,7 @@ type Behaviour struct {
 	counts []Counts
 	side   []market.Side
 	pairs  pairStates // the state bits of every directed pair with an event
+	cols   pairStates // the same by target: row t holds actor<<8 | state
 	// totals per side, for the base rates.
 	tot [3]Counts
 }
@@ -218,6 +223,7 @@ func (b *Behaviour) Record(actor, target uint32, actorSide market.Side, a market
 		return
 	}
 	b.pairs.set(actor, target, st)
+	b.cols.set(target, actor, st)
 	added := st &^ old
 	ca, ct := &b.counts[actor], &b.counts[target]
 	ta, tt := &b.tot[b.side[actor]], &b.tot[b.side[target]]
@@ -349,7 +355,7 @@ func (b *Behaviour) evidence(dst *Evidence, ca, ct Counts, gen0, attr0, resp0 fl
 
 // callerEvidence are the entries of an Evidence that its caller fills
 // (Behaviour keeps them).
-var callerEvidence = [...]int{EvidenceItemCF, EvidenceUserCF, EvidenceFactorForward, EvidenceFactorBackward, EvidenceEmbedding}
+var callerEvidence = [...]int{EvidenceItemCF, EvidenceUserCF, EvidenceFactorForward, EvidenceFactorBackward, EvidenceEmbedding, EvidenceTaste}
 
 func logit(p float64) float64 {
 	p = min(max(p, 1e-4), 1-1e-4)
@@ -437,8 +443,9 @@ func (b *Behaviour) UnmarshalBinary(data []byte) error {
 		return fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	pairs := build.done()
+	cols := pairs.transpose(n)
 	b.mu.Lock()
-	b.counts, b.side, b.tot, b.pairs = counts, side, tot, pairs
+	b.counts, b.side, b.tot, b.pairs, b.cols = counts, side, tot, pairs, cols
 	b.mu.Unlock()
 	return nil
 }

@@ -109,6 +109,10 @@ const (
 	// ReasonEmbedding: the host's embeddings of the two profiles are
 	// alike; Value is their cosine.
 	ReasonEmbedding
+	// ReasonPeersAgree: people whose yes and no agree with the
+	// requester's went for the candidate more (or less) than they usually
+	// do (the taste evidence, Value: match.Taste's score, in (−1, 1)).
+	ReasonPeersAgree
 
 	numReasonKinds // one past the last kind
 )

@@ -121,6 +121,8 @@ func (fs *facts) add(j uint32, x, c float64) {
 			fs.structured(ReasonTheirTaste, c)
 		case FeatureAnswering + EvidenceEmbedding:
 			fs.structured(ReasonEmbedding, c)
+		case FeatureAnswering + EvidenceTaste:
+			fs.structured(ReasonPeersAgree, c)
 		default: // a pair feature without words yet
 			fs.group(ReasonContent, "pair feature "+strconv.Itoa(int(j)), x, c)
 		}
@@ -378,6 +380,8 @@ func (fs *facts) structReason(k ReasonKind, sf *structFact) Reason {
 		r.Value = sigmoid(fs.pair[FeatureAnswering+EvidenceFactorBackward])
 	case ReasonEmbedding:
 		r.Value = fs.pair[FeatureAnswering+EvidenceEmbedding]
+	case ReasonPeersAgree:
+		r.Value = fs.pair[FeatureAnswering+EvidenceTaste]
 	}
 	return r
 }

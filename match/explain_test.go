@@ -145,10 +145,13 @@ func newExplainFixture(t *testing.T) *explainFixture {
 	require.NoError(t, item.Fit(context.Background()))
 	require.NoError(t, user.Fit(context.Background()))
 	mf, emb := explainFactors(t, ps, x)
+	taste, err := match.NewTaste(context.Background(), beh, match.TasteConfig{}, nil)
+	require.NoError(t, err)
 	cf := func(dst *match.Evidence, a, b uint32) {
 		one := []uint32{b}
 		dst[match.EvidenceItemCF] = match.CF(item.Affinity(a, one, nil)[0])
 		dst[match.EvidenceUserCF] = match.CF(user.Affinity(a, one, nil)[0])
+		dst[match.EvidenceTaste] = taste.Score(nil, a, one)[0]
 		mf(dst, a, b)
 		dst[match.EvidenceEmbedding] = emb(a, b)
 	}

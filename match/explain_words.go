@@ -147,6 +147,20 @@ var kinds = [numReasonKinds]kind{
 			return "双方资料语义相近"
 		},
 	},
+	ReasonPeersAgree: {name: "peers-agree",
+		en: func(w *wording) string {
+			if w.r.Contribution < 0 {
+				return "people who decide as you do passed it over more than they usually do"
+			}
+			return "people who decide as you do said yes to it more than they usually do"
+		},
+		zh: func(w *wording) string {
+			if w.r.Contribution < 0 {
+				return "和你取舍相近的人比平时更少选择TA"
+			}
+			return "和你取舍相近的人比平时更多选择TA"
+		},
+	},
 	ReasonSharedSkills: {name: "shared-skills",
 		en: func(w *wording) string { return w.count("shared skill", "shared skills") + ": " + w.list() },
 		zh: func(w *wording) string { return "共同技能：" + w.list() },

@@ -98,3 +98,38 @@ func (b *pairsBuilder) done() pairStates {
 	b.p.n = len(b.flat)
 	return b.p
 }
+
+// transpose returns the table of p by target: row t holds the actors
+// that have a pair with t (in increasing order), with its state, for
+// participants 0 … n-1.
+func (p *pairStates) transpose(n int) pairStates {
+	counts := make([]int, n)
+	for _, row := range p.rows {
+		for _, e := range row {
+			if t := int(entryTarget(e)); t < n {
+				counts[t]++
+			}
+		}
+	}
+	flat := make([]uint64, p.n)
+	start := make([]int, n+1)
+	for t, c := range counts {
+		start[t+1] = start[t] + c
+	}
+	next := slices.Clone(start[:n])
+	for a, row := range p.rows {
+		for _, e := range row {
+			if t := int(entryTarget(e)); t < n {
+				flat[next[t]] = uint64(a)<<8 | uint64(uint8(e))
+				next[t]++
+			}
+		}
+	}
+	out := pairStates{rows: make([][]uint64, n), n: start[n]}
+	for t := range n {
+		if start[t+1] > start[t] {
+			out.rows[t] = flat[start[t]:start[t+1]:start[t+1]]
+		}
+	}
+	return out
+}

@@ -29,6 +29,12 @@ var datingVariants = map[string]func(*twoway.Config){
 	// (match.SampleConfig.RawWeights): odds inflated by 3/2 here.
 	"raw-weights":  func(c *twoway.Config) { c.Samples.RawWeights = true },
 	"exposure-off": func(c *twoway.Config) { c.Exposure.Off = true },
+	// Taste evidence off (match.TasteConfig.Neighbours −1), and its
+	// neighbours and shrinkage.
+	"taste-off":      func(c *twoway.Config) { c.Taste.Neighbours = -1 },
+	"taste20":        func(c *twoway.Config) { c.Taste.Neighbours = 20 },
+	"taste-shrink2":  func(c *twoway.Config) { c.Taste.Shrink = 2 },
+	"taste-shrink10": func(c *twoway.Config) { c.Taste.Shrink = 10 },
 	// The per-candidate effect's prior (match.InterestConfig.ItemLambda,
 	// default 1; −1: none) and the behaviour rates' prior strength
 	// (match.BehaviourConfig.Strength, default 5).
@@ -276,5 +282,46 @@ func smallMarkets(t *testing.T, tab *Table, label string, waves []int, v validat
 		t.Logf("real %s, each of %s waves %v alone, mean over %.0f (seed, wave) of seeds %v, %-10s %-5s AUC(match) %.4f (best floor %s %.4f; Engine − floor %+.4f; floors: %s; each evening's best floor %.4f); log-loss forward %.4f (base rate %.4f), backward %.4f (base rate %.4f); other Engine rankers: %s",
 			File, label, waves, k, seeds, v.name, sideName(sd), auc/k, names[top], rankers[top][sd]/k, (auc-rankers[top][sd])/k, strings.Join(floors, ", "), best[sd]/k,
 			llf[sd]/k, basef[sd]/k, llb[sd]/k, baseb[sd]/k, strings.Join(engines, ", "))
+	}
+}
+
+// TestEngineTestSplit is the test figure of the whole-file claim: the
+// default Engine on the test waves 1–10 for split seeds 1–8 (what the
+// report's "Split seeds" table gives, without the rest of the report), with
+// Engine − best floor on AUC(match) and GAUC(match) and their bootstrap
+// intervals over people (1,000 resamples) per seed and side, and the
+// means. Run it once after the defaults are chosen, never to choose
+// anything: set TWOWAY_DATING_TEST=1.
+//
+//	TWOWAY_DATING_TEST=1 go test ./dating -run TestEngineTestSplit -v
+func TestEngineTestSplit(t *testing.T) {
+	if os.Getenv("TWOWAY_DATING_TEST") == "" {
+		t.Skip("set TWOWAY_DATING_TEST=1 (the test waves: run once, choose nothing)")
+	}
+	tab, err := Open(requireData(t))
+	require.NoError(t, err)
+	seeds := []uint64{1, 2, 3, 4, 5, 6, 7, 8}
+	var auc, gauc [3]float64
+	var above [3]int
+	for _, seed := range seeds {
+		res, err := EvaluateEngine(context.Background(), EngineConfig{Seed: seed, Bootstrap: 1000}, tab)
+		require.NoError(t, err)
+		s := res.Test
+		for _, sd := range []market.Side{market.Seeker, market.Recruiter} {
+			a, g := s.AUCvsFloor[sd], s.GAUCvsFloor[sd]
+			eng, floor := s.Rankers[s.Floors], s.Rankers[s.BestFloor[sd]]
+			t.Logf("real %s, test waves %v, seed %d, %-5s AUC(match) %.4f (best floor %s %.4f; diff %+.4f [%+.4f, %+.4f]) GAUC(match) %.4f (diff %+.4f [%+.4f, %+.4f])",
+				File, s.Waves, seed, sideName(sd), eng.Mutual[sd].AUC, floor.Name, floor.Mutual[sd].AUC, a.Diff, a.Lo, a.Hi,
+				eng.Mutual[sd].GAUC, g.Diff, g.Lo, g.Hi)
+			auc[sd] += a.Diff / float64(len(seeds))
+			gauc[sd] += g.Diff / float64(len(seeds))
+			if a.Lo > 0 {
+				above[sd]++
+			}
+		}
+	}
+	for _, sd := range []market.Side{market.Seeker, market.Recruiter} {
+		t.Logf("real %s, test waves, mean over seeds %v, %-5s Engine − best floor: AUC(match) %+.4f (interval above 0 on %d of %d seeds), GAUC(match) %+.4f",
+			File, seeds, sideName(sd), auc[sd], above[sd], len(seeds), gauc[sd])
 	}
 }

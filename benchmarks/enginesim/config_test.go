@@ -18,6 +18,7 @@ import (
 var configVariants = map[string]func(*twoway.Config){
 	"default":      func(*twoway.Config) {},
 	"exposure-off": func(c *twoway.Config) { c.Exposure.Off = true },
+	"taste-off":    func(c *twoway.Config) { c.Taste.Neighbours = -1 },
 	// The ledger's half-life (exposure.DefaultHalfLife, 6h) and its
 	// repeat window (the half-life unless set).
 	"hl3":  func(c *twoway.Config) { c.Exposure.HalfLife = 3 * time.Hour },
