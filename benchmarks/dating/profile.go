@@ -107,6 +107,14 @@ var careers = map[int]string{1: "lawyer", 2: "academic/research", 3: "psychologi
 	10: "undecided", 11: "social work", 12: "speech pathology", 13: "politics", 14: "pro sports/athletics", 15: "other",
 	16: "journalism", 17: "architecture"}
 
+// fields names the field_cd codes of the experiment's key (the field of
+// study, coded by the organisers from what people typed).
+var fields = map[int]string{1: "Law", 2: "Math", 3: "Social Science, Psychologist", 4: "Medical Science, Pharmaceuticals, and Bio Tech",
+	5: "Engineering", 6: "English/Creative Writing/ Journalism", 7: "History/Religion/Philosophy", 8: "Business/Econ/Finance",
+	9: "Education, Academia", 10: "Biological Sciences/Chemistry/Physics", 11: "Social Work", 12: "Undergrad/undecided",
+	13: "Political Science/International Affairs", 14: "Film", 15: "Fine Arts/Arts Administration", 16: "Languages",
+	17: "Architecture", 18: "Other"}
+
 // goals names the goal codes (the primary goal in participating).
 var goals = map[int]string{1: "a fun night out", 2: "to meet new people", 3: "to get a date", 4: "looking for a serious relationship",
 	5: "to say I did it", 6: "other"}
@@ -120,7 +128,10 @@ const InterestSkill = 7
 //
 //   - ID [ID], Side [SideOf] the gender, City the wave ([City]),
 //     Registered the day before the wave's evening;
-//   - Title the field of study; Industry the career code's name;
+//   - Title the field of study's category, the name of its field_cd code
+//     in the experiment's key ("Law", "Business/Econ/Finance"; the field as
+//     typed when the code is blank), so that people of one field share a
+//     title however they typed it; Industry the career code's name;
 //   - Skills the interests rated InterestSkill or more (their names, in
 //     Interests order), so shared interests are shared skills;
 //   - Tags the primary goal in words;
@@ -141,6 +152,9 @@ func Profile(p *Person) market.Profile {
 	}
 	if g, ok := p.Numbers["goal"]; ok && goals[int(g)] != "" {
 		pr.Tags = []string{goals[int(g)]}
+	}
+	if f, ok := p.Numbers["field_cd"]; ok && fields[int(f)] != "" {
+		pr.Title = fields[int(f)]
 	}
 	var text []string
 	for _, s := range []string{p.Field, p.Career, p.From, p.Undergrad} {

@@ -69,6 +69,7 @@ var datingVariants = map[string]func(*twoway.Config){
 	// The contact-cost aggregator's c (Config.ContactCost, default 0.2),
 	// and the product (c = 0).
 	"product":  func(c *twoway.Config) { c.Aggregator = "product" },
+	"harmonic": func(c *twoway.Config) { c.Aggregator = "harmonic" },
 	"cost0.05": func(c *twoway.Config) { c.ContactCost = 0.05 },
 	"cost0.1":  func(c *twoway.Config) { c.ContactCost = 0.1 },
 	"cost0.5":  func(c *twoway.Config) { c.ContactCost = 0.5 },
@@ -289,8 +290,8 @@ func smallMarkets(t *testing.T, tab *Table, label string, waves []int, v validat
 // default Engine on the test waves 1–10 for split seeds 1–8 (what the
 // report's "Split seeds" table gives, without the rest of the report), with
 // Engine − best floor on AUC(match) and GAUC(match) and their bootstrap
-// intervals over people (1,000 resamples) per seed and side, and the
-// means. Run it once after the defaults are chosen, never to choose
+// intervals over people (1,000 resamples) and the one-way log-losses per
+// seed and side, and the means. Run it once after the defaults are chosen, never to choose
 // anything: set TWOWAY_DATING_TEST=1.
 //
 //	TWOWAY_DATING_TEST=1 go test ./dating -run TestEngineTestSplit -v
@@ -313,6 +314,10 @@ func TestEngineTestSplit(t *testing.T) {
 			t.Logf("real %s, test waves %v, seed %d, %-5s AUC(match) %.4f (best floor %s %.4f; diff %+.4f [%+.4f, %+.4f]) GAUC(match) %.4f (diff %+.4f [%+.4f, %+.4f])",
 				File, s.Waves, seed, sideName(sd), eng.Mutual[sd].AUC, floor.Name, floor.Mutual[sd].AUC, a.Diff, a.Lo, a.Hi,
 				eng.Mutual[sd].GAUC, g.Diff, g.Lo, g.Hi)
+			cal := s.Calibration[sd]
+			t.Logf("real %s, test waves, seed %d, %-5s log-loss forward %.4f (base rate %.4f; mean forecast %.3f, observed %.3f), backward %.4f (base rate %.4f; mean forecast %.3f, observed %.3f)",
+				File, seed, sideName(sd), cal.Forward.LogLoss, cal.Forward.Base, cal.Forward.Mean, cal.Forward.Observed,
+				cal.Backward.LogLoss, cal.Backward.Base, cal.Backward.Mean, cal.Backward.Observed)
 			auc[sd] += a.Diff / float64(len(seeds))
 			gauc[sd] += g.Diff / float64(len(seeds))
 			if a.Lo > 0 {
