@@ -26,7 +26,8 @@ type TasteConfig struct {
 	// are computed (the same subset for every Fit: those with the smallest
 	// hash of the pair). Zero: 200.
 	MaxDeciders int `json:"max_deciders"`
-	// Workers is the number of goroutines NewTaste uses. Zero: GOMAXPROCS.
+	// Workers is the number of goroutines NewTaste uses. Zero (or less):
+	// GOMAXPROCS.
 	Workers int `json:"workers"`
 }
 
@@ -129,32 +130,29 @@ func NewTaste(ctx context.Context, b *Behaviour, cfg TasteConfig, skip func(acto
 		ix  uint32
 		dev float32
 	}
-	// The columns: who met each target, with the centred decision.
-	cols := make([][]decision, len(b.counts))
-	for a, row := range b.pairs.rows {
-		for _, e := range row {
-			c := entryTarget(e)
-			if skip != nil && skip(uint32(a), c) {
-				continue
+	// The columns: who met each target (the Behaviour's by-target table),
+	// with the centred decision, at most MaxDeciders each.
+	cols := make([][]decision, len(b.cols.rows))
+	flat := make([]decision, 0, b.cols.n)
+	var col []decision
+	for c, entries := range b.cols.rows {
+		col = col[:0]
+		for _, e := range entries {
+			a := entryTarget(e)
+			if int(a) < n && (skip == nil || !skip(a, uint32(c))) {
+				col = append(col, decision{a, float32(stateValue(uint8(e)) - gen[a])})
 			}
-			if int(c) >= len(cols) {
-				continue
-			}
-			cols[c] = append(cols[c], decision{uint32(a), float32(stateValue(uint8(e)) - gen[a])})
 		}
-	}
-	if cap := cfg.MaxDeciders; cap > 0 {
-		for c, col := range cols {
-			if len(col) <= cap {
-				continue
-			}
+		if len(col) > cfg.MaxDeciders {
 			slices.SortFunc(col, func(x, y decision) int {
 				return cmp.Compare(mixPair(x.ix, uint32(c)), mixPair(y.ix, uint32(c)))
 			})
-			col = col[:cap]
+			col = col[:cfg.MaxDeciders]
 			slices.SortFunc(col, func(x, y decision) int { return cmp.Compare(x.ix, y.ix) })
-			cols[c] = col
 		}
+		start := len(flat)
+		flat = append(flat, col...)
+		cols[c] = flat[start:len(flat):len(flat)]
 	}
 	t.nbr = make([][]neighbour, n)
 	var next atomic.Int64
