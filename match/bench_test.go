@@ -173,9 +173,9 @@ func benchmarkFit(b *testing.B, m *synth.Market, cat *match.Catalog, events []ma
 // BenchmarkTasteLarge measures match.Taste on the simulated synth.Large
 // market (100,000 seekers, 20,000 jobs, 5,000,000 events): "build" is one
 // NewTaste over every pair (a Fit builds six: one for serving, one per
-// fold of the out-of-fold evidence), "score" one request's taste for 200
-// candidates in both directions (Score and ScoreToward). Run it with
-// -benchtime 1x for build.
+// fold of the out-of-fold evidence), with the size of its encoded
+// neighbour lists, "score" one request's taste for 200 candidates in both
+// directions (Score and ScoreToward).
 func BenchmarkTasteLarge(b *testing.B) {
 	if testing.Short() {
 		b.Skip("large market")
@@ -194,6 +194,12 @@ func BenchmarkTasteLarge(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+		// What the neighbour lists add to a snapshot.
+		table, err := ta.AppendBinary(nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(len(table))/(1<<20), "table-MiB")
 	})
 	others := synthOthers(m)
 	b.Run("score", func(b *testing.B) {
