@@ -158,7 +158,7 @@ func (t *topK) push(c Candidate) {
 		return
 	}
 	t.h = append(t.h, c)
-	if len(t.h) >= 2*t.k {
+	if len(t.h)-t.k >= t.k { // len ≥ 2k without overflowing for a huge k
 		t.shrink()
 	}
 }
