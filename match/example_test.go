@@ -174,3 +174,38 @@ func ExampleUrgencyWeighted() {
 	fmt.Printf("%.2f %.2f\n", match.UrgencyWeighted(calm), match.UrgencyWeighted(urgentRecruiter))
 	// Output: 0.60 0.42
 }
+
+// Taste scores a target by what the people who decide like the actor did
+// about it: here seekers 0 and 1 agreed on four postings, and seeker 1
+// said yes to posting 14, which seeker 0 has not met yet; seeker 2, who
+// decided the other way every time, passed it over and does not count.
+func ExampleTaste() {
+	b := match.NewBehaviour(match.BehaviourConfig{})
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC).UnixNano()
+	decide := func(seeker, job uint32, yes bool) {
+		b.Record(seeker, job, market.Seeker, market.Impression, at)
+		if yes {
+			b.Record(seeker, job, market.Seeker, market.Apply, at+1)
+		} else {
+			b.Record(seeker, job, market.Seeker, market.Reject, at+1)
+		}
+	}
+	for j, yes := range []bool{true, true, false, false} {
+		decide(0, uint32(10+j), yes)
+		decide(1, uint32(10+j), yes)
+		decide(2, uint32(10+j), !yes)
+	}
+	decide(1, 14, true)
+	decide(2, 14, false)
+	taste, err := match.NewTaste(context.Background(), b, match.TasteConfig{}, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for i, s := range taste.Score(nil, 0, []uint32{14, 15}) {
+		fmt.Printf("posting %d: %+.3f\n", 14+i, s)
+	}
+	// Output:
+	// posting 14: +0.153
+	// posting 15: +0.000
+}
