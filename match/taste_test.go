@@ -249,3 +249,30 @@ func TestTasteDirectionsAgree(t *testing.T) {
 		require.Equal(t, ta.ScoreToward(nil, actors, c), back.ScoreToward(nil, actors, c), "job %d", c)
 	}
 }
+
+// FuzzDecodeTaste decodes neighbour tables: an error wraps ErrCorrupt,
+// and a table that decodes scores without panicking, within (−1, 1).
+func FuzzDecodeTaste(f *testing.F) {
+	b := tasteMarket()
+	ta, err := match.NewTaste(context.Background(), b, match.TasteConfig{}, nil)
+	require.NoError(f, err)
+	seed, err := ta.AppendBinary(nil)
+	require.NoError(f, err)
+	f.Add(seed)
+	f.Add([]byte{1, 0})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := match.DecodeTaste(b, data)
+		if err != nil {
+			require.ErrorIs(t, err, match.ErrCorrupt)
+			return
+		}
+		for a := uint32(0); a < 20; a++ {
+			for _, s := range got.Score(nil, a, []uint32{10, 11, 12, 13, 14, 15, 0, 99}) {
+				require.True(t, s > -1 && s < 1, "%v", s)
+			}
+			for _, s := range got.ScoreToward(nil, []uint32{0, 1, 2, 3, a}, 10+a%6) {
+				require.True(t, s > -1 && s < 1, "%v", s)
+			}
+		}
+	})
+}
