@@ -291,8 +291,8 @@ func smallMarkets(t *testing.T, tab *Table, label string, waves []int, v validat
 // report's "Split seeds" table gives, without the rest of the report), with
 // Engine − best floor on AUC(match) and GAUC(match) and their bootstrap
 // intervals over people (1,000 resamples) and the one-way log-losses per
-// seed and side, and the means. Run it once after the defaults are chosen, never to choose
-// anything: set TWOWAY_DATING_TEST=1.
+// seed and side, and the means. Run it once after the defaults are
+// chosen, never to choose anything: set TWOWAY_DATING_TEST=1.
 //
 //	TWOWAY_DATING_TEST=1 go test ./dating -run TestEngineTestSplit -v
 func TestEngineTestSplit(t *testing.T) {
