@@ -196,8 +196,13 @@ func NewTaste(ctx context.Context, b *Behaviour, cfg TasteConfig, skip func(acto
 				top = top[:0]
 				for _, o := range touched {
 					if den := na[o] * nb[o]; den > 0 && dot[o] > 0 {
+						// A cosine rounded above 1 is 1, and a similarity
+						// that float32 cannot hold is none: the table
+						// keeps similarities in (0, 1].
 						k := float64(cnt[o])
-						top.offer(neighbour{o, float32(dot[o] / math.Sqrt(den) * k / (k + cfg.Shrink))}, cfg.Neighbours)
+						if sim := float32(min(dot[o]/math.Sqrt(den), 1) * k / (k + cfg.Shrink)); sim > 0 {
+							top.offer(neighbour{o, sim}, cfg.Neighbours)
+						}
 					}
 					dot[o], na[o], nb[o], cnt[o] = 0, 0, 0, 0
 				}

@@ -143,6 +143,16 @@ func TestTasteBinary(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, data, again)
 
+	// Whatever the shrinkage, a built table decodes (similarities in (0, 1]).
+	for _, shrink := range []float64{1e-300, 1e-9, 1, 1e300} {
+		sh, err := match.NewTaste(context.Background(), b, match.TasteConfig{Shrink: shrink}, nil)
+		require.NoError(t, err)
+		table, err := sh.AppendBinary(nil)
+		require.NoError(t, err)
+		_, err = match.DecodeTaste(b, table)
+		require.NoError(t, err, "Shrink %v", shrink)
+	}
+
 	var none *match.Taste
 	empty, err := none.AppendBinary(nil)
 	require.NoError(t, err)
