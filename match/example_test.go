@@ -176,27 +176,12 @@ func ExampleUrgencyWeighted() {
 }
 
 // Taste scores a target by what the people who decide like the actor did
-// about it: here seekers 0 and 1 agreed on four postings, and seeker 1
-// said yes to posting 14, which seeker 0 has not met yet; seeker 2, who
-// decided the other way every time, passed it over and does not count.
+// about it. In tasteMarket seekers 0 and 1 agreed on postings 10–13, and
+// seeker 1 said yes to posting 14, which seeker 0 has not met; seeker 2,
+// who decided the other way every time, passed it over and is no
+// neighbour of seeker 0.
 func ExampleTaste() {
-	b := match.NewBehaviour(match.BehaviourConfig{})
-	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC).UnixNano()
-	decide := func(seeker, job uint32, yes bool) {
-		b.Record(seeker, job, market.Seeker, market.Impression, at)
-		if yes {
-			b.Record(seeker, job, market.Seeker, market.Apply, at+1)
-		} else {
-			b.Record(seeker, job, market.Seeker, market.Reject, at+1)
-		}
-	}
-	for j, yes := range []bool{true, true, false, false} {
-		decide(0, uint32(10+j), yes)
-		decide(1, uint32(10+j), yes)
-		decide(2, uint32(10+j), !yes)
-	}
-	decide(1, 14, true)
-	decide(2, 14, false)
+	b := tasteMarket()
 	taste, err := match.NewTaste(context.Background(), b, match.TasteConfig{}, nil)
 	if err != nil {
 		fmt.Println(err)
