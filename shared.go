@@ -66,9 +66,10 @@ type PairStore interface {
 // candidates[i] grows by expected[i] (a NaN, infinite or negative amount
 // counts 0) unless the same requester was counted for it within
 // RepeatWindow() before at; a candidate repeated within one call counts
-// once. It returns how many candidates it counted, and an error, counting
-// nothing, when the slices' lengths differ, an ID is empty or at is outside
-// [market.MinTime, market.MaxTime) (market.CheckTime). Loads writes
+// once. It returns how many candidates it counted, and an error wrapping
+// ErrBadRequest, counting nothing, when the slices' lengths differ, an ID
+// is empty or at is outside [market.MinTime, market.MaxTime)
+// (market.CheckTime): [CheckServe]'s checks. Loads writes
 // to loads[i] the load of candidates[i] at now (0 for one never served),
 // and returns an error when the lengths differ.
 //
@@ -189,7 +190,14 @@ func Decay(dt int64, halfLife time.Duration) float64 {
 	return math.Exp2(-float64(dt) / float64(halfLife))
 }
 
-func checkServe(requester string, at time.Time, candidates []string, expected []float64) error {
+// CheckServe reports whether the arguments of an [ExposureStore]'s Serve
+// are ones a store can count, with an error wrapping ErrBadRequest that
+// names the bad one: a non-empty requester, a time within market's range
+// (market.CheckTime), as many expected contacts as candidates, and no
+// empty candidate ID. [MemoryExposure] calls it first, and so should
+// other stores, so that every store refuses the same calls (the
+// CheckExposureStore kit tests it).
+func CheckServe(requester string, at time.Time, candidates []string, expected []float64) error {
 	if requester == "" {
 		return fmt.Errorf("%w: exposure store: empty requester ID", ErrBadRequest)
 	}
@@ -209,7 +217,7 @@ func checkServe(requester string, at time.Time, candidates []string, expected []
 
 // Serve implements ExposureStore.
 func (m *MemoryExposure) Serve(_ context.Context, requester string, at time.Time, candidates []string, expected []float64) (int, error) {
-	if err := checkServe(requester, at, candidates, expected); err != nil {
+	if err := CheckServe(requester, at, candidates, expected); err != nil {
 		return 0, err
 	}
 	t := at.UnixNano()

@@ -278,3 +278,23 @@ func TestTwoEnginesConcurrent(t *testing.T) {
 	}
 	assert.Equal(t, 60, engines[0].Stats().Duplicates+engines[1].Stats().Duplicates, "60 distinct IDs, each sent to both: one of each pair is a duplicate")
 }
+
+// plainErrors is a MemoryExposure whose Serve refuses bad calls with an
+// error that does not wrap ErrBadRequest.
+type plainErrors struct{ *MemoryExposure }
+
+func (p plainErrors) Serve(ctx context.Context, requester string, at time.Time, candidates []string, expected []float64) (int, error) {
+	if CheckServe(requester, at, candidates, expected) != nil {
+		return 0, errors.New("no")
+	}
+	return p.MemoryExposure.Serve(ctx, requester, at, candidates, expected)
+}
+
+// The kit holds every store to CheckServe's errors.
+func TestCheckExposureStoreWantsBadRequest(t *testing.T) {
+	led, err := NewMemoryExposure(24*time.Hour, time.Hour)
+	require.NoError(t, err)
+	err = CheckExposureStore(context.Background(), plainErrors{led})
+	require.Error(t, err)
+	assert.ErrorContains(t, err, "ErrBadRequest")
+}

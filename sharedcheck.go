@@ -2,6 +2,7 @@ package twoway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -199,19 +200,33 @@ func CheckExposureStore(ctx context.Context, s ExposureStore) error {
 	if !near(got[0], 1.25) {
 		return fail("load of check-a after an amount one half-life old: %v, want 1.25", got[0])
 	}
-	// Bad calls are errors and count nothing.
-	if _, err := s.Serve(ctx, "check-r4", t0, []string{"check-d"}, nil); err == nil {
-		return fail("Serve with 1 candidate and 0 amounts: no error")
+	// Bad calls are errors wrapping ErrBadRequest (CheckServe's) and count
+	// nothing.
+	bad := func(what string, err error) error {
+		if !errors.Is(err, ErrBadRequest) {
+			return fail("Serve with %s: error %v, want one wrapping ErrBadRequest (see CheckServe)", what, err)
+		}
+		return nil
 	}
-	if _, err := s.Serve(ctx, "check-r4", t0, []string{"check-d", ""}, []float64{1, 1}); err == nil {
-		return fail("Serve with an empty candidate ID: no error")
-	}
-	if _, err := s.Serve(ctx, "", t0, []string{"check-d"}, []float64{1}); err == nil {
-		return fail("Serve with an empty requester ID: no error")
+	for _, c := range []struct {
+		what       string
+		requester  string
+		candidates []string
+		expected   []float64
+	}{
+		{"1 candidate and 0 amounts", "check-r4", []string{"check-d"}, nil},
+		{"an empty candidate ID", "check-r4", []string{"check-d", ""}, []float64{1, 1}},
+		{"an empty requester ID", "", []string{"check-d"}, []float64{1}},
+	} {
+		_, err := s.Serve(ctx, c.requester, t0, c.candidates, c.expected)
+		if err := bad(c.what, err); err != nil {
+			return err
+		}
 	}
 	for _, at := range []time.Time{{}, market.MaxTime} {
-		if _, err := s.Serve(ctx, "check-r4", at, []string{"check-d"}, []float64{1}); err == nil {
-			return fail("Serve at %v, outside market's time range: no error", at)
+		_, err := s.Serve(ctx, "check-r4", at, []string{"check-d"}, []float64{1})
+		if err := bad(fmt.Sprintf("a time outside market's range (%v)", at), err); err != nil {
+			return err
 		}
 	}
 	if err := s.Loads(ctx, t0, []string{"check-d"}, nil); err == nil {

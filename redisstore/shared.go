@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/twowayrec/twoway"
-	"github.com/twowayrec/twoway/market"
 )
 
 // Pairs is a twoway.PairStore in Redis: one set per From, in From's slot.
@@ -192,19 +190,8 @@ return 1
 // A call that fails part-way (Redis went away) may have counted some of
 // its candidates.
 func (l *Ledger) Serve(ctx context.Context, requester string, at time.Time, candidates []string, expected []float64) (int, error) {
-	if requester == "" {
-		return 0, errors.New("redisstore: serve: empty requester ID")
-	}
-	if len(candidates) != len(expected) {
-		return 0, fmt.Errorf("redisstore: serve: %d candidates, %d expected contacts", len(candidates), len(expected))
-	}
-	if err := market.CheckTime(at); err != nil {
-		return 0, fmt.Errorf("redisstore: serve: requester %q: time %v: %w", requester, at, err)
-	}
-	for i, c := range candidates {
-		if c == "" {
-			return 0, fmt.Errorf("redisstore: serve: candidate %d: empty ID", i)
-		}
+	if err := twoway.CheckServe(requester, at, candidates, expected); err != nil {
+		return 0, fmt.Errorf("redisstore: serve: %w", err)
 	}
 	if len(candidates) == 0 {
 		return 0, nil
