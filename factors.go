@@ -128,10 +128,7 @@ type FactorConfig struct {
 	//
 	// ("forward evidence": the forward factor probability as evidence and
 	// not the backward one, measured once with a local change, not
-	// offered). With the taste evidence on (Config.Taste, the default
-	// since), the same runs give 449 444 435 428 434 = 2,190 off, 448 446
-	// 435 435 429 = 2,193 as recall only and 444 434 423 426 441 = 2,168
-	// with Evidence (136.5, 137.3 and 130.8 matches per 1,000 contacts). On the test markets (seeds 1 to 5, TestFactorsTestSplit,
+	// offered). On the test markets (seeds 1 to 5, TestFactorsTestSplit,
 	// run once after this choice) factors on, recall only, make 2,074
 	// matches against 2,067 off (per seed +1, +8, +1, −2, −1): a tie, as
 	// on validation. With the evidence the Engine sends more contacts (16,574
@@ -141,6 +138,12 @@ type FactorConfig struct {
 	// 0.7370 / 0.7350 without the evidence (recall changes none of the
 	// pairs that harness scores) and 0.7372 / 0.7347 with it, GAUC 0.6892
 	// / 0.7028 against 0.6851 / 0.7091.
+	//
+	// With the taste evidence on (Config.Taste, the default since), the
+	// validation runs give 449 444 435 428 434 = 2,190 matches off, 448 446
+	// 435 435 429 = 2,193 as recall only and 444 434 423 426 441 = 2,168
+	// with Evidence (136.5, 137.3 and 130.8 per 1,000 contacts): the same
+	// picture.
 	Evidence bool `json:"evidence,omitempty"`
 	// PassedOver is the weight w of the pairs its actor turned down (an
 	// action of negative weight, whatever else it did) or was shown and
