@@ -135,11 +135,7 @@ func TestSnapshotDirChecked(t *testing.T) {
 	}
 	t.Run("run", func(t *testing.T) {
 		path := filepath.Join(dir, "nowhere", "engine.snap")
-		env := map[string]string{"TWOWAY_TOKEN": testToken, "TWOWAY_SNAPSHOT": path}
-		var stderr bytes.Buffer
-		err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-admin-addr", "off"}, func(k string) string { return env[k] }, &stderr,
-			func(string, string) { t.Error("the server started listening without a snapshot directory") })
-		require.Error(t, err)
+		err := runFails(t, path, "the server started listening without a snapshot directory")
 		assert.Contains(t, err.Error(), path)
 	})
 	srv, err := Open(context.Background(), Config{Token: testToken, SnapshotPath: filepath.Join(dir, "engine.snap")})

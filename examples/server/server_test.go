@@ -535,11 +535,7 @@ func TestCorruptSnapshot(t *testing.T) {
 	t.Run("run", func(t *testing.T) {
 		path := filepath.Join(dir, "cut-for-run.snap")
 		require.NoError(t, os.WriteFile(path, snap[:len(snap)/3], 0o600))
-		env := map[string]string{"TWOWAY_TOKEN": testToken, "TWOWAY_SNAPSHOT": path}
-		var stderr bytes.Buffer
-		err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-admin-addr", "off"}, func(k string) string { return env[k] }, &stderr,
-			func(string, string) { t.Error("the server started listening on a corrupt snapshot") })
-		require.Error(t, err)
+		err := runFails(t, path, "the server started listening on a corrupt snapshot")
 		assert.Contains(t, err.Error(), path)
 		assert.Contains(t, err.Error(), "corrupt")
 	})
@@ -547,4 +543,17 @@ func TestCorruptSnapshot(t *testing.T) {
 	srv, err := Open(context.Background(), Config{Token: testToken, SnapshotPath: good})
 	require.NoError(t, err)
 	require.NoError(t, srv.Close())
+}
+
+// runFails runs the server with the test token and snapshot path as its
+// environment, failing the test if it starts listening (why says what
+// that would mean), and returns the error it stopped with.
+func runFails(t *testing.T, snapshot, why string) error {
+	t.Helper()
+	env := map[string]string{"TWOWAY_TOKEN": testToken, "TWOWAY_SNAPSHOT": snapshot}
+	var stderr bytes.Buffer
+	err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-admin-addr", "off"}, func(k string) string { return env[k] }, &stderr,
+		func(string, string) { t.Error(why) })
+	require.Error(t, err)
+	return err
 }
