@@ -334,11 +334,7 @@ func (b *Behaviour) evidence(dst *Evidence, ca, ct Counts, gen0, attr0, resp0 fl
 		ct.Exposures -= own.Exposures
 		ct.Wanted -= own.Wanted
 	}
-	k := b.cfg.Strength
-	smooth := func(pos, n, prior float64) float64 {
-		pos, n = max(pos, 0), max(n, pos, 0)
-		return (pos + k*prior) / (n + k)
-	}
+	smooth := b.smooth
 	caller := *dst // the collaborative entries are the caller's
 	*dst = Evidence{}
 	for _, i := range callerEvidence {
@@ -351,6 +347,15 @@ func (b *Behaviour) evidence(dst *Evidence, ca, ct Counts, gen0, attr0, resp0 fl
 	dst[EvidenceGenerous] = logit(smooth(ca.Acted, ca.Shown, gen0))
 	dst[EvidenceAttract] = logit(smooth(ct.Wanted, ct.Exposures, attr0))
 	dst[EvidenceExposure] = math.Log1p(max(ct.Exposures, 0)) / 5
+}
+
+// smooth returns the share pos/n smoothed toward prior by the configured
+// Strength, (pos + Strength·prior)/(n + Strength), with negative counts
+// read as 0 and n at least pos: the rates of every evidence feature.
+func (b *Behaviour) smooth(pos, n, prior float64) float64 {
+	k := b.cfg.Strength
+	pos, n = max(pos, 0), max(n, pos, 0)
+	return (pos + k*prior) / (n + k)
 }
 
 // callerEvidence are the entries of an Evidence that its caller fills

@@ -295,9 +295,7 @@ func (b *Behaviour) generosity(a uint32, shown, acted float64) float64 {
 		s = b.side[a]
 	}
 	gen0, _, _ := b.rates(s)
-	k := b.cfg.Strength
-	pos := max(ca.Acted-acted, 0)
-	return (pos + k*gen0) / (max(ca.Shown-shown, pos) + k)
+	return b.smooth(ca.Acted-acted, ca.Shown-shown, gen0)
 }
 
 // Score returns actor's taste for each of targets, appended to dst[:0].
