@@ -1,6 +1,7 @@
 package dating
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -9,10 +10,11 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/twowayrec/twoway/rank"
+	"github.com/twowayrec/twoway/sparse"
 )
 
 // The features of a decision a → b in TestDatingCeiling, by index.
@@ -57,8 +59,8 @@ var ceilingModels = []struct {
 // TestDatingCeiling measures what a model built by hand for this data
 // reaches on speed dating's validation waves, beside the floors, with
 // nothing but what the Engine is given (sign-up answers and the visible
-// decisions): one logistic regression per deciding side (L2 1, Newton's
-// method) fitted on every visible decision, with rates left one out, and
+// decisions): one logistic regression per deciding side (rank.Fit, ridge
+// 1 on the summed log-loss) fitted on every visible decision, with rates left one out, and
 // a hidden pair scored by the product of both directions' probabilities.
 // It is not a contender (its features were chosen for this file) but a
 // yardstick: which signals the data holds, for choosing what the Engine
@@ -84,7 +86,7 @@ func TestDatingCeiling(t *testing.T) {
 		floor, fits := c.floor(), make([]string, len(ceilingModels))
 		floorSum += floor / float64(len(seeds))
 		for i, m := range ceilingModels {
-			auc := c.auc(m.x)
+			auc := c.auc(t, m.x)
 			sums[i] += auc / float64(len(seeds))
 			fits[i] = fmt.Sprintf("%s %.4f", m.name, auc)
 		}
@@ -275,7 +277,7 @@ func (c *ceiling) floor() float64 {
 
 // auc fits both sides' models on features idx and returns AUC(match) of
 // the product of both directions.
-func (c *ceiling) auc(idx []int) float64 {
+func (c *ceiling) auc(t testing.TB, idx []int) float64 {
 	pick := func(x *[ceilFeatures]float64) []float64 {
 		out := make([]float64, len(idx))
 		for i, j := range idx {
@@ -289,7 +291,9 @@ func (c *ceiling) auc(idx []int) float64 {
 		for i := range c.train[g] {
 			rows[i] = pick(&c.train[g][i])
 		}
-		w[g] = fitLogistic(rows, c.y[g], 1)
+		var err error
+		w[g], err = fitLogistic(rows, c.y[g], 1)
+		require.NoError(t, err)
 	}
 	var s []float64
 	var y []bool
@@ -302,43 +306,30 @@ func (c *ceiling) auc(idx []int) float64 {
 
 func logit(p float64) float64 { return math.Log(p / (1 - p)) }
 
-// fitLogistic fits weights by Newton's method with an L2 penalty lambda
-// on all but the first (the intercept).
-func fitLogistic(rows [][]float64, y []bool, lambda float64) []float64 {
-	d := len(rows[0])
-	w := make([]float64, d)
-	for range 30 {
-		g := make([]float64, d)
-		h := mat.NewSymDense(d, nil)
-		for i, x := range rows {
-			p := predict(w, x)
-			r := b2f(y[i]) - p
-			for j := range x {
-				g[j] += r * x[j]
-				for k := j; k < d; k++ {
-					h.SetSym(j, k, h.At(j, k)+p*(1-p)*x[j]*x[k])
-				}
+// fitLogistic fits a logistic regression of y on rows (rows[i][0] = 1
+// is the intercept) with the ridge penalty lambda on the summed log-loss
+// (rank.Fit's L2 is on the mean: lambda/n) and returns its weights,
+// intercept first.
+func fitLogistic(rows [][]float64, y []bool, lambda float64) ([]float64, error) {
+	var d rank.Dataset
+	for i, x := range rows {
+		var v sparse.Vector
+		for j, val := range x[1:] {
+			if val != 0 {
+				v.Idx, v.Val = append(v.Idx, uint32(j)), append(v.Val, val)
 			}
 		}
-		for j := 1; j < d; j++ {
-			g[j] -= lambda * w[j]
-			h.SetSym(j, j, h.At(j, j)+lambda)
-		}
-		var step mat.VecDense
-		if err := step.SolveVec(h, mat.NewVecDense(d, g)); err != nil {
-			break
-		}
-		for j := range w {
-			w[j] += step.AtVec(j)
+		if err := d.Add(v, b2f(y[i]), 1); err != nil {
+			return nil, err
 		}
 	}
-	return w
+	m, err := rank.Fit(context.Background(), rank.Config{L2: lambda / float64(len(rows)), Dim: len(rows[0]) - 1}, &d)
+	if err != nil {
+		return nil, err
+	}
+	return append([]float64{m.Bias()}, m.Weights()...), nil
 }
 
 func predict(w, x []float64) float64 {
-	z := 0.0
-	for j := range x {
-		z += w[j] * x[j]
-	}
-	return 1 / (1 + math.Exp(-z))
+	return rank.Sigmoid(floats.Dot(w, x))
 }
