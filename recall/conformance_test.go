@@ -153,6 +153,29 @@ func TestColdStartOnlyWithoutHistory(t *testing.T) {
 	assert.Empty(t, got, "a requester with history is left to the collaborative recallers")
 }
 
+// TestTypedNilRecallers: an interface holding a nil pointer counts as nil:
+// NewColdStart leaves that source out (as it does a nil interface) and
+// NewMerger refuses it with ErrConfig instead of a panic at the first
+// request.
+func TestTypedNilRecallers(t *testing.T) {
+	f := newFixture(t, 2, 30, 20, 300)
+	var noIndex *recall.Fresh
+	cold, err := recall.NewColdStart(f.x, noIndex, f.hot)
+	require.NoError(t, err)
+	req := f.requests(t, 5, f.newcomer(t, market.Seeker))[0]
+	got, err := cold.Recall(context.Background(), req, nil)
+	require.NoError(t, err)
+	hot, err := f.hot.Recall(context.Background(), req, nil)
+	require.NoError(t, err)
+	require.Len(t, got, len(hot))
+	for i := range got {
+		assert.Equal(t, hot[i].Index, got[i].Index)
+	}
+	_, err = recall.NewMerger(recall.MergeConfig{Sources: []recall.Source{{Name: "fresh", Recaller: noIndex}}})
+	require.ErrorIs(t, err, recall.ErrConfig)
+	assert.Contains(t, err.Error(), "Sources[0].Recaller is nil")
+}
+
 // TestFiltersNeverLeak is the filter property test: for random filters,
 // no recaller returns a participant that the filter's definition, checked
 // on the profiles directly, excludes; and when the unfiltered source holds

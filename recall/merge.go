@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 )
 
@@ -101,7 +102,7 @@ func (c *MergeConfig) resolve(needRecaller bool) error {
 			return fmt.Errorf("%w: MergeConfig.Sources[%d].Name is empty", ErrConfig, i)
 		case seen[s.Name]:
 			return fmt.Errorf("%w: MergeConfig.Sources[%d].Name %q is repeated", ErrConfig, i, s.Name)
-		case needRecaller && s.Recaller == nil:
+		case needRecaller && isNil(s.Recaller):
 			return fmt.Errorf("%w: MergeConfig.Sources[%d].Recaller is nil", ErrConfig, i)
 		case s.Quota < 0:
 			return fmt.Errorf("%w: MergeConfig.Sources[%d].Quota %d is negative", ErrConfig, i, s.Quota)
@@ -114,6 +115,20 @@ func (c *MergeConfig) resolve(needRecaller bool) error {
 		}
 	}
 	return nil
+}
+
+// isNil reports whether r is nil or an interface holding a nil pointer, map,
+// slice, func or channel (a typed nil: var idx *Index; Recaller(idx)), on
+// which Recall would panic or misbehave.
+func isNil(r Recaller) bool {
+	if r == nil {
+		return true
+	}
+	switch v := reflect.ValueOf(r); v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		return v.IsNil()
+	}
+	return false
 }
 
 // Merger is a Recaller that asks each of its sources and merges their

@@ -152,17 +152,17 @@ type ColdStart struct {
 }
 
 // NewColdStart returns a cold-start recaller. content is typically the
-// inverted [Index], hot a [Hot]; either may be nil (both nil: it returns
-// no candidates). x is required: a nil x is an error wrapping [ErrConfig].
+// inverted [Index], hot a [Hot]; either may be nil, or an interface
+// holding a nil pointer (both nil: it returns no candidates). x is required: a nil x is an error wrapping [ErrConfig].
 func NewColdStart(x *Interest, content, hot Recaller) (*ColdStart, error) {
 	if x == nil {
 		return nil, fmt.Errorf("%w: NewColdStart: the *Interest is nil", ErrConfig)
 	}
 	var src []Source
-	if content != nil {
+	if !isNil(content) {
 		src = append(src, Source{Name: "content", Recaller: content})
 	}
-	if hot != nil {
+	if !isNil(hot) {
 		src = append(src, Source{Name: "hot", Recaller: hot})
 	}
 	m, err := NewMerger(MergeConfig{Method: Snake, Sources: src})
