@@ -456,6 +456,7 @@ func FuzzReadPostings(f *testing.F) {
 	f.Add(uint8(5), "{\"jobname\":\"x\",\"salary\":\"面议\",\"workingExp\":\"不限\",\"eduLevel\":\"本科\",\"name\":\"c\"}\n")
 	f.Add(uint8(3), "company_name,position_name,salary,city,work_years,education,advantage,desc,mark\na,b,10k-20k,北京,1-3年,本科,\"x,y\",https://x/1.html,0\n")
 	f.Add(uint8(1), "positionName,salary,workYear,education,city,companyFullName,positionId\nx,1k-2k,不限,本科,上海,c,1\n")
+	f.Add(uint8(3), "company_name,position_name,salary,city,work_years,education\na,\"b,10k-20k,北京,1-3年,本科\nc,d,10k-20k,北京,1-3年,\"本科\n\ne,f,1k,北京,不限,\"x\ny\"\n")
 	f.Fuzz(func(t *testing.T, format uint8, data string) {
 		ps, rep, err := market.ReadPostings(strings.NewReader(data), market.PostingConfig{Format: market.PostingFormat(format % 6), Source: "fuzz"})
 		if err != nil {

@@ -273,7 +273,9 @@ type PostingConfig struct {
 // returns the recruiter-side profiles it holds, in file order, and a report
 // of rows read, parsed, rejected (by reason) and duplicated.
 //
-// A row that cannot be parsed is rejected and counted, never fatal; the
+// A row that cannot be parsed is rejected and counted, never fatal (a
+// quote that opens a CSV field and never closes costs its own line, not the
+// rows after it; see readCSV); the
 // returned error is for the file as a whole: an invalid Config, a header
 // without a column the format needs (wrapping ErrUnknownFormat), or an I/O
 // error of r. Every returned profile passes [Profile.Validate].
@@ -336,10 +338,29 @@ var postingColumns = [numPostingFormats][]string{
 	Zhilian2020: {"jobname", "salary", "workingExp", "eduLevel", "name"},
 }
 
-func (rd *postingReader) readCSV(r io.Reader) error {
-	cr := csv.NewReader(bufio.NewReader(r))
+func newCSVReader(r io.Reader) *csv.Reader {
+	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
+	return cr
+}
+
+// readCSV reads the records of r. Crawled files may hold a quote that
+// opens a field and never closes it; a CSV reader then takes the lines that
+// follow, up to the next closing quote or the end of the file, as the rest
+// of that field, and the rows on them would be lost. A record that spans
+// several lines and either has another number of fields than the header or
+// ends inside a quoted field at the end of the input is such a quote: its
+// first line is rejected (RejectSyntax, naming the line) and reading
+// resumes at the line after it. Multi-line quoted fields that close and
+// leave the record the header's width are read as written. So that a file
+// of unclosed quotes cannot make reading quadratic, the text read again is
+// bounded by four times the input read so far (plus 1 MiB); past that a
+// record is taken as the CSV reader gave it.
+func (rd *postingReader) readCSV(r io.Reader) error {
+	in := &rewinder{r: bufio.NewReader(r)}
+	cr := newCSVReader(in)
+	origin := int64(0) // the input offset at which cr began
 	header, err := cr.Read()
 	if err != nil {
 		return fmt.Errorf("market: postings %s: reading header: %w", rd.cfg.Source, err)
@@ -351,19 +372,39 @@ func (rd *postingReader) readCSV(r io.Reader) error {
 	if err != nil {
 		return err
 	}
+	fields := len(header)                                                // of a record
+	line := 1 + bytes.Count(in.slice(0, cr.InputOffset()), []byte{'\n'}) // the line at which the next record's text begins
+	var reread int64                                                     // bytes read again after unclosed quotes
 	for row := 1; ; row++ {
+		start := origin + cr.InputOffset()
 		rec, err := cr.Read()
 		if err == io.EOF {
 			return nil
 		}
 		rd.rep.Rows++
+		end := origin + cr.InputOffset()
 		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			rd.rep.reject(row, RejectSyntax, err)
+		if err != nil && !errors.As(err, &pe) {
+			return fmt.Errorf("market: postings %s row %d: %w", rd.cfg.Source, row, err)
+		}
+		raw := in.slice(start, end)
+		odd := err != nil || len(rec) > fields || len(rec) < fields && !trailingOptional(rec, col, rd.cfg.Format)
+		if first, resume, ok := unclosedQuote(raw, rec, odd, in.done(end)); ok && reread+end-start <= 4*end+1<<20 {
+			reread += end - start
+			at := line + first
+			rd.rep.reject(row, RejectSyntax, fmt.Errorf("line %d: a quote opens a field and does not close it (the record ran over %d lines); reading again from line %d",
+				at, bytes.Count(raw[:len(bytes.TrimRight(raw, "\r\n"))], []byte{'\n'})-first+1, at+1))
+			origin = start + int64(resume)
+			line = at + 1
+			in.pos = origin
+			cr = newCSVReader(in)
 			continue
 		}
-		if err != nil {
-			return fmt.Errorf("market: postings %s row %d: %w", rd.cfg.Source, row, err)
+		line += bytes.Count(raw, []byte{'\n'})
+		in.forget(end)
+		if pe != nil {
+			rd.rep.reject(row, RejectSyntax, err)
+			continue
 		}
 		if isHeader(rec, header) {
 			// Files made of several crawls repeat the header, and a later
@@ -371,7 +412,7 @@ func (rd *postingReader) readCSV(r io.Reader) error {
 			// rows that follow with the new header.
 			rd.rep.reject(row, RejectHeader, errors.New("the header line again"))
 			if c, w, err := rd.columns(rec); err == nil {
-				col, width = c, w
+				col, width, fields = c, w, len(rec)
 			}
 			continue
 		}
@@ -385,6 +426,79 @@ func (rd *postingReader) readCSV(r io.Reader) error {
 			}
 			return ""
 		}, rec)
+	}
+}
+
+// unclosedQuote reports whether the record rec, read from the text raw
+// (which may begin with empty lines), holds a quote that never closed (see
+// readCSV): it spans several lines and either is odd (it failed to parse,
+// or its number of fields does not fit the header), or ends the input
+// (atEnd) with a multi-line last field whose text does not end in a quote.
+// first is the number of empty lines raw begins with; resume is the offset
+// in raw of the line after the record's first one.
+func unclosedQuote(raw []byte, rec []string, odd, atEnd bool) (first, resume int, ok bool) {
+	for {
+		switch {
+		case bytes.HasPrefix(raw[resume:], []byte("\n")):
+			resume++
+		case bytes.HasPrefix(raw[resume:], []byte("\r\n")):
+			resume += 2
+		default:
+			text := bytes.TrimRight(raw[resume:], "\r\n")
+			nl := bytes.IndexByte(text, '\n')
+			if nl < 0 {
+				return 0, 0, false
+			}
+			open := odd
+			if !open && atEnd && len(rec) > 0 {
+				open = strings.Contains(rec[len(rec)-1], "\n") && !bytes.HasSuffix(text, []byte{'"'})
+			}
+			return first, resume + nl + 1, open
+		}
+		first++
+	}
+}
+
+// rewinder is the input of readCSV. It keeps what it has read since the
+// offset last passed to forget, so that reading can go back to any offset
+// after it (pos) and be served the same bytes again.
+type rewinder struct {
+	r    io.Reader
+	buf  []byte // the input from offset base on
+	base int64
+	pos  int64 // the offset of the next byte Read returns
+	err  error // r's error, once it returned one
+}
+
+func (w *rewinder) Read(p []byte) (int, error) {
+	if i := w.pos - w.base; i < int64(len(w.buf)) {
+		n := copy(p, w.buf[i:])
+		w.pos += int64(n)
+		return n, nil
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	n, err := w.r.Read(p)
+	w.buf = append(w.buf, p[:n]...)
+	w.pos += int64(n)
+	w.err = err
+	return n, err
+}
+
+// slice returns the input in [from, to); from is not before the offset
+// last forgotten and to not after what has been read.
+func (w *rewinder) slice(from, to int64) []byte { return w.buf[from-w.base : to-w.base] }
+
+// done reports whether offset off is the end of the input.
+func (w *rewinder) done(off int64) bool { return w.err != nil && off >= w.base+int64(len(w.buf)) }
+
+// forget lets the bytes before offset off go once they are many (reading
+// never goes back before the record being parsed).
+func (w *rewinder) forget(off int64) {
+	if k := off - w.base; k >= 64<<10 {
+		w.buf = w.buf[:copy(w.buf, w.buf[k:])]
+		w.base = off
 	}
 }
 

@@ -415,3 +415,68 @@ func TestReadPostingsIDsAndLongLines(t *testing.T) {
 	assert.Equal(t, 1, rep.Rejected[market.RejectSyntax])
 	assert.Len(t, ps, 2)
 }
+
+// TestReadPostingsUnclosedQuote: a quote that opens a field and never
+// closes takes, in a CSV reader, the lines after it as the rest of the
+// field; the reader rejects that record's first line and reads the rows
+// after it, wherever the runaway field would have ended. Multi-line quoted
+// fields that close are read as written.
+func TestReadPostingsUnclosedQuote(t *testing.T) {
+	const header = "company_name,position_name,salary,city,work_years,education,advantage\n"
+	row := func(company string) string {
+		return company + ",Java开发,10k-20k,南京,3-5年,本科,五险一金\n"
+	}
+	companies := func(ps []market.Profile) (out []string) {
+		for _, p := range ps {
+			out = append(out, p.Company)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name, file string
+		want       []string
+		line       int // of the unclosed quote; 0: none
+	}{
+		{"a middle field, to the end of the file",
+			header + row("A") + `B,"Java开发,10k-20k,南京,3-5年,本科,双休` + "\n" + row("C") + row("D") + row("E"),
+			[]string{"A", "C", "D", "E"}, 3},
+		{"the last field, to the end of the file",
+			header + row("A") + `B,Java开发,10k-20k,南京,3-5年,本科,"双休` + "\n" + row("C") + row("D"),
+			[]string{"A", "C", "D"}, 3},
+		{"closed by a later row's quote",
+			header + row("A") + "\n" + `B,"Java开发,10k-20k,南京,3-5年,本科,双休` + "\n" + row("C") + `D,Java开发,10k-20k,南京,3-5年,本科,"五险一金,双休"` + "\n" + row("E"),
+			[]string{"A", "C", "D", "E"}, 4},
+		{"multi-line fields that close",
+			header + row("A") + "B,Java开发,10k-20k,南京,3-5年,本科,\"五险一金\r\n双休\"\r\n" + row("C") + "D,\"Java\n开发\",10k-20k,南京,3-5年,本科,双休",
+			[]string{"A", "B", "C", "D"}, 0},
+		{"a multi-line last field that closes at the end",
+			header + row("A") + "B,Java开发,10k-20k,南京,3-5年,本科,\"五险一金\n双休\"",
+			[]string{"A", "B"}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ps, rep, err := market.ReadPostings(strings.NewReader(tc.file), market.PostingConfig{Format: market.Listing2019})
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, companies(ps))
+			if tc.line == 0 {
+				assert.Empty(t, rep.Rejected)
+				return
+			}
+			assert.Equal(t, map[market.RejectReason]int{market.RejectSyntax: 1}, rep.Rejected)
+			require.Len(t, rep.Errors, 1)
+			assert.Contains(t, rep.Errors[0].Error(), fmt.Sprintf("line %d: a quote opens a field and does not close it", tc.line))
+			assert.Equal(t, rep.Rows, rep.Parsed+1)
+		})
+	}
+	ps, _, err := market.ReadPostings(strings.NewReader(header+"B,Java开发,10k-20k,南京,3-5年,本科,\"五险一金\n双休\"\n"), market.PostingConfig{Format: market.Listing2019})
+	require.NoError(t, err)
+	require.Len(t, ps, 1)
+	assert.Equal(t, []string{"五险一金\n双休"}, ps[0].Tags, "a closed multi-line field is one field, newline kept")
+
+	// Every line opens a quote: each would run to the end of the file, and
+	// reading again after each would be quadratic; the bound on re-reading
+	// stops it after a few.
+	_, rep, err := market.ReadPostings(strings.NewReader(header+strings.Repeat(`B,"Java开发,10k-20k,南京`+"\n", 200_000)), market.PostingConfig{Format: market.Listing2019})
+	require.NoError(t, err)
+	assert.Less(t, rep.Rejected[market.RejectSyntax], 10)
+	assert.Equal(t, rep.Rows, rep.Rejected[market.RejectSyntax]+rep.Rejected[market.RejectColumns])
+}
