@@ -49,20 +49,20 @@ const (
 // Engine needs the token.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc(routeHealth, s.health)
+	mux.HandleFunc(routeHealth, s.queryless(s.health))
 	mux.Handle(routeMetrics, metricsHandler(s.registry, s.cfg.Logger))
 	mux.HandleFunc(routeRecommend, s.recommend)
 	mux.HandleFunc(routeExplain, s.explain)
-	mux.Handle(routeUpsert, s.admin(s.upsert))
-	mux.Handle(routeRemove, s.admin(s.remove))
-	mux.Handle(routeRecord, s.admin(s.record))
+	mux.Handle(routeUpsert, s.admin(s.queryless(s.upsert)))
+	mux.Handle(routeRemove, s.admin(s.queryless(s.remove)))
+	mux.Handle(routeRecord, s.admin(s.queryless(s.record)))
 	mux.Handle(routeRefit, s.admin(s.refit))
-	mux.HandleFunc(routeRefitStatus, s.refitStatus)
+	mux.HandleFunc(routeRefitStatus, s.queryless(s.refitStatus))
 	if s.ui != nil {
 		s.uiRoutes(mux)
 	}
-	mux.Handle(routeSnapshotNow, s.admin(s.snapshot))
-	mux.Handle(routeReload, s.admin(s.reload))
+	mux.Handle(routeSnapshotNow, s.admin(s.queryless(s.snapshot)))
+	mux.Handle(routeReload, s.admin(s.queryless(s.reload)))
 	return s.observe(mux)
 }
 
@@ -447,6 +447,19 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.fail(w, aerr)
+}
+
+// queryless wraps the handler of an endpoint that takes no query
+// parameters: a request with any is a 400 (noQuery), as an unknown
+// parameter is on the endpoints that take some, instead of being ignored.
+func (s *Server) queryless(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if aerr := noQuery(r); aerr != nil {
+			s.fail(w, aerr)
+			return
+		}
+		h(w, r)
+	}
 }
 
 // noQuery refuses a query on an endpoint that takes none.

@@ -25,7 +25,7 @@
 //	                                                 token optional: counted in the exposure ledger only
 //	                                                 with it; without it a dry run (dry_run=false: 401);
 //	                                                 HEAD is always a dry run
-//	GET    /v1/explanations/{requester}/{candidate}  no query parameters
+//	GET    /v1/explanations/{requester}/{candidate}
 //	PUT    /v1/profiles        {"profiles":[…]}      token
 //	DELETE /v1/profiles/{id}                         token
 //	POST   /v1/events          {"events":[…]}        token; 202 when Redis failed; an event repeating
@@ -38,6 +38,9 @@
 //	GET    /v1/refit/{id}                            the job's status and stages
 //	POST   /v1/snapshot                              token
 //	GET    /ui/, /v1/ui/…                            the web UI and its JSON (POST /v1/ui/act: token)
+//
+// Only recommendations, the refit (wait) and the UI's JSON take query
+// parameters; on every other endpoint but /metrics a query is a 400.
 //
 // The admin listener (-admin-addr, 127.0.0.1:6060 by default; off: none)
 // serves net/http/pprof under /debug/pprof/ and /metrics.

@@ -88,6 +88,17 @@ func TestValidation(t *testing.T) {
 		{"no route", "GET", "/v1/nothing", "", "", "", 404, ""},
 		{"wrong method", "GET", "/v1/refit", "", "", "", 405, ""},
 		{"snapshot without path", "POST", "/v1/snapshot", testToken, "", "", 409, "no snapshot path"},
+		// Endpoints that take no query parameters refuse any, before they
+		// do anything (the events and the profile are not stored).
+		{"query on health", "GET", "/healthz?verbose=1", "", "", "", 400, `unknown parameter (GET /healthz takes none)`},
+		{"query on explain", "GET", "/v1/explanations/s-li/job-00?lang=en", "", "", "", 400, "takes none"},
+		{"query on upsert", "PUT", "/v1/profiles?dry_run=true", testToken, "application/json", string(newProfile), 400, "takes none"},
+		{"query on remove", "DELETE", "/v1/profiles/s-li?force=1", testToken, "", "", 400, "takes none"},
+		{"query on events", "POST", "/v1/events?async=1", testToken, "", string(goodEvents), 400, "takes none"},
+		{"query on refit status", "GET", "/v1/refit/job-1?wait=1s", "", "", "", 400, "takes none"},
+		{"query on snapshot", "POST", "/v1/snapshot?path=/tmp/x", testToken, "", "", 400, "takes none"},
+		{"query on reload", "POST", "/v1/reload?file=x", testToken, "", "", 400, "takes none"},
+		{"bad query on events", "POST", "/v1/events?%zz", testToken, "", string(goodEvents), 400, "bad query"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, body := c.raw(tc.method, tc.path, tc.token, tc.contentType, []byte(tc.body))
