@@ -21,8 +21,10 @@
 // labels longer than 16 runes and a few non-skill words (无, 高级…) are
 // dropped, and so are labels that read like requirement sentences or
 // headers (list numbers, 要求, 学历, 能力, 工作…, or Chinese labels longer
-// than 10 runes); the verbs 熟悉/精通/了解/掌握/熟练 before a label and 经验 or 开发经验
-// after it are cut ("Java开发经验" → "Java"). An entry is kept when at least 2 postings carry it, or when it
+// than 10 runes); the verbs and function words of a requirement before a
+// label (熟悉, 精通, 掌握, 使用, 有, 对, 如, …: leadWords, as many as there
+// are) and 经验 or 开发经验 after it are cut ("熟练掌握MySQL" → "MySQL",
+// "有高并发经验" → "高并发", "Java开发经验" → "Java"). An entry is kept when at least 2 postings carry it, or when it
 // comes from a column that holds only skills (skillLables, job_skills).
 //
 // # Output
@@ -276,9 +278,11 @@ var listMarker = regexp.MustCompile(`^[0-9]+\s*[.、．)）\s]`)
 
 // sentenceWords mark requirement sentences and headers that the boss
 // file's need column holds instead of labels (任职要求, 本科及以上学历,
-// 具备良好的沟通能力, 不接受居家办公, 开发工作…).
+// 具备良好的沟通能力, 不接受居家办公, 开发工作, 良好的编码规范, 有责任心,
+// 对新技术充满好奇心…).
 var sentenceWords = []string{"要求", "学历", "专业", "职责", "优先", "以上", "工作", "职位", "岗位", "能力",
-	"待遇", "居家", "负责", "具备", "具有", "参与", "完成", "根据", "描述", "熟悉", "精通"}
+	"待遇", "居家", "负责", "具备", "具有", "参与", "完成", "根据", "描述", "熟悉", "精通",
+	"的", "进行", "提供", "现有", "具体", "兴趣", "好奇", "热衷", "精神", "责任", "理想", "习惯", "功底", "问题"}
 
 func containsAny(s string, words []string) bool {
 	for _, w := range words {
@@ -291,6 +295,47 @@ func containsAny(s string, words []string) bool {
 
 func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
 
+// leadWords are the verbs and function words a requirement puts before a
+// skill in the boss file's need column: 熟练掌握MySQL, 有高并发, 对Tomcat,
+// 如Redis, 与产品经理, 部署Nginx. (解决 is not one: 解决方案 is a term.)
+var leadWords = []string{"熟练", "熟悉", "精通", "了解", "掌握", "使用", "运用", "具有", "具备", "丰富", "部署", "有", "对", "如", "与", "和"}
+
+// keepLead are labels that begin with a lead word as part of a term
+// (有限元, 对冲基金, 如何…): nothing is cut from them.
+var keepLead = []string{"有限", "有机", "对冲", "对象", "对外", "如何", "与会", "和谐"}
+
+// cutLead cuts the lead words at the start of s, as many as there are
+// ("熟练掌握mysql" → "mysql"), and "应用" before a Latin-letter name
+// ("应用mysql" → "mysql", but 应用开发 stays). A label that is only lead
+// words becomes empty.
+func cutLead(s string) string {
+	for {
+		t := s
+		for _, w := range leadWords {
+			if strings.HasPrefix(t, w) && !hasAnyPrefix(t, keepLead) {
+				t = strings.TrimSpace(t[len(w):])
+				break
+			}
+		}
+		if rest, ok := strings.CutPrefix(t, "应用"); ok && rest != "" && rest[0] < utf8.RuneSelf && unicode.IsLetter(rune(rest[0])) {
+			t = rest
+		}
+		if t == s {
+			return s
+		}
+		s = t
+	}
+}
+
+func hasAnyPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // notSkills are labels that carry no skill or job meaning.
 var notSkills = map[string]bool{"无": true, "其他": true, "高级": true, "中级": true, "初级": true, "资深": true, "不限": true}
 
@@ -299,10 +344,7 @@ var notSkills = map[string]bool{"无": true, "其他": true, "高级": true, "�
 func clean(raw string) []string {
 	var out []string
 	for _, part := range strings.FieldsFunc(raw, func(r rune) bool { return strings.ContainsRune("/、,，／", r) }) {
-		s := strings.TrimSpace(part)
-		for _, pre := range []string{"熟悉", "精通", "了解", "掌握", "熟练"} {
-			s = strings.TrimPrefix(s, pre)
-		}
+		s := cutLead(strings.TrimSpace(part))
 		for _, suf := range []string{"开发经验", "经验"} {
 			s = strings.TrimSuffix(s, suf)
 		}

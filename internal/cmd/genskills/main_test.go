@@ -33,6 +33,12 @@ func TestClean(t *testing.T) {
 	assert.Equal(t, []string{"C", "C++"}, clean("C/C++"))
 	assert.Equal(t, []string{"Java"}, clean("熟悉Java开发经验"))
 	assert.Empty(t, clean("无"))
+	assert.Empty(t, clean("熟练掌握"), "lead words alone")
+	for raw, want := range map[string]string{"熟练掌握MySQL": "MySQL", "有高并发经验": "高并发", "对Tomcat": "Tomcat", "对 spring": "spring",
+		"如Redis": "Redis", "与产品经理": "产品经理", "部署nginx": "nginx", "应用mysql": "mysql", "应用开发": "应用开发",
+		"有限元分析": "有限元分析", "对冲基金": "对冲基金"} {
+		assert.Equal(t, []string{want}, clean(raw), raw)
+	}
 	for _, s := range clean("1.熟练掌握开发知识技能，JAVA/Python等编程语言熟练掌握一种或一种以上；") {
 		assert.False(t, strings.ContainsAny(s, "，；"), s)
 	}
