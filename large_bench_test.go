@@ -204,6 +204,56 @@ func BenchmarkLargeBuild(b *testing.B) {
 	b.ReportMetric(float64(large.rss)/(1<<30), "rss-GiB")
 }
 
+// BenchmarkLargeFitPeak fits a fresh Engine on synth.Large() (not the
+// shared one of the other Large benchmarks) and measures the live heap at
+// every Progress step of the Fit, after a forced collection: peak-live-GiB
+// is the largest, logged with its step. The collections slow the Fit, so
+// time it with BenchmarkLargeBuild; the resident set a process reaches is
+// about the peak times GOGC's factor (2 by default) unless GOMEMLIMIT caps
+// it.
+func BenchmarkLargeFitPeak(b *testing.B) {
+	m, err := synth.Generate(synth.Large())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var peak uint64
+	var at, last string
+	cfg := Config{Clock: endOf(m), Seed: 1}
+	cfg.OnProgress = func(p Progress) {
+		step := p.Stage + ": " + p.Step
+		if step == last {
+			return
+		}
+		last = step
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		if ms.HeapAlloc > peak {
+			peak, at = ms.HeapAlloc, step
+		}
+	}
+	for b.Loop() {
+		e, err := New(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := context.Background()
+		if err := e.Upsert(ctx, m.Profiles...); err != nil {
+			b.Fatal(err)
+		}
+		for i := 0; i < len(m.Events); i += 1000 {
+			if err := e.Record(ctx, m.Events[i:min(i+1000, len(m.Events))]...); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := e.Fit(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("peak live heap %.2f GiB at %q", float64(peak)/(1<<30), at)
+	b.ReportMetric(float64(peak)/(1<<30), "peak-live-GiB")
+}
+
 // requesters draws active requesters from both sides (4 seekers : 1 job).
 func requesters(m *synth.Market, n int) []string {
 	r := rand.New(rand.NewPCG(11, 12))
