@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -457,6 +459,14 @@ func TestReadPostingsUnclosedQuote(t *testing.T) {
 			ps, rep, err := market.ReadPostings(strings.NewReader(tc.file), market.PostingConfig{Format: market.Listing2019})
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, companies(ps))
+			// The same bytes a byte at a time, and with the last read
+			// returning io.EOF beside its data, read the same.
+			for _, r := range []io.Reader{iotest.OneByteReader(strings.NewReader(tc.file)), iotest.DataErrReader(strings.NewReader(tc.file))} {
+				again, rep2, err := market.ReadPostings(r, market.PostingConfig{Format: market.Listing2019})
+				require.NoError(t, err)
+				assert.Equal(t, tc.want, companies(again))
+				assert.Equal(t, rep.Rejected, rep2.Rejected)
+			}
 			if tc.line == 0 {
 				assert.Empty(t, rep.Rejected)
 				return
