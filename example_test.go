@@ -58,7 +58,7 @@ func Example() {
 	fmt.Println(best.Explanation.Forward.Reasons[0].Text)
 	// Output:
 	// job-go
-	// much alike in what the profiles say
+	// alike in what the profiles say
 }
 
 // A seeker pages through remote jobs that pay at least 20,000 a month:

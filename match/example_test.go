@@ -136,12 +136,12 @@ func Example() {
 	// ana → job-java: one-way 0.14, back 0.18, harmonic 0.16
 	// two-way (urgency-weighted) 0.94
 	// ana → job-go 0.93
-	//   + similar       5.36  much alike in what the profiles say
+	//   + similar       5.36  alike in what the profiles say
 	//   + shared-skills 0.51  2 shared skills: go, kubernetes
 	//   - city          -0.31  both in 北京
 	//   - education     -0.16  asks for a bachelor's degree or above (you have a bachelor's degree)
 	// job-go → ana 0.99
-	//   + similar       7.74  much alike in what the profiles say
+	//   + similar       7.74  alike in what the profiles say
 	//   + skills        0.23  knows redis
 	//   - city          -0.57  both in 北京
 	//   - education     -0.02  has a bachelor's degree (you ask for a bachelor's degree or above)

@@ -54,7 +54,7 @@ func ExampleInterest_Explain() {
 	}
 	// Output:
 	// [en] ana → job-go 0.93
-	//   + much alike in what the profiles say
+	//   + alike in what the profiles say
 	//   + 2 shared skills: go, kubernetes
 	//   + the job title mentions backend development
 	//   - both in 北京

@@ -32,7 +32,7 @@ var kinds = [numReasonKinds]kind{
 			if w.r.Contribution < 0 {
 				return "little alike in what the profiles say"
 			}
-			return "much alike in what the profiles say"
+			return "alike in what the profiles say"
 		},
 		zh: func(w *wording) string {
 			if w.r.Contribution < 0 {
