@@ -237,16 +237,10 @@ func BenchmarkLargeFitPeak(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		ctx := context.Background()
-		if err := e.Upsert(ctx, m.Profiles...); err != nil {
+		if err := feedMarket(context.Background(), e, m); err != nil {
 			b.Fatal(err)
 		}
-		for i := 0; i < len(m.Events); i += 1000 {
-			if err := e.Record(ctx, m.Events[i:min(i+1000, len(m.Events))]...); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if err := e.Fit(ctx); err != nil {
+		if err := e.Fit(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 	}

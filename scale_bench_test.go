@@ -137,14 +137,22 @@ func scaleEngine(b *testing.B, n int) (*Engine, func() time.Time, []string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx := context.Background()
-	if err := e.Upsert(ctx, m.Profiles...); err != nil {
+	if err := feedMarket(context.Background(), e, m); err != nil {
 		b.Fatal(err)
+	}
+	return e, clock, requesters(m, 1000)
+}
+
+// feedMarket upserts m's profiles into e and records its events in batches
+// of 1,000, as a host replaying its log would.
+func feedMarket(ctx context.Context, e *Engine, m *synth.Market) error {
+	if err := e.Upsert(ctx, m.Profiles...); err != nil {
+		return err
 	}
 	for i := 0; i < len(m.Events); i += 1000 {
 		if err := e.Record(ctx, m.Events[i:min(i+1000, len(m.Events))]...); err != nil {
-			b.Fatal(err)
+			return err
 		}
 	}
-	return e, clock, requesters(m, 1000)
+	return nil
 }
