@@ -124,10 +124,8 @@ func buildLarge(ctx context.Context, e *Engine, m *synth.Market, snap string) er
 	}
 	large.upsert = time.Since(start)
 	start = time.Now()
-	for i := 0; i < len(m.Events); i += 1000 {
-		if err := e.Record(ctx, m.Events[i:min(i+1000, len(m.Events))]...); err != nil {
-			return err
-		}
+	if err := recordMarket(ctx, e, m); err != nil {
+		return err
 	}
 	large.record = time.Since(start)
 	start = time.Now()

@@ -143,12 +143,17 @@ func scaleEngine(b *testing.B, n int) (*Engine, func() time.Time, []string) {
 	return e, clock, requesters(m, 1000)
 }
 
-// feedMarket upserts m's profiles into e and records its events in batches
-// of 1,000, as a host replaying its log would.
+// feedMarket upserts m's profiles into e and records its events
+// (recordMarket), as a host replaying its log would.
 func feedMarket(ctx context.Context, e *Engine, m *synth.Market) error {
 	if err := e.Upsert(ctx, m.Profiles...); err != nil {
 		return err
 	}
+	return recordMarket(ctx, e, m)
+}
+
+// recordMarket records m's events into e in batches of 1,000.
+func recordMarket(ctx context.Context, e *Engine, m *synth.Market) error {
 	for i := 0; i < len(m.Events); i += 1000 {
 		if err := e.Record(ctx, m.Events[i:min(i+1000, len(m.Events))]...); err != nil {
 			return err
