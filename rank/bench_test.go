@@ -151,6 +151,33 @@ func BenchmarkFitHierarchical(b *testing.B) {
 	}
 }
 
+// BenchmarkFitHierarchicalShared fits the same recommender-shaped rows
+// (200,000 rows over 2,000 candidates; about 10 own features and a
+// candidate vector of 80 per row, 5,000 entities) written out in full and
+// with the candidates' vectors shared (Dataset.Shared): the sub-benchmarks
+// are the ratio, and B/op the memory the rows' storage saves.
+func BenchmarkFitHierarchicalShared(b *testing.B) {
+	full, shared, ent := sharedProblemSized(1, 200_000, 2_000, 5_000, 20, 3_000, 80)
+	for _, tc := range []struct {
+		name string
+		d    *Dataset
+	}{{"rows=written-out", full}, {"rows=shared", shared}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := FitHierarchical(context.Background(), HierarchicalConfig{Global: Config{L2: 1e-4}}, tc.d, ent); err != nil {
+					b.Fatal(err)
+				}
+			}
+			entries := len(tc.d.Idx)
+			if tc.d.Shared != nil {
+				entries += len(tc.d.Shared.Idx)
+			}
+			b.ReportMetric(float64(12*entries)/(1<<20), "features-MiB")
+		})
+	}
+}
+
 // BenchmarkUpdateEntity refits one entity's correction from its 20 rows.
 func BenchmarkUpdateEntity(b *testing.B) {
 	d, _ := benchProblem(20_000, 10, 10_000)

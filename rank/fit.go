@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/twowayrec/twoway/sparse"
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/optimize"
 )
@@ -138,13 +139,19 @@ type objective struct {
 	invW      float64
 	workers   int
 
-	part  [][]float64 // per-chunk gradient
-	loss  []float64   // per-chunk loss
-	lastX []float64
-	lastF float64
-	lastG []float64
-	valid bool
-	evals int
+	part [][]float64 // per-chunk gradient
+	loss []float64   // per-chunk loss
+	// The shared vectors' scores w·v_k at the current point, and per
+	// chunk the sum of r_i = s_i(p_i − y_i) over its rows that refer to
+	// vector k: the gradient of the shared entries is Σ_k (Σ_c r) v_k,
+	// scattered once per evaluation. Nil without shared vectors.
+	sharedZ []float64
+	sharedR [][]float64
+	lastX   []float64
+	lastF   float64
+	lastG   []float64
+	valid   bool
+	evals   int
 }
 
 func newObjective(d *Dataset, dim int, c Config) (*objective, error) {
@@ -166,13 +173,21 @@ func newObjective(d *Dataset, dim int, c Config) (*objective, error) {
 	for i := range o.part {
 		o.part[i] = make([]float64, dim+1)
 	}
+	if d.Ref != nil && d.Shared != nil && d.Shared.Len() > 0 {
+		o.sharedZ = make([]float64, d.Shared.Len())
+		o.sharedR = make([][]float64, k)
+		for i := range o.sharedR {
+			o.sharedR[i] = make([]float64, d.Shared.Len())
+		}
+	}
 	return o, nil
 }
 
-// chunk accumulates the data term of rows [lo, hi) into g and returns its
-// loss.
-func (o *objective) chunk(x, g []float64, lo, hi int) float64 {
+// chunk accumulates the data term of rows [lo, hi) into g (and the rows'
+// residuals on shared vectors into sr) and returns its loss.
+func (o *objective) chunk(x, g, sr []float64, lo, hi int) float64 {
 	clear(g)
+	clear(sr)
 	d := o.d
 	w, b := x[:o.dim], x[o.dim]
 	var loss float64
@@ -187,6 +202,10 @@ func (o *objective) chunk(x, g []float64, lo, hi int) float64 {
 		for k, j := range idx {
 			z += w[j] * val[k]
 		}
+		ref := d.ref(i)
+		if ref >= 0 {
+			z += o.sharedZ[ref]
+		}
 		y := d.Label[i]
 		l, p := lossSigmoid(z, y)
 		loss += s * l
@@ -194,9 +213,21 @@ func (o *objective) chunk(x, g []float64, lo, hi int) float64 {
 		for k, j := range idx {
 			g[j] += r * val[k]
 		}
+		if ref >= 0 {
+			sr[ref] += r
+		}
 		g[o.dim] += r
 	}
 	return loss
+}
+
+// chunkAt runs chunk c of k over n rows.
+func (o *objective) chunkAt(x []float64, c, k, n int) {
+	var sr []float64
+	if o.sharedR != nil {
+		sr = o.sharedR[c]
+	}
+	o.loss[c] = o.chunk(x, o.part[c], sr, c*n/k, (c+1)*n/k)
 }
 
 // eval computes f and ∇f at x into o.lastF and o.lastG.
@@ -207,9 +238,15 @@ func (o *objective) eval(x []float64) {
 	o.evals++
 	n := o.d.Len()
 	k := len(o.part)
+	if o.sharedZ != nil {
+		w := x[:o.dim]
+		for r := range o.sharedZ {
+			o.sharedZ[r] = sparse.DotDense(o.d.Shared.Vector(r), w)
+		}
+	}
 	if o.workers == 1 {
 		for c := range k {
-			o.loss[c] = o.chunk(x, o.part[c], c*n/k, (c+1)*n/k)
+			o.chunkAt(x, c, k, n)
 		}
 	} else {
 		var wg sync.WaitGroup
@@ -221,7 +258,7 @@ func (o *objective) eval(x []float64) {
 		for range o.workers {
 			wg.Go(func() {
 				for c := range next {
-					o.loss[c] = o.chunk(x, o.part[c], c*n/k, (c+1)*n/k)
+					o.chunkAt(x, c, k, n)
 				}
 			})
 		}
@@ -233,6 +270,20 @@ func (o *objective) eval(x []float64) {
 	for c := 1; c < k; c++ {
 		floats.Add(g, o.part[c])
 		f += o.loss[c]
+	}
+	if o.sharedR != nil {
+		sr := o.sharedR[0]
+		for c := 1; c < k; c++ {
+			floats.Add(sr, o.sharedR[c])
+		}
+		for r, rs := range sr {
+			if rs != 0 {
+				v := o.d.Shared.Vector(r)
+				for q, j := range v.Idx {
+					g[j] += rs * v.Val[q]
+				}
+			}
+		}
 	}
 	f *= o.invW
 	floats.Scale(o.invW, g)

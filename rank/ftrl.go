@@ -253,6 +253,7 @@ func (f *FTRL) Train(ctx context.Context, d *Dataset, epochs int) error {
 	for i := range order {
 		order[i] = i
 	}
+	var row sparse.Vector
 	for range epochs {
 		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
 		for k, i := range order {
@@ -261,7 +262,8 @@ func (f *FTRL) Train(ctx context.Context, d *Dataset, epochs int) error {
 					return fmt.Errorf("rank: FTRL.Train: %w", err)
 				}
 			}
-			x, off := d.Row(i), d.offset(i)
+			row = d.AppendRow(row, i)
+			x, off := row, d.offset(i)
 			err := checkFTRLRow(x, d.Label[i], d.Weight[i], off)
 			if err == nil {
 				_, err = f.update(x, d.Label[i], d.Weight[i], off)

@@ -298,10 +298,12 @@ func FitHierarchical(ctx context.Context, cfg HierarchicalConfig, d *Dataset, en
 		if pass > 0 {
 			// Refit the global model around the corrections.
 			off := make([]float64, d.Len())
+			var row sparse.Vector
 			for i := range off {
 				off[i] = d.offset(i)
 				if cr := h.corr[entity[i]]; cr != nil {
-					off[i] += cr.Score(d.Row(i))
+					row = d.AppendRow(row, i)
+					off[i] += cr.Score(row)
 				}
 			}
 			globalData.Offset = off
@@ -380,6 +382,7 @@ func selectLambda(ctx context.Context, c HierarchicalConfig, global *Model, d *D
 		}
 	}
 	loss := make([]float64, len(grid))
+	var row sparse.Vector
 	for q, l := range grid {
 		cq := c
 		if math.IsInf(l, 1) {
@@ -395,7 +398,8 @@ func selectLambda(ctx context.Context, c HierarchicalConfig, global *Model, d *D
 		for k, g := range train {
 			cr := corrs[g.entity]
 			for _, i := range held[k] {
-				x := d.Row(i)
+				x := d.AppendRow(row, i)
+				row = x
 				z := d.offset(i) + global.Score(x)
 				if cr != nil {
 					z += cr.Score(x)
@@ -496,9 +500,11 @@ func fitEntities(ctx context.Context, c HierarchicalConfig, global *Model, d *Da
 // that occur in the rows.
 func fitCorrection(ctx context.Context, c HierarchicalConfig, global *Model, d *Dataset, rows []int) (*Correction, error) {
 	var feats []uint32
+	var row sparse.Vector
 	if !c.InterceptOnly {
 		for _, i := range rows {
-			feats = append(feats, d.Row(i).Idx...)
+			row = d.AppendRow(row, i)
+			feats = append(feats, row.Idx...)
 		}
 	}
 	slices.Sort(feats)
@@ -512,7 +518,8 @@ func fitCorrection(ctx context.Context, c HierarchicalConfig, global *Model, d *
 	// c = √(λ/λ_b), so that b_e = c·θ₀ and (λ/2)θ₀² = (λ_b/2)b_e².
 	scale := math.Sqrt(c.Lambda / c.InterceptLambda)
 	for _, i := range rows {
-		x := d.Row(i)
+		row = d.AppendRow(row, i)
+		x := row
 		idx, val = append(idx[:0], 0), append(val[:0], scale)
 		if !c.InterceptOnly {
 			for k, j := range x.Idx {
