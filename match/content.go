@@ -110,6 +110,22 @@ type Featurizer interface {
 	Side(participant uint32) market.Side
 }
 
+// SplitFeaturizer is a Featurizer whose features of (requester, candidate)
+// are the pair's own, all below NumPairFeatures, followed by a vector of
+// the candidate alone, the same whoever the requester: PairFeatures
+// followed by CandidateFeatures is Features. [FitInterest] then stores a
+// candidate's vector once instead of in every training row that shows it
+// (rank.Dataset's shared vectors): the model is the same, and the
+// training rows of a side hold the pair features only. [Catalog] is one.
+type SplitFeaturizer interface {
+	Featurizer
+	// PairFeatures writes Features' entries below NumPairFeatures.
+	PairFeatures(dst sparse.Vector, requester, candidate uint32) sparse.Vector
+	// CandidateFeatures writes the rest of Features: the candidate's own
+	// vector, every index at least NumPairFeatures.
+	CandidateFeatures(dst sparse.Vector, candidate uint32) sparse.Vector
+}
+
 // CatalogConfig configures a Catalog.
 type CatalogConfig struct {
 	// FeatureName names content feature j of side s in explanations (for
@@ -262,6 +278,12 @@ func (c *Catalog) item(ix uint32) *item {
 
 // features is Features with c.mu held for reading.
 func (c *Catalog) features(dst sparse.Vector, a, b uint32) sparse.Vector {
+	return c.appendContent(c.pairOnly(dst, a, b), c.item(b))
+}
+
+// pairOnly writes the pair features of (a, b) into dst: Features without
+// b's content vector. c.mu held for reading.
+func (c *Catalog) pairOnly(dst sparse.Vector, a, b uint32) sparse.Vector {
 	ia, ib := c.item(a), c.item(b)
 	var pf [NumPairFeatures]float64
 	pairFeatures(&pf, ia, ib)
@@ -274,12 +296,35 @@ func (c *Catalog) features(dst sparse.Vector, a, b uint32) sparse.Vector {
 			dst.Idx, dst.Val = append(dst.Idx, uint32(j)), append(dst.Val, x)
 		}
 	}
+	return dst
+}
+
+// appendContent appends ib's content vector shifted by NumPairFeatures.
+func (c *Catalog) appendContent(dst sparse.Vector, ib *item) sparse.Vector {
 	if ib != nil {
 		for k, j := range ib.c.Vector.Idx {
 			dst.Idx, dst.Val = append(dst.Idx, j+NumPairFeatures), append(dst.Val, ib.c.Vector.Val[k])
 		}
 	}
 	return dst
+}
+
+// PairFeatures writes the pair features of requester a's view of
+// candidate b (Features up to index NumPairFeatures), for
+// [SplitFeaturizer].
+func (c *Catalog) PairFeatures(dst sparse.Vector, a, b uint32) sparse.Vector {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.pairOnly(dst, a, b)
+}
+
+// CandidateFeatures writes b's content vector shifted by NumPairFeatures
+// (the rest of Features, the same for every requester), for
+// [SplitFeaturizer].
+func (c *Catalog) CandidateFeatures(dst sparse.Vector, b uint32) sparse.Vector {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.appendContent(sparse.Vector{Idx: dst.Idx[:0], Val: dst.Val[:0]}, c.item(b))
 }
 
 var emptyItem item

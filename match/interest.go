@@ -276,7 +276,6 @@ func FitInterest(ctx context.Context, cfg InterestConfig, feat Featurizer, sampl
 		}
 		bySide[side] = append(bySide[side], s)
 	}
-	var buf sparse.Vector
 	for _, side := range []market.Side{market.Seeker, market.Recruiter} {
 		ss := bySide[side]
 		if len(ss) == 0 {
@@ -294,29 +293,12 @@ func FitInterest(ctx context.Context, cfg InterestConfig, feat Featurizer, sampl
 				}
 			}
 		}
-		every := max(1, len(ss)/100)
-		// Size the dataset exactly (one extra pass over the features is
-		// cheaper than growing millions of rows by doubling).
-		nnz := 0
-		for _, s := range ss {
-			buf = withEvidence(feat.Features(buf, s.User, s.Target), &s.Evidence)
-			nnz += buf.Len()
-		}
-		d := rank.Dataset{
-			Ptr: make([]int, 0, len(ss)+1), Idx: make([]uint32, 0, nnz), Val: make([]float64, 0, nnz),
-			Label: make([]float64, 0, len(ss)), Weight: make([]float64, 0, len(ss)),
-		}
-		entity := make([]uint32, 0, len(ss))
 		report(rank.HierarchicalProgress{Step: "rows", Total: len(ss)})
-		for i, s := range ss {
-			buf = withEvidence(feat.Features(buf, s.User, s.Target), &s.Evidence)
-			if err := d.Add(buf, label(s.Attended), s.Weight); err != nil {
-				return nil, fmt.Errorf("%w: sample (user %d, target %d): %w", ErrContent, s.User, s.Target, err)
-			}
-			entity = append(entity, s.User)
-			if (i+1)%every == 0 || i+1 == len(ss) {
-				report(rank.HierarchicalProgress{Step: "rows", Done: i + 1, Total: len(ss)})
-			}
+		d, entity, err := interestRows(feat, ss, func(done int) {
+			report(rank.HierarchicalProgress{Step: "rows", Done: done, Total: len(ss)})
+		})
+		if err != nil {
+			return nil, err
 		}
 		if c.GlobalPrior > 0 {
 			var total float64
@@ -327,7 +309,7 @@ func FitInterest(ctx context.Context, cfg InterestConfig, feat Featurizer, sampl
 				mc.Global.L2 = max(mc.Global.L2, c.GlobalPrior/total)
 			}
 		}
-		h, err := rank.FitHierarchical(ctx, mc, &d, entity)
+		h, err := rank.FitHierarchical(ctx, mc, d, entity)
 		if errors.Is(err, rank.ErrEmpty) {
 			continue // every weight zero: nothing to learn on this side
 		}
@@ -336,13 +318,73 @@ func FitInterest(ctx context.Context, cfg InterestConfig, feat Featurizer, sampl
 		}
 		m.sides[side] = h
 		if c.ItemLambda > 0 {
-			m.items[side] = fitItemEffects(h, &d, entity, ss, c)
+			m.items[side] = fitItemEffects(h, d, entity, ss, c)
 		}
 	}
 	if m.sides[market.Seeker] == nil && m.sides[market.Recruiter] == nil {
 		return nil, ErrNoSamples
 	}
 	return m, nil
+}
+
+// interestRows builds the training rows of one side's samples ss and each
+// row's entity (its user), reporting progress through done about every
+// 1% of the rows. With a SplitFeaturizer a target's vector is stored once
+// (rank.Dataset's shared vectors), not in every row that shows it.
+func interestRows(feat Featurizer, ss []Sample, done func(int)) (*rank.Dataset, []uint32, error) {
+	split, _ := feat.(SplitFeaturizer)
+	row := func(buf sparse.Vector, s *Sample) sparse.Vector {
+		if split != nil {
+			return withEvidence(split.PairFeatures(buf, s.User, s.Target), &s.Evidence)
+		}
+		return withEvidence(feat.Features(buf, s.User, s.Target), &s.Evidence)
+	}
+	// Size the dataset exactly (one extra pass over the features is
+	// cheaper than growing millions of rows by doubling).
+	var buf sparse.Vector
+	nnz := 0
+	for i := range ss {
+		buf = row(buf, &ss[i])
+		nnz += buf.Len()
+	}
+	d := &rank.Dataset{
+		Ptr: make([]int, 0, len(ss)+1), Idx: make([]uint32, 0, nnz), Val: make([]float64, 0, nnz),
+		Label: make([]float64, 0, len(ss)), Weight: make([]float64, 0, len(ss)),
+	}
+	var refs map[uint32]int32
+	if split != nil {
+		d.Shared, d.Ref, refs = &rank.Shared{}, make([]int32, 0, len(ss)), map[uint32]int32{}
+	}
+	entity := make([]uint32, 0, len(ss))
+	every := max(1, len(ss)/100)
+	var cand sparse.Vector
+	for i := range ss {
+		s := &ss[i]
+		buf = row(buf, s)
+		ref := int32(-1)
+		if split != nil {
+			r, ok := refs[s.Target]
+			if !ok {
+				r = -1
+				if cand = split.CandidateFeatures(cand, s.Target); cand.Len() > 0 {
+					var err error
+					if r, err = d.Shared.Add(cand); err != nil {
+						return nil, nil, fmt.Errorf("%w: target %d's features: %w", ErrContent, s.Target, err)
+					}
+				}
+				refs[s.Target] = r
+			}
+			ref = r
+		}
+		if err := d.AddShared(buf, ref, label(s.Attended), s.Weight, 0); err != nil {
+			return nil, nil, fmt.Errorf("%w: sample (user %d, target %d): %w", ErrContent, s.User, s.Target, err)
+		}
+		entity = append(entity, s.User)
+		if (i+1)%every == 0 || i+1 == len(ss) {
+			done(i + 1)
+		}
+	}
+	return d, entity, nil
 }
 
 func label(attended bool) float64 {
@@ -756,8 +798,9 @@ func (m *Interest) contributions(a, b uint32, answer bool) (x sparse.Vector, w [
 func fitItemEffects(h *rank.Hierarchical, d *rank.Dataset, entity []uint32, ss []Sample, c InterestConfig) []float64 {
 	g := h.Global()
 	off := make([]float64, d.Len())
+	var x sparse.Vector
 	for i := range off {
-		x := sparse.Vector{Idx: d.Idx[d.Ptr[i]:d.Ptr[i+1]], Val: d.Val[d.Ptr[i]:d.Ptr[i+1]]}
+		x = d.AppendRow(x, i)
 		z := g.Score(x)
 		if cr := h.Correction(entity[i]); cr != nil {
 			z += cr.Score(x)

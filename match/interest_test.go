@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/match"
 	"github.com/twowayrec/twoway/rank"
+	"github.com/twowayrec/twoway/sparse"
 )
 
 // On a synthetic market (simulated), the interest models rank held-out
@@ -357,4 +359,43 @@ func TestInterestGlobalPrior(t *testing.T) {
 	_, err := match.FitInterest(context.Background(), match.InterestConfig{GlobalPrior: math.NaN()}, f.cat, small)
 	require.ErrorIs(t, err, match.ErrConfig)
 	assert.Contains(t, err.Error(), "GlobalPrior")
+}
+
+// onlyFeatures hides a Catalog's SplitFeaturizer methods: FitInterest then
+// writes every training row out in full.
+type onlyFeatures struct{ c *match.Catalog }
+
+func (o onlyFeatures) Features(dst sparse.Vector, a, b uint32) sparse.Vector {
+	return o.c.Features(dst, a, b)
+}
+func (o onlyFeatures) Side(p uint32) market.Side { return o.c.Side(p) }
+
+// A Catalog's candidate vectors are stored once (SplitFeaturizer); the
+// model is the one fitted on the rows written out, to the rounding of
+// sums, with and without per-candidate effects.
+func TestInterestSplitFeaturesMatchWrittenOut(t *testing.T) {
+	f := newSynthFixture(t, synth.Small())
+	var _ match.SplitFeaturizer = f.cat
+	lo, hi := f.m.Jobs()
+	for _, cfg := range []match.InterestConfig{{}, {ItemLambda: 5}} {
+		ctx := context.Background()
+		split, err := match.FitInterest(ctx, cfg, f.cat, f.samples)
+		require.NoError(t, err)
+		full, err := match.FitInterest(ctx, cfg, onlyFeatures{f.cat}, f.samples)
+		require.NoError(t, err)
+		var buf sparse.Vector
+		for _, s := range []uint32{0, 1, 17, 123, 250} {
+			for j := lo; j < hi; j += 3 {
+				for _, p := range [][2]uint32{{s, j}, {j, s}} {
+					require.InDelta(t, full.OneWay(p[0], p[1]), split.OneWay(p[0], p[1]), 1e-6, "%d toward %d, ItemLambda %v", p[0], p[1], cfg.ItemLambda)
+				}
+			}
+			// PairFeatures then CandidateFeatures is Features.
+			x := f.cat.Features(sparse.Vector{}, s, lo)
+			buf = f.cat.PairFeatures(buf, s, lo)
+			y := f.cat.CandidateFeatures(sparse.Vector{}, lo)
+			require.Equal(t, x.Idx, append(slices.Clone(buf.Idx), y.Idx...))
+			require.Equal(t, x.Val, append(slices.Clone(buf.Val), y.Val...))
+		}
+	}
 }

@@ -7,7 +7,11 @@
 //
 // Training rows live in a [Dataset]: compressed sparse rows (feature
 // vectors of type [sparse.Vector]) with a label in [0,1], a sample weight
-// and an optional fixed offset per row. Named features become vectors
+// and an optional fixed offset per row. A block of features that many rows
+// repeat (a candidate's content vector in every row that shows it) can be
+// stored once as a shared vector that rows refer to (Dataset's "Shared
+// vectors"): the rows cost their own features only, and the batch
+// objective scores the block once per evaluation. Named features become vectors
 // through a [Hasher] (feature hashing, fixed size, no state) or a
 // [Dictionary] (exact, grows while training, frozen for serving).
 //
