@@ -36,11 +36,12 @@ import (
 //
 // Memory: the serving state and the new one coexist until the swap, and
 // each side's interest model is fitted on its training rows held at once
-// (every row's features, the candidate's content vector included). On
-// internal/synth.Large() (120,000 participants, 5M events) the live heap
-// peaks at about 4 GiB (BenchmarkLargeFitPeak), so with the default GOGC
-// the process may reach twice that; a host with less memory to spare sets
-// GOMEMLIMIT (README, Speed: 4.8 GiB resident, the Fit 20% slower).
+// (every row's pair features, and each candidate's content vector once:
+// match.SplitFeaturizer). On internal/synth.Large() (120,000
+// participants, 5M events) the live heap peaks at about 2.5 GiB
+// (BenchmarkLargeFitPeak; 4.0 GiB while every row held its candidate's
+// vector), so with the default GOGC the process may reach twice that or
+// more; a host with less memory to spare sets GOMEMLIMIT (README, Speed).
 func (e *Engine) Fit(ctx context.Context) error {
 	e.fitMu.Lock()
 	defer e.fitMu.Unlock()
