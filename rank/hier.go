@@ -507,9 +507,15 @@ func fitCorrection(ctx context.Context, c HierarchicalConfig, global *Model, d *
 			feats = append(feats, row.Idx...)
 		}
 	}
+	// Sized exactly: an intercept entry and the row's own entries per row
+	// (growing by appends made most of an entity fit's garbage).
+	entries := len(rows) + len(feats)
 	slices.Sort(feats)
 	feats = slices.Compact(feats)
-	local := &Dataset{}
+	local := &Dataset{
+		Ptr: make([]int, 0, len(rows)+1), Idx: make([]uint32, 0, entries), Val: make([]float64, 0, entries),
+		Label: make([]float64, 0, len(rows)), Weight: make([]float64, 0, len(rows)), Offset: make([]float64, 0, len(rows)),
+	}
 	var W float64
 	idx := make([]uint32, 0, 16)
 	val := make([]float64, 0, 16)
