@@ -89,12 +89,12 @@ func (s *Shared) check() error {
 	if len(s.Ptr) == 0 && len(s.Idx) == 0 && len(s.Val) == 0 {
 		return nil
 	}
-	if s.Ptr[0] != 0 || s.Ptr[n] != len(s.Idx) || len(s.Idx) != len(s.Val) {
+	if len(s.Ptr) == 0 || s.Ptr[0] != 0 || s.Ptr[n] != len(s.Idx) || len(s.Idx) != len(s.Val) {
 		return fmt.Errorf("rank: dataset: Shared has %d offsets, %d indices and %d values (want Ptr from 0 to len(Idx) = len(Val))", len(s.Ptr), len(s.Idx), len(s.Val))
 	}
 	for k := range n {
-		if s.Ptr[k+1] < s.Ptr[k] {
-			return fmt.Errorf("rank: shared vector %d: Ptr decreases", k)
+		if s.Ptr[k+1] < s.Ptr[k] || s.Ptr[k+1] > len(s.Idx) {
+			return fmt.Errorf("rank: shared vector %d: Ptr %d to %d: want a range of the %d entries", k, s.Ptr[k], s.Ptr[k+1], len(s.Idx))
 		}
 		if err := s.Vector(k).Check(); err != nil {
 			return fmt.Errorf("rank: shared vector %d: %w", k, err)
@@ -253,8 +253,8 @@ func (d *Dataset) Check() error {
 		}
 	}
 	for i := range n {
-		if d.Ptr[i+1] < d.Ptr[i] {
-			return fmt.Errorf("rank: row %d: Ptr decreases", i)
+		if d.Ptr[i+1] < d.Ptr[i] || d.Ptr[i+1] > len(d.Idx) {
+			return fmt.Errorf("rank: row %d: Ptr %d to %d: want a range of the %d entries", i, d.Ptr[i], d.Ptr[i+1], len(d.Idx))
 		}
 		if err := d.own(i).Check(); err != nil {
 			return fmt.Errorf("rank: row %d: features: %w", i, err)

@@ -251,6 +251,8 @@ func TestFitErrors(t *testing.T) {
 		{"zero weights", Config{}, &Dataset{Ptr: []int{0, 0}, Label: []float64{1}, Weight: []float64{0}}, "weights sum to 0"},
 		{"bad ptr", Config{}, &Dataset{Ptr: []int{0}, Label: []float64{1}, Weight: []float64{1}}, "Ptr has 1 entries"},
 		{"unsorted", Config{}, &Dataset{Ptr: []int{0, 2}, Idx: []uint32{3, 1}, Val: []float64{1, 1}, Label: []float64{1}, Weight: []float64{1}}, "row 0: features"},
+		// A row past the entries whose last offset is right (it panicked).
+		{"ptr past the entries", Config{}, &Dataset{Ptr: []int{0, 3, 1}, Idx: []uint32{1}, Val: []float64{1}, Label: []float64{1, 0}, Weight: []float64{1, 1}}, "row 0: Ptr 0 to 3: want a range of the 1 entries"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Fit(ctx, tc.cfg, tc.d)

@@ -276,6 +276,8 @@ func TestSharedErrors(t *testing.T) {
 		{"dangling Ref", func(d *Dataset) { d.Ref = []int32{-1, 4} }, "row 1: shared vector 4 does not exist (1 shared vectors)"},
 		{"no table", func(d *Dataset) { d.Shared = nil }, "row 1: shared vector 0 does not exist (0 shared vectors)"},
 		{"bad table", func(d *Dataset) { d.Shared = &Shared{Ptr: []int{0, 2}, Idx: []uint32{5}, Val: []float64{1}} }, "Shared has"},
+		{"table without offsets", func(d *Dataset) { d.Shared = &Shared{Idx: []uint32{5}, Val: []float64{1}} }, "Shared has 0 offsets, 1 indices"},
+		{"offsets past the entries", func(d *Dataset) { d.Shared = &Shared{Ptr: []int{0, 3, 1}, Idx: []uint32{5}, Val: []float64{1}} }, "shared vector 0"},
 		{"unordered", func(d *Dataset) { d.Shared = &Shared{Ptr: []int{0, 1}, Idx: []uint32{2}, Val: []float64{1}} }, "row 1: features: index 2 is not below"},
 		{"NaN shared", func(d *Dataset) { d.Shared = &Shared{Ptr: []int{0, 1}, Idx: []uint32{5}, Val: []float64{math.NaN()}} }, "shared vector 0"},
 	} {
