@@ -507,7 +507,7 @@ func fitCorrection(ctx context.Context, c HierarchicalConfig, global *Model, d *
 			feats = append(feats, row.Idx...)
 		}
 	}
-	// Sized exactly: an intercept entry and the row's own entries per row
+	// Sized exactly: per row, an intercept entry and the row's features
 	// (growing by appends made most of an entity fit's garbage).
 	entries := len(rows) + len(feats)
 	slices.Sort(feats)
