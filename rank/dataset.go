@@ -166,15 +166,8 @@ func (d *Dataset) AddShared(x sparse.Vector, ref int32, y, w, offset float64) er
 	if err := x.Check(); err != nil {
 		return fmt.Errorf("rank: row %d: features: %w", n, err)
 	}
-	if ref >= 0 {
-		if d.Shared == nil || int(ref) >= d.Shared.Len() {
-			return fmt.Errorf("rank: row %d: shared vector %d does not exist", n, ref)
-		}
-		if err := ordered(x, d.Shared.Vector(int(ref))); err != nil {
-			return fmt.Errorf("rank: row %d: %w", n, err)
-		}
-	} else if ref != -1 {
-		return fmt.Errorf("rank: row %d: shared vector %d: want -1 (none) or an index", n, ref)
+	if err := d.checkRef(n, x, ref); err != nil {
+		return err
 	}
 	if !(y >= 0 && y <= 1) {
 		return fmt.Errorf("rank: row %d: label %v outside [0,1]", n, y)
@@ -211,6 +204,29 @@ func (d *Dataset) AddShared(x sparse.Vector, ref int32, y, w, offset float64) er
 	return nil
 }
 
+// checkRef returns an error naming row i when ref is neither -1 (none)
+// nor the index of a vector of d.Shared, or own has an index not below
+// every index of that vector.
+func (d *Dataset) checkRef(i int, own sparse.Vector, ref int32) error {
+	switch {
+	case ref == -1:
+		return nil
+	case ref < -1:
+		return fmt.Errorf("rank: row %d: shared vector %d: want -1 (none) or an index", i, ref)
+	}
+	n := 0
+	if d.Shared != nil {
+		n = d.Shared.Len()
+	}
+	if int(ref) >= n {
+		return fmt.Errorf("rank: row %d: shared vector %d does not exist (%d shared vectors)", i, ref, n)
+	}
+	if err := ordered(own, d.Shared.Vector(int(ref))); err != nil {
+		return fmt.Errorf("rank: row %d: %w", i, err)
+	}
+	return nil
+}
+
 // ordered returns an error when an index of own is not below every index
 // of shared.
 func ordered(own, shared sparse.Vector) error {
@@ -240,7 +256,6 @@ func (d *Dataset) Check() error {
 	if d.Offset != nil && len(d.Offset) != n {
 		return fmt.Errorf("rank: dataset: %d offsets for %d rows", len(d.Offset), n)
 	}
-	shared := 0
 	if d.Ref != nil {
 		if len(d.Ref) != n {
 			return fmt.Errorf("rank: dataset: %d shared-vector references for %d rows", len(d.Ref), n)
@@ -249,7 +264,6 @@ func (d *Dataset) Check() error {
 			if err := d.Shared.check(); err != nil {
 				return err
 			}
-			shared = d.Shared.Len()
 		}
 	}
 	for i := range n {
@@ -259,15 +273,8 @@ func (d *Dataset) Check() error {
 		if err := d.own(i).Check(); err != nil {
 			return fmt.Errorf("rank: row %d: features: %w", i, err)
 		}
-		if r := d.ref(i); r >= 0 {
-			if int(r) >= shared {
-				return fmt.Errorf("rank: row %d: shared vector %d does not exist (%d shared vectors)", i, r, shared)
-			}
-			if err := ordered(d.own(i), d.Shared.Vector(int(r))); err != nil {
-				return fmt.Errorf("rank: row %d: %w", i, err)
-			}
-		} else if r != -1 {
-			return fmt.Errorf("rank: row %d: shared vector %d: want -1 (none) or an index", i, r)
+		if err := d.checkRef(i, d.own(i), d.ref(i)); err != nil {
+			return err
 		}
 		if y := d.Label[i]; !(y >= 0 && y <= 1) {
 			return fmt.Errorf("rank: row %d: label %v outside [0,1]", i, y)

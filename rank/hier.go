@@ -398,11 +398,10 @@ func selectLambda(ctx context.Context, c HierarchicalConfig, global *Model, d *D
 		for k, g := range train {
 			cr := corrs[g.entity]
 			for _, i := range held[k] {
-				x := d.AppendRow(row, i)
-				row = x
-				z := d.offset(i) + global.Score(x)
+				row = d.AppendRow(row, i)
+				z := d.offset(i) + global.Score(row)
 				if cr != nil {
-					z += cr.Score(x)
+					z += cr.Score(row)
 				}
 				loss[q] += d.Weight[i] * logLoss(z, d.Label[i])
 			}
