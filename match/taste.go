@@ -161,10 +161,9 @@ func NewTaste(ctx context.Context, b *Behaviour, cfg TasteConfig, skip func(acto
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			dot := make([]float64, n)
-			na := make([]float64, n)
-			nb := make([]float64, n)
-			cnt := make([]int32, n)
+			// One record per participant, so that an update touches one
+			// cache line rather than four.
+			acc := make([]simSums, n)
 			var touched []uint32
 			top := make(neighbourHeap, 0, cfg.Neighbours)
 			for {
@@ -183,28 +182,30 @@ func NewTaste(ctx context.Context, b *Behaviour, cfg TasteConfig, skip func(acto
 						if o.ix == uint32(a) {
 							continue
 						}
-						if cnt[o.ix] == 0 {
+						s := &acc[o.ix]
+						if s.cnt == 0 {
 							touched = append(touched, o.ix)
 						}
 						od := float64(o.dev)
-						dot[o.ix] += d * od
-						na[o.ix] += d * d
-						nb[o.ix] += od * od
-						cnt[o.ix]++
+						s.dot += d * od
+						s.na += d * d
+						s.nb += od * od
+						s.cnt++
 					}
 				}
 				top = top[:0]
 				for _, o := range touched {
-					if den := na[o] * nb[o]; den > 0 && dot[o] > 0 {
+					s := &acc[o]
+					if den := s.na * s.nb; den > 0 && s.dot > 0 {
 						// A cosine rounded above 1 is 1, and a similarity
 						// that float32 cannot hold is none: the table
 						// keeps similarities in (0, 1].
-						k := float64(cnt[o])
-						if sim := float32(min(dot[o]/math.Sqrt(den), 1) * k / (k + cfg.Shrink)); sim > 0 {
+						k := float64(s.cnt)
+						if sim := float32(min(s.dot/math.Sqrt(den), 1) * k / (k + cfg.Shrink)); sim > 0 {
 							top.offer(neighbour{o, sim}, cfg.Neighbours)
 						}
 					}
-					dot[o], na[o], nb[o], cnt[o] = 0, 0, 0, 0
+					*s = simSums{}
 				}
 				if len(top) > 0 {
 					list := slices.Clone(top)
@@ -219,6 +220,13 @@ func NewTaste(ctx context.Context, b *Behaviour, cfg TasteConfig, skip func(acto
 		return nil, err
 	}
 	return t, nil
+}
+
+// simSums are the sums of one pair of participants' similarity in
+// NewTaste: Σ d·d', Σ d², Σ d'² and the number of common targets.
+type simSums struct {
+	dot, na, nb float64
+	cnt         int32
 }
 
 // neighbourHeap keeps the best neighbours offered (higher similarity,
