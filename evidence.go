@@ -5,7 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twowayrec/twoway/factor"
@@ -13,6 +16,10 @@ import (
 	"github.com/twowayrec/twoway/match"
 	"github.com/twowayrec/twoway/recall"
 )
+
+// cfGroupBatch is how many users' rows a worker of cfEvidence takes at a
+// time (a variable for tests).
+var cfGroupBatch = 64
 
 // cfFolds is the number of folds of the out-of-fold collaborative
 // evidence of the training rows.
@@ -58,6 +65,8 @@ func (e *Engine) cfEvidence(ctx context.Context, st *state, sideOf func(uint32) 
 	}
 	rc := e.cfg.Recall
 	var foldNeg []pair
+	var groups []int // each user's first row in a fold's sorted rows, then len(rows)
+	workers := max(1, runtime.GOMAXPROCS(0))
 	for f, rows := range folds {
 		if len(rows) == 0 {
 			continue
@@ -114,33 +123,53 @@ func (e *Engine) cfEvidence(ctx context.Context, st *state, sideOf func(uint32) 
 			return fmt.Errorf("twoway: fit: taste evidence: %w", err)
 		}
 		slices.SortFunc(rows, func(a, b row) int { return cmp.Or(cmp.Compare(a.user, b.user), cmp.Compare(a.k, b.k)) })
-		var targets []uint32
-		var ia, ua, ta []float64
+		// One group of rows per user; the groups are scored on every core
+		// (each writes its own rows' evidence only, so the result does not
+		// depend on the number of workers).
+		groups = groups[:0]
 		for lo := 0; lo < len(rows); {
-			hi := lo
-			for hi < len(rows) && rows[hi].user == rows[lo].user {
-				hi++
+			groups = append(groups, lo)
+			for lo++; lo < len(rows) && rows[lo].user == rows[lo-1].user; lo++ {
 			}
-			targets = targets[:0]
-			for _, r := range rows[lo:hi] {
-				targets = append(targets, r.target)
-			}
-			ia = item.Affinity(rows[lo].user, targets, ia)
-			ua = user.Affinity(rows[lo].user, targets, ua)
-			ta = taste.Score(ta, rows[lo].user, targets)
-			for q, r := range rows[lo:hi] {
-				ev := &samples[r.k].Evidence
-				ev[match.EvidenceItemCF], ev[match.EvidenceUserCF] = match.CF(ia[q]), match.CF(ua[q])
-				ev[match.EvidenceTaste] = ta[q]
-				// (Sampled negatives may pair two participants of one
-				// side; they get no factor evidence.)
-				if side := sideOf(r.user); fold != nil && side.Valid() && sideOf(r.target) == side.Other() {
-					ev[match.EvidenceFactorForward] = fold.logit(side, r.user, r.target)
-					ev[match.EvidenceFactorBackward] = fold.logit(side.Other(), r.target, r.user)
-				}
-			}
-			lo = hi
 		}
+		groups = append(groups, len(rows))
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range min(workers, len(groups)-1) {
+			wg.Go(func() {
+				var targets []uint32
+				var ia, ua, ta []float64
+				for {
+					g0 := int(next.Add(int64(cfGroupBatch))) - cfGroupBatch
+					if g0 >= len(groups)-1 || ctx.Err() != nil {
+						return
+					}
+					for g := g0; g < min(g0+cfGroupBatch, len(groups)-1); g++ {
+						group := rows[groups[g]:groups[g+1]]
+						u := group[0].user
+						targets = targets[:0]
+						for _, r := range group {
+							targets = append(targets, r.target)
+						}
+						ia = item.Affinity(u, targets, ia)
+						ua = user.Affinity(u, targets, ua)
+						ta = taste.Score(ta, u, targets)
+						for q, r := range group {
+							ev := &samples[r.k].Evidence
+							ev[match.EvidenceItemCF], ev[match.EvidenceUserCF] = match.CF(ia[q]), match.CF(ua[q])
+							ev[match.EvidenceTaste] = ta[q]
+							// (Sampled negatives may pair two participants of one
+							// side; they get no factor evidence.)
+							if side := sideOf(r.user); fold != nil && side.Valid() && sideOf(r.target) == side.Other() {
+								ev[match.EvidenceFactorForward] = fold.logit(side, r.user, r.target)
+								ev[match.EvidenceFactorBackward] = fold.logit(side.Other(), r.target, r.user)
+							}
+						}
+					}
+				}
+			})
+		}
+		wg.Wait()
 		if err := ctx.Err(); err != nil {
 			return err
 		}
