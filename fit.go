@@ -141,11 +141,7 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 		return fmt.Errorf("%w: Text: %w", ErrConfig, err)
 	}
 	st.catalog = match.NewCatalog(match.CatalogConfig{FeatureName: match.FeatureNames(st.encoder), Kinds: match.FeatureKinds(st.encoder)})
-	for i := range profiles {
-		if profiles[i].ID != "" {
-			st.setContent(uint32(i), &profiles[i])
-		}
-	}
+	st.setContents(profiles)
 	stage("text", true)
 	if err := ctx.Err(); err != nil {
 		return err

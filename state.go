@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twowayrec/twoway/activity"
@@ -236,6 +239,49 @@ func (st *state) setContent(ix uint32, p *market.Profile) {
 	// Content of a valid profile is always valid.
 	_ = st.catalog.Set(ix, match.ContentFromText(st.encoder, st.rules, p))
 	st.setCold(ix, p.Side)
+}
+
+// contentWindow is how many profiles setContents analyses at a time (a
+// variable for tests).
+var contentWindow = 4096
+
+// setContents is setContent for every profile with an ID, in order: the
+// profiles' text is analysed on every core, a window at a time, and the
+// contents are set in profile order (the catalog interns their terms in
+// that order, so the result does not depend on the number of workers).
+func (st *state) setContents(profiles []market.Profile) {
+	if st.catalog == nil {
+		return
+	}
+	workers := max(1, runtime.GOMAXPROCS(0))
+	contents := make([]match.Content, min(len(profiles), contentWindow))
+	for lo := 0; lo < len(profiles); lo += contentWindow {
+		win := profiles[lo:min(lo+contentWindow, len(profiles))]
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range min(workers, len(win)) {
+			wg.Go(func() {
+				for {
+					k := int(next.Add(1) - 1)
+					if k >= len(win) {
+						return
+					}
+					if win[k].ID != "" {
+						contents[k] = match.ContentFromText(st.encoder, st.rules, &win[k])
+					}
+				}
+			})
+		}
+		wg.Wait()
+		for k := range win {
+			if win[k].ID != "" {
+				// Content of a valid profile is always valid.
+				_ = st.catalog.Set(uint32(lo+k), contents[k])
+				st.setCold(uint32(lo+k), win[k].Side)
+			}
+			contents[k] = match.Content{}
+		}
+	}
 }
 
 // record applies one event to the state's real-time parts.
