@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/rank"
@@ -339,16 +342,35 @@ func interestRows(feat Featurizer, ss []Sample, done func(int)) (*rank.Dataset, 
 		}
 		return withEvidence(feat.Features(buf, s.User, s.Target), &s.Evidence)
 	}
+	// The rows are computed on every core (Featurizers are safe for
+	// concurrent use) and added to the dataset in sample order, so the
+	// dataset does not depend on the number of workers.
+	workers := max(1, runtime.GOMAXPROCS(0))
 	// Size the dataset exactly (one extra pass over the features is
 	// cheaper than growing millions of rows by doubling).
-	var buf sparse.Vector
-	nnz := 0
-	for i := range ss {
-		buf = row(buf, &ss[i])
-		nnz += buf.Len()
+	var nnz atomic.Int64
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(workers, 1+len(ss)/interestBatch) {
+		wg.Go(func() {
+			var buf sparse.Vector
+			n := 0
+			for {
+				lo := int(next.Add(int64(interestBatch))) - interestBatch
+				if lo >= len(ss) {
+					break
+				}
+				for i := lo; i < min(lo+interestBatch, len(ss)); i++ {
+					buf = row(buf, &ss[i])
+					n += buf.Len()
+				}
+			}
+			nnz.Add(int64(n))
+		})
 	}
+	wg.Wait()
 	d := &rank.Dataset{
-		Ptr: make([]int, 0, len(ss)+1), Idx: make([]uint32, 0, nnz), Val: make([]float64, 0, nnz),
+		Ptr: make([]int, 0, len(ss)+1), Idx: make([]uint32, 0, nnz.Load()), Val: make([]float64, 0, nnz.Load()),
 		Label: make([]float64, 0, len(ss)), Weight: make([]float64, 0, len(ss)),
 	}
 	var refs map[uint32]int32
@@ -358,34 +380,60 @@ func interestRows(feat Featurizer, ss []Sample, done func(int)) (*rank.Dataset, 
 	entity := make([]uint32, 0, len(ss))
 	every := max(1, len(ss)/100)
 	var cand sparse.Vector
-	for i := range ss {
-		s := &ss[i]
-		buf = row(buf, s)
-		ref := int32(-1)
-		if split != nil {
-			r, ok := refs[s.Target]
-			if !ok {
-				r = -1
-				if cand = split.CandidateFeatures(cand, s.Target); cand.Len() > 0 {
-					var err error
-					if r, err = d.Shared.Add(cand); err != nil {
-						return nil, nil, fmt.Errorf("%w: target %d's features: %w", ErrContent, s.Target, err)
+	rows := make([]sparse.Vector, min(len(ss), interestWindow)) // a window's rows, each slot's storage reused
+	for lo := 0; lo < len(ss); lo += interestWindow {
+		win := ss[lo:min(lo+interestWindow, len(ss))]
+		next.Store(0)
+		for range min(workers, 1+len(win)/interestBatch) {
+			wg.Go(func() {
+				for {
+					k0 := int(next.Add(int64(interestBatch))) - interestBatch
+					if k0 >= len(win) {
+						return
+					}
+					for k := k0; k < min(k0+interestBatch, len(win)); k++ {
+						rows[k] = row(rows[k], &win[k])
 					}
 				}
-				refs[s.Target] = r
+			})
+		}
+		wg.Wait()
+		for k := range win {
+			s := &win[k]
+			ref := int32(-1)
+			if split != nil {
+				r, ok := refs[s.Target]
+				if !ok {
+					r = -1
+					if cand = split.CandidateFeatures(cand, s.Target); cand.Len() > 0 {
+						var err error
+						if r, err = d.Shared.Add(cand); err != nil {
+							return nil, nil, fmt.Errorf("%w: target %d's features: %w", ErrContent, s.Target, err)
+						}
+					}
+					refs[s.Target] = r
+				}
+				ref = r
 			}
-			ref = r
-		}
-		if err := d.AddShared(buf, ref, label(s.Attended), s.Weight, 0); err != nil {
-			return nil, nil, fmt.Errorf("%w: sample (user %d, target %d): %w", ErrContent, s.User, s.Target, err)
-		}
-		entity = append(entity, s.User)
-		if (i+1)%every == 0 || i+1 == len(ss) {
-			done(i + 1)
+			if err := d.AddShared(rows[k], ref, label(s.Attended), s.Weight, 0); err != nil {
+				return nil, nil, fmt.Errorf("%w: sample (user %d, target %d): %w", ErrContent, s.User, s.Target, err)
+			}
+			entity = append(entity, s.User)
+			if i := lo + k; (i+1)%every == 0 || i+1 == len(ss) {
+				done(i + 1)
+			}
 		}
 	}
 	return d, entity, nil
 }
+
+// interestWindow is how many samples interestRows computes the rows of
+// before adding them to the dataset; interestBatch how many a worker takes
+// at a time. (Variables so that tests can cross windows with few samples.)
+var (
+	interestWindow = 16384
+	interestBatch  = 256
+)
 
 func label(attended bool) float64 {
 	if attended {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -397,5 +398,31 @@ func TestInterestSplitFeaturesMatchWrittenOut(t *testing.T) {
 			require.Equal(t, x.Idx, append(slices.Clone(buf.Idx), y.Idx...))
 			require.Equal(t, x.Val, append(slices.Clone(buf.Val), y.Val...))
 		}
+	}
+}
+
+// interestRows computes the training rows on every core and adds them in
+// sample order: on one core and on three, with windows and batches that
+// split the samples many times, the fitted models are the same to the
+// last bit, with the shared candidate vectors and without.
+func TestInterestSameForAnyWorkers(t *testing.T) {
+	f := newSynthFixture(t, synth.Small())
+	defer match.SetInterestWindow(97, 5)()
+	lo, hi := f.m.Jobs()
+	for _, feat := range []match.Featurizer{f.cat, onlyFeatures{f.cat}} {
+		fit := func(procs int) []float64 {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			m, err := match.FitInterest(context.Background(), match.InterestConfig{ItemLambda: 5}, feat, f.samples)
+			require.NoError(t, err)
+			var out []float64
+			for _, s := range []uint32{0, 1, 17, 123, 250} {
+				for j := lo; j < hi; j += 3 {
+					out = append(out, m.OneWay(s, j), m.OneWay(j, s))
+				}
+			}
+			return out
+		}
+		require.Greater(t, len(f.samples), 10*97, "the samples cross many windows")
+		require.Equal(t, fit(1), fit(3), "%T", feat)
 	}
 }
