@@ -158,6 +158,31 @@ func TestAllocationSameForAnyWorkers(t *testing.T) {
 	assert.Equal(t, fit(1), fit(3))
 }
 
+// A Fit analyses the profiles' text, scores the training rows'
+// collaborative evidence and builds the interest models' rows on every
+// core, each in windows or batches, and puts the results together in a
+// fixed order: the same Fit on one core and on three gives the same
+// answers (scores, explanations) to every participant.
+func TestFitSameForAnyWorkers(t *testing.T) {
+	m := tinyMarket(t)
+	cw, gb := contentWindow, cfGroupBatch
+	contentWindow, cfGroupBatch = 7, 2
+	defer func() { contentWindow, cfGroupBatch = cw, gb }()
+	cfg := Config{Clock: endOf(m), Seed: 7}
+	fit := func(procs int) []string {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		e, err := New(cfg)
+		require.NoError(t, err)
+		defer func() { assert.NoError(t, e.Close()) }()
+		ctx := context.Background()
+		require.NoError(t, e.Upsert(ctx, m.Profiles...))
+		require.NoError(t, e.Record(ctx, m.Events...))
+		require.NoError(t, e.Fit(ctx))
+		return responses(t, e, m)
+	}
+	assert.Equal(t, fit(1), fit(3))
+}
+
 // Every active job enters the market's graph with its capacity estimate as
 // its mass, whether or not any seeker's recall found it; seekers have
 // mass 1 and enter when they acted (or, never having acted, registered)
