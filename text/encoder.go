@@ -4,9 +4,11 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/twowayrec/twoway/market"
@@ -260,11 +262,29 @@ func NewEncoder(profiles []market.Profile, cfg EncoderConfig) (*Encoder, error) 
 	}
 	counts := map[Feature]int{}
 	attrs := map[string]*moments{} // every attribute's values (after AttributeScale)
-	docs := make([][]string, 0, len(profiles))
+	// The profiles' words are found on every core (the tokenizer is safe
+	// for concurrent use) and counted in profile order.
+	docs := make([][]string, len(profiles))
+	skillsOf := make([][]string, len(profiles))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(max(1, runtime.GOMAXPROCS(0)), len(profiles)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(profiles) {
+					return
+				}
+				docs[i], skillsOf[i] = e.words(&profiles[i], nil, nil)
+			}
+		})
+	}
+	wg.Wait()
 	for i := range profiles {
 		p := &profiles[i]
 		seen := map[Feature]bool{}
-		terms, skills := e.words(p, nil, nil)
+		skills := skillsOf[i]
+		skillsOf[i] = nil
 		e.categorical(p, skills, func(f Feature, x float64) {
 			if f.Kind == KindAttribute {
 				m := attrs[f.Value]
@@ -280,7 +300,6 @@ func NewEncoder(profiles []market.Profile, cfg EncoderConfig) (*Encoder, error) 
 				counts[f]++
 			}
 		})
-		docs = append(docs, terms)
 	}
 	var cat []Feature
 	for f, c := range counts {
