@@ -34,6 +34,13 @@ import (
 // left out and its documented fallback applies: one-way matches from the
 // content only, urgency unknown, saturation 0.
 //
+// Cores: the long steps of a Fit (text analysis, the collaborative tables,
+// the out-of-fold evidence of the training rows, the rows themselves, the
+// models' fits) run on GOMAXPROCS goroutines and put their results
+// together in a fixed order, so the fitted state does not depend on the
+// number of cores (TestFitSameForAnyWorkers). On internal/synth.Large() a
+// Fit takes about two minutes on 2 cores (README, Speed).
+//
 // Memory: the serving state and the new one coexist until the swap, and
 // each side's interest model is fitted on its training rows held at once
 // (every row's pair features, and each candidate's content vector once:
