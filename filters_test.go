@@ -144,16 +144,7 @@ func TestAllocationSameForAnyWorkers(t *testing.T) {
 	m := tinyMarket(t)
 	cfg := Config{Clock: endOf(m), Seed: 7, Allocation: AllocationConfig{On: true, Candidates: 20}}
 	fit := func(procs int) []string {
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-		e, err := New(cfg)
-		require.NoError(t, err)
-		defer func() { assert.NoError(t, e.Close()) }()
-		ctx := context.Background()
-		require.NoError(t, e.Upsert(ctx, m.Profiles...))
-		require.NoError(t, e.Record(ctx, m.Events...))
-		require.NoError(t, e.Fit(ctx))
-		require.NotNil(t, e.state.Load().potentials)
-		return responses(t, e, m)
+		return answersOnCores(t, m, cfg, procs, func(e *Engine) { require.NotNil(t, e.state.Load().potentials) })
 	}
 	assert.Equal(t, fit(1), fit(3))
 }
@@ -169,18 +160,25 @@ func TestFitSameForAnyWorkers(t *testing.T) {
 	contentWindow, cfGroupBatch = 7, 2
 	defer func() { contentWindow, cfGroupBatch = cw, gb }()
 	cfg := Config{Clock: endOf(m), Seed: 7}
-	fit := func(procs int) []string {
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-		e, err := New(cfg)
-		require.NoError(t, err)
-		defer func() { assert.NoError(t, e.Close()) }()
-		ctx := context.Background()
-		require.NoError(t, e.Upsert(ctx, m.Profiles...))
-		require.NoError(t, e.Record(ctx, m.Events...))
-		require.NoError(t, e.Fit(ctx))
-		return responses(t, e, m)
+	assert.Equal(t, answersOnCores(t, m, cfg, 1, nil), answersOnCores(t, m, cfg, 3, nil))
+}
+
+// answersOnCores fits a new Engine on m with GOMAXPROCS procs, calls check
+// (when not nil) on it and returns its responses.
+func answersOnCores(t *testing.T, m *synth.Market, cfg Config, procs int, check func(*Engine)) []string {
+	t.Helper()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+	e, err := New(cfg)
+	require.NoError(t, err)
+	defer func() { assert.NoError(t, e.Close()) }()
+	ctx := context.Background()
+	require.NoError(t, e.Upsert(ctx, m.Profiles...))
+	require.NoError(t, e.Record(ctx, m.Events...))
+	require.NoError(t, e.Fit(ctx))
+	if check != nil {
+		check(e)
 	}
-	assert.Equal(t, fit(1), fit(3))
+	return responses(t, e, m)
 }
 
 // Every active job enters the market's graph with its capacity estimate as
