@@ -7,11 +7,10 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/twowayrec/twoway/factor"
+	"github.com/twowayrec/twoway/internal/parallel"
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/match"
 	"github.com/twowayrec/twoway/recall"
@@ -133,44 +132,34 @@ func (e *Engine) cfEvidence(ctx context.Context, st *state, sideOf func(uint32) 
 			}
 		}
 		groups = append(groups, len(rows))
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for range min(workers, len(groups)-1) {
-			wg.Go(func() {
-				var targets []uint32
-				var ia, ua, ta []float64
-				for {
-					g0 := int(next.Add(int64(cfGroupBatch))) - cfGroupBatch
-					if g0 >= len(groups)-1 || ctx.Err() != nil {
-						return
-					}
-					for g := g0; g < min(g0+cfGroupBatch, len(groups)-1); g++ {
-						group := rows[groups[g]:groups[g+1]]
-						u := group[0].user
-						targets = targets[:0]
-						for _, r := range group {
-							targets = append(targets, r.target)
-						}
-						ia = item.Affinity(u, targets, ia)
-						ua = user.Affinity(u, targets, ua)
-						ta = taste.Score(ta, u, targets)
-						for q, r := range group {
-							ev := &samples[r.k].Evidence
-							ev[match.EvidenceItemCF], ev[match.EvidenceUserCF] = match.CF(ia[q]), match.CF(ua[q])
-							ev[match.EvidenceTaste] = ta[q]
-							// (Sampled negatives may pair two participants of one
-							// side; they get no factor evidence.)
-							if side := sideOf(r.user); fold != nil && side.Valid() && sideOf(r.target) == side.Other() {
-								ev[match.EvidenceFactorForward] = fold.logit(side, r.user, r.target)
-								ev[match.EvidenceFactorBackward] = fold.logit(side.Other(), r.target, r.user)
-							}
-						}
+		type scratch struct {
+			targets    []uint32
+			ia, ua, ta []float64
+		}
+		if err := parallel.Chunks(ctx, workers, cfGroupBatch, len(groups)-1, func(lo, hi int, sc *scratch) {
+			for g := lo; g < hi; g++ {
+				group := rows[groups[g]:groups[g+1]]
+				u := group[0].user
+				sc.targets = sc.targets[:0]
+				for _, r := range group {
+					sc.targets = append(sc.targets, r.target)
+				}
+				sc.ia = item.Affinity(u, sc.targets, sc.ia)
+				sc.ua = user.Affinity(u, sc.targets, sc.ua)
+				sc.ta = taste.Score(sc.ta, u, sc.targets)
+				for q, r := range group {
+					ev := &samples[r.k].Evidence
+					ev[match.EvidenceItemCF], ev[match.EvidenceUserCF] = match.CF(sc.ia[q]), match.CF(sc.ua[q])
+					ev[match.EvidenceTaste] = sc.ta[q]
+					// (Sampled negatives may pair two participants of one
+					// side; they get no factor evidence.)
+					if side := sideOf(r.user); fold != nil && side.Valid() && sideOf(r.target) == side.Other() {
+						ev[match.EvidenceFactorForward] = fold.logit(side, r.user, r.target)
+						ev[match.EvidenceFactorBackward] = fold.logit(side.Other(), r.target, r.user)
 					}
 				}
-			})
-		}
-		wg.Wait()
-		if err := ctx.Err(); err != nil {
+			}
+		}); err != nil {
 			return err
 		}
 		if folded != nil {

@@ -148,9 +148,9 @@ func (e *Engine) fit(ctx context.Context, at time.Time) (err error) {
 		return fmt.Errorf("%w: Text: %w", ErrConfig, err)
 	}
 	st.catalog = match.NewCatalog(match.CatalogConfig{FeatureName: match.FeatureNames(st.encoder), Kinds: match.FeatureKinds(st.encoder)})
-	st.setContents(profiles)
+	err = st.setContents(ctx, profiles)
 	stage("text", true)
-	if err := ctx.Err(); err != nil {
+	if err != nil {
 		return err
 	}
 

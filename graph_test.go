@@ -36,8 +36,8 @@ var allowed = map[string][]string{
 
 // anywhere lists the module's internal leaf packages (standard library
 // only, no domain) that every package may import: the byte encoding of the
-// binary formats.
-var anywhere = []string{"internal/binio"}
+// binary formats, and the chunked parallel loop of the fits.
+var anywhere = []string{"internal/binio", "internal/parallel"}
 
 // external lists third-party import-path prefixes and the only packages that
 // may import them; market and sparse import nothing but the standard library.

@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/twowayrec/twoway/activity"
 	"github.com/twowayrec/twoway/allocate"
 	"github.com/twowayrec/twoway/exposure"
 	"github.com/twowayrec/twoway/fusion"
+	"github.com/twowayrec/twoway/internal/parallel"
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/match"
 	"github.com/twowayrec/twoway/recall"
@@ -249,30 +248,22 @@ var contentWindow = 4096
 // profiles' text is analysed on every core, a window at a time, and the
 // contents are set in profile order (the catalog interns their terms in
 // that order, so the result does not depend on the number of workers).
-func (st *state) setContents(profiles []market.Profile) {
+// It stops at the first window after ctx is done and returns ctx.Err().
+func (st *state) setContents(ctx context.Context, profiles []market.Profile) error {
 	if st.catalog == nil {
-		return
+		return nil
 	}
 	workers := max(1, runtime.GOMAXPROCS(0))
 	contents := make([]match.Content, min(len(profiles), contentWindow))
 	for lo := 0; lo < len(profiles); lo += contentWindow {
 		win := profiles[lo:min(lo+contentWindow, len(profiles))]
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for range min(workers, len(win)) {
-			wg.Go(func() {
-				for {
-					k := int(next.Add(1) - 1)
-					if k >= len(win) {
-						return
-					}
-					if win[k].ID != "" {
-						contents[k] = match.ContentFromText(st.encoder, st.rules, &win[k])
-					}
-				}
-			})
+		if err := parallel.Chunks(ctx, workers, 1, len(win), func(k, _ int, _ *struct{}) {
+			if win[k].ID != "" {
+				contents[k] = match.ContentFromText(st.encoder, st.rules, &win[k])
+			}
+		}); err != nil {
+			return err
 		}
-		wg.Wait()
 		for k := range win {
 			if win[k].ID != "" {
 				// Content of a valid profile is always valid.
@@ -282,6 +273,7 @@ func (st *state) setContents(profiles []market.Profile) {
 			contents[k] = match.Content{}
 		}
 	}
+	return nil
 }
 
 // record applies one event to the state's real-time parts.

@@ -7,9 +7,9 @@ import (
 	"math"
 	"runtime"
 	"slices"
-	"sync"
 	"sync/atomic"
 
+	"github.com/twowayrec/twoway/internal/parallel"
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/rank"
 	"github.com/twowayrec/twoway/sparse"
@@ -349,26 +349,15 @@ func interestRows(feat Featurizer, ss []Sample, done func(int)) (*rank.Dataset, 
 	// Size the dataset exactly (one extra pass over the features is
 	// cheaper than growing millions of rows by doubling).
 	var nnz atomic.Int64
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(workers, 1+len(ss)/interestBatch) {
-		wg.Go(func() {
-			var buf sparse.Vector
-			n := 0
-			for {
-				lo := int(next.Add(int64(interestBatch))) - interestBatch
-				if lo >= len(ss) {
-					break
-				}
-				for i := lo; i < min(lo+interestBatch, len(ss)); i++ {
-					buf = row(buf, &ss[i])
-					n += buf.Len()
-				}
-			}
-			nnz.Add(int64(n))
-		})
-	}
-	wg.Wait()
+	bg := context.Background()
+	_ = parallel.Chunks(bg, workers, interestBatch, len(ss), func(lo, hi int, buf *sparse.Vector) {
+		n := 0
+		for i := lo; i < hi; i++ {
+			*buf = row(*buf, &ss[i])
+			n += buf.Len()
+		}
+		nnz.Add(int64(n))
+	})
 	d := &rank.Dataset{
 		Ptr: make([]int, 0, len(ss)+1), Idx: make([]uint32, 0, nnz.Load()), Val: make([]float64, 0, nnz.Load()),
 		Label: make([]float64, 0, len(ss)), Weight: make([]float64, 0, len(ss)),
@@ -383,21 +372,11 @@ func interestRows(feat Featurizer, ss []Sample, done func(int)) (*rank.Dataset, 
 	rows := make([]sparse.Vector, min(len(ss), interestWindow)) // a window's rows, each slot's storage reused
 	for lo := 0; lo < len(ss); lo += interestWindow {
 		win := ss[lo:min(lo+interestWindow, len(ss))]
-		next.Store(0)
-		for range min(workers, 1+len(win)/interestBatch) {
-			wg.Go(func() {
-				for {
-					k0 := int(next.Add(int64(interestBatch))) - interestBatch
-					if k0 >= len(win) {
-						return
-					}
-					for k := k0; k < min(k0+interestBatch, len(win)); k++ {
-						rows[k] = row(rows[k], &win[k])
-					}
-				}
-			})
-		}
-		wg.Wait()
+		_ = parallel.Chunks(bg, workers, interestBatch, len(win), func(a, b int, _ *struct{}) {
+			for k := a; k < b; k++ {
+				rows[k] = row(rows[k], &win[k])
+			}
+		})
 		for k := range win {
 			s := &win[k]
 			ref := int32(-1)

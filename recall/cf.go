@@ -155,7 +155,7 @@ func (s *fitScratch) add(j uint32, x float64) {
 // per row are kept.
 func buildTable(ctx context.Context, n, k, workers int, score func(i uint32, s *fitScratch), norm func(i, j uint32, raw float64) float64) (*table, error) {
 	rows := make([][]Candidate, n)
-	err := parallel(ctx, workers, n, func(i int, sp **fitScratch) {
+	err := forEach(ctx, workers, n, func(i int, sp **fitScratch) {
 		if *sp == nil {
 			*sp = &fitScratch{acc: make([]float64, n)}
 		}

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/twowayrec/twoway/internal/parallel"
 	"github.com/twowayrec/twoway/market"
 )
 
@@ -323,7 +324,7 @@ func (x *Interest) Fit(ctx context.Context, events iter.Seq[Event]) error {
 	// Per row: sort by target, merge repeats, drop sums <= 0. Rows are
 	// compacted in place into a new pointer array.
 	kept := make([]int, n)
-	if err := parallel(ctx, x.workers, n, func(u int, scratch *[]entry) {
+	if err := forEach(ctx, x.workers, n, func(u int, scratch *[]entry) {
 		a, b := m.rowPtr[u], m.rowPtr[u+1]
 		s := (*scratch)[:0]
 		for p := a; p < b; p++ {
@@ -498,28 +499,13 @@ func (x *Interest) Stats() Stats {
 	return Stats{Events: m.events, Cells: len(m.rowIdx), Actors: m.actors, Dimension: m.n, Pending: x.Pending(), Reference: m.ref}
 }
 
-// parallel runs f(i, scratch) for i in [0, n) on workers goroutines, each
-// with its own scratch slice, in chunks handed out by an atomic counter. It
-// checks ctx between chunks.
-func parallel[S any](ctx context.Context, workers, n int, f func(i int, scratch *S)) error {
-	const chunk = 256
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	workers = max(1, min(workers, (n+chunk-1)/chunk))
-	for range workers {
-		wg.Go(func() {
-			var s S
-			for ctx.Err() == nil {
-				a := int(next.Add(chunk)) - chunk
-				if a >= n {
-					return
-				}
-				for i := a; i < min(a+chunk, n); i++ {
-					f(i, &s)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return ctx.Err()
+// forEach runs f(i, scratch) for i in [0, n) on workers goroutines, each
+// with its own scratch, in chunks of 256 (parallel.Chunks). It checks ctx
+// between chunks.
+func forEach[S any](ctx context.Context, workers, n int, f func(i int, scratch *S)) error {
+	return parallel.Chunks(ctx, workers, 256, n, func(lo, hi int, s *S) {
+		for i := lo; i < hi; i++ {
+			f(i, s)
+		}
+	})
 }

@@ -2,15 +2,16 @@ package text
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"unicode/utf8"
 
+	"github.com/twowayrec/twoway/internal/parallel"
 	"github.com/twowayrec/twoway/market"
 	"github.com/twowayrec/twoway/sparse"
 )
@@ -266,20 +267,11 @@ func NewEncoder(profiles []market.Profile, cfg EncoderConfig) (*Encoder, error) 
 	// for concurrent use) and counted in profile order.
 	docs := make([][]string, len(profiles))
 	skillsOf := make([][]string, len(profiles))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(max(1, runtime.GOMAXPROCS(0)), len(profiles)) {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(profiles) {
-					return
-				}
-				docs[i], skillsOf[i] = e.words(&profiles[i], nil, nil)
-			}
-		})
-	}
-	wg.Wait()
+	_ = parallel.Chunks(context.Background(), runtime.GOMAXPROCS(0), 64, len(profiles), func(lo, hi int, _ *struct{}) {
+		for i := lo; i < hi; i++ {
+			docs[i], skillsOf[i] = e.words(&profiles[i], nil, nil)
+		}
+	})
 	for i := range profiles {
 		p := &profiles[i]
 		seen := map[Feature]bool{}
